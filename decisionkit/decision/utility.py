@@ -1,0 +1,326 @@
+"""Utility factories and risk objectives.
+
+A *utility* maps an :class:`~decisionkit.OutcomeDistribution` to utility draws: a DataArray
+with dims ``draw``, ``action`` and any extra dims (a ``wtp`` grid adds one). Factories check
+their parameters at once and return an immutable, pure callable with one fixed signature,
+``utility(outcomes) -> xarray.DataArray``.
+
+An *objective* reduces utility draws over ``draw`` to one number per action: the expected
+value (default, risk-neutral), the conditional value-at-risk (mean of the worst ``alpha``
+fraction of draws, risk-averse) or a quantile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from decisionkit._validation import check_names, check_number, check_probability, fail
+from decisionkit.exceptions import ValidationError
+from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution
+
+__all__ = [
+    "Objective",
+    "Utility",
+    "custom",
+    "cvar",
+    "expected_value",
+    "exponential",
+    "linear",
+    "net_health_benefit",
+    "net_monetary_benefit",
+    "quantile",
+]
+
+
+@dataclass(frozen=True)
+class Utility:
+    """A pure mapping from outcome draws to utility draws.
+
+    Attributes
+    ----------
+    name : str
+        Readable name used in tables and plots.
+    fn : callable
+        ``fn(outcomes, grid_values) -> DataArray``; ``grid_values`` is None or a 1-D array
+        of the grid dim (e.g. wtp) to evaluate.
+    metrics : tuple of str
+        Metrics the utility reads.
+    grid_dim, grid : str, numpy.ndarray
+        Optional grid dim the utility adds (e.g. ``"wtp"``) and its values. decide() evaluates
+        the grid in chunks so that draws x actions x grid never sits in memory at once.
+    """
+
+    name: str
+    fn: Callable[[OutcomeDistribution, np.ndarray | None], xr.DataArray] = field(repr=False)
+    metrics: tuple[str, ...] = ()
+    grid_dim: str | None = None
+    grid: np.ndarray | None = field(default=None, repr=False)
+
+    def __call__(self, outcomes: OutcomeDistribution) -> xr.DataArray:
+        """Utility draws for ``outcomes`` (the full grid, if any)."""
+        return self.evaluate(outcomes)
+
+    def evaluate(
+        self, outcomes: OutcomeDistribution, grid_values: np.ndarray | None = None
+    ) -> xr.DataArray:
+        """Utility draws, optionally on a subset ``grid_values`` of the grid."""
+        if not isinstance(outcomes, OutcomeDistribution):
+            raise fail(
+                "outcomes",
+                f"utility {self.name!r}",
+                "an OutcomeDistribution",
+                type(outcomes).__name__,
+            )
+        for m in self.metrics:
+            outcomes.metric(m)  # raises with the list of available metrics
+        if self.grid is not None and grid_values is None:
+            grid_values = self.grid
+        return self.fn(outcomes, grid_values)
+
+
+def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
+    """Weighted sum of metrics: ``u = sum_m w_m * metric_m``.
+
+    Examples
+    --------
+    >>> u = linear({"qaly": 20_000, "cost": -1})   # net monetary benefit at 20,000 per QALY
+    """
+    caller = "linear"
+    if not isinstance(weights, Mapping) or not weights:
+        raise fail("weights", caller, "a non-empty dict of metric name to weight", weights)
+    metrics = tuple(check_names(weights.keys(), "weights", caller))
+    w = {
+        m: check_number(v, f"weights['{m}']", caller)
+        for m, v in zip(metrics, weights.values(), strict=True)
+    }
+
+    def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
+        total = sum(w[m] * out.metric(m) for m in metrics)
+        return total.rename("utility")
+
+    label = name or " + ".join(f"{v:g}*{m}" for m, v in w.items())
+    return Utility(label, fn, metrics)
+
+
+def _check_wtp(wtp: Any, caller: str, *, positive: bool) -> tuple[float | None, np.ndarray | None]:
+    expected = "a positive number" if positive else "a non-negative number"
+    if np.ndim(wtp) == 0:
+        value = check_number(wtp, "wtp", caller, low=0.0, low_inclusive=not positive)
+        return value, None
+    try:
+        grid = np.asarray(list(wtp) if not isinstance(wtp, np.ndarray) else wtp, dtype=float)
+    except (TypeError, ValueError):
+        raise fail("wtp", caller, expected + " or a 1-D grid of them", wtp) from None
+    if grid.ndim != 1 or grid.size == 0:
+        raise fail("wtp", caller, expected + " or a non-empty 1-D grid", wtp)
+    bad = ~np.isfinite(grid) | (grid <= 0 if positive else grid < 0)
+    if bad.any():
+        raise fail(
+            "wtp",
+            caller,
+            "a grid of " + ("positive" if positive else "non-negative") + " finite numbers",
+            grid[bad][0],
+        )
+    if np.any(np.diff(grid) <= 0):
+        raise fail("wtp", caller, "a strictly increasing grid", wtp, "Sort it and drop repeats.")
+    return None, grid
+
+
+def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) -> Utility:
+    effect = check_names([effect], "effect", caller)[0]
+    cost = check_names([cost], "cost", caller)[0]
+    scalar, grid = _check_wtp(wtp, caller, positive=health)
+
+    def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
+        e, c = out.metric(effect), out.metric(cost)
+        if grid_values is None:
+            k = scalar
+        else:
+            k = xr.DataArray(
+                np.asarray(grid_values, dtype=float),
+                dims="wtp",
+                coords={"wtp": np.asarray(grid_values, dtype=float)},
+            )
+        nb = e - c / k if health else k * e - c
+        return nb.transpose(DRAW, ACTION, ...).rename("utility")
+
+    kind = "net health benefit" if health else "net monetary benefit"
+    label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"
+    return Utility(label, fn, (effect, cost), "wtp" if grid is not None else None, grid)
+
+
+def net_monetary_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) -> Utility:
+    r"""Net monetary benefit :math:`NMB = \lambda E - C` at willingness to pay :math:`\lambda`.
+
+    Parameters
+    ----------
+    effect, cost : str
+        Names of the effect (e.g. QALYs) and cost metrics.
+    wtp : float or 1-D array
+        Willingness to pay per unit of effect; a grid adds a ``wtp`` dim.
+
+    References
+    ----------
+    Stinnett AA, Mullahy J. Net health benefits: a new framework for the analysis of
+    uncertainty in cost-effectiveness analysis. Med Decis Making 1998;18(2 Suppl):S68-80.
+
+    Examples
+    --------
+    >>> u = net_monetary_benefit("qaly", "cost", wtp=20_000)
+    """
+    return _wtp_utility(effect, cost, wtp, "net_monetary_benefit", health=False)
+
+
+def net_health_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) -> Utility:
+    r"""Net health benefit :math:`NHB = E - C / \lambda` (in units of effect); ``wtp > 0``.
+
+    References
+    ----------
+    Stinnett AA, Mullahy J. Med Decis Making 1998;18(2 Suppl):S68-80.
+    """
+    return _wtp_utility(effect, cost, wtp, "net_health_benefit", health=True)
+
+
+def exponential(metric: str, *, risk_aversion: float) -> Utility:
+    r"""Constant absolute risk aversion: :math:`u(x) = (1 - e^{-a x}) / a`.
+
+    ``risk_aversion`` :math:`a > 0` is risk-averse, :math:`a < 0` risk-seeking and
+    :math:`a = 0` gives the risk-neutral :math:`u(x) = x`. The utility is increasing in ``x``
+    for every ``a``, so higher outcomes are always preferred.
+
+    References
+    ----------
+    Pratt JW. Risk aversion in the small and in the large. Econometrica 1964;32:122-136.
+    """
+    caller = "exponential"
+    metric = check_names([metric], "metric", caller)[0]
+    a = check_number(risk_aversion, "risk_aversion", caller)
+
+    def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
+        x = out.metric(metric)
+        if a == 0:
+            return x.rename("utility")
+        u = -np.expm1(-a * x) / a
+        if not np.isfinite(u.values).all():
+            raise ValidationError(
+                f"exponential utility overflowed for metric '{metric}' with risk_aversion={a:g}"
+                ". Rescale the metric (e.g. thousands of pounds) or lower risk_aversion."
+            )
+        return u.rename("utility")
+
+    return Utility(f"exponential({metric}, a={a:g})", fn, (metric,))
+
+
+def custom(func: Callable[[OutcomeDistribution], Any], *, name: str | None = None) -> Utility:
+    """Wrap a user function ``func(outcomes) -> array`` as a checked Utility.
+
+    The output may be a DataArray with dims ``("draw", "action", ...)`` or an array of shape
+    ``(n_draws, n_actions, *extra)`` matching the outcomes' dims; anything else, or NaN/inf,
+    raises a clear error.
+    """
+    if not callable(func):
+        raise fail("func", "custom", "a callable taking an OutcomeDistribution", func)
+    label = name or getattr(func, "__name__", "custom utility")
+
+    def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
+        result = func(out)
+        template = out.metric(out.metrics[0])
+        if isinstance(result, xr.DataArray):
+            if result.dims[:2] != (DRAW, ACTION) and set(result.dims) >= {DRAW, ACTION}:
+                result = result.transpose(DRAW, ACTION, ...)
+            ok = result.dims[:2] == (DRAW, ACTION) and result.shape[:2] == template.shape[:2]
+            if not ok:
+                raise ValidationError(
+                    f"Utility {label!r} returned dims {dict(result.sizes)}; expected "
+                    f"('draw': {out.n_draws}, 'action': {out.n_actions}, ...)."
+                )
+            da = result
+        else:
+            arr = np.asarray(result, dtype=float)
+            if arr.shape != template.shape:
+                raise ValidationError(
+                    f"Utility {label!r} returned shape {arr.shape}; expected {template.shape} "
+                    f"(draws, actions{''.join(', ' + d for d in out.extra_dims)})."
+                )
+            da = template.copy(data=arr)
+        if not np.isfinite(np.asarray(da.values, dtype=float)).all():
+            raise ValidationError(f"Utility {label!r} returned NaN or infinite values.")
+        return da.rename("utility")
+
+    return Utility(label, fn, ())
+
+
+# ---------------------------------------------------------------------- objectives
+@dataclass(frozen=True)
+class Objective:
+    """Reduces utility draws over ``draw`` to one value per action (higher is better)."""
+
+    name: str
+    kind: str
+    level: float | None = None
+
+    def __call__(self, u: xr.DataArray) -> xr.DataArray:
+        """Objective value per action (and extra dims) of utility draws ``u``."""
+        if self.kind == "expected":
+            return u.mean(DRAW)
+        if self.kind == "quantile":
+            return u.quantile(self.level, dim=DRAW).drop_vars("quantile")
+        return _lower_tail_mean(u, self.level)
+
+
+def expected_value() -> Objective:
+    """Risk-neutral objective: the expected utility."""
+    return Objective("expected utility", "expected")
+
+
+def cvar(alpha: float = 0.1) -> Objective:
+    r"""Conditional value-at-risk: the mean utility over the worst ``alpha`` fraction of draws.
+
+    With draws sorted :math:`u_{(1)} \le \dots \le u_{(n)}` and :math:`k = \alpha n`, this is
+    :math:`\frac{1}{k}\left(\sum_{i \le \lfloor k \rfloor} u_{(i)} + (k - \lfloor k \rfloor)
+    u_{(\lfloor k \rfloor + 1)}\right)`. ``alpha = 1`` is the expected value.
+
+    References
+    ----------
+    Rockafellar RT, Uryasev S. Optimization of conditional value-at-risk. J Risk 2000;2:21-42.
+    """
+    a = check_number(alpha, "alpha", "cvar", low=0.0, high=1.0, low_inclusive=False)
+    return Objective(f"CVaR({a:g})", "cvar", a)
+
+
+def quantile(q: float = 0.05) -> Objective:
+    """The ``q`` quantile of the utility draws (e.g. a 5th percentile guarantee)."""
+    level = check_probability(q, "q", "quantile", open_interval=False)
+    return Objective(f"quantile({level:g})", "quantile", level)
+
+
+def _lower_tail_mean(u: xr.DataArray, alpha: float) -> xr.DataArray:
+    n = u.sizes[DRAW]
+    k = alpha * n
+    whole = int(np.floor(k))
+    weights = np.zeros(n)
+    weights[:whole] = 1.0
+    if whole < n:
+        weights[whole] = k - whole
+    weights /= k
+    axis = u.get_axis_num(DRAW)
+    sorted_u = np.sort(u.values, axis=axis)
+    values = np.tensordot(np.moveaxis(sorted_u, axis, -1), weights, axes=([-1], [0]))
+    template = u.isel({DRAW: 0}, drop=True)
+    return template.copy(data=values)
+
+
+def resolve_objective(objective: Any, caller: str) -> Objective:
+    """Accept an Objective or the names 'expected', 'mean'."""
+    if isinstance(objective, Objective):
+        return objective
+    if objective in ("expected", "mean", "expected_value"):
+        return expected_value()
+    raise fail(
+        "objective", caller, "'expected' or an Objective such as dk.utility.cvar(0.1)", objective
+    )

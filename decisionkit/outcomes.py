@@ -1,0 +1,591 @@
+"""OutcomeDistribution: labelled draws of outcomes per action, the one currency between layers.
+
+Models produce an :class:`OutcomeDistribution`; the decision layer consumes it. It wraps an
+:class:`xarray.Dataset` with dims ``draw`` and ``action`` (plus optional extra dims such as
+``unit`` for patients), one data variable per outcome metric, and optionally the input
+parameter draws that produced it (one row per draw, used by EVPPI and EVSI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from decisionkit._validation import check_names, check_probability, fail, finite_or_raise
+from decisionkit.exceptions import ValidationError
+
+__all__ = ["OutcomeDistribution"]
+
+DRAW = "draw"
+ACTION = "action"
+_FORMAT_ATTR = "decisionkit_format"
+_FORMAT_VERSION = "outcome-distribution/1"
+
+
+class OutcomeDistribution:
+    """Draws of one or more outcome metrics for each action (decision option).
+
+    Parameters
+    ----------
+    data : xarray.Dataset
+        One variable per metric, each with dims ``("draw", "action", ...)``. All metrics
+        share the same dims. Action labels are strings and unique; at least 2 draws.
+    inputs : pandas.DataFrame, optional
+        Input parameter draws, one row per draw, in the order of ``data.draw``.
+
+    Notes
+    -----
+    Prefer the constructors :meth:`from_arrays`, :meth:`from_dataframe`,
+    :meth:`from_posterior` and :meth:`from_netcdf`. The object is immutable: every method
+    returns new objects and never changes the user's arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import decisionkit as dk
+    >>> rng = np.random.default_rng(0)
+    >>> out = dk.OutcomeDistribution.from_arrays(
+    ...     {"cost": rng.normal(1000, 100, (500, 2)), "qaly": rng.normal(1, 0.1, (500, 2))},
+    ...     actions=["Standard care", "New drug"],
+    ... )
+    >>> out.actions, out.metrics, out.n_draws
+    (['Standard care', 'New drug'], ['cost', 'qaly'], 500)
+    """
+
+    __slots__ = ("_data", "_inputs")
+
+    def __init__(self, data: xr.Dataset, *, inputs: pd.DataFrame | None = None) -> None:
+        caller = "OutcomeDistribution"
+        if not isinstance(data, xr.Dataset):
+            raise TypeError(
+                f"The 'data' parameter of {caller} must be an xarray.Dataset. "
+                f"Got {type(data).__name__} instead. Use OutcomeDistribution.from_arrays() "
+                "for dicts of arrays or from_dataframe() for pandas data."
+            )
+        data = _check_dataset(data, caller)
+        self._data = data
+        self._inputs = _check_inputs(inputs, data.sizes[DRAW], caller)
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_arrays(
+        cls,
+        metrics: Mapping[str, Any],
+        *,
+        actions: Sequence[str] | None = None,
+        dims: Sequence[str] | None = None,
+        coords: Mapping[str, Sequence[Any]] | None = None,
+        inputs: pd.DataFrame | Mapping[str, Any] | None = None,
+    ) -> OutcomeDistribution:
+        """Build from a dict of arrays, each of shape ``(n_draws, n_actions[, ...])``.
+
+        Parameters
+        ----------
+        metrics : mapping of str to array-like
+            Metric name to array of draws. All arrays must have the same shape.
+        actions : sequence of str, optional
+            Action labels (default ``"action_0"``, ``"action_1"``, ...).
+        dims : sequence of str, optional
+            Names of dims beyond ``draw`` and ``action`` (e.g. ``["unit"]``).
+        coords : mapping, optional
+            Coordinate labels for the extra dims.
+        inputs : DataFrame or mapping of 1-D arrays, optional
+            Input parameter draws, one row per draw.
+        """
+        caller = "OutcomeDistribution.from_arrays"
+        if not isinstance(metrics, Mapping) or not metrics:
+            raise fail("metrics", caller, "a non-empty dict of metric name to array", metrics)
+        names = check_names(metrics.keys(), "metrics", caller)
+        arrays = {}
+        for name, value in zip(names, metrics.values(), strict=True):
+            arr = np.asarray(value)
+            if arr.dtype.kind not in "biuf":
+                raise fail(f"metrics['{name}']", caller, "a numeric array", arr.dtype)
+            arrays[name] = arr
+        shapes = {n: a.shape for n, a in arrays.items()}
+        if len(set(shapes.values())) > 1:
+            raise ValidationError(
+                f"All metrics passed to {caller} must have the same shape "
+                f"(n_draws, n_actions, ...), but got {shapes}. Check that each metric has one "
+                "row per draw and one column per action."
+            )
+        shape = next(iter(shapes.values()))
+        if len(shape) < 2:
+            raise ValidationError(
+                f"Metrics passed to {caller} must be at least 2-D (n_draws, n_actions); "
+                f"got shape {shape}. For a single action, reshape with arr[:, None]."
+            )
+        extra = list(dims) if dims is not None else [f"dim_{i}" for i in range(len(shape) - 2)]
+        if len(extra) != len(shape) - 2:
+            raise fail("dims", caller, f"{len(shape) - 2} name(s) for the extra axes", dims)
+        if actions is None:
+            actions = [f"action_{i}" for i in range(shape[1])]
+        actions = check_names(actions, "actions", caller)
+        if len(actions) != shape[1]:
+            raise ValidationError(
+                f"{caller} got {len(actions)} action names for arrays with {shape[1]} "
+                "columns. Pass one name per column."
+            )
+        all_coords: dict[str, Any] = {DRAW: np.arange(shape[0]), ACTION: actions}
+        for dim, size in zip(extra, shape[2:], strict=True):
+            labels = (coords or {}).get(dim)
+            all_coords[dim] = np.arange(size) if labels is None else np.asarray(labels)
+        full_dims = [DRAW, ACTION, *extra]
+        ds = xr.Dataset(
+            {n: (full_dims, a) for n, a in arrays.items()},
+            coords=all_coords,
+        )
+        return cls(ds, inputs=_inputs_frame(inputs, caller))
+
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: pd.DataFrame,
+        *,
+        layout: str = "auto",
+        action: str = "action",
+        draw: str | None = "draw",
+        metrics: Sequence[str] | None = None,
+        metric: str = "value",
+        sep: str = ":",
+        inputs: pd.DataFrame | None = None,
+    ) -> OutcomeDistribution:
+        """Build from a pandas DataFrame in long or wide layout.
+
+        Long layout: one row per (draw, action), an ``action`` column, an optional ``draw``
+        column (otherwise rows are numbered within each action in order) and one column per
+        metric. Wide layout: one row per draw, and either one column per action (a single
+        metric named ``metric``) or columns named ``"<metric><sep><action>"`` (or a
+        two-level column MultiIndex ``(metric, action)``).
+
+        Parameters
+        ----------
+        df : DataFrame
+            The draws.
+        layout : {"auto", "long", "wide"}
+            ``"auto"`` picks long when ``action`` is a column of ``df``.
+        action, draw : str
+            Column names in the long layout.
+        metrics : sequence of str, optional
+            Metric columns in the long layout (default: every other numeric column).
+        metric : str
+            Metric name for a wide frame whose columns are the actions.
+        sep : str
+            Separator between metric and action in wide column names.
+        inputs : DataFrame, optional
+            Input parameter draws, one row per draw.
+        """
+        caller = "OutcomeDistribution.from_dataframe"
+        if not isinstance(df, pd.DataFrame):
+            raise fail("df", caller, "a pandas DataFrame", type(df).__name__)
+        if df.shape[0] == 0 or df.shape[1] == 0:
+            raise ValidationError(
+                f"The DataFrame passed to {caller} is empty ({df.shape[0]} rows, "
+                f"{df.shape[1]} columns). It needs one row per draw (wide) or per draw and "
+                "action (long)."
+            )
+        if layout == "auto":
+            layout = "long" if action in df.columns else "wide"
+        if layout == "long":
+            return cls._from_long(df, action=action, draw=draw, metrics=metrics, inputs=inputs)
+        if layout == "wide":
+            return cls._from_wide(df, metric=metric, sep=sep, inputs=inputs)
+        raise fail("layout", caller, "one of 'auto', 'long', 'wide'", layout)
+
+    @classmethod
+    def _from_long(cls, df, *, action, draw, metrics, inputs) -> OutcomeDistribution:
+        caller = "OutcomeDistribution.from_dataframe"
+        if action not in df.columns:
+            raise ValidationError(
+                f"{caller}: the long layout needs an '{action}' column; the columns are "
+                f"{list(df.columns)}. Pass action='<column name>' or layout='wide'."
+            )
+        has_draw = draw is not None and draw in df.columns
+        if metrics is None:
+            skip = {action, draw} if has_draw else {action}
+            metrics = [c for c in df.columns if c not in skip]
+        metrics = [str(m) for m in metrics]
+        missing = [m for m in metrics if m not in df.columns]
+        if missing:
+            raise ValidationError(
+                f"{caller}: metric column(s) {missing} are not in the data; the columns are "
+                f"{list(df.columns)}."
+            )
+        if not metrics:
+            raise ValidationError(f"{caller}: no metric columns found besides '{action}'.")
+        _check_numeric_columns(df, metrics, caller)
+        actions = list(pd.unique(df[action].astype(str)))
+        keyed = df.assign(**{action: df[action].astype(str)})
+        draw_col = keyed[draw] if has_draw else keyed.groupby(action, sort=False).cumcount()
+        keyed = keyed.assign(_draw=draw_col.to_numpy())
+        dup = keyed.duplicated(["_draw", action])
+        if dup.any():
+            first = keyed.loc[dup, ["_draw", action]].iloc[0].tolist()
+            raise ValidationError(
+                f"{caller}: {int(dup.sum())} duplicated (draw, action) row(s), e.g. "
+                f"{first}. Each draw must appear once per action."
+            )
+        wide = keyed.set_index(["_draw", action])[metrics].unstack(action)
+        if wide.isna().to_numpy().any():
+            counts = keyed.groupby(action, sort=False).size().to_dict()
+            raise ValidationError(
+                f"{caller}: the actions do not all have the same draws (rows per action: "
+                f"{counts}). Every action needs a value for every draw."
+            )
+        arrays = {m: wide[m][actions].to_numpy() for m in metrics}
+        return cls.from_arrays(arrays, actions=actions, inputs=inputs)
+
+    @classmethod
+    def _from_wide(cls, df, *, metric, sep, inputs) -> OutcomeDistribution:
+        caller = "OutcomeDistribution.from_dataframe"
+        _check_numeric_columns(df, list(df.columns), caller)
+        if isinstance(df.columns, pd.MultiIndex):
+            pairs = [(str(m), str(a)) for m, a in df.columns]
+        elif all(isinstance(c, str) and sep in c for c in df.columns):
+            pairs = [tuple(c.split(sep, 1)) for c in df.columns]
+        else:
+            pairs = [(metric, str(c)) for c in df.columns]
+        metric_names = list(dict.fromkeys(m for m, _ in pairs))
+        actions = list(dict.fromkeys(a for _, a in pairs))
+        lookup = dict(zip(pairs, range(len(pairs)), strict=True))
+        values = df.to_numpy(dtype=float)
+        arrays = {}
+        for m in metric_names:
+            cols = [lookup.get((m, a)) for a in actions]
+            if None in cols:
+                absent = [a for a, c in zip(actions, cols, strict=True) if c is None]
+                raise ValidationError(
+                    f"{caller}: metric '{m}' has no column for action(s) {absent}. Every "
+                    "metric needs one column per action."
+                )
+            arrays[m] = values[:, cols]
+        return cls.from_arrays(arrays, actions=actions, inputs=inputs)
+
+    @classmethod
+    def from_posterior(
+        cls,
+        idata: Any,
+        metrics: Mapping[str, str | Mapping[str, str]],
+        *,
+        group: str = "posterior",
+        action_dim: str = "action",
+        inputs: Sequence[str] | None = None,
+    ) -> OutcomeDistribution:
+        """Build from a PyMC/ArviZ posterior (DataTree) or posterior predictive.
+
+        ``chain`` and ``draw`` are stacked into a single ``draw`` dim.
+
+        Parameters
+        ----------
+        idata : xarray.DataTree or xarray.Dataset
+            The result of ``pm.sample`` (ArviZ 1.x DataTree) or one of its groups.
+        metrics : mapping
+            Metric name to either the name of a variable with an ``action_dim`` dim, or a
+            mapping ``{action label: variable name}`` of scalar-per-draw variables.
+        group : str
+            Group of ``idata`` to read (``"posterior"`` or ``"posterior_predictive"``).
+        action_dim : str
+            Name of the dim that indexes actions in single-variable metrics.
+        inputs : sequence of str, optional
+            Variables to attach as input parameter draws (vector variables are flattened to
+            columns ``name[i]``).
+        """
+        caller = "OutcomeDistribution.from_posterior"
+        ds = _posterior_dataset(idata, group, caller)
+        if not isinstance(metrics, Mapping) or not metrics:
+            raise fail("metrics", caller, "a non-empty dict of metric name to variable(s)", metrics)
+        stacked = {}
+        for name, spec in metrics.items():
+            if isinstance(spec, str):
+                da = _stack_var(ds, spec, caller)
+                if action_dim not in da.dims:
+                    raise ValidationError(
+                        f"{caller}: variable '{spec}' has dims {list(da.dims)} and no "
+                        f"'{action_dim}' dim. Pass action_dim='<dim name>' or map actions to "
+                        "variables: {'metric': {'A': 'var_a', 'B': 'var_b'}}."
+                    )
+                da = da.rename({action_dim: ACTION})
+            elif isinstance(spec, Mapping):
+                parts = [_stack_var(ds, v, caller) for v in spec.values()]
+                labels = check_names(spec.keys(), f"metrics['{name}']", caller)
+                da = xr.concat(
+                    parts,
+                    dim=pd.Index(labels, name=ACTION),
+                    coords="minimal",
+                    compat="override",
+                    join="exact",
+                )
+            else:
+                raise fail(f"metrics['{name}']", caller, "a variable name or a dict", spec)
+            da = da.transpose(DRAW, ACTION, ...)
+            da = da.assign_coords({ACTION: [str(a) for a in da[ACTION].values]})
+            stacked[str(name)] = da.drop_vars([c for c in da.coords if c not in da.dims])
+        data = xr.Dataset(stacked)
+        data = data.assign_coords({DRAW: np.arange(data.sizes[DRAW])})
+        in_frame = None
+        if inputs:
+            cols = {}
+            for var in inputs:
+                da = _stack_var(ds, var, caller)
+                flat = da.values.reshape(da.sizes[DRAW], -1)
+                if flat.shape[1] == 1:
+                    cols[var] = flat[:, 0]
+                else:
+                    for j in range(flat.shape[1]):
+                        cols[f"{var}[{j}]"] = flat[:, j]
+            in_frame = pd.DataFrame(cols)
+        return cls(data, inputs=in_frame)
+
+    @classmethod
+    def from_netcdf(cls, path: str | Path) -> OutcomeDistribution:
+        """Read an OutcomeDistribution written by :meth:`to_netcdf`."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"No such netCDF file: '{path}'.")
+        with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
+            data = f.load()
+        if data.attrs.get(_FORMAT_ATTR) != _FORMAT_VERSION:
+            raise ValidationError(
+                f"'{path}' was not written by OutcomeDistribution.to_netcdf (its format "
+                f"attribute is {data.attrs.get(_FORMAT_ATTR)!r})."
+            )
+        data.attrs = {k: v for k, v in data.attrs.items() if k != _FORMAT_ATTR}
+        inputs = None
+        if data.attrs.pop("has_inputs", 0):
+            with xr.open_dataset(path, group="inputs", engine="h5netcdf") as f:
+                inputs = f.load().to_dataframe().reset_index(drop=True)
+        return cls(data, inputs=inputs)
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def data(self) -> xr.Dataset:
+        """The underlying Dataset (a copy; changing it does not change this object)."""
+        return self._data.copy()
+
+    @property
+    def actions(self) -> list[str]:
+        """Action labels in order."""
+        return [str(a) for a in self._data[ACTION].values]
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metric names in order."""
+        return [str(m) for m in self._data.data_vars]
+
+    @property
+    def n_draws(self) -> int:
+        """Number of draws."""
+        return int(self._data.sizes[DRAW])
+
+    @property
+    def n_actions(self) -> int:
+        """Number of actions."""
+        return int(self._data.sizes[ACTION])
+
+    @property
+    def extra_dims(self) -> list[str]:
+        """Dims beyond ``draw`` and ``action`` (e.g. ``unit``)."""
+        return [str(d) for d in next(iter(self._data.data_vars.values())).dims[2:]]
+
+    @property
+    def inputs(self) -> pd.DataFrame | None:
+        """Input parameter draws (a copy), one row per draw, or None."""
+        return None if self._inputs is None else self._inputs.copy()
+
+    def __getitem__(self, metric: str) -> xr.DataArray:
+        """Draws of one metric as a DataArray (draw, action, ...)."""
+        return self.metric(metric)
+
+    def metric(self, name: str) -> xr.DataArray:
+        """Draws of metric ``name`` as a DataArray; a clear error lists the available ones."""
+        if name not in self._data.data_vars:
+            raise ValidationError(
+                f"Unknown metric {name!r}. The available metrics are {self.metrics}."
+            )
+        return self._data[name]
+
+    def sel_actions(self, actions: Sequence[str]) -> OutcomeDistribution:
+        """A new OutcomeDistribution with only ``actions``, in the given order."""
+        wanted = check_names(actions, "actions", "OutcomeDistribution.sel_actions")
+        unknown = [a for a in wanted if a not in self.actions]
+        if unknown:
+            raise ValidationError(
+                f"Unknown action(s) {unknown}. The available actions are {self.actions}."
+            )
+        return OutcomeDistribution(self._data.sel({ACTION: wanted}), inputs=self._inputs)
+
+    # ------------------------------------------------------------------ summaries
+    def mean(self) -> pd.DataFrame:
+        """Posterior/PSA mean of each metric per action (tidy: one row per action)."""
+        return self._summary_frame(self._data.mean(DRAW), "mean")
+
+    def sd(self) -> pd.DataFrame:
+        """Standard deviation over draws of each metric per action."""
+        return self._summary_frame(self._data.std(DRAW, ddof=1), "sd")
+
+    def interval(self, prob: float = 0.95) -> pd.DataFrame:
+        """Central (equal-tailed) interval of each metric per action, with probability ``prob``."""
+        prob = check_probability(prob, "prob", "OutcomeDistribution.interval")
+        q = self._data.quantile([(1 - prob) / 2, (1 + prob) / 2], dim=DRAW)
+        lo = self._summary_frame(q.isel(quantile=0, drop=True), "lower")
+        hi = self._summary_frame(q.isel(quantile=1, drop=True), "upper")
+        return lo.merge(hi)
+
+    def summary(self, prob: float = 0.95) -> pd.DataFrame:
+        """Mean, sd and central interval of every metric per action, in one tidy frame."""
+        return self.mean().merge(self.sd()).merge(self.interval(prob))
+
+    def _summary_frame(self, ds: xr.Dataset, stat: str) -> pd.DataFrame:
+        frame = ds.to_dataframe().reset_index()
+        keys = [c for c in frame.columns if c not in self.metrics]
+        long = frame.melt(id_vars=keys, value_vars=self.metrics, var_name="metric", value_name=stat)
+        return long[["metric", *keys, stat]]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long tidy frame: one row per (draw, action, extra dims), one column per metric."""
+        return self._data.to_dataframe().reset_index()
+
+    def to_netcdf(self, path: str | Path) -> Path:
+        """Write to a netCDF file (groups ``outcomes`` and ``inputs``); never pickles."""
+        path = Path(path)
+        data = self._data.copy()
+        data.attrs = {
+            **data.attrs,
+            _FORMAT_ATTR: _FORMAT_VERSION,
+            "has_inputs": int(self._inputs is not None),
+        }
+        data.to_netcdf(path, group="outcomes", mode="w", engine="h5netcdf")
+        if self._inputs is not None:
+            inp = xr.Dataset.from_dataframe(self._inputs.rename_axis(DRAW))
+            inp.to_netcdf(path, group="inputs", mode="a", engine="h5netcdf")
+        return path
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {d}: {self._data.sizes[d]}" for d in self.extra_dims)
+        inputs = "none" if self._inputs is None else f"{self._inputs.shape[1]} parameters"
+        return (
+            f"<OutcomeDistribution draws: {self.n_draws}, actions: {self.n_actions}{extra}>\n"
+            f"  actions: {self.actions}\n  metrics: {self.metrics}\n  inputs: {inputs}"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OutcomeDistribution):
+            return NotImplemented
+        same_inputs = (self._inputs is None and other._inputs is None) or (
+            self._inputs is not None
+            and other._inputs is not None
+            and self._inputs.equals(other._inputs)
+        )
+        return bool(self._data.identical(other._data)) and same_inputs
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
+    if not data.data_vars:
+        raise ValidationError(f"{caller}: the dataset has no metric variables.")
+    dims = None
+    for name, da in data.data_vars.items():
+        if da.dims[:2] != (DRAW, ACTION):
+            raise ValidationError(
+                f"{caller}: metric '{name}' has dims {list(da.dims)}; every metric must start "
+                f"with ('{DRAW}', '{ACTION}'). Transpose it first."
+            )
+        if dims is not None and da.dims != dims:
+            raise ValidationError(
+                f"{caller}: metrics have different dims ({list(dims)} vs {list(da.dims)} for "
+                f"'{name}'). Every metric must have the same dims."
+            )
+        dims = da.dims
+        if da.dtype.kind not in "biuf":
+            raise ValidationError(f"{caller}: metric '{name}' is not numeric ({da.dtype}).")
+        finite_or_raise(
+            da.values,
+            f"Metric '{name}'",
+            "Remove or fix the draws that produced them; decisionkit never drops draws silently.",
+        )
+    if data.sizes[DRAW] < 2:
+        raise ValidationError(
+            f"{caller}: got {data.sizes[DRAW]} draw(s); at least 2 draws are needed to describe "
+            "uncertainty. Sample more draws (typically 1,000 or more)."
+        )
+    if ACTION not in data.coords:
+        data = data.assign_coords({ACTION: [f"action_{i}" for i in range(data.sizes[ACTION])]})
+    check_names(list(data[ACTION].values), "actions", caller)
+    if DRAW not in data.coords:
+        data = data.assign_coords({DRAW: np.arange(data.sizes[DRAW])})
+    return data
+
+
+def _check_inputs(inputs: Any, n_draws: int, caller: str) -> pd.DataFrame | None:
+    if inputs is None:
+        return None
+    if not isinstance(inputs, pd.DataFrame):
+        raise fail(
+            "inputs", caller, "a pandas DataFrame (one row per draw) or None", type(inputs).__name__
+        )
+    if len(inputs) != n_draws:
+        raise ValidationError(
+            f"{caller}: inputs has {len(inputs)} rows but the outcomes have {n_draws} draws. "
+            "Pass one row of input parameters per draw, in the same order."
+        )
+    names = check_names(inputs.columns, "inputs", caller)
+    frame = inputs.copy()
+    frame.columns = names
+    return frame.reset_index(drop=True)
+
+
+def _inputs_frame(inputs: Any, caller: str) -> pd.DataFrame | None:
+    if inputs is None or isinstance(inputs, pd.DataFrame):
+        return inputs
+    if isinstance(inputs, Mapping):
+        try:
+            return pd.DataFrame({k: np.asarray(v) for k, v in inputs.items()})
+        except ValueError as exc:
+            raise ValidationError(f"{caller}: inputs could not be aligned: {exc}") from exc
+    raise fail("inputs", caller, "a DataFrame or a dict of 1-D arrays", type(inputs).__name__)
+
+
+def _check_numeric_columns(df: pd.DataFrame, columns: list[Any], caller: str) -> None:
+    for col in columns:
+        if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            raise ValidationError(
+                f"{caller}: column {col!r} is not numeric (dtype {df[col].dtype}). Metric "
+                "columns must hold numbers; convert or drop it."
+            )
+
+
+def _posterior_dataset(idata: Any, group: str, caller: str) -> xr.Dataset:
+    if isinstance(idata, xr.Dataset):
+        return idata
+    if isinstance(idata, xr.DataTree):
+        if group not in idata.children:
+            raise ValidationError(
+                f"{caller}: the DataTree has no '{group}' group; its groups are "
+                f"{list(idata.children)}."
+            )
+        return idata[group].to_dataset()
+    raise fail("idata", caller, "an xarray DataTree (ArviZ 1.x) or Dataset", type(idata).__name__)
+
+
+def _stack_var(ds: xr.Dataset, var: str, caller: str) -> xr.DataArray:
+    if var not in ds.data_vars:
+        raise ValidationError(
+            f"{caller}: variable {var!r} is not in the posterior; its variables are "
+            f"{list(ds.data_vars)}."
+        )
+    da = ds[var]
+    if "chain" in da.dims:
+        da = da.stack(_sample=("chain", DRAW)).drop_vars(
+            ["_sample", "chain", DRAW], errors="ignore"
+        )
+        da = da.rename({"_sample": DRAW})
+    if DRAW not in da.dims:
+        raise ValidationError(f"{caller}: variable {var!r} has no 'draw' dim.")
+    return da.transpose(DRAW, ...).drop_vars(DRAW, errors="ignore")
