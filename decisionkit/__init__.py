@@ -1,9 +1,14 @@
 """decisionkit: Bayesian decision analysis from outcome distributions to recommendations.
 
 The public API: :class:`OutcomeDistribution` (the currency between layers), the utility
-factories in :mod:`decisionkit.utility`, :func:`decide`, and the modules for models, cost-
-effectiveness, value of information, thresholds and plots.
+factories in :mod:`decisionkit.utility`, :func:`decide`, and the modules for models,
+cost-effectiveness, value of information, thresholds and plots. Modules that need heavy
+dependencies (PyMC, scikit-learn, matplotlib) load on first use, so ``import decisionkit``
+stays fast.
 """
+
+import importlib
+from typing import Any
 
 from decisionkit import exceptions
 from decisionkit.decision import utility
@@ -11,6 +16,18 @@ from decisionkit.decision.analysis import Decision, decide
 from decisionkit.outcomes import OutcomeDistribution
 
 __version__ = "0.1.0.dev0"
+
+# public submodules loaded on first attribute access (dk.plot, dk.models, ...)
+_LAZY = {
+    "cea": "decisionkit.decision.cea",
+    "datasets": "decisionkit.datasets",
+    "models": "decisionkit.models",
+    "plot": "decisionkit.plot",
+    "scale": "decisionkit.scale",
+    "sensitivity": "decisionkit.decision.sensitivity",
+    "threshold": "decisionkit.decision.threshold",
+    "voi": "decisionkit.decision.voi",
+}
 
 __all__ = [
     "Decision",
@@ -20,3 +37,15 @@ __all__ = [
     "exceptions",
     "utility",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'decisionkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
