@@ -1,5 +1,8 @@
-"""Matplotlib plots. Each function takes a result object, ``ax=None``, returns the Axes and
-never calls ``plt.show()``.
+"""Matplotlib plots.
+
+Each function takes a result object, ``ax=None``, returns the Axes and never calls
+``plt.show()``. One private module per area (``_threshold.py``, ``_cea.py``, ``_voi.py``, ...)
+re-exported here.
 """
 
 __all__: list[str] = []
