@@ -67,7 +67,9 @@ class OutcomeDistribution:
                 f"Got {type(data).__name__} instead. Use OutcomeDistribution.from_arrays() "
                 "for dicts of arrays or from_dataframe() for pandas data."
             )
-        data = _check_dataset(data, caller)
+        data = _check_dataset(data, caller).copy(deep=True)
+        for var in data.data_vars.values():
+            var.values.flags.writeable = False  # immutable: never aliases the user's arrays
         self._data = data
         self._inputs = _check_inputs(inputs, data.sizes[DRAW], caller)
 
@@ -364,7 +366,7 @@ class OutcomeDistribution:
     # ------------------------------------------------------------------ accessors
     @property
     def data(self) -> xr.Dataset:
-        """The underlying Dataset (a copy; changing it does not change this object)."""
+        """The underlying Dataset: a shallow copy over read-only arrays (deep-copy to modify)."""
         return self._data.copy()
 
     @property

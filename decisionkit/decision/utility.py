@@ -139,15 +139,16 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
     def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
         e, c = out.metric(effect), out.metric(cost)
         if grid_values is None:
-            k = scalar
-        else:
-            k = xr.DataArray(
-                np.asarray(grid_values, dtype=float),
-                dims="wtp",
-                coords={"wtp": np.asarray(grid_values, dtype=float)},
-            )
-        nb = e - c / k if health else k * e - c
-        return nb.transpose(DRAW, ACTION, ...).rename("utility")
+            nb = e - c / scalar if health else scalar * e - c
+            return nb.transpose(DRAW, ACTION, ...).rename("utility")
+        # grid: build the values wtp-major, (wtp, ..., action, draw) in memory, and expose
+        # them as (draw, action, ..., wtp); decide() then reduces each block contiguously
+        k = np.asarray(grid_values, dtype=float).reshape((-1,) + (1,) * e.ndim)
+        ev, cv = e.values.T[None], c.values.T[None]
+        values = ev - cv / k if health else k * ev - cv
+        dims = (*e.dims, "wtp")
+        coords = {**{d: e[d].values for d in e.dims}, "wtp": np.asarray(grid_values, float)}
+        return xr.DataArray(values.T, dims=dims, coords=coords, name="utility")
 
     kind = "net health benefit" if health else "net monetary benefit"
     label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"

@@ -1,0 +1,5 @@
+"""Shared test fixtures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
