@@ -169,15 +169,19 @@ class CEAResult:
         dc, de = self._incremental()
         others = [s for s in self.strategies if s != self.reference]
         if not others:
-            return pd.DataFrame(columns=["wtp", "strategy", "inb", "lower", "upper"])
+            return pd.DataFrame(
+                columns=["wtp", "strategy", "inb", "lower", "upper", "prob_positive"]
+            )
         q = [(1 - self.prob) / 2, (1 + self.prob) / 2]
         step = max(1, _BLOCK * 16 // max(1, dc.size))
         parts = []
+        dct, det = np.ascontiguousarray(dc.T), np.ascontiguousarray(de.T)
         for s in range(0, grid.size, step):
             w = grid[s : s + step]
-            inb = w[None, None, :] * de[:, :, None] - dc[:, :, None]  # draw, strategy, wtp
-            lo, hi = np.quantile(inb, q, axis=0)
-            parts.append((inb.mean(axis=0), lo, hi, (inb > 0).mean(axis=0)))
+            # strategy, wtp, draw: draws last and contiguous, ~2x faster quantiles
+            inb = w[None, :, None] * det[:, None, :] - dct[:, None, :]
+            lo, hi = np.quantile(inb, q, axis=-1)
+            parts.append((inb.mean(axis=-1), lo, hi, (inb > 0).mean(axis=-1)))
         mean, lo, hi, pos = (np.concatenate([p[i] for p in parts], axis=1) for i in range(4))
         return pd.DataFrame(
             {
