@@ -212,3 +212,8 @@ def test_extra_dims_rejected():
     )
     with pytest.raises(ValidationError, match="extra dims"):
         dk.cea.analyze(out)
+
+
+def test_scalar_wtp_gives_one_row_per_strategy():
+    ce = dk.cea.analyze(_outcomes(), wtp=20_000)
+    assert ce.ceac()["wtp"].tolist() == [20_000.0] * 3

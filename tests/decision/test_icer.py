@@ -129,3 +129,21 @@ def test_input_order_does_not_matter():
 def test_bad_input_raises_clear_error(args, error, fragment):
     with pytest.raises(error, match=fragment):
         dk.cea.icer_table(*args)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_frontier_is_the_set_of_nmb_maximisers(seed):
+    # independent brute force: a strategy is on the frontier iff it maximises lambda*E - C
+    # for some lambda >= 0; between consecutive pairwise ICERs the maximiser is constant
+    rng = np.random.default_rng(seed)
+    cost = rng.uniform(0, 100, 12)
+    effect = rng.uniform(0, 10, 12)
+    names = [f"s{i}" for i in range(12)]
+    dc = cost[:, None] - cost[None, :]
+    de = effect[:, None] - effect[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cuts = np.unique((dc / de)[(de != 0) & (dc / de > 0)])
+    probes = np.concatenate(([0.0], (cuts[1:] + cuts[:-1]) / 2, [cuts[-1] * 2 + 1]))
+    winners = {names[i] for i in np.argmax(probes[:, None] * effect - cost, axis=1)}
+    t = dk.cea.icer_table(cost, effect, names)
+    assert set(t.loc[t.status == "ND", "strategy"]) == winners
