@@ -29,7 +29,7 @@ DEFAULT_WTP = np.arange(0.0, 50_001.0, 100.0)
 _BLOCK = 65_536
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CEAResult:
     r"""The result of :func:`analyze` (immutable).
 

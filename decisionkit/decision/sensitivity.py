@@ -30,7 +30,7 @@ _OUTCOMES = ("nmb", "nhb", "cost", "effect")
 
 
 # ---------------------------------------------------------------------- results
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class OneWayResult:
     """The result of :func:`one_way` (immutable).
 
@@ -127,7 +127,7 @@ class OneWayResult:
         return "<OneWayResult>\n" + self.summary()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class TwoWayResult:
     """The result of :func:`two_way` (immutable).
 
