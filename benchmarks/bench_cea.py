@@ -54,13 +54,15 @@ def run_loop(out):
     return ceac, evpi
 
 
-def best_time(fn, out, repeat: int) -> float:
-    times = []
+def best_time(fn, out, repeat: int) -> tuple[float, float]:
+    """Best wall time (perf_counter) and best CPU time (process_time, less load-sensitive)."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn(out)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu)
 
 
 def peak_mb(fn, out) -> float:
@@ -78,14 +80,15 @@ def main() -> None:
     assert np.allclose(ce.prob_best, ceac_loop)
     assert np.allclose(ce.evpi()["evpi"], evpi_loop, rtol=1e-9, atol=1e-6)
     print(f"CEAC + CEAF + EVPI, {N_DRAWS} draws x {N_STRATEGIES} strategies x {WTP.size} wtp")
-    print(f"{'method':<28}{'best time (s)':>14}{'peak memory (MB)':>18}")
+    print(f"{'method':<24}{'best wall (s)':>14}{'best CPU (s)':>14}{'peak memory (MB)':>18}")
     for name, fn, repeat in [
         ("dk.cea.analyze", run_analyze, 7),
         ("dk.decide (NMB grid)", run_decide, 3),
         ("per-draw Python loop", run_loop, 2),
     ]:
-        print(f"{name:<28}{best_time(fn, out, repeat):>14.3f}{peak_mb(fn, out):>18.1f}")
-    print("target: <= 0.3 s and <= 500 MB for dk.cea.analyze")
+        wall, cpu = best_time(fn, out, repeat)
+        print(f"{name:<24}{wall:>14.3f}{cpu:>14.3f}{peak_mb(fn, out):>18.1f}")
+    print("target: <= 0.3 s and <= 500 MB for dk.cea.analyze (machine load affects wall time)")
 
 
 if __name__ == "__main__":

@@ -385,13 +385,15 @@ def _nb_kernel(cost: np.ndarray, effect: np.ndarray, wtp: np.ndarray) -> tuple[n
         idx = np.zeros((m, n), dtype=np.intp)
         nb = np.empty_like(best)
         gt = np.empty(best.shape, dtype=bool)
+        eq = np.empty(best.shape, dtype=bool)
         tie = False
         for j in range(1, k):
             np.multiply(w, et[j], out=nb)
             np.subtract(nb, ct[j], out=nb)
             np.greater(nb, best, out=gt)
             np.copyto(idx, j, where=gt)
-            tie = tie or bool(np.any(nb == best))
+            if not tie:  # once a block has a tie it is recomputed exactly anyway
+                tie = bool(np.equal(nb, best, out=eq).any())
             np.maximum(best, nb, out=best)
         emax[start : start + m] = best.mean(axis=1)
         if tie:
