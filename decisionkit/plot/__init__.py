@@ -5,4 +5,15 @@ Each function takes a result object, ``ax=None``, returns the Axes and never cal
 re-exported here.
 """
 
-__all__: list[str] = []
+from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
+from decisionkit.plot._sensitivity import tornado, two_way
+
+__all__: list[str] = [
+    "ce_plane",
+    "ceac",
+    "ceaf",
+    "evpi_curve",
+    "icer_frontier",
+    "tornado",
+    "two_way",
+]
