@@ -382,9 +382,22 @@ class MarkovModel:
 
     def _transition(self, strategy, params, cycle, n) -> np.ndarray:
         k = len(self.states)
-        p = self._eval(self.transition, strategy, params, cycle, (n, k, k), "the transition matrix")
-        rows = p.sum(axis=-1)
-        bad = (np.abs(rows - 1.0) > self.tol) | np.any((p < -self.tol) | (p > 1 + self.tol), -1)
+        spec = self.transition[strategy] if isinstance(self.transition, dict) else self.transition
+        value = spec(params, cycle, strategy) if callable(spec) else spec
+        p = np.asarray(value, dtype=float)
+        if p.shape not in ((n, k, k), (k, k)):
+            raise ValidationError(
+                f"MarkovModel: the transition matrix for strategy {strategy!r} at cycle {cycle} "
+                f"has shape {p.shape}; expected {(n, k, k)} (or {(k, k)} for a matrix shared "
+                "by all draws)."
+            )
+        p = np.broadcast_to(p, (n, k, k))
+        rows = p @ np.ones(k)  # row sums; faster than p.sum(-1) on a short last axis
+        tol = self.tol
+        # fast path: three reductions; NaN fails every comparison and falls through
+        if np.abs(rows - 1.0).max() <= tol and p.min() >= -tol and p.max() <= 1 + tol:
+            return p
+        bad = ~(np.abs(rows - 1.0) <= tol) | ~np.all((p >= -tol) & (p <= 1 + tol), -1)
         if bad.any():
             draw, state = (int(i) for i in np.argwhere(bad)[0])
             row = p[draw, state]
@@ -444,7 +457,7 @@ class MarkovModel:
                         self.transition_costs, strat, pdict, t, (n, k, k), "transition_costs"
                     )
                     cost[:, j] += disc_tc[t + 1] * np.einsum("ni,nij,nij->n", m, p, tc)
-                m = np.matmul(m[:, None, :], p)[:, 0, :]
+                m = np.einsum("ni,nij->nj", m, p)
         coords = {"draw": np.arange(n), "action": self.strategies}
         values = xr.Dataset(
             {

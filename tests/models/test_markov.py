@@ -95,8 +95,9 @@ def test_separate_discount_rates_for_costs_and_effects():
 def test_transition_cost_charged_on_deaths_discounted_at_end_of_cycle():
     # Deaths in cycle t (1-based) = q^{t-1} p, each costing 5000, discounted (1+r)^{-t}.
     r = 0.03
-    model = two_state(state_costs=[0.0, 0.0], discount_cost=r,
-                      transition_costs={("Alive", "Dead"): 5000.0})  # fmt: skip
+    model = two_state(
+        state_costs=[0.0, 0.0], discount_cost=r, transition_costs={("Alive", "Dead"): 5000.0}
+    )
     t = np.arange(1, N + 1)
     expected = np.sum(5000 * Q ** (t - 1) * P_DIE * (1 + r) ** -t)
     assert float(model.run(DUMMY).mean()["cost"].iloc[0]) == pytest.approx(expected)
