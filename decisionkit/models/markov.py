@@ -87,6 +87,8 @@ def params_dict(params: Any, caller: str) -> tuple[dict[str, np.ndarray], int]:
             "value per draw for every parameter (a DataFrame keeps them aligned)."
         )
     n = sizes.pop() if sizes else 1
+    if isinstance(params, pd.DataFrame):
+        n = len(params)
     out = {}
     for k, v in items.items():
         if v.dtype.kind not in "biuf":
