@@ -250,8 +250,9 @@ class MarkovModel:
         Cycle length in years (default 1).
     discount_cost, discount_effect : float
         Annual discount rates for costs and for QALYs/life years (default 0.035, NICE).
-    within_cycle : {"half-cycle", "simpson", "none", "end"}
-        Within-cycle correction (see the module documentation).
+    within_cycle : {"half-cycle", "simpson", "none", "end"} or array-like
+        Within-cycle correction (see the module documentation), or explicit weights for
+        the ``n_cycles + 1`` trace points.
     dead : str or sequence of str, optional
         States that do not count towards life years (default none).
     tol : float
@@ -283,7 +284,7 @@ class MarkovModel:
         cycle_length: float = 1.0,
         discount_cost: float = 0.035,
         discount_effect: float = 0.035,
-        within_cycle: str = "half-cycle",
+        within_cycle: str | Sequence[float] = "half-cycle",
         dead: str | Sequence[str] | None = None,
         tol: float = 1e-8,
     ) -> None:
@@ -300,8 +301,21 @@ class MarkovModel:
         )
         self.discount_cost = check_number(discount_cost, "discount_cost", caller, low=0.0)
         self.discount_effect = check_number(discount_effect, "discount_effect", caller, low=0.0)
-        self.within_cycle = check_in(within_cycle, _METHODS, "within_cycle", caller)
-        self._weights = within_cycle_weights(self.n_cycles, self.within_cycle)
+        if isinstance(within_cycle, str):
+            self.within_cycle = check_in(within_cycle, _METHODS, "within_cycle", caller)
+            self._weights = within_cycle_weights(self.n_cycles, self.within_cycle)
+        else:
+            w = np.asarray(within_cycle, dtype=float)
+            if w.shape != (self.n_cycles + 1,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+                raise fail(
+                    "within_cycle",
+                    caller,
+                    f"one of {list(_METHODS)} or {self.n_cycles + 1} non-negative weights "
+                    "(one per trace point t = 0..n_cycles)",
+                    within_cycle,
+                )
+            self.within_cycle = "custom"
+            self._weights = w
         self.tol = check_number(tol, "tol", caller, low=0.0, low_inclusive=False)
         self.transition = self._check_spec(transition, "transition", caller)
         self.state_costs = self._check_spec(state_costs, "state_costs", caller)

@@ -133,6 +133,13 @@ def test_simpson_weights_for_four_cycles():
     assert np.allclose(within_cycle_weights(4, "simpson"), np.array([1, 4, 2, 4, 1]) / 3)
 
 
+def test_explicit_weights_equal_the_named_method():
+    w = within_cycle_weights(N, "half-cycle")
+    assert ly(two_state(within_cycle=w).run(DUMMY)) == pytest.approx(
+        ly(two_state(within_cycle="half-cycle").run(DUMMY))
+    )
+
+
 # ---------------------------------------------------------------- vectorisation and outputs
 def _draw_model():
     def transition(params, cycle, strategy):
@@ -246,6 +253,7 @@ def _bad_row(params, cycle, strategy):
         ({"initial": [0.5, 0.6]}, DUMMY, "summing to 1"),
         ({"within_cycle": "trapezoid"}, DUMMY, "'within_cycle' parameter"),
         ({"within_cycle": "simpson", "n_cycles": 1}, DUMMY, "at least 2 cycles"),
+        ({"within_cycle": [1.0, 1.0]}, DUMMY, "21 non-negative weights"),
         ({"n_cycles": 0}, DUMMY, "'n_cycles' parameter"),
         ({"discount_cost": -0.1}, DUMMY, "'discount_cost' parameter"),
         ({"transition_costs": {("Alive", "Heaven"): 1.0}}, DUMMY, "'Heaven'"),
