@@ -4,13 +4,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import decisionkit as dk  # noqa: E402
-from decisionkit.exceptions import ValidationError  # noqa: E402
-from decisionkit.models.examples import sick_sicker_base_case, sick_sicker_outcomes  # noqa: E402
+import decisionkit as dk
+from decisionkit.exceptions import ValidationError
+from decisionkit.models.examples import sick_sicker_base_case, sick_sicker_outcomes
 
 
 @pytest.fixture(scope="module")
