@@ -134,7 +134,7 @@ def within_cycle_weights(n_cycles: int, method: str) -> np.ndarray:
     return w
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MarkovResult:
     """The result of :meth:`MarkovModel.run` (immutable).
 

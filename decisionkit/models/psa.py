@@ -99,13 +99,16 @@ class Distribution:
         args = ", ".join(f"{k}={v:.6g}" for k, v in self._params().items())
         return f"{type(self).__name__}({args})"
 
+    def _key(self) -> tuple:
+        return tuple(self._params().items())
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return repr(self) == repr(other)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(repr(self))
+        return hash((type(self).__name__, self._key()))
 
 
 def _positive(value: Any, param: str, caller: str) -> float:
@@ -468,6 +471,9 @@ class Dirichlet(Distribution):
         if self.names is not None:
             return list(self.names)
         return [f"{key}[{i}]" for i in range(self.n_columns)]
+
+    def _key(self) -> tuple:
+        return (tuple(float(c) for c in self.counts), self.names)
 
     def __repr__(self) -> str:
         names = "" if self.names is None else f", names={list(self.names)}"

@@ -232,3 +232,9 @@ def test_bad_input_raises_clear_error(build, error, fragment):
     with pytest.raises(error) as info:
         build()
     assert fragment in str(info.value)
+
+
+def test_distributions_compare_by_exact_parameters():
+    assert Gamma.from_shape(4.0, scale=0.5) == Gamma(mean=2.0, sd=1.0)
+    assert Normal(0.0, 1.0) != Normal(0.0, 1.0000001)
+    assert Dirichlet([1, 2]) == Dirichlet([1.0, 2.0])
