@@ -49,6 +49,7 @@ __all__ = [
     "SICK_SICKER_STATES",
     "SICK_SICKER_STRATEGIES",
     "sick_sicker_base_case",
+    "sick_sicker_expected",
     "sick_sicker_model",
     "sick_sicker_outcomes",
     "sick_sicker_parameters",
@@ -258,6 +259,28 @@ def sick_sicker_outcomes(
     """
     result = sick_sicker_model(strategies=strategies, within_cycle=within_cycle).run(params)
     return result if return_result else result.outcomes
+
+
+def sick_sicker_expected(
+    params: Mapping[str, float],
+    *,
+    strategies: Sequence[str] | None = None,
+    within_cycle: str = "simpson",
+) -> dict[str, dict[str, float]]:
+    """Deterministic run on one parameter set: ``{strategy: {"cost", "qaly", "life_years"}}``.
+
+    The ``model(params)`` callable that deterministic sensitivity analysis re-runs with one
+    parameter changed at a time, e.g.
+    ``dk.sensitivity.one_way(sick_sicker_expected, sick_sicker_base_case(), ...)``.
+
+    Examples
+    --------
+    >>> ev = sick_sicker_expected(sick_sicker_base_case(), within_cycle="published")
+    >>> round(ev["Standard of care"]["cost"])
+    151580
+    """
+    result = sick_sicker_model(strategies=strategies, within_cycle=within_cycle).run(params)
+    return result.expected()
 
 
 def sick_sicker_psa(

@@ -194,6 +194,17 @@ class MarkovResult:
         frame = self.values.mean("draw").to_dataframe().reset_index()
         return frame.rename(columns={"action": "strategy"})
 
+    def expected(self) -> dict[str, dict[str, float]]:
+        """Mean of each metric per strategy as ``{strategy: {metric: value}}``.
+
+        The form deterministic sensitivity analysis takes from a model run on one parameter
+        set (``decisionkit.sensitivity``).
+        """
+        means = self.values.mean("draw")
+        return {
+            s: {m: float(means[m].sel(action=s)) for m in means.data_vars} for s in self.strategies
+        }
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy frame: one row per (draw, strategy), columns cost, qaly, life_years."""
         return self.values.to_dataframe().reset_index().rename(columns={"action": "strategy"})

@@ -339,5 +339,14 @@ class DecisionTree:
         frame.insert(0, "strategy", list(self.strategies))
         return frame
 
+    def expected(self, params: Any) -> dict[str, dict[str, float]]:
+        """Mean of each metric per strategy as ``{strategy: {metric: value}}``.
+
+        The form deterministic sensitivity analysis takes from a model run on one parameter
+        set (``decisionkit.sensitivity``).
+        """
+        frame = self.expected_values(params).set_index("strategy")
+        return {s: {m: float(frame.loc[s, m]) for m in self.metrics} for s in self.strategies}
+
     def __repr__(self) -> str:
         return f"DecisionTree(strategies={list(self.strategies)}, metrics={self.metrics})"

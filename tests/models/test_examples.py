@@ -9,6 +9,7 @@ from decisionkit.exceptions import ValidationError
 from decisionkit.models.examples import (
     SICK_SICKER_STRATEGIES,
     sick_sicker_base_case,
+    sick_sicker_expected,
     sick_sicker_model,
     sick_sicker_outcomes,
     sick_sicker_parameters,
@@ -96,3 +97,11 @@ def test_bad_input_raises_clear_error(call, fragment):
     with pytest.raises(ValidationError) as info:
         call()
     assert fragment in str(info.value)
+
+
+def test_expected_gives_strategy_metric_dict_for_deterministic_analysis():
+    # Same numbers as the MarkovResult mean, in the {strategy: {metric: value}} form that
+    # deterministic sensitivity analysis consumes.
+    ev = sick_sicker_expected(sick_sicker_base_case())
+    assert list(ev) == list(SICK_SICKER_STRATEGIES)
+    assert ev["Strategy B"]["qaly"] == pytest.approx(base().loc["Strategy B", "qaly"])

@@ -170,3 +170,8 @@ def test_bad_input_raises_clear_error(build, fragment):
     with pytest.raises(ValidationError) as info:
         build()
     assert fragment in str(info.value)
+
+
+def test_expected_returns_strategy_metric_dict():
+    ev = hand_tree().expected({"unused": 0.0})
+    assert ev["Treat"] == pytest.approx({"cost": 816.0, "qaly": 0.784})
