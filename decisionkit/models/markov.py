@@ -483,7 +483,9 @@ class MarkovModel:
                     tc = self._eval(
                         self.transition_costs, strat, pdict, t, (n, k, k), "transition_costs"
                     )
-                    cost[:, j] += disc_tc[t + 1] * np.einsum("ni,nij,nij->n", m, p, tc)
+                    cost[:, j] += disc_tc[t + 1] * np.einsum(
+                        "ni,ni->n", m, np.einsum("nij,nij->ni", p, tc)
+                    )
                 m = np.einsum("ni,nij->nj", m, p)
         coords = {"draw": np.arange(n), "action": self.strategies}
         values = xr.Dataset(
