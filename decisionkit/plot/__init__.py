@@ -6,6 +6,7 @@ re-exported here.
 """
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
+from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._sensitivity import tornado, two_way
 
 __all__: list[str] = [
@@ -14,6 +15,7 @@ __all__: list[str] = [
     "ceaf",
     "evpi_curve",
     "icer_frontier",
+    "state_trace",
     "tornado",
     "two_way",
 ]
