@@ -114,18 +114,28 @@ class DecisionCurve:
         """Lowest and highest threshold at which ``model`` beats both treat-all and treat-none.
 
         Uses the point net benefit. Returns ``(nan, nan)`` when the model never beats both.
-        The set of such thresholds may have gaps; see :meth:`to_frame` for the full picture.
+        The set of such thresholds may have gaps: :meth:`useful_intervals` lists the
+        contiguous runs.
         """
+        runs = self.useful_intervals(model)
+        if not runs:
+            return (float("nan"), float("nan"))
+        return (runs[0][0], runs[-1][1])
+
+    def useful_intervals(self, model: str) -> list[tuple[float, float]]:
+        """Contiguous runs of grid thresholds where ``model`` beats both defaults."""
         nb = self._curve(model)["net_benefit"].to_numpy()
         best_default = np.maximum(
             self._curve(TREAT_ALL)["net_benefit"].to_numpy(),
             self._curve(TREAT_NONE)["net_benefit"].to_numpy(),
         )
-        beats = nb > best_default + 1e-12
-        if not beats.any():
-            return (float("nan"), float("nan"))
-        thr = self.thresholds[beats]
-        return (float(thr.min()), float(thr.max()))
+        beats = np.concatenate([[False], nb > best_default + 1e-12, [False]])
+        edges = np.flatnonzero(np.diff(beats.astype(int)))
+        starts, stops = edges[::2], edges[1::2] - 1
+        return [
+            (float(self.thresholds[a]), float(self.thresholds[b]))
+            for a, b in zip(starts, stops, strict=True)
+        ]
 
     def at(self, threshold: float) -> pd.DataFrame:
         """Rows of :meth:`to_frame` at one threshold of the grid (one row per strategy)."""
@@ -156,9 +166,13 @@ class DecisionCurve:
                 f"{self.prob:.0%} intervals"
             )
         for m in self.models:
-            lo, hi = self.useful_range(m)
-            where = "never beats both defaults" if np.isnan(lo) else f"useful {lo:g} to {hi:g}"
-            lines.append(f"  {m}: {where}")
+            runs = self.useful_intervals(m)
+            where = ", ".join(f"{a:g} to {b:g}" for a, b in runs[:4])
+            where += " ..." if len(runs) > 4 else ""
+            lines.append(
+                f"  {m}: "
+                + (f"beats both defaults at {where}" if runs else "never beats both defaults")
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -5,4 +5,6 @@ Each function takes a result object, ``ax=None``, returns the Axes and never cal
 re-exported here.
 """
 
-__all__: list[str] = []
+from decisionkit.plot._threshold import decision_curve
+
+__all__: list[str] = ["decision_curve"]

@@ -315,3 +315,15 @@ def test_at_rejects_threshold_off_the_grid():
     dc = dk.threshold.decision_curve(Y, {"m": R}, thresholds=[0.1, 0.2])
     with pytest.raises(ValidationError, match=re.escape("nearest is 0.2")):
         dc.at(0.21)
+
+
+def test_useful_intervals_report_gaps():
+    # hand-made curve: model beats both defaults at 0.1 and 0.3 but not at 0.2
+    y = np.array([1, 0, 0, 0, 1, 0])
+    risk = np.array([0.35, 0.25, 0.05, 0.05, 0.15, 0.05])
+    dc = dk.threshold.decision_curve(y, {"m": risk}, thresholds=[0.1, 0.2, 0.3])
+    nb = dc._curve("m")["net_benefit"].to_numpy()
+    # NB(0.1) = 2/6 - 1/6 * 1/9; NB(0.2) = 1/6 - 1/6 * 1/4; NB(0.3) = 1/6 (closed form)
+    np.testing.assert_allclose(nb, [2 / 6 - 1 / 54, 1 / 6 - 1 / 24, 1 / 6])
+    assert dc.useful_intervals("m") == [(0.1, 0.1), (0.3, 0.3)]
+    assert dc.useful_range("m") == (0.1, 0.3)
