@@ -128,7 +128,8 @@ def km_positive_risk(
             deaths = np.cumsum(deaths[:, ::-1], axis=1)[:, ::-1][:, 1:]
             with np.errstate(divide="ignore", invalid="ignore"):
                 frac = np.where(at_risk > 0, deaths / np.where(at_risk > 0, at_risk, 1), 0.0)
-            log_surv += np.log1p(-np.minimum(frac, 1.0)).sum(axis=0)
+            with np.errstate(divide="ignore"):  # everyone at risk has the event: S = 0
+                log_surv += np.log1p(-np.minimum(frac, 1.0)).sum(axis=0)
     risk = -np.expm1(log_surv)
     # follow-up among test positives must reach the horizon (lifelines' timeline check)
     max_time = np.full(width, -np.inf)

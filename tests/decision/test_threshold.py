@@ -350,3 +350,16 @@ def test_lookup_binning_equals_binary_search(thresholds):
     expected = np.searchsorted(thresholds, risks, side="right")
     expected[risks == 0] = 0
     np.testing.assert_array_equal(risk_bins(risks, thresholds), expected)
+
+
+def test_survival_risk_is_one_when_every_positive_has_the_event_by_horizon():
+    # KM closed form: all events before the horizon -> S(h) = 0 -> NB = P(+) (no false positives)
+    e = np.array([1, 1, 1, 0])
+    dc = dk.threshold.decision_curve(
+        e,
+        {"m": [0.6, 0.7, 0.8, 0.1]},
+        time_to_event=[0.5, 0.7, 2.0, 3.0],
+        horizon=2,
+        thresholds=[0.5],
+    )
+    assert _row(dc, "m", 0.5)["net_benefit"] == pytest.approx(0.75)
