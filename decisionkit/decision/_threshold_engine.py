@@ -203,9 +203,10 @@ def evaluate(
         if survival is None:
             prev = n_case / n if prevalence is None else np.full(rows.size, prevalence)
         else:
-            all_k = np.full((rows.size, n), n_thr)
+            # treat all: everyone positive; without resampling the KM risk is the same per row
+            all_k = np.full((rows.size if idx is not None else 1, n), n_thr)
             tp_all, _ = _survival_rates(all_k, idx, survival, y, n_thr)
-            prev = tp_all[:, 0]
+            prev = np.broadcast_to(tp_all[:, 0], rows.shape)
         prev_all[rows] = prev
         out["tp_rate"][rows, -2] = prev[:, None]
         out["fp_rate"][rows, -2] = 1 - prev[:, None]

@@ -363,3 +363,29 @@ def test_survival_risk_is_one_when_every_positive_has_the_event_by_horizon():
         thresholds=[0.5],
     )
     assert _row(dc, "m", 0.5)["net_benefit"] == pytest.approx(0.75)
+
+
+def test_survival_bootstrap_band_contains_point_curve():
+    rng = np.random.default_rng(8)
+    n = 200
+    risk = rng.uniform(0, 1, n)
+    t = rng.exponential(1 / (0.2 + risk))
+    e = (t <= 3).astype(int)
+    obs = np.minimum(t, 3)
+    dc = dk.threshold.decision_curve(
+        e,
+        {"m": risk},
+        time_to_event=obs,
+        horizon=1.0,
+        thresholds=[0.1, 0.4],
+        n_bootstrap=100,
+        random_seed=1,
+    )
+    f = dc.to_frame()
+    assert dc.uncertainty == "bootstrap"
+    assert (f["net_benefit_lower"] <= f["net_benefit"]).all()
+    assert (f["net_benefit"] <= f["net_benefit_upper"]).all()
+    assert (
+        f.query("model != 'Treat none'")["net_benefit_upper"]
+        > f.query("model != 'Treat none'")["net_benefit_lower"]
+    ).all()
