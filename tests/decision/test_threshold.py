@@ -175,7 +175,30 @@ def _posterior_risks(n, n_draws, seed):
     return y, draws
 
 
-def test_bands_shrink_as_cohort_grows():
+def _beta_binomial_group_draws(n, n_draws, seed):
+    """Conjugate Beta(1, 1)-Binomial posterior of the risk in 5 risk groups (2,000 draws)."""
+    rng = np.random.default_rng(seed)
+    true = np.array([0.05, 0.15, 0.25, 0.4, 0.6])
+    group = np.arange(n) % true.size
+    y = (rng.random(n) < true[group]).astype(int)
+    events = np.bincount(group, weights=y, minlength=true.size)
+    sizes = np.bincount(group, minlength=true.size)
+    post = rng.beta(1 + events, 1 + sizes - events, size=(n_draws, true.size))
+    return y, post[:, group]
+
+
+def test_posterior_bands_shrink_as_cohort_grows():
+    # posterior sd of each group risk ~ 1/sqrt(n): fewer draws cross the 0.2 threshold
+    widths = []
+    for n in (200, 5000):
+        y, draws = _beta_binomial_group_draws(n, 2000, seed=11)
+        row = _row(dk.threshold.decision_curve(y, {"m": draws}, thresholds=[0.2]), "m", 0.2)
+        widths.append(row["net_benefit_upper"] - row["net_benefit_lower"])
+    assert widths[0] > 0
+    assert widths[1] < widths[0] / 2
+
+
+def test_bootstrap_bands_shrink_as_cohort_grows():
     # sampling uncertainty: bootstrap + 2,000 posterior draws; width ~ 1/sqrt(n)
     widths = []
     for n in (200, 3200):
