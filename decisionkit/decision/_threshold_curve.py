@@ -321,6 +321,7 @@ def decision_curve(
         reps = point_reps if n_draws > 1 else None
         uncertainty = "posterior" if n_draws > 1 else "none"
     table = _tidy(point_reps, reps, names, thr, harms, prob=prob, nia_per=nia_per, n=n)
+    thr.flags.writeable = False  # the result is immutable
     return DecisionCurve(
         table=table,
         models=tuple(names),

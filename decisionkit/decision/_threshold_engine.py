@@ -188,14 +188,16 @@ def evaluate(
         n_case = np.broadcast_to(yr, (rows.size, n)).sum(axis=1)
         for m, name in enumerate(names):
             arr = risks[name]
+            cases = n_case
             if arr.shape[0] == 1 and idx is None:
-                k = np.broadcast_to(risk_bins(arr, thresholds), (rows.size, n))
+                # point risks on the original patients: one row, broadcast over replicates
+                k, cases = risk_bins(arr, thresholds), n_case[:1]
             else:
                 k = risk_bins(arr[rows % arr.shape[0]], thresholds)
                 if idx is not None:
                     k = np.take_along_axis(k, idx, axis=1)
             if survival is None:
-                tp_rate, fp_rate = _binary_rates(k, yr, n_thr, n_case, n, prevalence)
+                tp_rate, fp_rate = _binary_rates(k, yr, n_thr, cases, n, prevalence)
             else:
                 tp_rate, fp_rate = _survival_rates(k, idx, survival, y, n_thr)
             out["tp_rate"][rows, m] = tp_rate

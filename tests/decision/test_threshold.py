@@ -412,3 +412,16 @@ def test_survival_bootstrap_band_contains_point_curve():
         f.query("model != 'Treat none'")["net_benefit_upper"]
         > f.query("model != 'Treat none'")["net_benefit_lower"]
     ).all()
+
+
+def test_point_model_beside_posterior_model_keeps_its_point_curve():
+    # a point-risk column has no posterior spread: its band collapses to its own curve
+    y, draws = _posterior_risks(200, 300, seed=9)
+    point = draws.mean(axis=0)
+    both = dk.threshold.decision_curve(y, {"draws": draws, "point": point}).to_frame()
+    alone = dk.threshold.decision_curve(y, {"point": point}).to_frame()
+    a = both.query("model == 'point'")
+    b = alone.query("model == 'point'")
+    np.testing.assert_allclose(a["net_benefit"], b["net_benefit"])
+    np.testing.assert_allclose(a["net_benefit_lower"], b["net_benefit"])
+    np.testing.assert_allclose(a["net_benefit_upper"], b["net_benefit"])
