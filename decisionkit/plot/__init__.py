@@ -8,11 +8,13 @@ re-exported here.
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._sensitivity import tornado, two_way
+from decisionkit.plot._threshold import decision_curve
 
 __all__: list[str] = [
     "ce_plane",
     "ceac",
     "ceaf",
+    "decision_curve",
     "evpi_curve",
     "icer_frontier",
     "state_trace",
