@@ -1,6 +1,9 @@
 """The dashboard's pages: one entry per planned page, in menu order.
 
-A page appears in the navigation only when its ``path`` is set; adding a built page is a
+Page scripts live in ``apps/views/``, not ``apps/pages/``: Streamlit switches to its legacy
+multipage mode (ignoring ``st.navigation`` and the entry script) whenever a ``pages/``
+directory sits beside the entry script. A page appears in the navigation only when its
+``path`` is set; adding a built page is a
 one-line change here (its ``path``). The home page lists every planned page with the question
 it answers, so users see what is coming without dead menu entries.
 """
@@ -41,7 +44,7 @@ HOME = PageSpec(
     ":material/home:",
     "home",
     "What each page of the dashboard answers, and where to start.",
-    "pages/home.py",
+    "views/home.py",
 )
 
 PAGES: tuple[PageSpec, ...] = (
@@ -92,7 +95,7 @@ PAGES: tuple[PageSpec, ...] = (
         "What should you do, given your own simulation or posterior draws of outcomes per "
         "action? Upload them (or a patient table), choose how outcomes are valued, and get a "
         "recommendation with the probability that it is the best choice.",
-        "pages/your_data.py",
+        "views/your_data.py",
     ),
 )
 

@@ -9,7 +9,7 @@ st.markdown(
 )
 for spec in PAGES:
     if spec.built:
-        st.page_link(str(spec.script), label=spec.title, icon=spec.icon)
+        st.page_link(spec.path, label=spec.title, icon=spec.icon)
     else:
         st.markdown(f"**{spec.title}** *(coming soon)*")
     st.caption(spec.question)

@@ -114,6 +114,7 @@ def utility_knobs(out: dk.OutcomeDistribution) -> tuple[dk.utility.Utility, dict
             int(wtp_max),
             min(30_000, int(wtp_max)),
             step=max(1, int(wtp_max) // 200),
+            format=f"{currency}%d",
             key="wtp",
         )
         if effect == cost:
@@ -123,6 +124,7 @@ def utility_knobs(out: dk.OutcomeDistribution) -> tuple[dk.utility.Utility, dict
             "axis": f"Net monetary benefit ({currency})",
             "unit": currency,
             "format": lambda v: f"{currency}{v:,.0f}",
+            "number": "localized",
             "setting": f"at a willingness to pay of {currency}{wtp:,} per {effect}",
         }
         return u, labels
@@ -142,6 +144,7 @@ def utility_knobs(out: dk.OutcomeDistribution) -> tuple[dk.utility.Utility, dict
         "axis": f"Utility = {weight:g} × {metric} ({unit})",
         "unit": unit,
         "format": lambda v: f"{v:,.4g} {unit}",
+        "number": "%.4g",
         "setting": f"valuing outcomes as {weight:g} × {metric}",
     }
     return u, labels
@@ -177,14 +180,14 @@ def evidence(out: dk.OutcomeDistribution, u, dec: dk.Decision, labels: dict) -> 
             "rank": st.column_config.NumberColumn("Rank"),
             "action": "Action",
             "expected_utility": st.column_config.NumberColumn(
-                f"Expected utility ({labels['unit']})", format="%.4g"
+                f"Expected utility ({labels['unit']})", format=labels["number"]
             ),
-            "lower": st.column_config.NumberColumn("95% interval: lower", format="%.4g"),
-            "upper": st.column_config.NumberColumn("95% interval: upper", format="%.4g"),
+            "lower": st.column_config.NumberColumn("95% interval: lower", format=labels["number"]),
+            "upper": st.column_config.NumberColumn("95% interval: upper", format=labels["number"]),
             "prob_best": st.column_config.NumberColumn("P(best)", format="percent"),
             "expected_loss": st.column_config.NumberColumn(
                 f"Expected loss ({labels['unit']})",
-                format="%.4g",
+                format=labels["number"],
                 help="Average shortfall against the best action of each draw.",
             ),
         },
@@ -196,7 +199,7 @@ def utility_chart(draws, table: pd.DataFrame, labels: dict) -> alt.LayerChart:
     """Density of the utility draws per action, with a rule at each expected utility."""
     frame = draws.to_dataframe().reset_index()[["action", "utility"]]
     order = list(table.sort_values("rank")["action"])
-    color = alt.Color("action:N", title="Action", sort=order)
+    color = alt.Color("action:N", title="Action", sort=order, scale=alt.Scale(scheme="tableau10"))
     axis_x = alt.X("utility:Q", title=labels["axis"])
     density = (
         alt.Chart(frame)
@@ -204,7 +207,12 @@ def utility_chart(draws, table: pd.DataFrame, labels: dict) -> alt.LayerChart:
         .mark_area(opacity=0.35, line=True)
         .encode(
             axis_x,
-            alt.Y("density:Q", title="Probability density (per unit of utility)", stack=None),
+            alt.Y(
+                "density:Q",
+                title="Probability density",
+                stack=None,
+                axis=alt.Axis(labels=False, ticks=False),
+            ),
             color,
             tooltip=[
                 alt.Tooltip("action:N", title="Action"),
