@@ -36,7 +36,7 @@ pytestmark = [
 ]
 
 sys.path.insert(0, str(APP_DIR))
-from _registry import built_pages  # noqa: E402
+from _registry import HOME, built_pages  # noqa: E402
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -80,7 +80,7 @@ def page():
 
 @pytest.mark.parametrize("spec", built_pages(), ids=lambda s: s.url_path)
 def test_page_renders_and_slider_moves_recommendation(server, page, spec):
-    page.goto(f"{server}/{spec.url_path}")
+    page.goto(f"{server}/{'' if spec is HOME else spec.url_path}")  # the default page is /
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
