@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -238,8 +239,12 @@ def _read_frame(source: _Source, *, max_bytes: int, caller: str) -> pd.DataFrame
         )
     _check_header(text, caller)
     try:
-        df = pd.read_csv(io.StringIO(text), skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as exc:
+        with warnings.catch_warnings():
+            # a row longer than the header would otherwise become a silent index column
+            # (or, with index_col=False, be truncated with only a ParserWarning)
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), skipinitialspace=True, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
         raise ValidationError(
             f"{caller}: the file is not a valid CSV table ({str(exc).strip()}). Check that every "
             "row has as many comma-separated fields as the header."
