@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,  # ~30 s with the server start
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
@@ -110,3 +111,20 @@ def test_page_renders_and_slider_moves_recommendation(server, page, spec):
     for chart in page.locator('[data-testid="stVegaLiteChart"]').all():
         chart.locator("canvas, svg").first.wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / f"{spec.url_path}.png"), full_page=True)
+
+
+def test_bad_upload_in_browser_shows_error_and_page_keeps_working(server, page, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"cost:A,cost:B\n1,nan\n2,3\n")
+    page.goto(f"{server}/your_data")
+    settle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(bad)
+    error = page.locator('[data-testid="stAlertContentError"]')
+    error.wait_for(timeout=30_000)
+    assert "missing or infinite" in error.inner_text()
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "your_data_bad_upload.png"), full_page=True)
+    page.get_by_role("button", name="Remove bad.csv").click()
+    page.locator(".st-key-recommendation").first.wait_for(timeout=30_000)
+    assert "Drug A" in page.locator(".st-key-recommendation").first.inner_text()
