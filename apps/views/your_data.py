@@ -56,6 +56,7 @@ def load_outcomes(file_id: str | None, _upload, layout: str) -> dk.OutcomeDistri
     """The demo draws when nothing is uploaded, else the validated upload (keyed by file id)."""
     if _upload is None:
         return demo_outcomes()
+    _upload.seek(0)  # read from the start even if a previous run read it
     return read_outcomes_csv(_upload, layout=layout)
 
 
@@ -65,6 +66,7 @@ def load_patients(file_id: str | None, _upload) -> tuple[pd.Series, pd.DataFrame
     if _upload is None:
         demo = demo_patients()
         return demo["outcome"], demo[["model_a", "model_b"]]
+    _upload.seek(0)
     return read_patient_csv(_upload)
 
 

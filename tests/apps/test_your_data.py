@@ -121,3 +121,14 @@ def test_bad_patient_upload_shows_error(page, content, fragment):
     page.file_uploader(key=UPLOAD_PAT).upload("bad.csv", content, "text/csv").run()
     assert not page.exception
     assert len(page.error) == 1 and fragment in page.error[0].value
+
+
+def test_changing_layout_rereads_the_same_upload(page):
+    csv = b"A,B\n1,5\n2,4\n0,3\n"  # wide, one column per action
+    page.file_uploader(key=UPLOAD_OUT).upload("wide.csv", csv, "text/csv").run()
+    assert metric(page, "Recommended action") == "B"
+    page.selectbox(key="layout").set_value("wide").run()  # cache miss: parse again
+    assert not page.exception and not page.error
+    assert metric(page, "Recommended action") == "B"
+    page.selectbox(key="layout").set_value("long").run()
+    assert "needs an 'action' column" in page.error[0].value
