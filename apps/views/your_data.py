@@ -116,7 +116,7 @@ def utility_knobs(out: dk.OutcomeDistribution) -> tuple[dk.utility.Utility, dict
             int(wtp_max),
             min(30_000, int(wtp_max)),
             step=max(1, int(wtp_max) // 200),
-            format=f"{currency}%d",
+            format=f"{currency}%,d",
             key="wtp",
         )
         if effect == cost:
@@ -126,7 +126,7 @@ def utility_knobs(out: dk.OutcomeDistribution) -> tuple[dk.utility.Utility, dict
             "axis": f"Net monetary benefit ({currency})",
             "unit": currency,
             "format": lambda v: f"{currency}{v:,.0f}",
-            "number": "localized",
+            "number": "%,.0f",
             "setting": f"at a willingness to pay of {currency}{wtp:,} per {effect}",
         }
         return u, labels
