@@ -29,11 +29,13 @@ def _cmd_app(args: argparse.Namespace) -> int:
         args.address,
         "--server.port",
         str(args.port),
-        "--server.headless",
-        "true" if args.headless else "false",
         "--browser.gatherUsageStats",
         "false",
     ]
+    if args.headless is not None:  # otherwise apps/.streamlit/config.toml decides (headless)
+        cmd += ["--server.headless", "true" if args.headless else "false"]
+    # run from apps/ so Streamlit reads apps/.streamlit/config.toml (upload limit, theme)
+    print(f"decisionkit dashboard: http://{args.address}:{args.port}", flush=True)
     return subprocess.call(cmd, cwd=str(script.parent))
 
 
@@ -83,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     app = sub.add_parser("app", help="start the Streamlit dashboard")
     app.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     app.add_argument("--address", default="127.0.0.1", help="address (default 127.0.0.1)")
-    app.add_argument("--headless", action="store_true", help="do not open a browser")
+    app.add_argument(
+        "--headless",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="do not open a browser (default: from apps/.streamlit/config.toml, headless)",
+    )
     app.set_defaults(func=_cmd_app)
     ex = sub.add_parser("examples", help="list the worked examples, or run one")
     ex.add_argument("--run", metavar="NN", help="run the example with this number (or name)")

@@ -1,0 +1,29 @@
+"""decisionkit dashboard: the Streamlit entry point (``decisionkit app`` or ``make app``).
+
+Pages are listed in ``_registry.py``; this file only wires them into ``st.navigation`` and
+draws the shared sidebar.
+"""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+APP_DIR = Path(__file__).resolve().parent
+if str(APP_DIR) not in sys.path:  # pages import _layout / _registry from here
+    sys.path.insert(0, str(APP_DIR))
+
+from _layout import sidebar
+from _registry import HOME, built_pages
+
+st.set_page_config(page_title="decisionkit", page_icon=":material/balance:", layout="wide")
+
+pages = [
+    st.Page(
+        spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is HOME
+    )
+    for spec in built_pages()
+]
+current = st.navigation(pages)
+sidebar()
+current.run()

@@ -1,0 +1,137 @@
+"""Dashboard responsiveness: rerun time per page after a slider change, and cold start.
+
+Targets (issue 7): per-page rerun after a slider change <= 300 ms with the default data
+(AppTest timing, pages that fit a model excepted); time from `streamlit run` to the first
+rendered page (health endpoint + first page heading in Chromium) <= 5 s.
+
+Run: PYTHONPATH=. python benchmarks/bench_app.py [--repeats N] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "apps"), str(REPO / "tests" / "apps")]
+
+RERUN_TARGET_S = 0.300
+START_TARGET_S = 5.0
+
+
+def bench_reruns(repeats: int) -> list[tuple[str, str, float, float, float]]:
+    """(page, widget, best s, median s, peak MiB) per built page, via AppTest."""
+    from _registry import HOME, built_pages
+    from streamlit.testing.v1 import AppTest
+
+    rows = []
+    for spec in built_pages():
+        at = AppTest.from_file(str(REPO / "apps" / "dashboard.py"), default_timeout=120).run()
+        if spec is not HOME:
+            at.switch_page(spec.path).run()
+        at.run()  # warm caches
+        sliders = list(at.slider)
+        times = []
+        for i in range(repeats + 1):
+            if sliders:
+                s = sliders[0]
+                lo, hi = s.min, s.max
+                value = lo + (hi - lo) * (0.3 if i % 2 else 0.7)
+                step = s.step or 1
+                value = type(s.value)(round(value / step) * step)
+                t0 = time.perf_counter()
+                s.set_value(value)
+                at.run()
+            else:
+                t0 = time.perf_counter()
+                at.run()
+            times.append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+            sliders = list(at.slider)
+        tracemalloc.start()
+        at.run()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        widget = f"slider '{sliders[0].label}'" if sliders else "rerun (no slider)"
+        rows.append((spec.title, widget, min(times[1:]), statistics.median(times[1:]), peak))
+    return rows
+
+
+def bench_cold_start(repeats: int) -> list[tuple[float, float]]:
+    """(seconds to healthy, seconds to first rendered heading) per cold `streamlit run`."""
+    from _server import free_port, start_streamlit, stop, wait_healthy
+    from playwright.sync_api import sync_playwright
+
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    out = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        for _ in range(repeats):
+            page = browser.new_page()
+            port = free_port()
+            t0 = time.perf_counter()
+            proc = start_streamlit(port, Path("/tmp") / f"bench_app_{port}.log")
+            try:
+                wait_healthy(port, 60, proc)
+                healthy = time.perf_counter() - t0
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+                rendered = time.perf_counter() - t0
+            finally:
+                stop(proc)
+                page.close()
+            out.append((healthy, rendered))
+        browser.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+
+    print(
+        f"Rerun after a slider change (AppTest, best/median of {args.repeats}; "
+        f"target <= {RERUN_TARGET_S * 1000:.0f} ms)"
+    )
+    for title, widget, best, median, peak in bench_reruns(args.repeats):
+        ok = "OK" if best <= RERUN_TARGET_S else "OVER"
+        print(
+            f"  {title:<24} {widget:<55} best {best * 1000:6.0f} ms  median "
+            f"{median * 1000:6.0f} ms  peak traced {peak:5.1f} MiB  [{ok}]"
+        )
+    if not args.no_browser:
+        if not Path("/usr/bin/chromium").exists():
+            print("Cold start: skipped (no /usr/bin/chromium)")
+        else:
+            runs = bench_cold_start(max(1, min(args.repeats, 3)))
+            best_h = min(h for h, _ in runs)
+            best_r = min(r for _, r in runs)
+            ok = "OK" if best_r <= START_TARGET_S else "OVER"
+            print(
+                f"Cold start, `streamlit run` -> healthy: best {best_h:.2f} s; -> first page "
+                f"heading in Chromium: best {best_r:.2f} s of {len(runs)} "
+                f"(all: {', '.join(f'{r:.2f}' for _, r in runs)} s; target <= "
+                f"{START_TARGET_S:.0f} s) [{ok}]"
+            )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Peak RSS of this benchmark process: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

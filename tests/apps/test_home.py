@@ -1,0 +1,43 @@
+from _registry import HOME, PAGES, built_pages
+
+
+def test_home_renders_without_exception(app):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "decisionkit dashboard"
+
+
+def test_home_states_the_question_of_every_planned_page(app):
+    app.run()
+    captions = [c.value for c in app.caption]
+    markdown = " ".join(m.value for m in app.markdown)
+    for spec in PAGES:
+        assert spec.question in captions
+        if not spec.built:
+            assert f"**{spec.title}** *(coming soon)*" in markdown
+
+
+def test_navigation_lists_only_built_pages(app):
+    app.run()
+    # AppTest keeps st.navigation's registry (private attribute; no public accessor in 1.67)
+    registered = sorted(str(p["script_path"]) for p in app._registered_pages.values())
+    assert registered == sorted(str(p.script) for p in built_pages())
+    assert any(not p.built for p in PAGES)  # planned pages exist and are left out
+
+
+def test_sidebar_shows_title_version_and_docs_link(app):
+    import decisionkit as dk
+
+    app.run()
+    assert app.sidebar.title[0].value == "decisionkit"
+    captions = " ".join(c.value for c in app.sidebar.caption)
+    assert dk.__version__ in captions
+    assert "[Documentation](" in captions
+
+
+def test_every_built_page_renders_without_exception(app):
+    app.run()
+    for spec in built_pages():
+        if spec is not HOME:
+            app.switch_page(spec.path).run()
+            assert not app.exception, spec.title
