@@ -13,8 +13,13 @@ $(STAMP): pyproject.toml
 		echo "Creating $(VENV) with $$PYBIN"; \
 		$$PYBIN -m venv $(VENV) || exit 1; \
 	fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@# uv installs the scientific stack in seconds; plain pip is the fallback (minutes)
+	@if $(PY) -m pip install --quiet uv && $(VENV)/bin/uv pip install --python $(PY) --quiet -e ".[dev]"; then \
+		echo "Installed decisionkit into $(VENV) (uv)"; \
+	else \
+		echo "uv unavailable; installing with pip"; \
+		$(PY) -m pip install --quiet -e ".[dev]" || exit 1; \
+	fi
 	@touch $(STAMP)
 
 test: $(STAMP)

@@ -21,6 +21,7 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "cea": "decisionkit.decision.cea",
     "datasets": "decisionkit.datasets",
+    "io": "decisionkit.io",
     "models": "decisionkit.models",
     "plot": "decisionkit.plot",
     "scale": "decisionkit.scale",
