@@ -31,8 +31,8 @@ _MIN_DAYS = 28
 class CountDemand:
     r"""Bayesian negative-binomial regression for daily counts (admissions, arrivals).
 
-    For day :math:`t` with weekday :math:`w(t)` and time :math:`x_t` in years since the first
-    observed day,
+    For day :math:`t` with weekday :math:`w(t)` and time :math:`x_t` in years from the middle
+    of the training period,
 
     .. math::
 
@@ -66,8 +66,9 @@ class CountDemand:
     idata_ : xarray.DataTree
         Posterior of ``intercept``, ``weekday`` (dim ``day_of_week``), ``trend``, ``alpha``, and
         the observed data.
-    start_date_ : pandas.Timestamp
-        Day 0 of the trend.
+    reference_date_ : pandas.Timestamp
+        Day 0 of the trend (the middle of the training period); ``intercept`` is the log mean
+        count of an average weekday on this date.
     observed_ : pandas.Series
         The training counts indexed by date.
     diagnostics_ : dict
@@ -135,7 +136,8 @@ class CountDemand:
         check_number(self.prior_trend_sd, "prior_trend_sd", caller, low=0, low_inclusive=False)
         check_sampler_settings(self, caller)
         dates, y = _read_counts(data, date, count, caller)
-        start = dates[0]
+        # centre time on the middle of the data: decorrelates intercept and trend (mixes faster)
+        start = (dates[0] + (dates[-1] - dates[0]) / 2).normalize()
         x = _years_since(dates, start)
         wd = dates.day_of_week.to_numpy()
         seed_sample, _, _ = sampler_seeds(self.random_seed, caller)
@@ -157,7 +159,7 @@ class CountDemand:
                 progressbar=progressbar_on(self.progressbar),
             )
         self.idata_ = idata
-        self.start_date_ = start
+        self.reference_date_ = start
         index = pd.DatetimeIndex(dates, name=date).as_unit("ns")
         self.observed_ = pd.Series(y, index=index, name=count)
         self.date_col_, self.count_col_ = date, count
@@ -172,7 +174,7 @@ class CountDemand:
         require_fitted(self, "expected_counts")
         idx = self._dates(dates, "CountDemand.expected_counts")
         p = self._posterior()
-        x = _years_since(idx, self.start_date_)
+        x = _years_since(idx, self.reference_date_)
         wd = idx.day_of_week.to_numpy()
         log_mu = p["intercept"][:, None] + p["weekday"][:, wd] + p["trend"][:, None] * x[None, :]
         return xr.DataArray(
@@ -262,7 +264,7 @@ class CountDemand:
         post = self.idata_["posterior"].to_dataset()[_PARAMS]
         post.attrs = {
             "decisionkit_format": _FORMAT,
-            "start_date": self.start_date_.isoformat(),
+            "reference_date": self.reference_date_.isoformat(),
             "date_col": self.date_col_,
             "count_col": self.count_col_,
             "prior_weekday_sd": float(self.prior_weekday_sd),
@@ -296,7 +298,7 @@ class CountDemand:
             prior_trend_sd=float(attrs["prior_trend_sd"]),
         )
         model.idata_ = tree
-        model.start_date_ = pd.Timestamp(attrs["start_date"])
+        model.reference_date_ = pd.Timestamp(attrs["reference_date"])
         model.date_col_, model.count_col_ = str(attrs["date_col"]), str(attrs["count_col"])
         obs = tree["observed_data"]
         model.observed_ = pd.Series(
