@@ -5,4 +5,6 @@ Each function takes a result object, ``ax=None``, returns the Axes and never cal
 re-exported here.
 """
 
-__all__: list[str] = []
+from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
+
+__all__: list[str] = ["plot_capacity_plan", "plot_forecast", "plot_group_rates"]
