@@ -133,3 +133,16 @@ def test_bad_arguments_raise(demand, kwargs, fragment):
     args = {"shortage_cost": 2, "idle_cost": 1, **kwargs}
     with pytest.raises(ValidationError, match=fragment):
         plan_capacity(demand, **args)
+
+
+def test_capacity_module_does_not_import_pymc_or_sklearn():
+    # house rule: the decision layer never imports PyMC or scikit-learn
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, decisionkit.decision.capacity; "
+        "print(any(m in sys.modules for m in ('pymc', 'sklearn')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
