@@ -23,7 +23,7 @@ _MAX_LEVELS = 2000
 _CHUNK_VALUES = 2_000_000
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CapacityPlan:
     """The result of :func:`plan_capacity` (immutable).
 

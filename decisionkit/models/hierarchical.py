@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_names, check_number, check_probability, fail
+from decisionkit._validation import (
+    check_names,
+    check_number,
+    check_probability,
+    check_random_state,
+    fail,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models._pymc_common import (
     check_convergence,
@@ -215,8 +221,6 @@ class HierarchicalRates:
         """
         caller = "HierarchicalRates.predictive_events"
         require_fitted(self, "predictive_events")
-        from decisionkit._validation import check_random_state
-
         rng = check_random_state(random_seed, caller)
         arr = np.asarray(n_new)
         if arr.ndim == 0:
