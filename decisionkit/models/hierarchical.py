@@ -283,7 +283,9 @@ class HierarchicalRates:
         """The :meth:`summary` table (tidy, one row per group)."""
         return self.summary(prob=prob)
 
-    def to_outcomes(self, *, metric: str = "event_rate", predictive_n: int | None = None):
+    def to_outcomes(
+        self, *, metric: str = "event_rate", predictive_n: int | None = None
+    ) -> OutcomeDistribution:
         """Group rates as an OutcomeDistribution with one action per group.
 
         Parameters
