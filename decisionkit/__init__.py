@@ -19,6 +19,7 @@ __version__ = "0.1.0.dev0"
 
 # public submodules loaded on first attribute access (dk.plot, dk.models, ...)
 _LAZY = {
+    "capacity": "decisionkit.decision.capacity",
     "cea": "decisionkit.decision.cea",
     "datasets": "decisionkit.datasets",
     "io": "decisionkit.io",

@@ -7,6 +7,7 @@ re-exported here.
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
+from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._sensitivity import tornado, two_way
 from decisionkit.plot._threshold import decision_curve
 
@@ -17,6 +18,9 @@ __all__: list[str] = [
     "decision_curve",
     "evpi_curve",
     "icer_frontier",
+    "plot_capacity_plan",
+    "plot_forecast",
+    "plot_group_rates",
     "state_trace",
     "tornado",
     "two_way",
