@@ -10,6 +10,16 @@
 Dask is optional (``pip install pydecisionkit[dask]``) and imported only when used.
 """
 
+from decisionkit.scale._dask import apply_dask, apply_to_parquet
 from decisionkit.scale._policy import Policy
+from decisionkit.scale._psa import PSAResult, PSASums, psa_summary, run_psa_distributed
 
-__all__ = ["Policy"]
+__all__ = [
+    "PSAResult",
+    "PSASums",
+    "Policy",
+    "apply_dask",
+    "apply_to_parquet",
+    "psa_summary",
+    "run_psa_distributed",
+]

@@ -312,7 +312,9 @@ class Policy:
         cols = []
         for c in self.feature_names:
             col = df[c]
-            if col.dtype == bool or not pd.api.types.is_numeric_dtype(col.dtype):
+            if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(
+                col.dtype
+            ):
                 raise ValidationError(
                     f"The predictor column '{c}'{where} must be numeric; got dtype "
                     f"{col.dtype}. Convert it (e.g. with pd.to_numeric) before applying."
