@@ -301,3 +301,113 @@ def test_from_model_reads_the_duck_typed_contract():
 def test_from_model_rejects_unfitted_objects():
     with pytest.raises(ValidationError, match="posterior_draws"):
         Policy.from_model(object(), benefit=1.0, harm=0.25)
+
+
+# ---------------------------------------------------------------- exact sums and PSA
+def test_exact_column_sums_equal_the_rational_sum():
+    # reference: Python's Fraction arithmetic (exact) on floats spanning 600 orders of magnitude
+    from fractions import Fraction
+
+    from decisionkit.scale._exact import SCALE_BITS, exact_column_sums
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2)) * 10.0 ** rng.integers(-300, 300, (400, 2))
+    x = np.vstack([x, [[1e308, 5e-324], [-1e308, -1e-320]]])
+    sums = exact_column_sums(x)
+    for j in range(2):
+        assert Fraction(sums[j], 2**SCALE_BITS) == sum(Fraction(v) for v in x[:, j])
+
+
+def test_exact_column_sums_merge_across_any_split():
+    from decisionkit.scale._exact import exact_column_sums
+
+    x = np.random.default_rng(1).normal(size=(1001, 3)) * 1e6
+    whole = exact_column_sums(x)
+    parts = [exact_column_sums(x[:17]), exact_column_sums(x[17:600]), exact_column_sums(x[600:])]
+    assert [sum(p[j] for p in parts) for j in range(3)] == whole
+
+
+def test_exact_mean_is_the_correctly_rounded_fsum_mean():
+    # math.fsum gives the correctly rounded sum; dividing exactly by n can round once more,
+    # so compare against the Fraction mean (exact), which to_float rounds correctly
+    import math
+    from fractions import Fraction
+
+    from decisionkit.scale._exact import exact_column_sums, to_float
+
+    x = np.random.default_rng(2).normal(size=(999, 1))
+    (s,) = exact_column_sums(x)
+    assert to_float(s, 999) == float(sum(Fraction(v) for v in x[:, 0]) / 999)
+    assert abs(to_float(s, 999) - math.fsum(x[:, 0]) / 999) <= 1e-16
+
+
+def _cea_outcomes(n=4000, seed=0):
+    import decisionkit as dk
+
+    rng = np.random.default_rng(seed)
+    e0, d = rng.normal(5, 1, n), rng.normal(0.2, 0.1, n)
+    qaly = np.stack([e0, e0 + d], axis=1)
+    cost = np.stack([rng.normal(1e4, 1e3, n), rng.normal(1.5e4, 1e3, n)], axis=1)
+    return dk.OutcomeDistribution.from_arrays({"qaly": qaly, "cost": cost}, actions=["A", "B"])
+
+
+def test_psa_summary_matches_decide():
+    import decisionkit as dk
+    from decisionkit.scale import psa_summary
+
+    out = _cea_outcomes()
+    wtp = [10_000.0, 25_000.0, 50_000.0]
+    res = psa_summary(out, wtp=wtp)
+    dec = dk.decide(out, dk.utility.net_monetary_benefit(wtp=wtp))
+    ref = dec.table.set_index(["wtp", "action"]).loc[
+        res.to_frame().set_index(["wtp", "action"]).index
+    ]
+    frame = res.to_frame()
+    np.testing.assert_allclose(frame["expected_net_benefit"], ref["expected_utility"], rtol=1e-12)
+    np.testing.assert_allclose(frame["prob_cost_effective"], ref["prob_best"], rtol=1e-12)
+    np.testing.assert_allclose(frame["sd"], ref["sd"], rtol=1e-10)
+    assert list(res.best) == list(dec.best)
+
+
+def test_psa_ceac_shares_ties_like_decide():
+    # identical strategies tie in every draw: CEAC 1/2 each (decide() shares ties equally)
+    import decisionkit as dk
+    from decisionkit.scale import psa_summary
+
+    q = np.ones((10, 2))
+    out = dk.OutcomeDistribution.from_arrays({"qaly": q, "cost": q}, actions=["A", "B"])
+    assert np.all(psa_summary(out, wtp=1.0).ceac == 0.5)
+
+
+def test_psa_sums_add_like_the_concatenated_draws():
+    from decisionkit.scale import psa_summary
+
+    out = _cea_outcomes(1000)
+    first, second = out.data.isel(draw=slice(0, 300)), out.data.isel(draw=slice(300, None))
+    from decisionkit import OutcomeDistribution
+
+    a = psa_summary(OutcomeDistribution(first), wtp=20_000)
+    b = psa_summary(OutcomeDistribution(second), wtp=20_000)
+    assert (a.sums + b.sums).result() == psa_summary(out, wtp=20_000)
+
+
+def test_psa_sums_refuse_different_grids():
+    from decisionkit.scale import psa_summary
+
+    out = _cea_outcomes(100)
+    with pytest.raises(ValidationError, match="same actions and wtp grid"):
+        psa_summary(out, wtp=1.0).sums + psa_summary(out, wtp=2.0).sums
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "fragment"),
+    [
+        ({"wtp": -1.0}, ValidationError, "'wtp' parameter"),
+        ({"wtp": 1.0, "effect": "life_years"}, ValidationError, "Unknown metric .life_years."),
+    ],
+)
+def test_psa_summary_bad_arguments(kwargs, error, fragment):
+    from decisionkit.scale import psa_summary
+
+    with pytest.raises(error, match=fragment):
+        psa_summary(_cea_outcomes(10), **kwargs)
