@@ -340,8 +340,10 @@ class Policy:
         """
         z = (x - self.means) / self.scales
         eta = np.broadcast_to(self.intercept_draws, (x.shape[0], self.n_draws)).copy()
+        tmp = np.empty_like(eta)
         for j in range(z.shape[1]):
-            eta += z[:, j, None] * self.coef_draws[None, :, j]
+            np.multiply(z[:, j, None], self.coef_draws[None, :, j], out=tmp)
+            eta += tmp
         np.negative(eta, out=eta)
         np.exp(eta, out=eta)
         eta += 1.0
