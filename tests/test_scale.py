@@ -411,3 +411,12 @@ def test_psa_summary_bad_arguments(kwargs, error, fragment):
 
     with pytest.raises(error, match=fragment):
         psa_summary(_cea_outcomes(10), **kwargs)
+
+
+def test_importing_scale_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = "import sys, decisionkit as dk; dk.scale.Policy; print('dask' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -240,3 +240,20 @@ def test_killing_a_worker_mid_run_keeps_exactly_one_row_per_patient():
     assert len(res) == len(df)
     assert res.index.is_unique
     assert_bit_identical(res.sort_index(), expected)
+
+
+def test_psa_progress_bar_reports_locally(capsys):
+    params = toy_sampler(200, np.random.default_rng(0))
+    run_psa_distributed(toy_model, params, wtp=20_000, n_partitions=2, progress=True)
+    assert "Completed" in capsys.readouterr().out  # dask.diagnostics.ProgressBar's last line
+
+
+def test_psa_rejects_more_partitions_than_draws():
+    params = toy_sampler(3, np.random.default_rng(0))
+    with pytest.raises(ValidationError, match="'n_partitions' parameter"):
+        run_psa_distributed(toy_model, params, wtp=1.0, n_partitions=4)
+
+
+def test_psa_sampler_needs_n_draws():
+    with pytest.raises(ValidationError, match="'n_draws' parameter"):
+        run_psa_distributed(toy_model, toy_sampler, wtp=1.0, n_partitions=2)
