@@ -1,0 +1,424 @@
+r"""Distributed probabilistic sensitivity analysis with an exact reduction.
+
+A cost-effectiveness PSA summary is a set of sums over draws :math:`s = 1..S` of net
+monetary benefit :math:`NB_{saw} = \lambda_w E_{sa} - C_{sa}`:
+
+- expected net benefit :math:`\bar{NB}_{aw} = \frac1S \sum_s NB_{saw}`;
+- its standard deviation from :math:`\sum_s NB_{saw}^2`;
+- the CEAC :math:`P_{aw} = \frac1S \sum_s 1[NB_{saw} = \max_b NB_{sbw}] / T_{sw}` (ties
+  among :math:`T_{sw}` actions shared, as in :func:`decisionkit.decide`);
+- EVPI :math:`= \frac1S \sum_s \max_a NB_{saw} - \max_a \bar{NB}_{aw}`.
+
+Each partition of draws returns these sums exactly (integers, see
+:mod:`decisionkit.scale._exact`), the sums are added exactly and rounded once, so the result
+is bit-identical however the draws are partitioned, and equals :func:`psa_summary` of the
+same draws in one process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit.decision.utility import _check_wtp
+from decisionkit.exceptions import ValidationError
+from decisionkit.outcomes import OutcomeDistribution
+from decisionkit.scale._exact import SCALE_BITS, exact_column_sums, to_float
+
+__all__ = ["PSAResult", "PSASums", "psa_summary", "run_psa_distributed"]
+
+_BLOCK_VALUES = 2_000_000
+
+
+@dataclass(frozen=True, repr=False)
+class PSASums:
+    """Exact sufficient statistics of a PSA over a set of draws (mergeable with ``+``).
+
+    Sums are Python integers ``S`` standing for ``S * 2**-1127``; ``best_share`` counts draws
+    in which an action is best, scaled by ``lcm(1..n_actions)`` so shared ties stay integers.
+    """
+
+    actions: tuple[str, ...]
+    wtp: tuple[float, ...]
+    n_draws: int
+    nb_sum: tuple[int, ...] = field(repr=False)  # (action, wtp) flattened, C order
+    nb_sq_sum: tuple[int, ...] = field(repr=False)
+    max_sum: tuple[int, ...] = field(repr=False)  # (wtp,)
+    best_share: tuple[int, ...] = field(repr=False)  # (action, wtp)
+
+    def __add__(self, other: PSASums) -> PSASums:
+        if not isinstance(other, PSASums):
+            return NotImplemented
+        if other.actions != self.actions or other.wtp != self.wtp:
+            raise ValidationError(
+                "PSA sums can only be combined over the same actions and wtp grid; got "
+                f"{self.actions} / {other.actions} and {len(self.wtp)} / {len(other.wtp)} wtp."
+            )
+
+        def add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(x + y for x, y in zip(a, b, strict=True))
+
+        return PSASums(
+            self.actions,
+            self.wtp,
+            self.n_draws + other.n_draws,
+            add(self.nb_sum, other.nb_sum),
+            add(self.nb_sq_sum, other.nb_sq_sum),
+            add(self.max_sum, other.max_sum),
+            add(self.best_share, other.best_share),
+        )
+
+    def result(self) -> PSAResult:
+        """Round the exact sums once into a :class:`PSAResult`."""
+        n, n_a, n_w = self.n_draws, len(self.actions), len(self.wtp)
+        if n < 2:
+            raise ValidationError(f"A PSA summary needs at least 2 draws; got {n}.")
+        mean = np.array([to_float(s, n) for s in self.nb_sum]).reshape(n_a, n_w)
+        sd = np.empty(n_a * n_w)
+        scale = 1 << SCALE_BITS
+        for k, (s, sq) in enumerate(zip(self.nb_sum, self.nb_sq_sum, strict=True)):
+            # var = (sum x^2 - (sum x)^2 / n) / (n - 1); sum x^2 carries scale 2**-1127 too
+            var = (Fraction(sq, scale) - Fraction(s * s, scale * scale * n)) / (n - 1)
+            sd[k] = math.sqrt(max(float(var), 0.0))
+        lcm = math.lcm(*range(1, n_a + 1))
+        ceac = np.array([float(Fraction(c, lcm * n)) for c in self.best_share]).reshape(n_a, n_w)
+        best_sum = [
+            max(self.nb_sum[a * n_w + w] for a in range(n_a)) for w in range(n_w)
+        ]  # exact: compare integers
+        e_max = np.array([to_float(s, n) for s in self.max_sum])
+        evpi = np.array([to_float(m - b, n) for m, b in zip(self.max_sum, best_sum, strict=True)])
+        return PSAResult(
+            actions=self.actions,
+            wtp=np.array(self.wtp),
+            n_draws=n,
+            expected_nb=mean,
+            sd_nb=sd.reshape(n_a, n_w),
+            ceac=ceac,
+            expected_max_nb=e_max,
+            evpi=evpi,
+            sums=self,
+        )
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class PSAResult:
+    r"""Summaries of a PSA over a willingness-to-pay grid (from :func:`run_psa_distributed`).
+
+    Attributes
+    ----------
+    actions : tuple of str
+    wtp : numpy.ndarray, shape (n_wtp,)
+    n_draws : int
+    expected_nb, sd_nb, ceac : numpy.ndarray, shape (n_actions, n_wtp)
+        Expected net monetary benefit, its standard deviation over draws and the probability
+        that each action has the highest net benefit (CEAC).
+    expected_max_nb, evpi : numpy.ndarray, shape (n_wtp,)
+        :math:`E[\max_a NB]` and the expected value of perfect information.
+    sums : PSASums
+        The exact sums, to merge with results on further draws:
+        ``(r1.sums + r2.sums).result()``.
+    """
+
+    actions: tuple[str, ...]
+    wtp: np.ndarray
+    n_draws: int
+    expected_nb: np.ndarray
+    sd_nb: np.ndarray
+    ceac: np.ndarray
+    expected_max_nb: np.ndarray
+    evpi: np.ndarray
+    sums: PSASums = field(repr=False)
+
+    @property
+    def best(self) -> pd.Series:
+        """The action with the highest expected net benefit at each wtp (ties: first)."""
+        idx = np.argmax(self.expected_nb, axis=0)
+        return pd.Series(np.array(self.actions)[idx], index=pd.Index(self.wtp, name="wtp"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy long frame: one row per (wtp, action) with the summaries and EVPI."""
+        n_a, n_w = self.expected_nb.shape
+        return pd.DataFrame(
+            {
+                "wtp": np.tile(self.wtp, n_a),
+                "action": np.repeat(np.array(self.actions, dtype=object), n_w),
+                "expected_net_benefit": self.expected_nb.ravel(),
+                "sd": self.sd_nb.ravel(),
+                "prob_cost_effective": self.ceac.ravel(),
+                "evpi": np.tile(self.evpi, n_a),
+            }
+        ).sort_values(["wtp", "action"], kind="stable", ignore_index=True)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PSAResult):
+            return NotImplemented
+        return self.sums == other.sums
+
+    def summary(self) -> str:
+        """A short readable report."""
+        lines = [
+            f"PSA of {len(self.actions)} strategies over {self.n_draws} draws and "
+            f"{self.wtp.size} wtp value(s)"
+        ]
+        for w, (lam, best) in enumerate(self.best.items()):
+            a = self.actions.index(best)
+            lines.append(
+                f"  wtp {lam:>10.4g}: best {best:<20} E[NB] {self.expected_nb[a, w]:.6g}  "
+                f"P(CE) {self.ceac[a, w]:.3f}  EVPI {self.evpi[w]:.4g}"
+            )
+            if w == 9 and self.wtp.size > 11:
+                lines.append(f"  ... ({self.wtp.size - 10} more)")
+                break
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "<PSAResult>\n" + self.summary()
+
+
+# ---------------------------------------------------------------------- partition work
+def _sums_from_arrays(
+    effect: np.ndarray, cost: np.ndarray, wtp: np.ndarray, actions: tuple[str, ...]
+) -> PSASums:
+    """Exact sums for effect/cost draws of shape (n_draws, n_actions)."""
+    n, n_a = effect.shape
+    n_w = wtp.size
+    lcm = math.lcm(*range(1, n_a + 1))
+    nb_sum = [0] * (n_a * n_w)
+    sq_sum = [0] * (n_a * n_w)
+    max_sum = [0] * n_w
+    share = np.zeros((n_a, n_w), dtype=np.int64)
+    step = max(1, _BLOCK_VALUES // (n_a * n_w))
+    for start in range(0, n, step):
+        e = effect[start : start + step, :, None]
+        c = cost[start : start + step, :, None]
+        nb = wtp * e - c  # same IEEE operations as dk.utility.net_monetary_benefit
+        flat = nb.reshape(nb.shape[0], n_a * n_w)
+        nb_sum = [x + y for x, y in zip(nb_sum, exact_column_sums(flat), strict=True)]
+        sq = exact_column_sums(flat * flat)
+        sq_sum = [x + y for x, y in zip(sq_sum, sq, strict=True)]
+        top = nb.max(axis=1)  # (draw, wtp)
+        max_sum = [x + y for x, y in zip(max_sum, exact_column_sums(top), strict=True)]
+        is_max = nb == top[:, None, :]
+        ties = is_max.sum(axis=1, keepdims=True)
+        share += np.where(is_max, lcm // ties, 0).sum(axis=0)
+    return PSASums(
+        actions,
+        tuple(float(w) for w in wtp),
+        n,
+        tuple(nb_sum),
+        tuple(sq_sum),
+        tuple(max_sum),
+        tuple(int(v) for v in share.ravel()),
+    )
+
+
+def _outcome_sums(
+    out: Any, wtp: np.ndarray, effect: str, cost: str, expected_draws: int | None, where: str
+) -> PSASums:
+    if not isinstance(out, OutcomeDistribution):
+        raise ValidationError(
+            f"model_fn must return an OutcomeDistribution; {where} it returned "
+            f"{type(out).__name__}."
+        )
+    if out.extra_dims:
+        raise ValidationError(
+            f"model_fn returned outcomes with extra dims {out.extra_dims} {where}; the PSA "
+            "summary needs dims ('draw', 'action') only."
+        )
+    if expected_draws is not None and out.n_draws != expected_draws:
+        raise ValidationError(
+            f"model_fn returned {out.n_draws} draws for {expected_draws} parameter rows "
+            f"{where}; it must return one draw per row."
+        )
+    e = np.asarray(out.metric(effect).transpose("draw", "action").values, dtype=np.float64)
+    c = np.asarray(out.metric(cost).transpose("draw", "action").values, dtype=np.float64)
+    finite_or_raise(e, f"The '{effect}' draws {where}")
+    finite_or_raise(c, f"The '{cost}' draws {where}")
+    return _sums_from_arrays(e, c, wtp, tuple(out.actions))
+
+
+def _run_partition(
+    model_fn: Callable[[pd.DataFrame], OutcomeDistribution],
+    params: pd.DataFrame | None,
+    sampler: Callable[[int, np.random.Generator], pd.DataFrame] | None,
+    size: int,
+    rng: np.random.Generator | None,
+    wtp: np.ndarray,
+    effect: str,
+    cost: str,
+    number: int,
+) -> PSASums:
+    where = f"in partition {number}"
+    if params is None:
+        params = sampler(size, rng)  # type: ignore[misc]
+        if not isinstance(params, pd.DataFrame) or len(params) != size:
+            raise ValidationError(
+                f"The sampler must return a DataFrame with {size} rows {where}; got "
+                f"{type(params).__name__} of length {getattr(params, 'shape', ['?'])[0]}."
+            )
+    return _outcome_sums(model_fn(params), wtp, effect, cost, len(params), where)
+
+
+def _total(parts: Sequence[PSASums]) -> PSASums:
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+# ---------------------------------------------------------------------- public
+def psa_summary(
+    outcomes: OutcomeDistribution, *, wtp: Any, effect: str = "qaly", cost: str = "cost"
+) -> PSAResult:
+    """Exact PSA summaries of outcome draws in one process (the reference for distributed runs).
+
+    Parameters
+    ----------
+    outcomes : OutcomeDistribution
+        Dims ``draw`` and ``action``, with the ``effect`` and ``cost`` metrics.
+    wtp : float or 1-D array
+        Willingness to pay per unit of effect (non-negative, increasing).
+    effect, cost : str
+        Metric names.
+
+    Returns
+    -------
+    PSAResult
+    """
+    scalar, grid = _check_wtp(wtp, "psa_summary", positive=False)
+    grid = np.array([scalar]) if grid is None else grid
+    return _outcome_sums(outcomes, grid, effect, cost, None, "in the outcomes").result()
+
+
+def run_psa_distributed(
+    model_fn: Callable[[pd.DataFrame], OutcomeDistribution],
+    params: pd.DataFrame | Callable[[int, np.random.Generator], pd.DataFrame],
+    *,
+    wtp: Any,
+    n_partitions: int,
+    client: Any = None,
+    n_draws: int | None = None,
+    random_seed: int | np.random.Generator | None = None,
+    effect: str = "qaly",
+    cost: str = "cost",
+    progress: bool = False,
+) -> PSAResult:
+    r"""Run a cohort model's PSA in partitions of draws on Dask and combine exactly.
+
+    Parameters
+    ----------
+    model_fn : callable
+        ``model_fn(params_df) -> OutcomeDistribution`` with one draw per row of
+        ``params_df`` (any cohort model). Each draw must be computed independently of the
+        other rows (vectorised elementwise), so that partitioning cannot change its numbers.
+        Must be picklable (a module-level function) when a distributed client is used.
+    params : pandas.DataFrame or callable
+        PSA parameter draws, one row per draw, split into ``n_partitions`` contiguous
+        slices; or a sampler ``sampler(n, rng) -> DataFrame`` of ``n`` rows, called in each
+        partition with its own generator spawned from ``random_seed`` (so the draws depend
+        on ``n_partitions``, and are reproducible for a given seed and ``n_partitions``).
+    wtp : float or 1-D array
+        Willingness-to-pay grid.
+    n_partitions : int
+        Number of tasks.
+    client : distributed.Client, optional
+        Run on this cluster; default: the active client, else dask's local threaded scheduler.
+    n_draws : int, optional
+        Total draws (required with a sampler).
+    random_seed : int or numpy.random.Generator, optional
+        Seed of the per-partition generators (sampler only).
+    effect, cost : str
+        Metric names in the model's outcomes.
+    progress : bool
+        Show :class:`dask.diagnostics.ProgressBar` (local) or ``distributed.progress``.
+
+    Returns
+    -------
+    PSAResult
+        Bit-identical to :func:`psa_summary` on the concatenated draws; it agrees with
+        ``dk.decide(out, dk.utility.net_monetary_benefit(effect, cost, wtp=...))`` to rounding
+        (decide uses numpy's pairwise mean).
+
+    References
+    ----------
+    Briggs A, Claxton K, Sculpher M. Decision Modelling for Health Economic Evaluation.
+    Oxford University Press, 2006 (ch. 4 and 7: PSA, CEAC and EVPI).
+
+    Examples
+    --------
+    >>> res = run_psa_distributed(my_markov, params_df, wtp=[20_000, 30_000],
+    ...                           n_partitions=8)                      # doctest: +SKIP
+    >>> res.to_frame()                                                 # doctest: +SKIP
+    """
+    caller = "run_psa_distributed"
+    from decisionkit.scale._dask import active_client, progress_context
+
+    dask = _require_dask_delayed(caller)
+    if not callable(model_fn):
+        raise fail(
+            "model_fn", caller, "a callable model_fn(params_df) -> OutcomeDistribution", model_fn
+        )
+    n_partitions = check_number(n_partitions, "n_partitions", caller, low=1, integer=True)
+    scalar, grid = _check_wtp(wtp, caller, positive=False)
+    grid = np.array([scalar]) if grid is None else grid
+    client = client if client is not None else active_client()
+
+    if isinstance(params, pd.DataFrame):
+        if n_draws is not None and n_draws != len(params):
+            raise fail("n_draws", caller, f"None or len(params) = {len(params)}", n_draws)
+        if len(params) < n_partitions:
+            raise fail(
+                "n_partitions", caller, f"at most the number of draws ({len(params)})", n_partitions
+            )
+        bounds = np.linspace(0, len(params), n_partitions + 1).round().astype(int)
+        slices: list[Any] = [params.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+        if client is not None:
+            slices = client.scatter(slices)
+        tasks = [
+            dask.delayed(_run_partition)(model_fn, s, None, int(b - a), None, grid, effect, cost, k)
+            for k, (s, a, b) in enumerate(zip(slices, bounds[:-1], bounds[1:], strict=True))
+        ]
+    elif callable(params):
+        if n_draws is None:
+            raise fail(
+                "n_draws", caller, "the total number of draws when params is a sampler", None
+            )
+        n_draws = check_number(n_draws, "n_draws", caller, low=n_partitions, integer=True)
+        rngs = check_random_state(random_seed, caller).spawn(n_partitions)
+        sizes = np.diff(np.linspace(0, n_draws, n_partitions + 1).round().astype(int))
+        tasks = [
+            dask.delayed(_run_partition)(
+                model_fn, None, params, int(size), rng, grid, effect, cost, k
+            )
+            for k, (size, rng) in enumerate(zip(sizes, rngs, strict=True))
+        ]
+    else:
+        raise fail(
+            "params",
+            caller,
+            "a DataFrame of parameter draws or a sampler(n, rng)",
+            type(params).__name__,
+        )
+    total = dask.delayed(_total)(tasks)
+    with progress_context(progress, client) as show:
+        if client is not None:
+            future = client.compute(total)
+            show(future)
+            sums = future.result()
+        else:
+            (sums,) = dask.compute(total)
+    return sums.result()
+
+
+def _require_dask_delayed(caller: str) -> Any:
+    from decisionkit._validation import require
+
+    return require("dask", caller, "dask")
