@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import decisionkit as dk
-from decisionkit.datasets._demo import demo_outcomes, demo_patients
+from decisionkit.datasets import demo_outcomes, demo_patients
 from decisionkit.exceptions import ValidationError
 from decisionkit.io import DEFAULT_MAX_BYTES, read_outcomes_csv, read_patient_csv
 

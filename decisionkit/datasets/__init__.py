@@ -16,7 +16,17 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from decisionkit.models.demand import CountDemand
 
-__all__ = ["load_admissions", "load_admissions_model", "load_hospital_outcomes"]
+from decisionkit.datasets._demo import DEMO_ACTIONS, demo_outcomes, demo_patients
+
+__all__ = [
+    "DEMO_ACTIONS",
+    "demo_outcomes",
+    "demo_patients",
+    "load_admissions",
+    "load_admissions_model",
+    "load_cvd_cohort",
+    "load_hospital_outcomes",
+]
 
 
 def _path(name: str) -> Path:
@@ -115,3 +125,44 @@ def load_admissions_model() -> CountDemand:
     from decisionkit.models.demand import CountDemand
 
     return CountDemand.load(_path("admissions_posterior.nc"))
+
+
+def load_cvd_cohort() -> pd.DataFrame:
+    r"""A simulated cohort of 2,000 adults for a "treat or not" decision (statins, say).
+
+    Returns
+    -------
+    pandas.DataFrame
+        2,000 rows, one per patient:
+
+        ``age`` (int64, years)
+            Age at baseline, Normal(60, 9) rounded and clipped to 40-85.
+        ``male`` (int64, 0/1)
+            1 for men (probability 0.48).
+        ``sbp`` (int64, mmHg)
+            Systolic blood pressure, Normal(132 + 0.4 (age - 60), 16), clipped to 90-210.
+        ``cholesterol`` (float64, mmol/L)
+            Total cholesterol, Normal(5.5, 1.0), clipped to 2.5-10, one decimal.
+        ``diabetes`` (int64, 0/1)
+            Probability expit(-2.2 + 0.04 (age - 60)).
+        ``smoker`` (int64, 0/1)
+            Current smoker (probability 0.2).
+        ``event`` (int64, 0/1)
+            Cardiovascular event within 10 years.
+
+    Notes
+    -----
+    Simulated by ``decisionkit.datasets._generate.cvd_cohort`` with seed 20250301. The event
+    follows a logistic model with intercept -2.6 and log-odds ratios age 0.065 per year above
+    60, male 0.45, sbp 0.018 per mmHg above 130, cholesterol 0.25 per mmol/L above 5.5,
+    diabetes 0.65 and smoker 0.70 (the "truth" a fitted risk model should recover). About
+    14% of patients have an event. The numbers are illustrative, not a clinical risk score.
+
+    Examples
+    --------
+    >>> from decisionkit.datasets import load_cvd_cohort
+    >>> df = load_cvd_cohort()
+    >>> df.shape
+    (2000, 7)
+    """
+    return pd.read_csv(_path("cvd_cohort.csv"))

@@ -37,6 +37,20 @@ HOSPITAL_TAU = 0.35  # between-hospital sd of log-odds
 
 POSTERIOR_SEED = 7
 
+# ---------------------------------------------------------------- cardiovascular cohort
+CVD_SEED = 20250301
+CVD_N = 2000
+# true log-odds model of a 10-year cardiovascular event (per unit of each predictor)
+CVD_INTERCEPT = -2.6  # log-odds at age 60, female, SBP 130, cholesterol 5.5, no diabetes/smoking
+CVD_COEF = {
+    "age": 0.065,  # per year above 60
+    "male": 0.45,
+    "sbp": 0.018,  # per mmHg above 130
+    "cholesterol": 0.25,  # per mmol/L above 5.5
+    "diabetes": 0.65,
+    "smoker": 0.70,
+}
+
 
 def admissions() -> pd.DataFrame:
     """Simulate the daily ICU admissions (see ``load_admissions`` for the process)."""
@@ -61,7 +75,40 @@ def hospital_outcomes() -> pd.DataFrame:
     )
 
 
+def cvd_cohort() -> pd.DataFrame:
+    """Simulate the cardiovascular cohort (see ``load_cvd_cohort`` for the process)."""
+    rng = np.random.default_rng(CVD_SEED)
+    n = CVD_N
+    age = np.clip(rng.normal(60, 9, n), 40, 85).round()
+    male = rng.binomial(1, 0.48, n)
+    sbp = np.clip(rng.normal(132 + 0.4 * (age - 60), 16, n), 90, 210).round()
+    chol = np.clip(rng.normal(5.5, 1.0, n), 2.5, 10).round(1)
+    diabetes = rng.binomial(1, expit(-2.2 + 0.04 * (age - 60)), n)
+    smoker = rng.binomial(1, 0.2, n)
+    eta = CVD_INTERCEPT + (
+        CVD_COEF["age"] * (age - 60)
+        + CVD_COEF["male"] * male
+        + CVD_COEF["sbp"] * (sbp - 130)
+        + CVD_COEF["cholesterol"] * (chol - 5.5)
+        + CVD_COEF["diabetes"] * diabetes
+        + CVD_COEF["smoker"] * smoker
+    )
+    event = rng.binomial(1, expit(eta))
+    return pd.DataFrame(
+        {
+            "age": age.astype(int),
+            "male": male,
+            "sbp": sbp.astype(int),
+            "cholesterol": chol,
+            "diabetes": diabetes,
+            "smoker": smoker,
+            "event": event,
+        }
+    )
+
+
 def main() -> None:
+    cvd_cohort().to_csv(DATA / "cvd_cohort.csv", index=False)
     """Write the CSVs; fit and save the admissions posterior (2 x 1000 draws, thinned to 500)."""
     from decisionkit.models.demand import CountDemand
 

@@ -57,3 +57,14 @@ def test_admissions_model_recovers_documented_trend():
 
 def test_posterior_file_is_small():
     assert datasets._path("admissions_posterior.nc").stat().st_size < 2_000_000
+
+
+def test_cvd_cohort_matches_its_documented_shape_and_process():
+    from decisionkit.datasets import load_cvd_cohort
+    from decisionkit.datasets._generate import cvd_cohort
+
+    df = load_cvd_cohort()
+    assert df.shape == (2000, 7)
+    assert set(df["event"].unique()) == {0, 1}
+    # the bundled CSV is exactly what the documented generator produces
+    pd.testing.assert_frame_equal(df, cvd_cohort())
