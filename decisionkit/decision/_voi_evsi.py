@@ -160,6 +160,8 @@ class EVSIResult:
         The utility's grid dim (e.g. ``"wtp"``).
     participants_per_n : int
         Participants per unit of ``n`` (2 for a two-arm trial with ``n`` per arm).
+    n_draws : int
+        Draws used.
     """
 
     table: pd.DataFrame
@@ -216,6 +218,7 @@ class ENBSResult:
     table: pd.DataFrame
     optimal: pd.DataFrame
     grid_dim: str | None
+    participants_per_n: int = 1
 
     @property
     def optimal_n(self) -> int | pd.Series:
@@ -476,4 +479,4 @@ def enbs(
         optimal.append(rec)
     cols = ["n", *grid_col, "evsi", "population_evsi", "study_cost", "enbs"]
     table = table[[*cols, "enbs_lower", "enbs_upper"]]
-    return ENBSResult(table.reset_index(drop=True), pd.DataFrame(optimal), grid_dim)
+    return ENBSResult(table.reset_index(drop=True), pd.DataFrame(optimal), grid_dim, int(m))

@@ -5,4 +5,12 @@ Each function takes a result object, ``ax=None``, returns the Axes and never cal
 re-exported here.
 """
 
-__all__: list[str] = []
+from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
+
+__all__: list[str] = [
+    "enbs_curve",
+    "evppi_bars",
+    "evsi_curve",
+    "regression_check",
+    "voi_evpi",
+]
