@@ -26,6 +26,7 @@ __all__ = ["EVPPIResult", "evppi", "evppi_each"]
 
 METHODS = ("gam", "gp", "trees", "so", "sadatsafavi")
 _SE_SIMS = 200  # posterior draws of the GAM's fitted values for the standard error
+_SE_ROWS = 2000  # draws at which those posterior curves are evaluated (see evppi's se)
 
 
 # ---------------------------------------------------------------------- shared helpers
@@ -188,6 +189,9 @@ def value_from_fitted(fitted: np.ndarray, n_actions: int) -> np.ndarray:
     """``mean max_a g_a - max_a mean g_a`` with ``g_1 = 0``; fitted is (n, (A-1)*G[, S])."""
     n = fitted.shape[0]
     g = fitted.reshape(n, n_actions - 1, -1, *fitted.shape[2:])
+    if n_actions == 2:
+        g = g[:, 0]
+        return np.maximum(g, 0.0).mean(axis=0) - np.maximum(g.mean(axis=0), 0.0)
     best = np.maximum(g.max(axis=1), 0.0)
     return best.mean(axis=0) - np.maximum(g.mean(axis=0).max(axis=0), 0.0)
 
@@ -414,7 +418,9 @@ def evppi(
         Parameter draws, one row per draw (overrides those attached to ``outcomes``).
     se : bool
         Compute a standard error (``"gam"`` only: the sd of the EVPPI over 200 draws from
-        the spline coefficients' posterior, as voi does; other methods report NaN).
+        the spline coefficients' posterior, as voi does, each evaluated at a random subset
+        of 2,000 draws to keep it cheap; other methods report NaN). It measures regression
+        uncertainty given these draws, not the Monte-Carlo error of the draws themselves.
     n_jobs : int
         Parallel jobs over groups (joblib); 1 runs serially.
     random_seed : int or numpy.random.Generator, optional
@@ -599,5 +605,7 @@ def _estimate(
         fit = REGRESSIONS["gam"](x, y, rng)
         fitted = fit.fitted
         if se and fit.samples is not None:
-            err = value_from_fitted(fit.samples(_SE_SIMS, rng), n_actions).std(axis=-1, ddof=1)
+            rows = np.sort(rng.choice(n, size=_SE_ROWS, replace=False)) if n > _SE_ROWS else None
+            sims = fit.samples(_SE_SIMS, rng, rows)
+            err = value_from_fitted(sims, n_actions).std(axis=-1, ddof=1)
     return value_from_fitted(fitted, n_actions), err, fitted

@@ -17,6 +17,7 @@ import pandas as pd
 
 from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
 from decisionkit.decision._voi_evppi import (
+    _SE_ROWS,
     clip_to_bounds,
     parameter_matrix,
     resolve_inputs,
@@ -348,7 +349,10 @@ def evsi(
             value = value_from_fitted(fit.fitted, n_actions)
             err, sims = np.full(n_grid, np.nan), None
             if se and fit.samples is not None:
-                sims = value_from_fitted(fit.samples(_SE_SIMS, rng), n_actions)
+                rows = None
+                if n_draws > _SE_ROWS:
+                    rows = np.sort(rng.choice(n_draws, size=_SE_ROWS, replace=False))
+                sims = value_from_fitted(fit.samples(_SE_SIMS, rng, rows), n_actions)
                 err = sims.std(axis=-1, ddof=1)
         value = clip_to_bounds(value, evpi_g, f"EVSI at n={size}")
         samples.append(None if sims is None else np.clip(sims, 0.0, evpi_g[:, None]))

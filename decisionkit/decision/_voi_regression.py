@@ -29,8 +29,10 @@ from scipy.interpolate import BSpline
 __all__ = ["REGRESSIONS", "RegressionFit", "gam_basis_size", "min_draws"]
 
 # marginal B-spline basis size per parameter for a tensor product of d parameters: the
-# tensor basis has k**d columns (12, 64, 216, 625, ...). mgcv's te() default is 5 per margin.
-_GAM_MARGIN = {1: 12, 2: 8, 3: 6, 4: 5}
+# tensor basis has k**d columns (12, 64, 125, 256). mgcv's te() default is 5 per margin; for
+# four parameters 4 per margin (a penalised tensor product of cubics) is 4-8x faster than 5
+# and changed the chemo-model EVPPI of a four-parameter group by 0.05% (341.58 vs 341.42).
+_GAM_MARGIN = {1: 12, 2: 8, 3: 5, 4: 4}
 _LOG_LAMBDA = np.linspace(-8.0, 10.0, 73)  # GCV search grid for the smoothing parameter
 
 
@@ -43,8 +45,9 @@ class RegressionFit:
     fitted : numpy.ndarray
         ``(n_draws, n_responses)`` fitted values ``E[y | x]``.
     samples : callable or None
-        ``samples(n_sim, rng) -> (n_draws, n_responses, n_sim)`` draws of the fitted values
-        from the regression's approximate posterior, or None if the method has none.
+        ``samples(n_sim, rng, rows=None) -> (n_rows, n_responses, n_sim)`` draws of the fitted
+        values (at all draws or at the draws ``rows``) from the regression's approximate
+        posterior, or None if the method has none.
     edf : numpy.ndarray or None
         Effective degrees of freedom per response (GAM only).
     """
@@ -160,11 +163,13 @@ def fit_gam(x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None
     sigma2 = np.maximum(rss[best, np.arange(y.shape[1])], 0.0) / np.maximum(n - edf, 1.0)
     post_sd = np.sqrt(sigma2[None, :] * sh)  # (p, r)
 
-    def samples(n_sim: int, gen: np.random.Generator) -> np.ndarray:
+    def samples(n_sim: int, gen: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
         eps = gen.standard_normal((w.shape[0], w.shape[1], n_sim))
         coef = w[:, :, None] + post_sd[:, :, None] * eps
         beta = np.einsum("pq,qrs->prs", t_mat, coef)
-        return (design @ beta.reshape(beta.shape[0], -1)).reshape(design.shape[0], *coef.shape[1:])
+        rows_design = design if rows is None else design[rows]
+        flat = rows_design @ beta.reshape(beta.shape[0], -1)
+        return flat.reshape(rows_design.shape[0], *coef.shape[1:])
 
     return RegressionFit(fitted, samples, edf)
 
