@@ -239,3 +239,34 @@ def test_utility_is_required_with_several_metrics():
     )
     with pytest.raises(ValidationError, match="metrics are"):
         dk.voi.evppi(out, None, "p")
+
+
+@pytest.mark.parametrize("method", ["gam", "so", "sadatsafavi"])
+def test_three_actions_evppi_matches_closed_form(method):
+    # NB = (0, p1, p2), p1 ~ N(0.2, 1), p2 ~ N(0.1, 1): knowing p1 picks max(p1, E p2 = 0.1),
+    # so EVPPI(p1) = E[max(0.1, p1)] - 0.2 = 0.1 + 0.1 Phi(0.1) + phi(0.1) - 0.2 (normal
+    # max formula). LHS draws; same tolerances as the two-action toy.
+    n = 10_000
+    rng = np.random.default_rng(8)
+    p1 = 0.2 + norm.ppf((rng.permutation(n) + rng.random(n)) / n)
+    p2 = 0.1 + norm.ppf((rng.permutation(n) + rng.random(n)) / n)
+    out = dk.OutcomeDistribution.from_arrays(
+        {"nb": np.column_stack([np.zeros(n), p1, p2])}, inputs={"p1": p1, "p2": p2}
+    )
+    expected = 0.1 + 0.1 * norm.cdf(0.1) + norm.pdf(0.1) - 0.2
+    res = dk.voi.evppi(out, None, "p1", method=method, random_seed=1)
+    assert res.evppi == pytest.approx(expected, abs=TOL[method])
+
+
+def test_n_draws_fit_uses_a_subsample(out):
+    res = dk.voi.evppi(out, None, "p2", n_draws_fit=2000, random_seed=1)
+    assert res.n_draws == 2000
+    assert res.evppi == pytest.approx(EVPPI_P2, abs=0.05)  # MC sd ~0.02 at 2,000 draws
+
+
+def test_utilities_with_a_unit_dim_are_rejected():
+    out = dk.OutcomeDistribution.from_arrays(
+        {"nb": np.zeros((100, 2, 3))}, dims=["unit"], inputs={"p": np.arange(100.0)}
+    )
+    with pytest.raises(ValidationError, match="Reduce extra dims such as 'unit'"):
+        dk.voi.evppi(out, None, "p")
