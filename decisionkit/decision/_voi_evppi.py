@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
-from decisionkit.decision._voi_regression import REGRESSIONS, min_draws
+from decisionkit.decision._voi_regression import (
+    REGRESSIONS,
+    fit_sadatsafavi,
+    fit_so,
+    min_draws,
+)
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.outcomes import OutcomeDistribution
@@ -213,46 +218,6 @@ def clip_to_bounds(values: np.ndarray, upper: np.ndarray, what: str) -> np.ndarr
             stacklevel=3,
         )
     return np.clip(values, 0.0, upper)
-
-
-# ---------------------------------------------------------------------- single-parameter methods
-def _fit_so(x: np.ndarray, y: np.ndarray, n_bins: int) -> np.ndarray:
-    """Strong & Oakley (2013): order the draws by the parameter, average within bins."""
-    n = x.shape[0]
-    order = np.argsort(x[:, 0], kind="stable")
-    bins = np.empty(n, dtype=np.intp)
-    bins[order] = np.arange(n) * n_bins // n  # n_bins near-equal consecutive blocks
-    sums = np.zeros((n_bins, y.shape[1]))
-    np.add.at(sums, bins, y)
-    counts = np.bincount(bins, minlength=n_bins)[:, None]
-    return (sums / counts)[bins]
-
-
-def _fit_sadatsafavi(x: np.ndarray, y: np.ndarray, n_actions: int) -> np.ndarray:
-    """Sadatsafavi et al. (2013): one split point of the ordered draws.
-
-    With the draws sorted by the parameter, the split ``s`` maximising
-    ``max_a sum_{i<=s} NB_ia + max_a sum_{i>s} NB_ia`` estimates where the optimal decision
-    changes; the fitted value of each draw is its segment's mean (one separation point, voi's
-    default ``n.seps = 1``), computed from cumulative sums for every ``s`` at once.
-    """
-    n = x.shape[0]
-    order = np.argsort(x[:, 0], kind="stable")
-    ys = y[order].reshape(n, n_actions - 1, -1)
-    zero = np.zeros((n, 1, ys.shape[2]))
-    nb = np.concatenate([zero, ys], axis=1)  # (n, A, G)
-    left = np.cumsum(nb, axis=0)[:-1]  # split after row s (s = 0..n-2)
-    right = nb.sum(axis=0)[None] - left
-    total = left.max(axis=1) + right.max(axis=1)  # (n-1, G)
-    split = np.argmax(total, axis=0)  # (G,)
-    grid_idx = np.arange(ys.shape[2])
-    left_mean = left[split, 1:, grid_idx].T / (split + 1)  # (A-1, G)
-    right_mean = right[split, 1:, grid_idx].T / (n - split - 1)
-    is_left = (np.arange(n)[:, None] <= split[None, :])[:, None, :]  # (n, 1, G)
-    fitted_sorted = np.where(is_left, left_mean[None], right_mean[None])
-    fitted = np.empty_like(fitted_sorted)
-    fitted[order] = fitted_sorted
-    return fitted.reshape(n, -1)
 
 
 # ---------------------------------------------------------------------- result
@@ -594,9 +559,9 @@ def _estimate(
     n_grid = y.shape[1] // (n_actions - 1)
     err = np.full(n_grid, np.nan)
     if method == "so":
-        fitted = _fit_so(x, y, n_bins or max(2, round(np.sqrt(n))))
+        fitted = fit_so(x, y, n_bins or max(2, round(np.sqrt(n))))
     elif method == "sadatsafavi":
-        fitted = _fit_sadatsafavi(x, y, n_actions)
+        fitted = fit_sadatsafavi(x, y, n_actions)
     elif method == "gp":
         fitted = REGRESSIONS["gp"](x, y, rng, n_fit).fitted
     elif method == "trees":

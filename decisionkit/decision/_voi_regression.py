@@ -27,7 +27,14 @@ import numpy as np
 from scipy import linalg
 from scipy.interpolate import BSpline
 
-__all__ = ["REGRESSIONS", "RegressionFit", "gam_basis_size", "min_draws"]
+__all__ = [
+    "REGRESSIONS",
+    "RegressionFit",
+    "fit_sadatsafavi",
+    "fit_so",
+    "gam_basis_size",
+    "min_draws",
+]
 
 # marginal B-spline basis size per parameter for a tensor product of d parameters: the
 # tensor basis has k**d columns (12, 64, 125, 256). mgcv's te() default is 5 per margin; for
@@ -272,6 +279,46 @@ def fit_trees(
                 model.fit(x[~test], y[~test, r])
                 fitted[test, r] = model.predict(x[test])
     return RegressionFit(fitted)
+
+
+# ---------------------------------------------------------------------- single-parameter methods
+def fit_so(x: np.ndarray, y: np.ndarray, n_bins: int) -> np.ndarray:
+    """Strong & Oakley (2013): order the draws by the parameter, average within bins."""
+    n = x.shape[0]
+    order = np.argsort(x[:, 0], kind="stable")
+    bins = np.empty(n, dtype=np.intp)
+    bins[order] = np.arange(n) * n_bins // n  # n_bins near-equal consecutive blocks
+    sums = np.zeros((n_bins, y.shape[1]))
+    np.add.at(sums, bins, y)
+    counts = np.bincount(bins, minlength=n_bins)[:, None]
+    return (sums / counts)[bins]
+
+
+def fit_sadatsafavi(x: np.ndarray, y: np.ndarray, n_actions: int) -> np.ndarray:
+    """Sadatsafavi et al. (2013): one split point of the ordered draws.
+
+    With the draws sorted by the parameter, the split ``s`` maximising
+    ``max_a sum_{i<=s} NB_ia + max_a sum_{i>s} NB_ia`` estimates where the optimal decision
+    changes; the fitted value of each draw is its segment's mean (one separation point, voi's
+    default ``n.seps = 1``), computed from cumulative sums for every ``s`` at once.
+    """
+    n = x.shape[0]
+    order = np.argsort(x[:, 0], kind="stable")
+    ys = y[order].reshape(n, n_actions - 1, -1)
+    zero = np.zeros((n, 1, ys.shape[2]))
+    nb = np.concatenate([zero, ys], axis=1)  # (n, A, G)
+    left = np.cumsum(nb, axis=0)[:-1]  # split after row s (s = 0..n-2)
+    right = nb.sum(axis=0)[None] - left
+    total = left.max(axis=1) + right.max(axis=1)  # (n-1, G)
+    split = np.argmax(total, axis=0)  # (G,)
+    grid_idx = np.arange(ys.shape[2])
+    left_mean = left[split, 1:, grid_idx].T / (split + 1)  # (A-1, G)
+    right_mean = right[split, 1:, grid_idx].T / (n - split - 1)
+    is_left = (np.arange(n)[:, None] <= split[None, :])[:, None, :]  # (n, 1, G)
+    fitted_sorted = np.where(is_left, left_mean[None], right_mean[None])
+    fitted = np.empty_like(fitted_sorted)
+    fitted[order] = fitted_sorted
+    return fitted.reshape(n, -1)
 
 
 REGRESSIONS: dict[str, Callable[..., RegressionFit]] = {
