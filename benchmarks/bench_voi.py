@@ -171,6 +171,14 @@ def bench_chemo(methods, repeats):
         row("group of four", method, t, mb, res.evppi, note="+".join(group))
     res, t, mb = measure(lambda: dk.voi.evppi_each(out, None, random_seed=1), repeats)
     row("14 singles (bar chart)", "gam", t, mb, note=f"largest {res.evppi.idxmax()}")
+    # voi's example: a two-arm trial of side effects, n = 50, 100, ..., 500 per arm
+    study = dk.voi.TwoArmBinary("p_side_effects_t1", "p_side_effects_t2")
+    sizes = list(range(50, 501, 50))
+    res, t, mb = measure(
+        lambda: dk.voi.evsi(out, None, study=study, n=sizes, random_seed=1), repeats
+    )
+    values = ", ".join(f"{v:.1f}" for v in res.evsi.to_numpy())
+    row("EVSI two-arm trial x 10 sizes", "gam", t, mb, note=f"EVSI(50..500) = {values}")
 
 
 def main():
