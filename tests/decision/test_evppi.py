@@ -143,16 +143,18 @@ def test_same_seed_gives_same_numbers(out):
     assert a == b
 
 
-def test_evppi_per_wtp_matches_evppi_at_each_wtp():
+@pytest.mark.parametrize("method", ["gam", "so", "sadatsafavi"])
+def test_evppi_per_wtp_matches_evppi_at_each_wtp(method):
     rng = np.random.default_rng(5)
     n = 2000
     p = pd.DataFrame({"e": rng.normal(0.1, 0.05, n), "c": rng.normal(1000, 300, n)})
     qaly = np.column_stack([np.zeros(n), p["e"]])
     cost = np.column_stack([np.zeros(n), p["c"]])
     out = dk.OutcomeDistribution.from_arrays({"qaly": qaly, "cost": cost}, inputs=p)
-    grid = dk.voi.evppi(out, dk.utility.net_monetary_benefit(wtp=[5000, 10000, 20000]), "e")
+    u_grid = dk.utility.net_monetary_benefit(wtp=[5000, 10000, 20000])
+    grid = dk.voi.evppi(out, u_grid, "e", method=method)
     for wtp in (5000, 10000, 20000):
-        single = dk.voi.evppi(out, dk.utility.net_monetary_benefit(wtp=wtp), "e")
+        single = dk.voi.evppi(out, dk.utility.net_monetary_benefit(wtp=wtp), "e", method=method)
         assert grid.evppi.loc[float(wtp)] == pytest.approx(single.evppi, rel=1e-9)
 
 
