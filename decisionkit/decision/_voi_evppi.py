@@ -406,8 +406,9 @@ def evppi(
     Sadatsafavi M, Bansback N, Zafari Z, Najafzadeh M, Marra C. Need for speed: an efficient
     algorithm for calculation of single-parameter expected value of partial perfect
     information. Value in Health 2013;16:438-448.
-    Heath A, Kunst N, Jackson C, et al. Calculating the expected value of sample information
-    in practice. Medical Decision Making 2020;40:314-326 (R package voi).
+    Jackson CH, Baio G, Heath A, Strong M, Welton NJ, Wilson ECF. Value of information analysis
+    in models to inform health policy. Annual Review of Statistics and Its Application
+    2022;9:95-118 (the R package voi).
 
     Examples
     --------
@@ -433,6 +434,8 @@ def evppi(
     if n_bins is not None:
         n_bins = check_number(n_bins, "n_bins", caller, low=2, integer=True)
     n_jobs = check_number(n_jobs, "n_jobs", caller, integer=True)
+    if n_jobs == 0:
+        raise fail("n_jobs", caller, "a non-zero integer (-1 for all cores)", n_jobs)
     values = nb.values[rows]
     y = nb.incremental[rows]
     evpi_g = NetBenefit(values, nb.actions, nb.grid_dim, nb.grid).evpi
