@@ -73,7 +73,6 @@ def test_trees_evppi_matches_closed_form(out):
     assert res.evppi["p2"] == pytest.approx(EVPPI_P2, abs=TOL["trees"])
 
 
-@pytest.mark.slow
 def test_gp_evppi_matches_closed_form(out):
     res = dk.voi.evppi_each(out, None, ["p1", "p2"], method="gp", random_seed=1)
     assert res.evppi["p1"] == pytest.approx(EVPPI_P1, abs=TOL["gp"])
