@@ -10,18 +10,24 @@ from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._sensitivity import tornado, two_way
 from decisionkit.plot._threshold import decision_curve
+from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
 
 __all__: list[str] = [
     "ce_plane",
     "ceac",
     "ceaf",
     "decision_curve",
+    "enbs_curve",
     "evpi_curve",
+    "evppi_bars",
+    "evsi_curve",
     "icer_frontier",
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
+    "regression_check",
     "state_trace",
     "tornado",
     "two_way",
+    "voi_evpi",
 ]
