@@ -67,6 +67,7 @@ def check_convergence(
     model_name: str,
     var_names: Sequence[str] | None = None,
     warn: bool = True,
+    stacklevel: int = 2,
 ) -> dict[str, Any]:
     r"""Check r_hat, bulk ESS and divergences of a posterior; warn when they look bad.
 
@@ -83,6 +84,9 @@ def check_convergence(
         parameters to skip deterministic transforms.
     warn : bool, default True
         Issue a :class:`~decisionkit.exceptions.ConvergenceWarning` when there are problems.
+    stacklevel : int, default 2
+        Passed to :func:`warnings.warn`; models calling this from ``fit`` use 3 so the
+        warning points at the user's ``fit`` call.
 
     Returns
     -------
@@ -176,6 +180,6 @@ def check_convergence(
             f"{model_name}: the MCMC sampler may not have converged; results may be unreliable. "
             + " ".join(f"({i}) {p}" for i, p in enumerate(problems, 1)),
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
     return diagnostics
