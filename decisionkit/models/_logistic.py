@@ -263,25 +263,14 @@ class BayesianLogisticRisk:
             "scale", "BayesianLogisticRisk.posterior_draws", "'original' or 'standardised'", scale
         )
 
-    def _risk_chunks(self, X: Any, chunk_size: int | None, caller: str):
+    def _prepare(self, X: Any, chunk_size: int | None, caller: str):
         values, index = check_predict_X(X, self.feature_names_in_, caller)
-        beta0 = self.intercept_draws_.values
-        beta = self.coef_draws_.values
-        n_draws = beta0.shape[0]
+        n_draws = self.intercept_draws_.shape[0]
         if chunk_size is None:
             chunk_size = max(1, _CHUNK_BYTES // (8 * n_draws))
         else:
             chunk_size = check_number(chunk_size, "chunk_size", caller, low=1, integer=True)
-        from scipy.special import expit
-
-        def chunks():
-            for start in range(0, values.shape[0], chunk_size):
-                sl = slice(start, start + chunk_size)
-                eta = beta @ values[sl].T  # (draw, chunk)
-                eta += beta0[:, None]
-                yield sl, expit(eta, out=eta)
-
-        return index, n_draws, chunks()
+        return values, index, n_draws, chunk_size
 
     def predict_risk(self, X: pd.DataFrame, *, chunk_size: int | None = None) -> xr.DataArray:
         r"""Posterior draws of each patient's risk.
@@ -295,20 +284,29 @@ class BayesianLogisticRisk:
             Predictors, matched to the training columns by name (reordered if needed; extra
             columns are ignored; missing ones raise).
         chunk_size : int, optional
-            Patients per block. Only the output (draw, unit) array and one (draw, chunk)
-            scratch block are held at a time; the default keeps the block near 32 MB.
+            Patients per block (default: blocks of about 32 MB). Each block is computed in
+            place inside the output array, so the (draw, unit) output is the only large
+            array allocated.
 
         Returns
         -------
         xarray.DataArray
             Risks with dims ``(draw, unit)``; ``unit`` labels are ``X.index``.
         """
+        from scipy.special import expit
+
         caller = "BayesianLogisticRisk.predict_risk"
         self._check_fitted("predict_risk")
-        index, n_draws, chunks = self._risk_chunks(X, chunk_size, caller)
-        out = np.empty((n_draws, len(index)), dtype=float)
-        for sl, block in chunks:
-            out[:, sl] = block
+        values, index, n_draws, chunk = self._prepare(X, chunk_size, caller)
+        beta0 = self.intercept_draws_.values[:, None]
+        beta = self.coef_draws_.values
+        out = np.empty((n_draws, values.shape[0]), dtype=float)
+        for start in range(0, values.shape[0], chunk):
+            # write each block straight into the output: no (draw, unit) temporaries
+            block = out[:, start : start + chunk]
+            np.matmul(beta, values[start : start + chunk].T, out=block)
+            block += beta0
+            expit(block, out=block)
         return xr.DataArray(
             out,
             dims=["draw", "unit"],
@@ -318,12 +316,18 @@ class BayesianLogisticRisk:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Posterior mean risk as an ``(n, 2)`` array ``[P(y=0), P(y=1)]`` (scikit-learn style)."""
+        from scipy.special import expit
+
         caller = "BayesianLogisticRisk.predict_proba"
         self._check_fitted("predict_proba")
-        index, _, chunks = self._risk_chunks(X, None, caller)
-        p = np.empty(len(index))
-        for sl, block in chunks:
-            p[sl] = block.mean(axis=0)
+        values, _, _, chunk = self._prepare(X, None, caller)
+        beta0 = self.intercept_draws_.values[:, None]
+        beta = self.coef_draws_.values
+        p = np.empty(values.shape[0])
+        for start in range(0, values.shape[0], chunk):
+            eta = beta @ values[start : start + chunk].T  # one (draw, chunk) scratch block
+            eta += beta0
+            p[start : start + chunk] = expit(eta, out=eta).mean(axis=0)
         return np.column_stack([1.0 - p, p])
 
     # ------------------------------------------------------------------ reporting
