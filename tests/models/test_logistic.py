@@ -236,3 +236,11 @@ def test_predict_with_nan_names_the_column(fitted, data):
 def test_constructor_rejects_bad_settings(kwargs, fragment):
     with pytest.raises(ValidationError, match=fragment):
         BayesianLogisticRisk(**kwargs)
+
+
+def test_predict_risk_saturates_to_zero_and_one_without_overflow(fitted):
+    # expit(eta) -> 1 as eta -> +inf and -> 0 as eta -> -inf (no NaN from exp overflow)
+    X = pd.DataFrame({"age": [1e7, -1e7], "sbp": [130.0, 130.0], "smoker": [0.0, 0.0]})
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        risk = fitted.predict_risk(X).values
+    assert np.all(risk[:, 0] == 1.0) and np.all(risk[:, 1] == 0.0)
