@@ -1,6 +1,33 @@
 """Models that produce outcome draws (PyMC, conjugate, scikit-learn, PSA, cohort models).
 
-Heavy dependencies (PyMC, scikit-learn) are imported inside the modules that need them.
+Heavy dependencies (PyMC, scikit-learn) are imported inside the methods that need them,
+so ``import decisionkit.models`` stays light; the classes below load on first access.
 """
 
-__all__: list[str] = []
+import importlib
+from typing import Any
+
+# public name -> private module defining it (loaded on first attribute access)
+_LAZY = {
+    "BayesianLogisticRisk": "decisionkit.models._logistic",
+    "BetaBinomial": "decisionkit.models.conjugate",
+    "BootstrapRisk": "decisionkit.models.ml",
+    "GammaPoisson": "decisionkit.models.conjugate",
+    "NormalKnownVariance": "decisionkit.models.conjugate",
+    "check_convergence": "decisionkit.models._diagnostics",
+    "treatment_outcomes": "decisionkit.models.consequences",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'decisionkit.models' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,249 @@
+r"""From risk draws to outcomes: treat or not, per patient.
+
+:func:`treatment_outcomes` turns draws of each patient's untreated risk :math:`p_{si}`
+(draw :math:`s`, patient :math:`i`), draws of a treatment effect, per-action costs and
+per-event consequences into an :class:`~decisionkit.OutcomeDistribution` with dims
+``(draw, action, unit)`` and metrics ``events``, ``cost`` and ``qaly``, which the
+decision layer consumes directly (e.g. ``dk.decide(out, utility).best`` per patient).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from decisionkit._validation import check_in, check_names, fail
+from decisionkit.exceptions import ValidationError
+from decisionkit.outcomes import OutcomeDistribution
+
+__all__ = ["treatment_outcomes"]
+
+_CALLER = "treatment_outcomes"
+
+
+def _risk_array(risk: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(draw, unit)`` float risks and the unit labels."""
+    if isinstance(risk, xr.DataArray):
+        if set(risk.dims) != {"draw", "unit"} and risk.dims != ("draw",):
+            raise ValidationError(
+                f"{_CALLER}: 'risk' must have dims ('draw', 'unit') (as returned by "
+                f"predict_risk); got {risk.dims}."
+            )
+        if risk.dims == ("draw",):
+            risk = risk.expand_dims(unit=[0], axis=1)
+        risk = risk.transpose("draw", "unit")
+        units = risk["unit"].values if "unit" in risk.coords else np.arange(risk.sizes["unit"])
+        values = np.asarray(risk.values, dtype=float)
+    else:
+        values = np.asarray(risk)
+        if values.dtype.kind not in "iuf":
+            raise fail("risk", _CALLER, "a numeric array of probabilities", values.dtype)
+        values = values.astype(float)
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.ndim != 2:
+            raise ValidationError(
+                f"{_CALLER}: 'risk' must be 2-D (draw, unit); got shape {values.shape}."
+            )
+        units = np.arange(values.shape[1])
+    if values.shape[0] < 2:
+        raise ValidationError(
+            f"{_CALLER}: 'risk' has {values.shape[0]} draw(s); at least 2 are needed."
+        )
+    if not np.isfinite(values).all() or (values < 0).any() or (values > 1).any():
+        n_bad = int((~np.isfinite(values) | (values < 0) | (values > 1)).sum())
+        raise ValidationError(
+            f"{_CALLER}: 'risk' holds {n_bad} value(s) that are not probabilities in [0, 1] "
+            "(or are NaN). Pass risk draws, e.g. from model.predict_risk(X)."
+        )
+    return values, units
+
+
+def _per_draw(value: Any, name: str, n_draws: int, *, positive: bool = False) -> np.ndarray:
+    """A scalar or a (draw,) vector as a float (draw,) array."""
+    if isinstance(value, xr.DataArray):
+        if value.ndim and value.dims != ("draw",):
+            raise fail(name, _CALLER, "a number or draws with dim 'draw'", value.dims)
+        value = value.values
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf" or arr.dtype.kind == "b" or arr.ndim > 1:
+        raise fail(name, _CALLER, "a number or a 1-D array of draws", value)
+    arr = arr.astype(float)
+    if arr.ndim == 1 and arr.size != n_draws:
+        raise ValidationError(
+            f"{_CALLER}: '{name}' has {arr.size} draws but 'risk' has {n_draws}. Pass one "
+            "value per risk draw (resample one of them to the other's length), or a number."
+        )
+    if not np.isfinite(arr).all():
+        raise fail(name, _CALLER, "finite (no NaN or infinity)", value)
+    if positive and (arr <= 0).any():
+        raise fail(name, _CALLER, "> 0 (a ratio)", value)
+    return np.broadcast_to(arr, (n_draws,))
+
+
+def _by_action(value: Any, name: str, treated: list[str]) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        keys = [str(k) for k in value]
+        if sorted(keys) != sorted(treated):
+            raise ValidationError(
+                f"{_CALLER}: '{name}' has entries for {keys} but the treated actions are "
+                f"{treated}. Give one entry per treated action."
+            )
+        return {str(k): v for k, v in value.items()}
+    return dict.fromkeys(treated, value)
+
+
+def treatment_outcomes(
+    risk: xr.DataArray | np.ndarray,
+    *,
+    effect: Any,
+    effect_scale: str = "relative_risk",
+    cost_treat: Any,
+    cost_event: Any,
+    qaly_event: Any = 0.0,
+    harm_qaly: Any = 0.0,
+    actions: Sequence[str] | None = None,
+) -> OutcomeDistribution:
+    r"""Outcome draws of not treating vs treating each patient, from risk and effect draws.
+
+    For draw :math:`s`, patient :math:`i` with untreated risk :math:`p_{si}` and a treated
+    action with effect :math:`\theta_s`, the treated risk is
+
+    .. math::
+
+        p^{T}_{si} = \theta_s\, p_{si} \quad\text{(relative risk)}, \qquad
+        p^{T}_{si} = \frac{\theta_s p_{si}}{1 - p_{si} + \theta_s p_{si}}
+        \quad\text{(odds ratio)},
+
+    and per action the metrics are
+
+    .. math::
+
+        \text{events} = p, \qquad
+        \text{cost} = c_{\text{treat}}\,1[\text{treated}] + c_{\text{event}}\, p, \qquad
+        \text{qaly} = -q_{\text{event}}\, p - h\,1[\text{treated}],
+
+    i.e. expected events per patient, expected cost and expected QALY change relative to
+    an event-free patient (QALYs lost, so :math:`\le 0` for positive inputs). Differences
+    between actions, which is what decisions depend on, are exact.
+
+    Parameters
+    ----------
+    risk : xarray.DataArray or numpy.ndarray
+        Untreated risk draws, dims ``(draw, unit)`` as returned by ``predict_risk`` (a 1-D
+        array is one patient).
+    effect : float, (draw,) array, or mapping of action name to those
+        Treatment effect: a relative risk or an odds ratio (> 0; < 1 is protective). A
+        mapping gives several treated actions, named by its keys.
+    effect_scale : {"relative_risk", "odds_ratio"}, default "relative_risk"
+        Scale of ``effect``.
+    cost_treat : float, (draw,) array, or mapping of action name to those
+        Cost of treating one patient (the untreated action costs 0).
+    cost_event : float or (draw,) array
+        Cost of one event.
+    qaly_event : float or (draw,) array, default 0
+        QALYs lost per event.
+    harm_qaly : float, (draw,) array, or mapping, default 0
+        QALYs lost by treating (side effects, disutility of treatment).
+    actions : sequence of str, optional
+        All action names, untreated first. Default ``("No treatment", "Treat")``, or
+        ``("No treatment", *effect.keys())`` when ``effect`` is a mapping.
+
+    Returns
+    -------
+    OutcomeDistribution
+        Metrics ``events``, ``cost``, ``qaly`` with dims ``(draw, action, unit)``; the
+        parameters given as draws are attached as ``inputs`` (for EVPPI).
+
+    Raises
+    ------
+    ValidationError
+        If a relative risk above 1 pushes a treated risk above 1 (use
+        ``effect_scale="odds_ratio"``, which keeps risks in [0, 1]), or on invalid inputs.
+
+    Examples
+    --------
+    >>> import numpy as np, decisionkit as dk
+    >>> from decisionkit.models import treatment_outcomes
+    >>> rng = np.random.default_rng(0)
+    >>> risk = rng.beta([2, 10, 30], [98, 90, 70], size=(2000, 3))  # or model.predict_risk(X)
+    >>> out = treatment_outcomes(risk, effect=rng.lognormal(np.log(0.7), 0.1, 2000),
+    ...                          cost_treat=300, cost_event=5000, qaly_event=0.5)
+    >>> dk.decide(out, dk.utility.net_monetary_benefit(wtp=20000)).best.tolist()
+    ['No treatment', 'Treat', 'Treat']
+    """
+    p0, units = _risk_array(risk)
+    n_draws = p0.shape[0]
+    check_in(effect_scale, ("relative_risk", "odds_ratio"), "effect_scale", _CALLER)
+
+    if isinstance(effect, Mapping):
+        treated = check_names(effect.keys(), "effect", _CALLER)
+        default = ["No treatment", *treated]
+    else:
+        treated = None
+        default = ["No treatment", "Treat"]
+    names = check_names(default if actions is None else actions, "actions", _CALLER)
+    if treated is None:
+        if len(names) != 2:
+            raise ValidationError(
+                f"{_CALLER}: with one effect, 'actions' must name 2 actions (untreated, "
+                f"treated); got {names}. Pass a mapping as 'effect' for several treatments."
+            )
+        treated = names[1:]
+    elif names[1:] != treated:
+        raise ValidationError(
+            f"{_CALLER}: 'actions' {names} must be the untreated action followed by the "
+            f"keys of 'effect' {treated}, in that order."
+        )
+
+    effects = _by_action(effect, "effect", treated)
+    costs = _by_action(cost_treat, "cost_treat", treated)
+    harms = _by_action(harm_qaly, "harm_qaly", treated)
+    c_event = _per_draw(cost_event, "cost_event", n_draws)
+    q_event = _per_draw(qaly_event, "qaly_event", n_draws)
+
+    n_act, n_units = len(names), p0.shape[1]
+    events = np.empty((n_draws, n_act, n_units))
+    treat_cost = np.zeros((n_draws, n_act, 1))
+    treat_harm = np.zeros((n_draws, n_act, 1))
+    events[:, 0] = p0
+    inputs: dict[str, np.ndarray] = {}
+    for k, action in enumerate(treated, start=1):
+        theta = _per_draw(effects[action], f"effect[{action!r}]", n_draws, positive=True)
+        col = theta[:, None]
+        if effect_scale == "relative_risk":
+            events[:, k] = p0 * col
+            over = events[:, k] > 1
+            if over.any():
+                raise ValidationError(
+                    f"{_CALLER}: relative risk draws of {action!r} push {int(over.sum())} "
+                    "treated risk(s) above 1. Give the effect as an odds ratio "
+                    "(effect_scale='odds_ratio'), which keeps risks in [0, 1]."
+                )
+        else:
+            events[:, k] = col * p0 / (1.0 - p0 + col * p0)
+        treat_cost[:, k, 0] = _per_draw(costs[action], f"cost_treat[{action!r}]", n_draws)
+        treat_harm[:, k, 0] = _per_draw(harms[action], f"harm_qaly[{action!r}]", n_draws)
+        for label, arr in (("effect", effects), ("cost_treat", costs), ("harm_qaly", harms)):
+            if np.ndim(np.asarray(getattr(arr[action], "values", arr[action]))) == 1:
+                inputs[f"{label}[{action}]"] = _per_draw(arr[action], label, n_draws)
+    for label, value, arr in (
+        ("cost_event", cost_event, c_event),
+        ("qaly_event", qaly_event, q_event),
+    ):
+        if np.ndim(np.asarray(getattr(value, "values", value))) == 1:
+            inputs[label] = arr
+
+    cost = treat_cost + c_event[:, None, None] * events
+    qaly = -q_event[:, None, None] * events - treat_harm
+    return OutcomeDistribution.from_arrays(
+        {"events": events, "cost": cost, "qaly": qaly},
+        actions=names,
+        dims=["unit"],
+        coords={"unit": units},
+        inputs=pd.DataFrame(inputs) if inputs else None,
+    )
