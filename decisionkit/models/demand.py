@@ -12,8 +12,8 @@ import xarray as xr
 
 from decisionkit._validation import check_number, check_probability, check_random_state, fail
 from decisionkit.exceptions import ValidationError
+from decisionkit.models._diagnostics import check_convergence
 from decisionkit.models._pymc_common import (
-    check_convergence,
     check_sampler_settings,
     progressbar_on,
     require_fitted,

@@ -16,8 +16,8 @@ from decisionkit._validation import (
     fail,
 )
 from decisionkit.exceptions import ValidationError
+from decisionkit.models._diagnostics import check_convergence
 from decisionkit.models._pymc_common import (
-    check_convergence,
     check_sampler_settings,
     progressbar_on,
     require_fitted,
