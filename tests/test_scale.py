@@ -288,7 +288,8 @@ class FakeRiskModel:
     means_ = np.array([60.0, 130.0, 5.0])
     scales_ = np.array([10.0, 15.0, 1.0])
 
-    def posterior_draws(self):
+    def posterior_draws(self, *, scale="standardised"):
+        assert scale == "standardised"
         rng = np.random.default_rng(0)
         return rng.normal(-1.0, 0.2, 200), rng.normal(0.6, 0.2, (200, 3))
 
@@ -420,3 +421,22 @@ def test_importing_scale_does_not_import_dask():
     code = "import sys, decisionkit as dk; dk.scale.Policy; print('dask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_from_fitted_bayesian_model_reproduces_its_risk_draws():
+    # The Policy built from a real BayesianLogisticRisk must give the model's own posterior
+    # risks (the contract is the standardised scale plus means_/scales_).
+    import pandas as pd
+
+    from decisionkit.models import BayesianLogisticRisk
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"age": rng.normal(60, 8, 300), "sbp": rng.normal(130, 15, 300)})
+    y = rng.binomial(1, 1 / (1 + np.exp(-(-1 + 0.05 * (X["age"] - 60)))))
+    model = BayesianLogisticRisk(draws=100, tune=200, chains=2, cores=1, random_seed=1)
+    with pytest.warns(Warning):  # 200 draws in all: the ESS check warns, as it should
+        model.fit(X, y)
+    pol = Policy.from_model(model, benefit=1.0, harm=0.2)
+    risk = model.predict_risk(X.iloc[:20]).values.T  # (unit, draw)
+    np.testing.assert_allclose(pol.risk_draws(X.iloc[:20].to_numpy()), risk, rtol=1e-10)

@@ -177,8 +177,9 @@ class Policy:
     def from_model(cls, model: Any, **spec: Any) -> Policy:
         """Build a Policy from a fitted risk model (duck-typed).
 
-        The model must provide ``posterior_draws() -> (intercept, coef)`` (numpy arrays of
-        shapes ``(n_draws,)`` and ``(n_draws, n_features)`` on the standardised scale) and the
+        The model must provide ``posterior_draws(scale="standardised") -> (intercept, coef)``
+        (numpy arrays of shapes ``(n_draws,)`` and ``(n_draws, n_features)`` for the
+        standardised predictors ``(X - means_) / scales_``) and the
         attributes ``means_``, ``scales_`` and ``feature_names_in_`` (as
         ``decisionkit.models.BayesianLogisticRisk`` does). ``spec`` is passed on to
         :class:`Policy` (``actions``, ``benefit``/``harm`` or the general utility spec).
@@ -196,7 +197,7 @@ class Policy:
                 type(model).__name__,
                 f"It lacks {missing}; call fit() first or build Policy from arrays.",
             )
-        intercept, coef = model.posterior_draws()
+        intercept, coef = model.posterior_draws(scale="standardised")
         return cls(
             intercept,
             coef,
