@@ -489,7 +489,8 @@ def evppi_each(
     outcomes, utility
         As in :func:`evppi`.
     parameters : sequence of str, optional
-        Parameter names (default: every input column).
+        Parameter names (default: every input column that varies across draws; fixed
+        parameters have EVPPI 0 by definition and are left out).
     **kwargs
         Passed to :func:`evppi` (``method``, ``n_jobs``, ``random_seed``, ...).
 
@@ -513,7 +514,8 @@ def evppi_each(
                 f"{caller} needs input parameter draws: attach them to the outcomes or pass "
                 "inputs=..."
             )
-        parameters = [str(c) for c in frame.columns]
+        # constant columns (fixed parameters) have EVPPI 0 by definition and no regression
+        parameters = [str(c) for c in frame.columns if np.ptp(np.asarray(frame[c])) > 0]
     if isinstance(parameters, str):
         parameters = [parameters]
     if not isinstance(parameters, Sequence) or not all(isinstance(p, str) for p in parameters):

@@ -109,6 +109,18 @@ def test_evppi_each_defaults_to_every_input(out):
     assert list(res.evppi.index) == ["p1", "p2", "noise"]
 
 
+def test_evppi_each_default_leaves_out_fixed_parameters():
+    # a PSA with a Fixed parameter (e.g. the Sick-Sicker model's c_D = 0): its EVPPI is 0 by
+    # definition, so the default "every input" means every input that varies
+    res = dk.voi.evppi_each(toy(n=2000, extra={"c_dead": 0.0}), None, method="so")
+    assert list(res.evppi.index) == ["p1", "p2", "noise"]
+
+
+def test_evppi_each_still_rejects_a_named_fixed_parameter():
+    with pytest.raises(ValidationError, match="zero variance"):
+        dk.voi.evppi_each(toy(n=2000, extra={"c_dead": 0.0}), None, ["p1", "c_dead"])
+
+
 def test_evppi_each_in_parallel_gives_the_serial_numbers(out):
     serial = dk.voi.evppi_each(out, None, ["p1", "p2"], random_seed=3)
     parallel = dk.voi.evppi_each(out, None, ["p1", "p2"], random_seed=3, n_jobs=2)
