@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import best_time, peak_memory, report
+from _harness import best_times, peak_memory, report
 
 import decisionkit as dk
 
@@ -41,33 +41,37 @@ def main() -> None:
     u = rng.normal(size=(100_000, 20))
     out = dk.OutcomeDistribution.from_arrays({"u": u})
     util = dk.utility.linear({"u": 1.0})
-    t = best_time(lambda: dk.decide(out, util))
+    t, c = best_times(lambda: dk.decide(out, util))
     mem = peak_memory(lambda: dk.decide(out, util))
+    ratio = mem / u.nbytes
     report(
         "decide 100,000 draws x 20 actions",
         t,
+        cpu=c,
         target=0.050,
-        extra=f"peak {mem / u.nbytes:.2f}x utility array ({mem / 2**20:.0f} MB)",
+        extra=f"peak {ratio:.2f}x utility array ({mem / 2**20:.0f} MB)",
     )
-    tb = best_time(lambda: numpy_baseline(u))
-    report("  plain numpy baseline (same statistics)", tb)
+    tb, cb = best_times(lambda: numpy_baseline(u))
+    report("  plain numpy baseline (same statistics)", tb, cpu=cb)
 
     cost = rng.normal(10_000, 2_000, (10_000, 10))
     qaly = rng.normal(5, 0.5, (10_000, 10))
     out2 = dk.OutcomeDistribution.from_arrays({"cost": cost, "qaly": qaly})
     grid = np.linspace(0, 50_000, 501)
     nmb = dk.utility.net_monetary_benefit(wtp=grid)
-    t = best_time(lambda: dk.decide(out2, nmb), repeat=3)
-    mem = peak_memory(lambda: dk.decide(out2, nmb))
     full = 10_000 * 10 * 501 * 8
-    report(
-        "decide 10,000 draws x 10 actions x 501 wtp",
-        t,
-        target=0.300,
-        extra=f"peak {mem / 2**20:.0f} MB (full grid would be {full / 2**20:.0f} MB)",
-    )
-    tb = best_time(lambda: numpy_grid_baseline(cost, qaly, grid), repeat=3)
-    report("  plain numpy loop over wtp (EVPI only)", tb)
+    for prob in (0.95, None):
+        t, c = best_times(lambda prob=prob: dk.decide(out2, nmb, prob=prob), repeat=3)
+        mem = peak_memory(lambda prob=prob: dk.decide(out2, nmb, prob=prob))
+        report(
+            f"decide 10,000 x 10 x 501 wtp (prob={prob})",
+            t,
+            cpu=c,
+            target=0.300,
+            extra=f"peak {mem / 2**20:.0f} MB (full grid: {full / 2**20:.0f} MB)",
+        )
+    tb, cb = best_times(lambda: numpy_grid_baseline(cost, qaly, grid), repeat=3)
+    report("  plain numpy loop over wtp (EVPI only)", tb, cpu=cb)
 
 
 if __name__ == "__main__":

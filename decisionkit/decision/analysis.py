@@ -163,9 +163,7 @@ def decide(
     obj = resolve_objective(objective, caller)
     prob = None if prob is None else check_probability(prob, "prob", caller)
     parts = [_summarise(u, obj, prob) for u in _utility_chunks(outcomes, utility)]
-    table = pd.concat([p[0] for p in parts], ignore_index=True)
-    evpi = pd.concat([p[1] for p in parts])
-    extra = tuple(c for c in table.columns[: list(table.columns).index("action")])
+    table, evpi, extra = _assemble(parts)
     return Decision(table, extra, obj.name, utility.name, outcomes.n_draws, prob, evpi)
 
 
@@ -197,9 +195,7 @@ def _checked(u: Any, outcomes: OutcomeDistribution, utility: Utility) -> xr.Data
     return u
 
 
-def _summarise(
-    u: xr.DataArray, obj: Objective, prob: float | None
-) -> tuple[pd.DataFrame, pd.Series]:
+def _summarise(u: xr.DataArray, obj: Objective, prob: float | None) -> _Part:
     """Per-action statistics of utility draws ``u`` (draw, action, *extra)."""
     extra = [str(d) for d in u.dims[2:]]
     values = np.asarray(u.values, dtype=float)
@@ -207,10 +203,11 @@ def _summarise(
     # work on (cell, action, draw): the draws of one action in one extra-dim cell are
     # contiguous, so every reduction (over draws, or across actions) streams through memory
     w = values.reshape(n, n_actions, -1).transpose(2, 1, 0)
-    if not w.flags.c_contiguous:
+    owned = not w.flags.c_contiguous  # a private copy may be partitioned in place below
+    if owned:
         w = np.ascontiguousarray(w)
     mean = w.mean(axis=2)  # (cell, action)
-    sd = w.std(axis=2, ddof=1)
+    sd = _sd(w, mean)
     umax = w.max(axis=1)  # (cell, draw)
     expected_max = umax.mean(axis=1)
     prob_best = _prob_best(w, umax)
@@ -218,7 +215,7 @@ def _summarise(
     if prob is None:
         lo = hi = np.full_like(mean, np.nan)
     else:
-        lo, hi = _central_interval(w, prob)
+        lo, hi = _central_interval(w, prob, in_place=owned)
     mean, sd, prob_best, loss, lo, hi = (x.T for x in (mean, sd, prob_best, loss, lo, hi))
     if obj.kind == "expected":
         objective = mean
@@ -238,36 +235,89 @@ def _summarise(
         "expected_loss": loss,
         "rank": rank,
     }
-    index = pd.MultiIndex.from_product(
-        [u[ACTION].values, *(u[d].values for d in extra)], names=[ACTION, *extra]
+    cells = {d: u[d].values for d in extra}
+    return _Part(
+        {k: v.reshape(n_actions, -1) for k, v in stats.items()}, evpi, u[ACTION].values, cells
     )
-    table = pd.DataFrame({k: np.reshape(val, -1) for k, val in stats.items()}, index=index)
-    table = table.reset_index()[[*extra, ACTION, *stats]]
-    table = table.sort_values([*extra, "rank"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Statistics of one chunk: arrays (action, cell), EVPI (cell,) and the labels."""
+
+    stats: dict[str, np.ndarray]
+    evpi: np.ndarray
+    actions: np.ndarray
+    cells: dict[str, np.ndarray]
+
+
+def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, pd.Series, tuple[str, ...]]:
+    """One tidy table (sorted by extra dims, then rank) and the EVPI Series from the chunks.
+
+    The chunks split the last extra dim (a utility grid such as wtp), so their cells are
+    concatenated along it.
+    """
+    first = parts[0]
+    extra = tuple(first.cells)
+    stats = {k: np.concatenate([p.stats[k] for p in parts], axis=1) for k in first.stats}
+    evpi = np.concatenate([np.reshape(p.evpi, -1) for p in parts])
     if extra:
-        evpi_index = pd.MultiIndex.from_product([u[d].values for d in extra], names=extra)
-        if len(extra) == 1:
-            evpi_index = evpi_index.get_level_values(0)
-        evpi_s = pd.Series(evpi.reshape(-1), index=evpi_index, name="evpi")
-    else:
-        evpi_s = pd.Series([float(evpi[0])], name="evpi")
-    return table, evpi_s
+        levels = [first.cells[d] for d in extra[:-1]]
+        levels.append(np.concatenate([p.cells[extra[-1]] for p in parts]))
+        cell_index = pd.MultiIndex.from_product(levels, names=list(extra))
+    n_actions, n_cells = stats["expected_utility"].shape
+    # rows: cell-major, actions within a cell; then sort actions by rank within each cell
+    columns = {k: v.T.reshape(-1) for k, v in stats.items()}
+    frame = pd.DataFrame(columns)
+    frame.insert(0, ACTION, np.tile(np.asarray(first.actions, dtype=object), n_cells))
+    if extra:
+        for j, d in enumerate(extra):
+            frame.insert(j, d, np.repeat(cell_index.get_level_values(j).to_numpy(), n_actions))
+    cell_of_row = np.repeat(np.arange(n_cells), n_actions)
+    order = np.lexsort((frame["rank"].to_numpy(), cell_of_row))
+    table = frame.iloc[order].reset_index(drop=True)
+    if not extra:
+        return table, pd.Series([float(evpi[0])], name="evpi"), extra
+    index = cell_index.get_level_values(0) if len(extra) == 1 else cell_index
+    return table, pd.Series(evpi, index=index, name="evpi"), extra
+
+
+def _sd(w: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Sample sd over the last axis, centring in blocks of ~2 MB (no full-size temporary)."""
+    n = w.shape[-1]
+    rows = w.reshape(-1, n)
+    centre = mean.reshape(-1)
+    out = np.empty(rows.shape[0])
+    step = max(1, 2**18 // n)
+    for start in range(0, rows.shape[0], step):
+        block = rows[start : start + step] - centre[start : start + step, None]
+        out[start : start + step] = np.einsum("ij,ij->i", block, block)
+    return np.sqrt(out / max(n - 1, 1)).reshape(mean.shape)
 
 
 def _prob_best(w: np.ndarray, umax: np.ndarray) -> np.ndarray:
     """P(action has the highest utility) per (cell, action) of ``w`` (cell, action, draw).
 
-    Tied maxima share the draw equally.
+    Tied maxima share the draw equally. Works through blocks of draws (~8 MB of booleans) so
+    no draw-sized integer temporaries are allocated.
     """
-    _n_cells, _n_actions, n = w.shape
-    is_max = w == umax[:, None, :]
-    n_max = is_max.sum(axis=1)  # (cell, draw)
-    if n_max.max() == 1:  # no ties
-        return is_max.sum(axis=2) / n
-    return (is_max / n_max[:, None, :]).sum(axis=2) / n
+    n_cells, n_actions, n = w.shape
+    share = np.zeros((n_cells, n_actions))
+    step = max(1, 2**23 // max(1, n_cells * n_actions))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        is_max = w[:, :, start:stop] == umax[:, None, start:stop]
+        n_max = np.count_nonzero(is_max, axis=1)  # (cell, draws in block)
+        if n_max.max() == 1:  # no ties in this block
+            share += np.count_nonzero(is_max, axis=2)
+        else:
+            share += (is_max / n_max[:, None, :]).sum(axis=2)
+    return share / n
 
 
-def _central_interval(v: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+def _central_interval(
+    v: np.ndarray, prob: float, *, in_place: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Equal-tailed interval per (cell, action) of ``v`` (cell, action, draw).
 
     Uses numpy's default (linear) quantile definition.
@@ -275,7 +325,7 @@ def _central_interval(v: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarra
     one partition at the lower order statistic, a second one only on the upper part.
     """
     n = v.shape[2]
-    a = v.copy()  # partitioned in place; draws are the last, contiguous axis
+    a = v if in_place else v.copy()  # partitioned in place; draws are the last axis
     k_lo, k_hi = (n - 1) * (1 - prob) / 2, (n - 1) * (1 + prob) / 2
     i_lo, i_hi = int(np.floor(k_lo)), int(np.floor(k_hi))
     a.partition(i_lo, axis=-1)

@@ -100,7 +100,9 @@ def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
     }
 
     def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
-        total = sum(w[m] * out.metric(m) for m in metrics)
+        total = w[metrics[0]] * out.metric(metrics[0])
+        for m in metrics[1:]:
+            total += w[m] * out.metric(m)  # accumulate in place: one utility-sized array
         return total.rename("utility")
 
     label = name or " + ".join(f"{v:g}*{m}" for m, v in w.items())
@@ -144,8 +146,14 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
         # grid: build the values wtp-major, (wtp, ..., action, draw) in memory, and expose
         # them as (draw, action, ..., wtp); decide() then reduces each block contiguously
         k = np.asarray(grid_values, dtype=float).reshape((-1,) + (1,) * e.ndim)
-        ev, cv = e.values.T[None], c.values.T[None]
-        values = ev - cv / k if health else k * ev - cv
+        ev = np.ascontiguousarray(e.values.T)[None]  # (1, ..., action, draw), draws contiguous
+        cv = np.ascontiguousarray(c.values.T)[None]
+        if health:
+            values = np.divide(cv, k)
+            np.subtract(ev, values, out=values)
+        else:
+            values = np.multiply(k, ev)
+            values -= cv  # in place: one grid-sized array, no temporaries
         dims = (*e.dims, "wtp")
         coords = {**{d: e[d].values for d in e.dims}, "wtp": np.asarray(grid_values, float)}
         return xr.DataArray(values.T, dims=dims, coords=coords, name="utility")
