@@ -60,6 +60,18 @@ def fewer_ticks(ax, axis: str = "x", n: int = 5):
     getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(n))
 
 
+def mark_wtp(ax):
+    """Mark the decision's willingness to pay on a WTP axis (dashed, labelled at the top)."""
+    ax.axvline(WTP, color="black", ls="--", lw=1)
+    ax.annotate(
+        f" WTP used: ${WTP:,}",
+        xy=(WTP, 1.0),
+        xycoords=("data", "axes fraction"),
+        va="top",
+        fontsize="small",
+    )
+
+
 args = parse_args(__file__, "Is the new drug cost-effective? (Sick-Sicker CEA with PSA)")
 n_draws = 300 if args.fast else 5_000
 
@@ -109,13 +121,13 @@ save(ax.figure, args, "icer_frontier.png")
 # %%
 ax = dk.plot.ceac(cea, currency="$")
 fewer_ticks(ax)
-ax.axvline(WTP, color="grey", ls=":", lw=1)
+mark_wtp(ax)
 ax.set_title("Cost-effectiveness acceptability curves")
 save(ax.figure, args, "ceac.png")
 
 ax = dk.plot.ceaf(cea, currency="$")
 fewer_ticks(ax)
-ax.axvline(WTP, color="grey", ls=":", lw=1)
+mark_wtp(ax)
 ax.set_title("Cost-effectiveness acceptability frontier")
 save(ax.figure, args, "ceaf.png")
 
@@ -141,7 +153,7 @@ print(decision.table.to_string(index=False))
 # %%
 ax = dk.plot.evpi_curve(cea, currency="$")
 fewer_ticks(ax)
-ax.axvline(WTP, color="grey", ls=":", lw=1)
+mark_wtp(ax)
 ax.set_title("Per-patient EVPI across willingness to pay")
 save(ax.figure, args, "evpi_curve.png")
 
