@@ -354,6 +354,11 @@ def evsi(
                     rows = np.sort(rng.choice(n_draws, size=_SE_ROWS, replace=False))
                 sims = value_from_fitted(fit.samples(_SE_SIMS, rng, rows), n_actions)
                 err = sims.std(axis=-1, ddof=1)
+                # the simulations see a subset of draws (for speed), whose EVSI differs from the
+                # full-sample estimate by Monte-Carlo noise; centre them on the point estimate
+                # so their spread describes regression uncertainty around it (and the ENBS
+                # interval of the optimal n always contains the optimum)
+                sims = sims + (value - sims.mean(axis=-1))[:, None]
         value = clip_to_bounds(value, evpi_g, f"EVSI at n={size}")
         samples.append(None if sims is None else np.clip(sims, 0.0, evpi_g[:, None]))
         for gi in range(n_grid):
