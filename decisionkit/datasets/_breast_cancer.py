@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+
 def _column_name(sklearn_name: str) -> str:
     """'mean concave points' -> 'mean_concave_points'; 'radius error' -> 'radius_se'."""
     name = sklearn_name.replace(" ", "_")
