@@ -3,7 +3,7 @@
 A worked example of a clinical threshold decision under uncertainty, from a Bayesian
 logistic risk model to per-patient recommendations, a decision curve with posterior bands and
 the expected value of perfect information. Run ``python examples/01_treat_or_not.py --fast``
-for a quick version (seconds) or without ``--fast`` for the full one (about a minute).
+for a quick version (seconds) or without ``--fast`` for the full one (under a minute).
 """
 
 # %% [markdown]
