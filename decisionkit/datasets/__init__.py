@@ -16,6 +16,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from decisionkit.models.demand import CountDemand
 
+from decisionkit.datasets._breast_cancer import load_breast_cancer
 from decisionkit.datasets._demo import DEMO_ACTIONS, demo_outcomes, demo_patients
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "demo_patients",
     "load_admissions",
     "load_admissions_model",
+    "load_breast_cancer",
     "load_cvd_cohort",
     "load_hospital_outcomes",
 ]
