@@ -223,7 +223,7 @@ def _summarise(u: xr.DataArray, obj: Objective, prob: float | None) -> _Part:
         objective = np.asarray(obj(u).transpose(ACTION, *extra).values, dtype=float)
         objective = objective.reshape(n_actions, -1)
     rank = _rank_desc(objective, mean)  # rank 1 = best objective; ties: higher mean, order
-    evpi = expected_max - mean.max(axis=0)
+    evpi = evpi_value(expected_max, mean.max(axis=0))
     stats = {
         "expected_utility": mean,
         "sd": sd,
@@ -280,6 +280,18 @@ def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, pd.Series, tuple[str, .
         return table, pd.Series([float(evpi[0])], name="evpi"), extra
     index = cell_index.get_level_values(0) if len(extra) == 1 else cell_index
     return table, pd.Series(evpi, index=index, name="evpi"), extra
+
+
+def evpi_value(expected_max: np.ndarray, best_mean: np.ndarray) -> np.ndarray:
+    """EVPI ``E[max_a U] - max_a E[U]``, with floating-point round-off snapped to zero.
+
+    Mathematically EVPI >= 0. When one action is best in every draw the two terms are the same
+    number summed in different orders, so their difference is a few ulps either side of 0;
+    differences within 1e-12 of the magnitude of the terms are reported as exactly 0.
+    """
+    value = np.asarray(expected_max - best_mean, dtype=float)
+    scale = np.maximum(np.abs(expected_max), np.abs(best_mean))
+    return np.where(np.abs(value) <= 1e-12 * np.maximum(scale, 1e-300), 0.0, value)
 
 
 def _sd(w: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from decisionkit._validation import check_names, check_probability, fail
 from decisionkit.decision._icer import icer_table
+from decisionkit.decision.analysis import evpi_value
 from decisionkit.decision.utility import _check_wtp
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
@@ -128,7 +129,7 @@ class CEAResult:
 
     def evpi(self) -> pd.DataFrame:
         r"""Per-decision EVPI: ``wtp, evpi`` with :math:`E[\max_a NB_a] - \max_a E[NB_a]`."""
-        value = self.expected_max_nb - self.expected_nb.max(axis=1)
+        value = evpi_value(self.expected_max_nb, self.expected_nb.max(axis=1))
         return pd.DataFrame({"wtp": self.wtp, "evpi": value})
 
     def switch_points(self) -> pd.DataFrame:

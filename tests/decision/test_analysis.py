@@ -223,3 +223,13 @@ def test_repeating_every_draw_changes_no_expectation(u):
     b = dk.decide(_out(np.repeat(u, 2, axis=0)), IDENTITY).table.set_index("action")
     for col in ["expected_utility", "prob_best", "expected_loss"]:
         assert np.allclose(a[col], b[col], rtol=1e-9, atol=1e-9 * (1 + np.abs(u).max()))
+
+
+def test_evpi_is_exactly_zero_when_one_action_always_wins():
+    # E[max U] and max E[U] are then the same numbers summed in different orders: the
+    # round-off (a few ulps) must not surface as a tiny negative EVPI.
+    rng = np.random.default_rng(11)
+    base = rng.normal(1e5, 3e3, 3001)
+    u = np.c_[base, base - 7.3 - rng.uniform(0, 1, 3001), base - 50.0]
+    dec = dk.decide(_out(u), IDENTITY)
+    assert dec.evpi == 0.0
