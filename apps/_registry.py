@@ -63,6 +63,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Which treatment gives the most health for the money at your willingness to pay, and "
         "how sure can we be? ICERs, the cost-effectiveness plane and acceptability curves "
         "answer it from probabilistic sensitivity analysis draws.",
+        "views/cost_effective.py",
     ),
     PageSpec(
         "Bayesian risk model",
