@@ -88,6 +88,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Is a new study worth its cost before we decide? The expected value of sample "
         "information and the expected net benefit of sampling show whether, and how large, a "
         "trial would pay off.",
+        "views/study_more.py",
     ),
     PageSpec(
         "Your data",
