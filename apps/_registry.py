@@ -80,6 +80,7 @@ PAGES: tuple[PageSpec, ...] = (
         "How many units (beds, staff) should we plan per day, given forecast demand and the "
         "costs of a shortage and of an idle unit? It recommends a capacity with its probability "
         "of shortage and a risk-averse alternative.",
+        "views/capacity.py",
     ),
     PageSpec(
         "Should we study more?",
