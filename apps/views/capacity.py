@@ -18,7 +18,7 @@ from decisionkit.exceptions import ValidationError
 
 HORIZON = 14  # days
 SEED = 2026
-HISTORY_DAYS = 56  # observed days shown before the forecast
+HISTORY_DAYS = 28  # observed days shown before the forecast
 BUNDLED, REFIT = "bundled", "refit"
 REFIT_SETTINGS = {"draws": 1000, "tune": 1000, "chains": 2, "cores": 1, "random_seed": 7}
 UNIT = "admission slots"
@@ -118,7 +118,11 @@ def recommendation(plan, table: pd.DataFrame) -> None:
     first = table.iloc[0]
     day = first["date"].strftime("%a %d %b")
     left, mid, right = st.columns(3)
-    left.metric(f"Recommended capacity for {day}", f"{int(first['capacity'])} {UNIT}")
+    left.metric(
+        f"Recommended capacity, {day}",
+        f"{int(first['capacity'])} slots",
+        help=f"Number of {UNIT} (staffed beds for new patients) to plan for that day.",
+    )
     mid.metric(
         "Probability of a shortage",
         f"{first['prob_shortage']:.0%}",
@@ -126,7 +130,7 @@ def recommendation(plan, table: pd.DataFrame) -> None:
     )
     right.metric(
         "Risk-averse alternative (CVaR)",
-        f"{int(first['cvar_capacity'])} {UNIT}",
+        f"{int(first['cvar_capacity'])} slots",
         help=f"Minimises the mean cost of the worst {plan.cvar_alpha:.0%} of days; shortage "
         f"probability {first['cvar_prob_shortage']:.0%}.",
     )
@@ -205,7 +209,7 @@ def fan_chart(table: pd.DataFrame, observed: pd.DataFrame) -> alt.LayerChart:
         )
     )
     return (past + band + mean + steps).properties(
-        title="Admissions: last 8 weeks observed (grey), forecast mean with 90% band (blue), "
+        title="Admissions: last 4 weeks observed (grey), forecast mean with 90% band (blue), "
         "and capacity plans",
         height=380,
     )

@@ -108,10 +108,10 @@ def recommendation(at_wtp: pd.Series, ce, wtp: int, money, effect: str, pop_evpi
         "cost-effectiveness acceptability frontier at this willingness to pay).",
     )
     right.metric(
-        "Value of removing all uncertainty (population)",
+        "Population EVPI",
         money(pop_evpi),
-        help="Population EVPI: the most any research could be worth, over the population and "
-        "horizon set below.",
+        help="Expected value of perfect information for the population and horizon set below: "
+        "the most that removing all uncertainty, and so any research, could be worth.",
     )
     switches = ce.switch_points()
     switches = switches[switches["in_grid"]]
@@ -130,7 +130,7 @@ def recommendation(at_wtp: pd.Series, ce, wtp: int, money, effect: str, pop_evpi
 
 
 def icer_section(ce, money_fmt: str, effect: str) -> None:
-    st.subheader("Incremental cost-effectiveness ratios")
+    st.markdown("**Incremental cost-effectiveness ratios**")
     table = ce.icers()
     table["status"] = table["status"].map(STATUS).fillna(table["status"])
     st.dataframe(
@@ -166,7 +166,7 @@ def ce_plane_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
     line = pd.DataFrame({"inc_effect": [x_lo, x_hi], "inc_cost": [wtp * x_lo, wtp * x_hi]})
     x = alt.X("inc_effect:Q", title=f"Incremental {effect} vs {ce.reference}")
     y = alt.Y("inc_cost:Q", title=f"Incremental cost vs {ce.reference} ({currency})")
-    color = alt.Color("strategy:N", title="Strategy", scale=alt.Scale(scheme="tableau10"))
+    color = strategy_color(ce)
     tips = [
         alt.Tooltip("strategy:N", title="Strategy"),
         alt.Tooltip("inc_effect:Q", title=f"Incremental {effect}", format=",.3f"),
@@ -184,9 +184,12 @@ def ce_plane_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
         .encode(x, y, tooltip=[alt.Tooltip("inc_cost:Q", title="Cost at the wtp", format=",.0f")])
     )
     return (points + wtp_line + centre).properties(
-        title=f"Cost-effectiveness plane (diamonds: means; dashed: wtp {currency}{wtp:,} per "
-        f"{effect}; below it is cost-effective)",
-        height=380,
+        title=titled(
+            "Cost-effectiveness plane",
+            f"Diamonds: means. Below the dashed line ({currency}{wtp:,} per {effect}): "
+            "cost-effective.",
+        ),
+        height=340,
     )
 
 
@@ -202,40 +205,42 @@ def ceac_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
         alt.Tooltip("wtp:Q", title=f"WTP ({currency})", format=",.0f"),
         alt.Tooltip("probability:Q", title="Probability", format=".1%"),
     ]
-    curves = (
-        alt.Chart(ceac)
-        .mark_line()
-        .encode(x, y, alt.Color("strategy:N", title="Strategy"), tooltip=tips)
-    )
+    curves = alt.Chart(ceac).mark_line(strokeWidth=2).encode(x, y, strategy_color(ce), tooltip=tips)
     frontier = (
         alt.Chart(ceaf)
-        .mark_circle(size=18, color="black")
+        .mark_line(color="black", strokeWidth=7, opacity=0.18)
         .encode(
             x, y, tooltip=[*tips, alt.Tooltip("expected_nb:Q", title="Expected NB", format=",.0f")]
         )
     )
-    return (curves + frontier + wtp_rule(wtp)).properties(
-        title="Acceptability curves (black dots: frontier, the strategy with the highest expected "
-        "net benefit)",
-        height=320,
+    return (frontier + curves + wtp_rule(wtp)).properties(
+        title=titled(
+            "Acceptability curves and frontier",
+            "Grey band: frontier, the probability of the strategy with the highest expected "
+            "net benefit.",
+        ),
+        height=340,
     )
 
 
-def evpi_charts(ce, wtp: int, currency: str, effect: str, pop: dict) -> alt.HConcatChart:
-    """EVPI per person and for the population, against wtp."""
+def evpi_charts(ce, wtp: int, currency: str, effect: str, pop: dict) -> list[alt.LayerChart]:
+    """EVPI per person and for the population, against wtp (two charts)."""
     frame = ce.evpi()
     frame["population"] = dk.voi.population_evpi(frame["evpi"].to_numpy(), **pop)
     x = alt.X("wtp:Q", title=f"Willingness to pay ({currency} per {effect})")
     tips = [
         alt.Tooltip("wtp:Q", title=f"WTP ({currency})", format=",.0f"),
         alt.Tooltip("evpi:Q", title=f"EVPI per person ({currency})", format=",.0f"),
-        alt.Tooltip("population:Q", title=f"Population EVPI ({currency})", format=",.3s"),
+        alt.Tooltip("population:Q", title=f"Population EVPI ({currency})", format=",.0f"),
     ]
     person = (
         alt.Chart(frame)
         .mark_line()
         .encode(x, alt.Y("evpi:Q", title=f"EVPI per person ({currency})"), tooltip=tips)
-        .properties(title="Expected value of perfect information, per person", height=260)
+        .properties(
+            title=titled("EVPI per person", "Expected value of perfect information"),
+            height=280,
+        )
     )
     population = (
         alt.Chart(frame)
@@ -248,12 +253,15 @@ def evpi_charts(ce, wtp: int, currency: str, effect: str, pop: dict) -> alt.HCon
             tooltip=tips,
         )
         .properties(
-            title=f"Population EVPI ({pop['population_per_year']:,.0f} a year for "
-            f"{pop['horizon_years']:g} years)",
-            height=260,
+            title=titled(
+                "Population EVPI",
+                f"{pop['population_per_year']:,.0f} people a year for {pop['horizon_years']:g} "
+                f"years, discounted at {pop['discount_rate']:.1%}",
+            ),
+            height=280,
         )
     )
-    return alt.hconcat(person + wtp_rule(wtp), population + wtp_rule(wtp))
+    return [person + wtp_rule(wtp), population + wtp_rule(wtp)]
 
 
 def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
@@ -262,7 +270,7 @@ def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
     frame["population"] = dk.voi.population_evpi(frame["evppi"].to_numpy(), **pop)
     evpi_value = float(frame["evpi"].iloc[0])
     frame["share"] = frame["evppi"] / evpi_value if evpi_value > 0 else 0.0
-    y = alt.Y("parameters:N", title="Parameter", sort="-x")
+    y = alt.Y("parameters:N", title="Parameter", sort="-x", axis=alt.Axis(labelOverlap=False))
     bars = (
         alt.Chart(frame)
         .mark_bar()
@@ -284,9 +292,27 @@ def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
         .encode(alt.X("evpi:Q"), tooltip=[alt.Tooltip("evpi:Q", title="EVPI", format=",.0f")])
     )
     return (bars + evpi).properties(
-        title="Value of learning each parameter exactly (dashed: EVPI, all parameters together)",
-        height=max(200, 22 * len(frame)),
+        title=titled(
+            "Value of learning each parameter exactly (EVPPI)",
+            "Dashed line: EVPI, the value of learning all parameters together.",
+        ),
+        height=alt.Step(22),
     )
+
+
+def strategy_color(ce) -> alt.Color:
+    """The same colour for a strategy on every chart (domain: all strategies in input order)."""
+    return alt.Color(
+        "strategy:N",
+        title="Strategy",
+        scale=alt.Scale(domain=list(ce.strategies), scheme="tableau10"),
+        legend=alt.Legend(orient="right"),
+    )
+
+
+def titled(text: str, subtitle: str) -> str:
+    """Chart title (Streamlit shows it on one line); the subtitle goes in a caption below."""
+    return text
 
 
 def wtp_rule(wtp: int) -> alt.Chart:
@@ -300,7 +326,7 @@ def wtp_rule(wtp: int) -> alt.Chart:
 def metric_knobs(out: dk.OutcomeDistribution, bundled: bool) -> tuple[str, str, str]:
     """Cost and effect metrics and the currency symbol."""
     if bundled:
-        return "cost", "qaly", "$"
+        return "cost", "qaly", "$"  # the effect label is shown as "QALY"
     left, mid, right = st.columns(3)
     metrics = out.metrics
     cost = left.selectbox("Cost metric", metrics, index=_index(metrics, "cost", 0), key="cost")
@@ -347,8 +373,9 @@ def main() -> None:
         except ValidationError as exc:
             st.error(str(exc))
             return
+        unit = "QALY" if effect.lower() == "qaly" else effect  # for labels only
         wtp_max = st.number_input(
-            f"Largest willingness to pay shown ({currency} per {effect})",
+            f"Largest willingness to pay shown ({currency} per {unit})",
             min_value=1_000,
             max_value=10_000_000,
             value=200_000,
@@ -357,7 +384,7 @@ def main() -> None:
         )
         step = int(wtp_max) // N_GRID
         wtp = st.slider(
-            f"Willingness to pay ({currency} per {effect})",
+            f"Willingness to pay ({currency} per {unit})",
             0,
             step * N_GRID,
             min(100_000 // step * step, step * N_GRID),
@@ -400,19 +427,34 @@ def main() -> None:
     pop_evpi = float(dk.voi.population_evpi(evpi_now, **pop))
     money_fmt = f"{currency}%,.0f"
     with rec_box:
-        recommendation(at_wtp, ce, wtp, money, effect, pop_evpi)
+        recommendation(at_wtp, ce, wtp, money, unit, pop_evpi)
     with evidence_box:
         st.subheader("Evidence")
-        icer_section(ce, money_fmt, effect)
+        icer_section(ce, money_fmt, unit)
         left, right = st.columns(2)
-        left.altair_chart(ce_plane_chart(ce, wtp, currency, effect), width="stretch")
-        right.altair_chart(ceac_chart(ce, wtp, currency, effect), width="stretch")
+        left.altair_chart(ce_plane_chart(ce, wtp, currency, unit), width="stretch")
+        left.caption(
+            f"Each dot is one PSA draw against {ce.reference}; diamonds are the means. Below the "
+            f"dashed line (a willingness to pay of {money(wtp)} per {unit}) a strategy is "
+            f"cost-effective against {ce.reference}."
+        )
+        right.altair_chart(ceac_chart(ce, wtp, currency, unit), width="stretch")
+        right.caption(
+            "Probability that each strategy has the highest net benefit. Grey band: the "
+            "frontier, the strategy with the highest expected net benefit (the recommendation). "
+            "Dotted: the chosen willingness to pay."
+        )
         st.subheader("Value of information")
         st.caption(
-            f"EVPI at {money(wtp)} per {effect}: {money(evpi_now)} per person, {money(pop_evpi)} "
-            "for the population. Research costing more than this cannot pay off."
+            f"EVPI at {money(wtp)} per {unit}: {money(evpi_now)} per person, {money(pop_evpi)} "
+            f"for the population ({pop['population_per_year']:,} people a year for "
+            f"{pop['horizon_years']} years, discounted at {pop['discount_rate']:.1%} a year). "
+            "Research costing more than this cannot pay off. Dotted: the chosen willingness to pay."
         )
-        st.altair_chart(evpi_charts(ce, wtp, currency, effect, pop), width="stretch")
+        for column, chart in zip(
+            st.columns(2), evpi_charts(ce, wtp, currency, unit, pop), strict=True
+        ):
+            column.altair_chart(chart, width="stretch")
         if out.inputs is None:
             st.info(
                 "The value of learning each parameter (EVPPI) needs the input parameter draws "
@@ -426,8 +468,10 @@ def main() -> None:
             else:
                 st.altair_chart(evppi_chart(result, currency, pop), width="stretch")
                 st.caption(
-                    f"EVPPI per parameter at {money(wtp)} per {effect} (GAM regression, Strong "
-                    f"et al. 2014); {n_fixed} fixed inputs have no uncertainty and are left out."
+                    f"EVPPI per person of each parameter at {money(wtp)} per {unit} (GAM "
+                    "regression, Strong et al. 2014); dashed line: the EVPI, the value of "
+                    f"learning all parameters together. {n_fixed} fixed inputs have no "
+                    "uncertainty and are left out."
                 )
                 for note in notes:
                     st.caption(f"Note: {note}")

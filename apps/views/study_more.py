@@ -21,6 +21,7 @@ from decisionkit.models.tree import Chance, DecisionTree, Terminal
 N_DRAWS = 2_000  # PSA draws: EVSI over 13 sample sizes takes ~0.15 s (cached per wtp)
 SEED = 2026
 SIZES = (10, 25, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000)  # per arm
+LOG_N = alt.Scale(type="log", domain=[SIZES[0], SIZES[-1]], nice=False)
 CURRENCY = "£"
 
 # The teaching example (hypothetical numbers, documented on the page).
@@ -152,7 +153,7 @@ def evsi_chart(evsi, evpi: float) -> alt.LayerChart:
     frame = evsi.to_frame()
     frame["lower"] = (frame["evsi"] - 2 * frame["se"]).clip(lower=0)
     frame["upper"] = frame["evsi"] + 2 * frame["se"]
-    x = alt.X("n:Q", title="Patients per arm", scale=alt.Scale(type="log"))
+    x = alt.X("n:Q", title="Patients per arm (log scale)", scale=LOG_N)
     tips = [
         alt.Tooltip("n:Q", title="Patients per arm", format=","),
         alt.Tooltip("evsi:Q", title=f"EVSI per person ({CURRENCY})", format=",.0f"),
@@ -170,8 +171,12 @@ def evsi_chart(evsi, evpi: float) -> alt.LayerChart:
         .encode(alt.Y("evpi:Q"), tooltip=[alt.Tooltip("evpi:Q", title="EVPI", format=",.0f")])
     )
     return (band + line + ceiling).properties(
-        title="Value of the trial's information per person (dashed: EVPI, the ceiling)",
-        height=300,
+        title=alt.TitleParams(
+            "EVSI per person",
+            subtitle="Band: ±2 standard errors. Dashed: EVPI, the ceiling.",
+            anchor="start",
+        ),
+        height=340,
     )
 
 
@@ -185,12 +190,12 @@ def enbs_chart(enbs, best: pd.Series) -> alt.LayerChart:
         value_name="value",
     )
     names = {
-        "population_evsi": "Value of information (population EVSI)",
-        "study_cost": "Cost of the trial",
-        "enbs": "Net benefit of sampling (ENBS)",
+        "population_evsi": "Population EVSI",
+        "study_cost": "Trial cost",
+        "enbs": "ENBS",
     }
     long["quantity"] = long["quantity"].map(names)
-    x = alt.X("n:Q", title="Patients per arm", scale=alt.Scale(type="log"))
+    x = alt.X("n:Q", title="Patients per arm (log scale)", scale=LOG_N)
     y_title = f"{CURRENCY} (population, discounted)"
     band = (
         alt.Chart(frame)
@@ -231,9 +236,12 @@ def enbs_chart(enbs, best: pd.Series) -> alt.LayerChart:
         )
     )
     return (band + zero + lines + optimum).properties(
-        title="Expected net benefit of sampling = population EVSI − trial cost "
-        "(band: 95% interval; diamond: best size)",
-        height=340,
+        title=alt.TitleParams(
+            "Expected net benefit of sampling (ENBS)",
+            subtitle="ENBS = population EVSI − trial cost. Band: 95% interval; diamond: best.",
+            anchor="start",
+        ),
+        height=400,
     )
 
 

@@ -52,7 +52,9 @@ def test_default_renders_recommendation_tables_and_charts(page, switch_points):
     assert switch_points["Strategy B"] < 100_000 < switch_points["Strategy AB"]
     assert metric(page, REC) == "Strategy B"
     assert page.dataframe[0].value["strategy"].tolist()[0] == "Standard of care"  # by cost
-    assert len(page.get("vega_lite_chart")) == 4  # plane, CEAC, EVPI (two panels), EVPPI bars
+    assert (
+        len(page.get("vega_lite_chart")) == 5
+    )  # plane, CEAC, EVPI per person and population, EVPPI bars
     assert not page.error
 
 
@@ -76,9 +78,9 @@ def test_probability_best_is_one_when_wtp_is_zero(page):
 
 
 def test_population_inputs_scale_population_evpi(page):
-    before = metric(page, "Value of removing all uncertainty (population)")
+    before = metric(page, "Population EVPI")
     page.number_input(key="population").set_value(20_000).run()
-    after = metric(page, "Value of removing all uncertainty (population)")
+    after = metric(page, "Population EVPI")
 
     def value(s):
         return float(s.lstrip("$").replace(",", ""))
