@@ -57,6 +57,8 @@ def analysis(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, wtp
 def evppi_bars(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, wtp: float):
     """EVPPI of each varying PSA input at one wtp (GAM regression; cached per wtp).
 
+    Without standard errors: they triple the time (~0.2 s instead of ~0.07 s per wtp).
+
     Returns the result, the number of fixed inputs left out and any library warnings.
     """
     inputs = _out.inputs
@@ -64,7 +66,7 @@ def evppi_bars(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, w
     u = dk.utility.net_monetary_benefit(effect, cost, wtp=wtp)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DecisionKitWarning)
-        result = dk.voi.evppi_each(_out, u, varying, random_seed=SEED)
+        result = dk.voi.evppi_each(_out, u, varying, se=False, random_seed=SEED)
     notes = [str(w.message) for w in caught if issubclass(w.category, DecisionKitWarning)]
     return result, len(inputs.columns) - len(varying), notes
 
@@ -280,7 +282,6 @@ def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
             tooltip=[
                 alt.Tooltip("parameters:N", title="Parameter"),
                 alt.Tooltip("evppi:Q", title=f"EVPPI per person ({currency})", format=",.0f"),
-                alt.Tooltip("se:Q", title="Standard error", format=",.0f"),
                 alt.Tooltip("share:Q", title="Share of EVPI", format=".0%"),
                 alt.Tooltip("population:Q", title=f"Population ({currency})", format=",.3s"),
             ],
