@@ -62,13 +62,31 @@ def history() -> pd.DataFrame:
     return dk.datasets.load_admissions().tail(HISTORY_DAYS)
 
 
+def _set_source(source: str) -> None:
+    st.session_state["model_source"] = source  # button callback: runs before the rerun
+
+
 def model_source() -> str:
     """Which posterior to use; the button refits once (cached) with visible progress."""
     with st.container(border=True):
         left, right = st.columns([3, 1])
         source = st.session_state.get("model_source", BUNDLED)
-        if right.button("Refit the model", key="refit", help="Sample the posterior again."):
-            source = st.session_state["model_source"] = REFIT
+        if source == BUNDLED:
+            right.button(
+                "Refit the model",
+                key="refit",
+                help="Sample the posterior again.",
+                on_click=_set_source,
+                args=(REFIT,),
+            )
+        else:
+            right.button(
+                "Use the shipped posterior",
+                key="use_bundled",
+                on_click=_set_source,
+                args=(BUNDLED,),
+            )
+        source = st.session_state.get("model_source", BUNDLED)
         if source == REFIT:
             with st.status("Refitting the demand model…", expanded=False) as status:
                 st.write(
@@ -78,10 +96,13 @@ def model_source() -> str:
                 )
                 t0 = time.perf_counter()
                 model = refit_model()
-                status.update(
-                    label=f"Model refitted ({time.perf_counter() - t0:.1f} s this run)",
-                    state="complete",
+                seconds = time.perf_counter() - t0
+                label = (
+                    f"Model refitted in {seconds:.0f} s"
+                    if seconds > 0.5
+                    else "Using the refitted model (fitted earlier, cached)"
                 )
+                status.update(label=label, state="complete")
             diag = getattr(model, "diagnostics_", {}) or {}
             left.caption(f"Forecast from the refitted posterior. {diagnostics_text(diag)}")
         else:

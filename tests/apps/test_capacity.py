@@ -73,3 +73,5 @@ def test_refit_button_refits_with_visible_progress_and_diagnostics(page):
     assert not page.exception and not page.error
     assert any("Diagnostics: max r-hat" in c.value for c in page.caption)
     assert 10 <= capacity(page) <= 40  # admissions are ~20 a day (load_admissions)
+    page.button(key="use_bundled").click().run()
+    assert any("posterior shipped with the app" in c.value for c in page.caption)
