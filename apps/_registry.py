@@ -63,6 +63,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Which treatment gives the most health for the money at your willingness to pay, and "
         "how sure can we be? ICERs, the cost-effectiveness plane and acceptability curves "
         "answer it from probabilistic sensitivity analysis draws.",
+        "views/cost_effective.py",
     ),
     PageSpec(
         "Bayesian risk model",
@@ -79,6 +80,7 @@ PAGES: tuple[PageSpec, ...] = (
         "How many units (beds, staff) should we plan per day, given forecast demand and the "
         "costs of a shortage and of an idle unit? It recommends a capacity with its probability "
         "of shortage and a risk-averse alternative.",
+        "views/capacity.py",
     ),
     PageSpec(
         "Should we study more?",
@@ -87,6 +89,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Is a new study worth its cost before we decide? The expected value of sample "
         "information and the expected net benefit of sampling show whether, and how large, a "
         "trial would pay off.",
+        "views/study_more.py",
     ),
     PageSpec(
         "Your data",

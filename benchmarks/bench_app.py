@@ -24,33 +24,54 @@ RERUN_TARGET_S = 0.300
 START_TARGET_S = 5.0
 
 
-def bench_reruns(repeats: int) -> list[tuple[str, str, float, float, float]]:
-    """(page, widget, best s, median s, peak MiB) per built page, via AppTest."""
+def _slider_value(s, fraction: float):
+    """A value of the slider at ``fraction`` of its range, on its step grid."""
+    lo, hi = s.min, s.max
+    step = s.step or 1
+    value = lo + (hi - lo) * fraction
+    return type(s.value)(lo + round((value - lo) / step) * step)
+
+
+def bench_reruns(repeats: int) -> list[tuple]:
+    """Per built page, via AppTest: (page, widget, best s, median s, best new-value s,
+    median new-value s, peak MiB, first render s).
+
+    "first render": switching to the page with its caches empty (bundled data loaded or
+    simulated, analyses computed), in a process where decisionkit is already imported.
+
+    "revisit": the first slider alternates between two values (30% and 70% of its range), so
+    per-value caches (e.g. EVPPI at a wtp) are warm after the first pass. "new value": every
+    rerun moves the slider to a value not seen before (20%..80% of its range), so work cached
+    per slider value is recomputed: the figure a user dragging the slider sees.
+    """
     from _registry import HOME, built_pages
     from streamlit.testing.v1 import AppTest
 
     rows = []
     for spec in built_pages():
         at = AppTest.from_file(str(REPO / "apps" / "dashboard.py"), default_timeout=120).run()
+        t0 = time.perf_counter()
         if spec is not HOME:
             at.switch_page(spec.path).run()
+        first = time.perf_counter() - t0  # cold caches: each page's data is loaded once here
         at.run()  # warm caches
         sliders = list(at.slider)
-        times = []
+        times, fresh = [], []
         for i in range(repeats + 1):
             if sliders:
                 s = sliders[0]
-                lo, hi = s.min, s.max
-                value = lo + (hi - lo) * (0.3 if i % 2 else 0.7)
-                step = s.step or 1
-                value = type(s.value)(round(value / step) * step)
-                t0 = time.perf_counter()
-                s.set_value(value)
-                at.run()
-            else:
-                t0 = time.perf_counter()
-                at.run()
+                s.set_value(_slider_value(s, 0.3 if i % 2 else 0.7))
+            t0 = time.perf_counter()
+            at.run()
             times.append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+            sliders = list(at.slider)
+        for i in range(repeats if sliders else 0):
+            s = sliders[0]
+            s.set_value(_slider_value(s, 0.2 + 0.6 * (i + 0.5) / repeats))
+            t0 = time.perf_counter()
+            at.run()
+            fresh.append(time.perf_counter() - t0)
             assert not at.exception, at.exception
             sliders = list(at.slider)
         tracemalloc.start()
@@ -58,7 +79,19 @@ def bench_reruns(repeats: int) -> list[tuple[str, str, float, float, float]]:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         widget = f"slider '{sliders[0].label}'" if sliders else "rerun (no slider)"
-        rows.append((spec.title, widget, min(times[1:]), statistics.median(times[1:]), peak))
+        fresh = fresh or [float("nan")]
+        rows.append(
+            (
+                spec.title,
+                widget,
+                min(times[1:]),
+                statistics.median(times[1:]),
+                min(fresh),
+                statistics.median(fresh),
+                peak,
+                first,
+            )
+        )
     return rows
 
 
@@ -109,11 +142,15 @@ def main() -> None:
         f"Rerun after a slider change (AppTest, best/median of {args.repeats}; "
         f"target <= {RERUN_TARGET_S * 1000:.0f} ms)"
     )
-    for title, widget, best, median, peak in bench_reruns(args.repeats):
-        ok = "OK" if best <= RERUN_TARGET_S else "OVER"
+    for title, widget, best, median, best_new, median_new, peak, first in bench_reruns(
+        args.repeats
+    ):
+        ok = "OK" if median <= RERUN_TARGET_S and not median_new > RERUN_TARGET_S else "OVER"
         print(
-            f"  {title:<24} {widget:<55} best {best * 1000:6.0f} ms  median "
-            f"{median * 1000:6.0f} ms  peak traced {peak:5.1f} MiB  [{ok}]"
+            f"  {title:<22} {widget[:52]:<52} revisit best {best * 1000:5.0f} / median "
+            f"{median * 1000:5.0f} ms; new value best {best_new * 1000:5.0f} / median "
+            f"{median_new * 1000:5.0f} ms; peak traced {peak:5.1f} MiB; first render "
+            f"{first:4.2f} s  [{ok}]"
         )
     if not args.no_browser:
         if not Path("/usr/bin/chromium").exists():

@@ -1,0 +1,140 @@
+"""AppTest of the "Is it cost-effective?" page: bundled Sick-Sicker PSA and uploaded draws.
+
+Expected recommendations come from the library itself: the switch points of the bundled PSA
+(dk.cea.analyze(...).switch_points(), i.e. the frontier ICERs of the mean costs and QALYs,
+~$76,000 per QALY for Strategy B vs standard of care and ~$119,000 for Strategy AB vs B with
+the page's seed), so the page must recommend the strategy whose ICER interval holds the wtp.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import decisionkit as dk
+from decisionkit.models.examples import sick_sicker_psa
+
+
+def _page_constants():
+    """The page's draw count and seed, read from its source (importing it runs Streamlit)."""
+    src = (Path(__file__).resolve().parents[2] / "apps/views/cost_effective.py").read_text()
+    n = int(re.search(r"^N_DRAWS = ([\d_]+)", src, re.M).group(1).replace("_", ""))
+    seed = int(re.search(r"^SEED = (\d+)", src, re.M).group(1))
+    return n, seed
+
+
+@pytest.fixture(scope="module")
+def switch_points():
+    n, seed = _page_constants()
+    out = sick_sicker_psa(n, random_seed=seed)
+    sp = dk.cea.analyze(out, wtp=[0.0]).switch_points()
+    return dict(zip(sp["to_strategy"], sp["wtp"], strict=True))
+
+
+@pytest.fixture
+def page(app):
+    app.run()
+    app.switch_page("views/cost_effective.py").run()
+    assert not app.exception
+    return app
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+REC, PROB = "Recommended strategy", "Probability it is the most cost-effective"
+
+
+def test_default_renders_recommendation_tables_and_charts(page, switch_points):
+    # default wtp $100,000 lies between the two switch points: Strategy B
+    assert switch_points["Strategy B"] < 100_000 < switch_points["Strategy AB"]
+    assert metric(page, REC) == "Strategy B"
+    assert page.dataframe[0].value["strategy"].tolist()[0] == "Standard of care"  # by cost
+    assert (
+        len(page.get("vega_lite_chart")) == 5
+    )  # plane, CEAC, EVPI per person and population, EVPPI bars
+    assert not page.error
+
+
+def test_raising_wtp_moves_recommendation_along_the_frontier(page, switch_points):
+    seen = []
+    for wtp in (0, 100_000, 200_000):
+        page.slider(key="wtp").set_value(wtp).run()
+        assert not page.exception
+        seen.append(metric(page, REC))
+    # below the first ICER the cheapest, between the ICERs B, above both the most effective
+    assert switch_points["Strategy AB"] < 200_000
+    assert seen == ["Standard of care", "Strategy B", "Strategy AB"]
+
+
+def test_probability_best_is_one_when_wtp_is_zero(page):
+    # at wtp 0 the net benefit is minus the cost; standard of care costs less in every draw
+    # (every other strategy adds a treatment cost, and treated patients live longer and so
+    # accrue more health-state costs)
+    page.slider(key="wtp").set_value(0).run()
+    assert metric(page, PROB) == "100%"
+
+
+def test_population_inputs_scale_population_evpi(page):
+    before = metric(page, "Population EVPI")
+    page.number_input(key="population").set_value(20_000).run()
+    after = metric(page, "Population EVPI")
+
+    def value(s):
+        return float(s.lstrip("$").replace(",", ""))
+
+    # population EVPI is linear in people per year (dk.voi.population_evpi)
+    assert value(after) == pytest.approx(2 * value(before), rel=1e-6)
+
+
+def test_uploaded_wide_csv_is_analysed_without_evppi(page):
+    rng = np.random.default_rng(3)
+    n = 50
+    # B costs 1,000 more and gives 0.1 more QALY in every draw: ICER 10,000 per QALY
+    cost_a = rng.normal(5_000, 100, n)
+    qaly_a = rng.normal(5, 0.1, n)
+    rows = "\n".join(
+        f"{ca:.2f},{ca + 1000:.2f},{qa:.4f},{qa + 0.1:.4f}"
+        for ca, qa in zip(cost_a, qaly_a, strict=True)
+    )
+    csv = ("cost:A,cost:B,qaly:A,qaly:B\n" + rows + "\n").encode()
+    page.file_uploader(key="upload").upload("mine.csv", csv, "text/csv").run()
+    assert not page.exception and not page.error
+    assert metric(page, REC) == "B"  # wtp 100,000 > ICER 10,000
+    assert metric(page, PROB) == "100%"
+    assert any("EVPPI" in i.value for i in page.info)
+    page.slider(key="wtp").set_value(5_000).run()  # below the ICER
+    assert metric(page, REC) == "A"
+
+
+BAD = [
+    pytest.param(b"", "the file is empty", id="empty"),
+    pytest.param(b"cost:A,cost:B\n", "no data rows", id="header-only"),
+    pytest.param(b"name,age\nbob,3\nal,4\n", "must hold numbers", id="wrong-columns"),
+    pytest.param(
+        b"cost:A,cost:B,qaly:A,qaly:B\n1,nan,1,2\n2,3,1,2\n", "missing or infinite", id="nan"
+    ),
+    pytest.param("cost:A,coût:B\n1,2\n3,4\n".encode("latin-1"), "not UTF-8", id="latin-1"),
+    pytest.param(b"cost:A,cost:B,qaly:A,qaly:B\n1,2,3,4\n", "single draw", id="one-draw"),
+    pytest.param(b"cost:A,cost:B\n1,2\n3,4\n", "needs a cost and an effect", id="one-metric"),
+]
+
+
+@pytest.mark.parametrize(("content", "fragment"), BAD)
+def test_bad_upload_shows_error_and_page_keeps_working(page, content, fragment):
+    page.file_uploader(key="upload").upload("bad.csv", content, "text/csv").run()
+    assert not page.exception
+    assert len(page.error) == 1 and fragment in page.error[0].value
+    page.file_uploader(key="upload").clear().run()  # back to the bundled PSA
+    assert not page.exception and not page.error
+    assert metric(page, REC) == "Strategy B"
+
+
+def test_same_metric_for_cost_and_effect_is_an_error(page):
+    csv = b"cost:A,cost:B,qaly:A,qaly:B\n1,2,3,4\n2,3,4,5\n3,4,5,6\n"
+    page.file_uploader(key="upload").upload("two.csv", csv, "text/csv").run()
+    page.selectbox(key="effect").set_value("cost").run()
+    assert not page.exception
+    assert "different metrics" in page.error[0].value
