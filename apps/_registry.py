@@ -55,6 +55,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Should a patient be treated, given a risk model's prediction and the benefit and harm "
         "of treatment? Decision curves show the net benefit of treating by the model across "
         "thresholds, and how many patients per 100 are treated, helped or treated needlessly.",
+        "views/treat_or_not.py",
     ),
     PageSpec(
         "Is it cost-effective?",
