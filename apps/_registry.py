@@ -72,6 +72,7 @@ PAGES: tuple[PageSpec, ...] = (
         "What is this patient's risk, with its uncertainty, from a Bayesian model fitted to a "
         "cohort? The page fits the model, explains its diagnostics in plain words and shows the "
         "posterior risk for the features you enter.",
+        "views/risk_model.py",
     ),
     PageSpec(
         "Capacity planning",

@@ -56,13 +56,24 @@ def cohort_risk_draws():
     return bundled_model().predict_risk(cohort()[PREDICTORS])
 
 
-def patient_inputs(*, key: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Widgets for one patient's features; returns a one-row predictor table."""
+def patient_inputs(
+    *, key: str, columns: list[str] | None = None, defaults: dict | None = None
+) -> pd.DataFrame:
+    """Widgets for one patient's features; returns a one-row predictor table.
+
+    Without ``defaults`` the bundled cohort's predictors get tailored widgets (units, ranges,
+    yes/no); with ``defaults`` (an uploaded cohort) every column gets a plain number input.
+    """
     columns = PREDICTORS if columns is None else columns
     values = {}
     cols = st.columns(3)
     for i, name in enumerate(columns):
         box = cols[i % 3]
+        if defaults is not None:
+            values[name] = box.number_input(
+                name, value=float(defaults[name]), format="%g", key=f"{key}_{name}"
+            )
+            continue
         default = DEFAULT_PATIENT.get(name, 0)
         if name in YES_NO:
             answer = box.radio(
@@ -91,10 +102,8 @@ def patient_inputs(*, key: str, columns: list[str] | None = None) -> pd.DataFram
                 format="%.1f",
                 key=f"{key}_{name}",
             )
-        else:  # a predictor of an uploaded cohort: free number
-            values[name] = box.number_input(
-                name, value=float(default), format="%g", key=f"{key}_{name}"
-            )
+        else:
+            raise KeyError(f"no widget for predictor {name!r}; pass defaults=")
     return pd.DataFrame([values])
 
 
