@@ -138,3 +138,88 @@ def risk_histogram(draws, *, threshold: float | None = None, title: str) -> alt.
         )
     )
     return (hist + rule).properties(title=title, height=260)
+
+
+TREAT_ALL, TREAT_NONE = "Treat all", "Treat none"
+MODEL_COLORS = ["#4e79a7", "#59a14f", "#b07aa1", "#e15759", "#76b7b2", "#9c755f", "#edc948"]
+
+
+def decision_curve_chart(
+    frame: pd.DataFrame,
+    prevalence: float,
+    *,
+    threshold: float | None = None,
+    x_max: float = 1.0,
+    title: str,
+) -> alt.LayerChart:
+    """Net benefit against threshold for every policy of a DecisionCurve.to_frame().
+
+    Models get their interval as a band (when the frame has one), treat-all and treat-none
+    fixed colours; the y axis is clamped to [-0.02, prevalence + 0.02] (treat-all falls far
+    below zero at high thresholds); an optional dashed rule marks the chosen threshold.
+    """
+    models = [m for m in frame["model"].unique() if m not in (TREAT_ALL, TREAT_NONE)]
+    colors = alt.Scale(
+        domain=[*models, TREAT_ALL, TREAT_NONE],
+        range=[*(MODEL_COLORS * 3)[: len(models)], "#f28e2b", "#7f7f7f"],
+    )
+    data = frame[frame["threshold"] <= x_max].assign(
+        treated=frame["pos_rate"] * 100,
+        caught=frame["tp_rate"] * 100,
+        unnecessary=frame["fp_rate"] * 100,
+    )
+    x = alt.X(
+        "threshold:Q",
+        title="Threshold probability: treat when the risk is at least this (%)",
+        axis=alt.Axis(format="%"),
+        scale=alt.Scale(domain=[0, x_max]),
+    )
+    y_scale = alt.Scale(domain=[-0.02, round(prevalence + 0.02, 2)], clamp=True)
+    color = alt.Color("model:N", title="Policy", scale=colors)
+    tooltip = [
+        alt.Tooltip("model:N", title="Policy"),
+        alt.Tooltip("threshold:Q", title="Threshold", format=".0%"),
+        alt.Tooltip("net_benefit:Q", title="Net benefit", format=".4f"),
+        alt.Tooltip("net_benefit_lower:Q", title="Interval: lower", format=".4f"),
+        alt.Tooltip("net_benefit_upper:Q", title="Interval: upper", format=".4f"),
+        alt.Tooltip("treated:Q", title="Treated per 100", format=".1f"),
+        alt.Tooltip("caught:Q", title="Events caught per 100", format=".1f"),
+        alt.Tooltip("unnecessary:Q", title="Unnecessary treatments per 100", format=".1f"),
+    ]
+    base = alt.Chart(data)
+    layers = []
+    banded = data[data["model"].isin(models)]["net_benefit_lower"].notna().any()
+    if banded:
+        layers.append(
+            base.transform_filter(alt.FieldOneOfPredicate(field="model", oneOf=models))
+            .mark_area(opacity=0.2, clip=True)
+            .encode(
+                x,
+                alt.Y("net_benefit_lower:Q", scale=y_scale),
+                alt.Y2("net_benefit_upper:Q"),
+                color,
+            )
+        )
+    layers.append(
+        base.mark_line(size=2, clip=True).encode(
+            x,
+            alt.Y("net_benefit:Q", title="Net benefit (true positives per patient)", scale=y_scale),
+            color,
+            tooltip=tooltip,
+        )
+    )
+    layers.append(
+        base.mark_point(size=30, opacity=0, clip=True).encode(
+            x, alt.Y("net_benefit:Q", scale=y_scale), tooltip=tooltip
+        )
+    )
+    if threshold is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"threshold": [threshold]}))
+            .mark_rule(color="firebrick", strokeDash=[5, 3], size=2)
+            .encode(
+                alt.X("threshold:Q"),
+                tooltip=[alt.Tooltip("threshold:Q", title="Chosen threshold", format=".1%")],
+            )
+        )
+    return alt.layer(*layers).properties(title=title, height=360)

@@ -8,7 +8,6 @@ dk.threshold.recommend_treatment. This page only wires widgets to those calls.
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -19,6 +18,7 @@ from _risk import (
     bundled_model,
     cohort,
     cohort_risk_draws,
+    decision_curve_chart,
     patient_inputs,
     risk_histogram,
 )
@@ -30,9 +30,6 @@ MODEL = "Risk model"
 BENEFIT_HARM, DIRECT = "Benefit and harm of treatment", "The threshold directly"
 BY_ROW, BY_FEATURES = "Row of the cohort", "Enter features"
 GRID = np.round(np.arange(0.0, 0.81, 0.01), 2)  # thresholds of the chart, 0% to 80%
-COLORS = alt.Scale(
-    domain=[MODEL, "Treat all", "Treat none"], range=["#1f77b4", "#ff7f0e", "#7f7f7f"]
-)
 
 
 # ---------------------------------------------------------------------- cached analysis
@@ -126,69 +123,19 @@ def recommendation(t: float, rows: pd.DataFrame, prevalence: float, setting: dic
     )
 
 
-def curve_chart(frame: pd.DataFrame, t: float, prevalence: float) -> alt.LayerChart:
-    """Net benefit against threshold with the model's posterior band and the chosen threshold."""
-    data = frame.assign(
-        treated=frame["pos_rate"] * 100,
-        caught=frame["tp_rate"] * 100,
-        unnecessary=frame["fp_rate"] * 100,
-    )
-    x = alt.X(
-        "threshold:Q",
-        title="Threshold probability: treat when the risk is at least this (%)",
-        axis=alt.Axis(format="%"),
-        scale=alt.Scale(domain=[0, 0.8]),
-    )
-    y_scale = alt.Scale(domain=[-0.02, round(prevalence + 0.02, 2)], clamp=True)
-    tooltip = [
-        alt.Tooltip("model:N", title="Policy"),
-        alt.Tooltip("threshold:Q", title="Threshold", format=".0%"),
-        alt.Tooltip("net_benefit:Q", title="Net benefit", format=".4f"),
-        alt.Tooltip("net_benefit_lower:Q", title=f"{INTERVAL:.0%} interval: lower", format=".4f"),
-        alt.Tooltip("net_benefit_upper:Q", title=f"{INTERVAL:.0%} interval: upper", format=".4f"),
-        alt.Tooltip("treated:Q", title="Treated per 100", format=".1f"),
-        alt.Tooltip("caught:Q", title="Events caught per 100", format=".1f"),
-        alt.Tooltip("unnecessary:Q", title="Unnecessary treatments per 100", format=".1f"),
-    ]
-    base = alt.Chart(data)
-    band = (
-        base.transform_filter(alt.datum.model == MODEL)
-        .mark_area(opacity=0.25, color="#1f77b4")
-        .encode(x, alt.Y("net_benefit_lower:Q", scale=y_scale), alt.Y2("net_benefit_upper:Q"))
-    )
-    lines = base.mark_line(size=2, clip=True).encode(
-        x,
-        alt.Y(
-            "net_benefit:Q",
-            title="Net benefit (true positives per patient)",
-            scale=y_scale,
-        ),
-        alt.Color("model:N", title="Policy", scale=COLORS),
-        tooltip=tooltip,
-    )
-    points = base.mark_point(size=30, opacity=0, clip=True).encode(
-        x, alt.Y("net_benefit:Q", scale=y_scale), tooltip=tooltip
-    )
-    rule = (
-        alt.Chart(pd.DataFrame({"threshold": [t]}))
-        .mark_rule(color="firebrick", strokeDash=[5, 3], size=2)
-        .encode(
-            alt.X("threshold:Q"),
-            tooltip=[alt.Tooltip("threshold:Q", title="Chosen threshold", format=".1%")],
-        )
-    )
-    return (band + lines + points + rule).properties(
-        title=f"Net benefit of treating by the model (band: {INTERVAL:.0%} posterior interval; "
-        "dashed: your threshold)",
-        height=360,
-    )
-
-
 def evidence(t: float, rows: pd.DataFrame) -> None:
     """Decision curves, and the three policies at the chosen threshold."""
     st.subheader("Evidence: decision curves")
     dc = curve()
-    st.altair_chart(curve_chart(dc.to_frame(), t, dc.prevalence), width="stretch")
+    chart = decision_curve_chart(
+        dc.to_frame(),
+        dc.prevalence,
+        threshold=t,
+        x_max=float(GRID[-1]),
+        title=f"Net benefit of treating by the model (band: {INTERVAL:.0%} posterior interval; "
+        "dashed: your threshold)",
+    )
+    st.altair_chart(chart, width="stretch")
     low, high = dc.useful_range(MODEL)
     if np.isfinite(low):
         st.caption(
