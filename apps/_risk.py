@@ -155,8 +155,9 @@ def decision_curve_chart(
     """Net benefit against threshold for every policy of a DecisionCurve.to_frame().
 
     Models get their interval as a band (when the frame has one), treat-all and treat-none
-    fixed colours; the y axis is clamped to [-0.02, prevalence + 0.02] (treat-all falls far
-    below zero at high thresholds); an optional dashed rule marks the chosen threshold.
+    fixed colours. The y axis shows [-0.02, prevalence + 0.02] (treat-all falls far below
+    zero at high thresholds; lines leaving the plot are clipped); an optional dashed rule
+    marks the chosen threshold.
     """
     models = [m for m in frame["model"].unique() if m not in (TREAT_ALL, TREAT_NONE)]
     colors = alt.Scale(
@@ -174,8 +175,13 @@ def decision_curve_chart(
         axis=alt.Axis(format="%"),
         scale=alt.Scale(domain=[0, x_max]),
     )
-    y_scale = alt.Scale(domain=[-0.02, round(prevalence + 0.02, 2)], clamp=True)
-    color = alt.Color("model:N", title="Policy", scale=colors)
+    y_scale = alt.Scale(domain=[-0.02, round(prevalence + 0.02, 2)])
+    color = alt.Color(
+        "model:N",
+        title="Policy",
+        scale=colors,
+        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
+    )
     tooltip = [
         alt.Tooltip("model:N", title="Policy"),
         alt.Tooltip("threshold:Q", title="Threshold", format=".0%"),

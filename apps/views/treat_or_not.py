@@ -58,8 +58,7 @@ def threshold_knobs() -> tuple[float, dict]:
     if how == BENEFIT_HARM:
         left, right = st.columns(2)
         benefit = left.slider(
-            "Benefit of treating a patient who would have an event (utility units, e.g. QALYs "
-            "× 100)",
+            "Benefit of treating a patient who would have an event (any unit, e.g. QALYs gained)",
             1.0,
             50.0,
             9.0,
@@ -68,7 +67,7 @@ def threshold_knobs() -> tuple[float, dict]:
             help="What treatment gains for a patient who would otherwise have the event.",
         )
         harm = right.slider(
-            "Harm of treating a patient who would not have an event (same units)",
+            "Harm of treating a patient who would not have an event (same unit)",
             0.1,
             10.0,
             1.0,
@@ -126,25 +125,9 @@ def recommendation(t: float, rows: pd.DataFrame, prevalence: float, setting: dic
 def evidence(t: float, rows: pd.DataFrame) -> None:
     """Decision curves, and the three policies at the chosen threshold."""
     st.subheader("Evidence: decision curves")
-    dc = curve()
-    chart = decision_curve_chart(
-        dc.to_frame(),
-        dc.prevalence,
-        threshold=t,
-        x_max=float(GRID[-1]),
-        title=f"Net benefit of treating by the model (band: {INTERVAL:.0%} posterior interval; "
-        "dashed: your threshold)",
+    st.caption(
+        f"The three policies at your threshold of {t:.1%}; the curves below show every threshold."
     )
-    st.altair_chart(chart, width="stretch")
-    low, high = dc.useful_range(MODEL)
-    if np.isfinite(low):
-        st.caption(
-            f"The model beats treating everyone and treating no one for thresholds from "
-            f"{low:.0%} to {high:.0%}. Net benefit counts true positives per patient minus "
-            "false positives weighted by the odds of the threshold (Vickers & Elkin 2006)."
-        )
-    else:
-        st.caption("The model never beats both treating everyone and treating no one.")
     table = rows.reset_index()[
         [
             "model",
@@ -164,21 +147,47 @@ def evidence(t: float, rows: pd.DataFrame) -> None:
             "model": "Policy",
             "net_benefit": st.column_config.NumberColumn("Net benefit", format="%.4f"),
             "net_benefit_lower": st.column_config.NumberColumn(
-                f"{INTERVAL:.0%} interval: lower", format="%.4f"
+                f"{INTERVAL:.0%} low", format="%.4f"
             ),
             "net_benefit_upper": st.column_config.NumberColumn(
-                f"{INTERVAL:.0%} interval: upper", format="%.4f"
+                f"{INTERVAL:.0%} high", format="%.4f"
             ),
-            "pos_rate": st.column_config.NumberColumn("Share treated", format="percent"),
+            "pos_rate": st.column_config.NumberColumn(
+                "Treated", format="percent", help="Share of all patients treated."
+            ),
             "tp_rate": st.column_config.NumberColumn(
-                "Events caught (share of all patients)", format="percent"
+                "Events caught",
+                format="percent",
+                help="Treated patients with an event, as a share of all patients.",
             ),
             "fp_rate": st.column_config.NumberColumn(
-                "Unnecessary treatments (share of all patients)", format="percent"
+                "Unnecessary",
+                format="percent",
+                help="Treated patients without an event, as a share of all patients.",
             ),
             "prob_best": st.column_config.NumberColumn("P(best policy)", format="percent"),
         },
     )
+    dc = curve()
+    chart = decision_curve_chart(
+        dc.to_frame(),
+        dc.prevalence,
+        threshold=t,
+        x_max=float(GRID[-1]),
+        title=f"Net benefit of treating by the model (band: {INTERVAL:.0%} posterior interval; "
+        "dashed: your threshold)",
+    )
+    st.altair_chart(chart, width="stretch")
+    low, high = dc.useful_range(MODEL)
+    if np.isfinite(low):
+        st.caption(
+            f"On the thresholds shown (0% to {GRID[-1]:.0%}), the model beats treating everyone "
+            f"and treating no one from {low:.0%} to {high:.0%}. Net benefit counts true "
+            "positives per patient minus false positives weighted by the odds of the threshold "
+            "(Vickers & Elkin 2006)."
+        )
+    else:
+        st.caption("The model never beats both treating everyone and treating no one.")
 
 
 def one_patient(t: float, setting: dict) -> None:
