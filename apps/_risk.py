@@ -38,6 +38,15 @@ DEFAULT_PATIENT = {
 INTERVAL = 0.95
 
 
+def pct(p: float) -> str:
+    """A probability as a whole percentage, never rounding a non-zero share to 0% or 100%."""
+    if 0 < p < 0.005:
+        return "<1%"
+    if 0.995 <= p < 1:
+        return ">99%"
+    return f"{p:.0%}"
+
+
 @st.cache_data(show_spinner=False)
 def cohort() -> pd.DataFrame:
     """The bundled cohort of 2,000 simulated patients (decisionkit.datasets.load_cvd_cohort)."""
@@ -209,7 +218,12 @@ def decision_curve_chart(
     layers.append(
         base.mark_line(size=2, clip=True).encode(
             x,
-            alt.Y("net_benefit:Q", title="Net benefit (true positives per patient)", scale=y_scale),
+            alt.Y(
+                "net_benefit:Q",
+                title="Net benefit (true positives per patient)",
+                scale=y_scale,
+                axis=alt.Axis(titlePadding=8),
+            ),
             color,
             tooltip=tooltip,
         )
@@ -228,4 +242,4 @@ def decision_curve_chart(
                 tooltip=[alt.Tooltip("threshold:Q", title="Chosen threshold", format=".1%")],
             )
         )
-    return alt.layer(*layers).properties(title=title, height=360)
+    return alt.layer(*layers).properties(title=title, height=380, padding={"left": 12, "top": 4})

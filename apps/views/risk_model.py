@@ -22,6 +22,7 @@ from _risk import (
     bundled_model,
     cohort,
     patient_inputs,
+    pct,
     risk_histogram,
 )
 
@@ -309,7 +310,7 @@ def headline(rec, threshold: float, source: str, which: str) -> None:
         f"Under {which} fitted to {source}, the patient below has a predicted risk of "
         f"**{rec['risk']:.1%}** ({INTERVAL:.0%} credible interval {rec['risk_lower']:.1%} to "
         f"{rec['risk_upper']:.1%}); the risk exceeds the {threshold:.0%} threshold in "
-        f"{rec['prob_treat_better']:.0%} of the posterior draws."
+        f"{pct(rec['prob_treat_better'])} of the posterior draws."
     )
 
 

@@ -20,6 +20,7 @@ from _risk import (
     cohort_risk_draws,
     decision_curve_chart,
     patient_inputs,
+    pct,
     risk_histogram,
 )
 
@@ -118,7 +119,7 @@ def recommendation(t: float, rows: pd.DataFrame, prevalence: float, setting: dic
         f"{m['tp_rate'] * 100:.1f} of the {prevalence * 100:.1f} events per 100. Treating by "
         f"the model has a net benefit of {nb:.3f} ({INTERVAL:.0%} interval {lo:.3f} to "
         f"{hi:.3f}) true positives per patient, {verdict} (probability it is the best policy "
-        f"{m['prob_best']:.0%})."
+        f"{pct(m['prob_best'])})."
     )
 
 
@@ -213,7 +214,7 @@ def one_patient(t: float, setting: dict) -> None:
     with st.container(key="patient"):
         cols = st.columns(3)
         cols[0].metric("Recommendation", r["recommended"])
-        cols[1].metric("Probability treating is better", f"{r['prob_treat_better']:.0%}")
+        cols[1].metric("Probability treating is better", pct(r["prob_treat_better"]))
         cols[2].metric(
             "Predicted risk",
             f"{r['risk']:.1%}",
@@ -224,7 +225,7 @@ def one_patient(t: float, setting: dict) -> None:
             f"{label}: predicted risk {r['risk']:.1%} ({INTERVAL:.0%} interval "
             f"{r['risk_lower']:.1%} to {r['risk_upper']:.1%}) against a threshold of {t:.1%}: "
             f"**{r['recommended'].lower()}**; treating is the better choice in "
-            f"{r['prob_treat_better']:.0%} of the posterior draws."
+            f"{pct(r['prob_treat_better'])} of the posterior draws."
         )
     st.altair_chart(
         risk_histogram(
