@@ -55,6 +55,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Should a patient be treated, given a risk model's prediction and the benefit and harm "
         "of treatment? Decision curves show the net benefit of treating by the model across "
         "thresholds, and how many patients per 100 are treated, helped or treated needlessly.",
+        "views/treat_or_not.py",
     ),
     PageSpec(
         "Is it cost-effective?",
@@ -72,6 +73,7 @@ PAGES: tuple[PageSpec, ...] = (
         "What is this patient's risk, with its uncertainty, from a Bayesian model fitted to a "
         "cohort? The page fits the model, explains its diagnostics in plain words and shows the "
         "posterior risk for the features you enter.",
+        "views/risk_model.py",
     ),
     PageSpec(
         "Capacity planning",

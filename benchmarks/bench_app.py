@@ -95,6 +95,104 @@ def bench_reruns(repeats: int) -> list[tuple]:
     return rows
 
 
+# (page script, setup actions, widget kind, key, two values to alternate, label)
+RISK_WIDGETS = [
+    ("views/treat_or_not.py", [], "slider", "harm", (1.0, 3.0), "Treat or not? harm slider"),
+    (
+        "views/treat_or_not.py",
+        [("radio", "how", "The threshold directly")],
+        "slider",
+        "threshold",
+        (0.1, 0.3),
+        "Treat or not? threshold slider",
+    ),
+    ("views/treat_or_not.py", [], "number_input", "row", (1, 500), "Treat or not? patient row"),
+    (
+        "views/treat_or_not.py",
+        [("radio", "lookup", "Enter features")],
+        "number_input",
+        "tp_age",
+        (60, 75),
+        "Treat or not? entered age",
+    ),
+    ("views/risk_model.py", [], "number_input", "rm_age", (60, 75), "Risk model: patient age"),
+    (
+        "views/risk_model.py",
+        [],
+        "radio",
+        "interval_kind",
+        ("eti", "hdi"),
+        "Risk model: interval kind",
+    ),
+    (
+        "views/your_data.py",
+        [("radio", "mode", "Patient table")],
+        None,
+        None,
+        (None, None),
+        "Your data: patient table + decision curves (rerun)",
+    ),
+]
+
+
+def bench_risk_widgets(repeats: int) -> list[tuple[str, float, float]]:
+    """(label, best s, median s) of a rerun after changing each main widget of the risk pages.
+
+    The first run of each value is a cache miss (e.g. a new threshold); the timed runs
+    alternate two values, so they measure reruns with warm caches, as a user moving a slider
+    back and forth would see after the first visit to each value.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    rows = []
+    for script, setup, kind, key, values, label in RISK_WIDGETS:
+        at = AppTest.from_file(str(REPO / "apps" / "dashboard.py"), default_timeout=120).run()
+        at.switch_page(script).run()
+        for skind, skey, svalue in setup:
+            getattr(at, skind)(key=skey).set_value(svalue).run()
+        times = []
+        for i in range(repeats + 2):
+            if kind is not None:
+                getattr(at, kind)(key=key).set_value(values[i % 2])
+            t0 = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+        rows.append((label, min(times[2:]), statistics.median(times[2:])))
+    return rows
+
+
+def bench_new_threshold(repeats: int) -> tuple[float, float]:
+    """(best s, median s) of Treat or not? reruns with a NEW harm each time (cache misses)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "apps" / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("views/treat_or_not.py").run()
+    times = []
+    for i in range(repeats):
+        at.slider(key="harm").set_value(round(1.1 + 0.1 * i, 1))
+        t0 = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    return min(times), statistics.median(times)
+
+
+def bench_fit(draws: int = 500, tune: int = 1000) -> float:
+    """Seconds of the risk model page's form submit (fit on the bundled cohort, 2 chains)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "apps" / "dashboard.py"), default_timeout=600).run()
+    at.switch_page("views/risk_model.py").run()
+    at.number_input(key="draws").set_value(draws)
+    at.number_input(key="tune").set_value(tune)
+    t0 = time.perf_counter()
+    at.button[0].click().run()
+    elapsed = time.perf_counter() - t0
+    assert not at.exception, at.exception
+    return elapsed
+
+
 def bench_cold_start(repeats: int) -> list[tuple[float, float]]:
     """(seconds to healthy, seconds to first rendered heading) per cold `streamlit run`."""
     from _server import free_port, start_streamlit, stop, wait_healthy
@@ -152,6 +250,18 @@ def main() -> None:
             f"{median_new * 1000:5.0f} ms; peak traced {peak:5.1f} MiB; first render "
             f"{first:4.2f} s  [{ok}]"
         )
+    print("Risk pages: rerun after changing the main widgets (warm caches; best/median)")
+    for label, best, median in bench_risk_widgets(args.repeats):
+        ok = "OK" if best <= RERUN_TARGET_S else "OVER"
+        print(f"  {label:<55} best {best * 1000:6.0f} ms  median {median * 1000:6.0f} ms  [{ok}]")
+    best, median = bench_new_threshold(args.repeats)
+    ok = "OK" if best <= RERUN_TARGET_S else "OVER"
+    label = "Treat or not? harm slider, new value each run (miss)"
+    print(f"  {label:<55} best {best * 1000:6.0f} ms  median {median * 1000:6.0f} ms  [{ok}]")
+    print(
+        "Risk model fit on submit (2,000 patients, 6 predictors, 2 chains x 500 draws after "
+        f"1,000 tuning, one core, incl. compile if first): {bench_fit():.1f} s"
+    )
     if not args.no_browser:
         if not Path("/usr/bin/chromium").exists():
             print("Cold start: skipped (no /usr/bin/chromium)")

@@ -26,7 +26,7 @@ from decisionkit._validation import check_in, check_number, fail
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
-__all__ = ["DEFAULT_MAX_BYTES", "read_outcomes_csv", "read_patient_csv"]
+__all__ = ["DEFAULT_MAX_BYTES", "read_outcomes_csv", "read_patient_csv", "read_predictor_csv"]
 
 #: Default size limit of a CSV file (50 MiB), the same as the dashboard's upload limit.
 DEFAULT_MAX_BYTES = 50 * 2**20
@@ -175,12 +175,7 @@ def read_patient_csv(
     """
     caller = "read_patient_csv"
     df = _read_frame(source, max_bytes=max_bytes, caller=caller)
-    if outcome not in df.columns:
-        raise ValidationError(
-            f"{caller}: there is no {outcome!r} column; the columns are {_cols(df)}. Name the "
-            "column holding the observed outcome (1 = event, 0 = no event) "
-            f"{outcome!r}, or choose it with outcome='<column>'."
-        )
+    _check_outcome_column(df, outcome, caller)
     if risks is None:
         risk_cols = [c for c in df.columns if c != outcome]
     else:
@@ -198,14 +193,7 @@ def read_patient_csv(
         )
     _check_numbers(df, [outcome, *risk_cols], caller)
     y = df[outcome]
-    bad = ~y.isin([0, 1])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValidationError(
-            f"{caller}: the {outcome!r} column must hold 0 (no event) or 1 (event), but "
-            f"{int(bad.sum())} value(s) are neither, first {y.iloc[row]:g} in data row "
-            f"{row + 1}. Recode the outcome as 0/1."
-        )
+    _check_binary(y, outcome, caller)
     if len(df) < 2:
         raise ValidationError(
             f"{caller}: the file holds a single patient; a patient table needs one row per "
@@ -222,6 +210,88 @@ def read_patient_csv(
             f"outside [0, 1], first {float(values[rows[0], cols[0]]):g} in data row {rows[0] + 1}. "
             "Risks are probabilities: if they are percentages, divide by 100; if they "
             "are scores or log-odds, convert them to probabilities first."
+        )
+    return y.astype(int).rename(outcome), frame.reset_index(drop=True)
+
+
+def read_predictor_csv(
+    source: _Source,
+    *,
+    outcome: str = "event",
+    predictors: Sequence[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[pd.Series, pd.DataFrame]:
+    r"""Read a cohort to fit a risk model on: a binary outcome column and numeric predictors.
+
+    ::
+
+        age,male,sbp,event
+        63,1,141,0
+        71,0,158,1
+
+    Parameters
+    ----------
+    source : bytes, str, path-like or binary file-like
+        As in :func:`read_outcomes_csv`.
+    outcome : str
+        Name of the outcome column; its values must be 0 (no event) or 1 (event).
+    predictors : sequence of str, optional
+        Predictor columns. Default: every other column. Each must hold finite numbers
+        (one-hot encode categories as 0/1 columns first) and vary across patients.
+    max_bytes : int
+        Refuse larger files (default 50 MiB).
+
+    Returns
+    -------
+    outcome : pandas.Series
+        The 0/1 outcomes as integers, named ``outcome``.
+    predictors : pandas.DataFrame
+        The predictor columns as floats, one row per patient, in file order.
+
+    Raises
+    ------
+    ValidationError
+        When the file cannot be used; the message says what is wrong and how to fix it.
+
+    Examples
+    --------
+    >>> from decisionkit.io import read_predictor_csv
+    >>> y, X = read_predictor_csv(b"age,event\n63,0\n71,1\n")
+    >>> y.tolist(), list(X.columns)
+    ([0, 1], ['age'])
+    """
+    caller = "read_predictor_csv"
+    df = _read_frame(source, max_bytes=max_bytes, caller=caller)
+    _check_outcome_column(df, outcome, caller)
+    if predictors is None:
+        cols = [c for c in df.columns if c != outcome]
+    else:
+        cols = [str(c) for c in predictors]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValidationError(
+                f"{caller}: predictor column(s) {missing} are not in the file; the columns are "
+                f"{_cols(df)}."
+            )
+    if not cols:
+        raise ValidationError(
+            f"{caller}: the file has only the {outcome!r} column. Add at least one predictor "
+            "column (a number per patient, e.g. age)."
+        )
+    _check_numbers(df, [outcome, *cols], caller)
+    y = df[outcome]
+    _check_binary(y, outcome, caller)
+    if len(df) < 2:
+        raise ValidationError(
+            f"{caller}: the file holds a single patient; fitting a risk model needs one row "
+            "per patient of a cohort (typically hundreds)."
+        )
+    frame = df[cols].astype(float)
+    constant = [c for c in cols if frame[c].nunique() < 2]
+    if constant:
+        raise ValidationError(
+            f"{caller}: predictor column(s) {constant} have the same value for every patient, "
+            "so they carry no information; remove them."
         )
     return y.astype(int).rename(outcome), frame.reset_index(drop=True)
 
@@ -353,3 +423,23 @@ def _check_numbers(df: pd.DataFrame, columns: Sequence[Any], caller: str) -> Non
 def _cols(df: pd.DataFrame) -> list[str]:
     cols = [str(c) for c in df.columns]
     return cols if len(cols) <= 12 else [*cols[:12], "..."]
+
+
+def _check_outcome_column(df: pd.DataFrame, outcome: str, caller: str) -> None:
+    if outcome not in df.columns:
+        raise ValidationError(
+            f"{caller}: there is no {outcome!r} column; the columns are {_cols(df)}. Name the "
+            "column holding the observed outcome (1 = event, 0 = no event) "
+            f"{outcome!r}, or choose it with outcome='<column>'."
+        )
+
+
+def _check_binary(y: pd.Series, outcome: str, caller: str) -> None:
+    bad = ~y.isin([0, 1])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValidationError(
+            f"{caller}: the {outcome!r} column must hold 0 (no event) or 1 (event), but "
+            f"{int(bad.sum())} value(s) are neither, first {y.iloc[row]:g} in data row "
+            f"{row + 1}. Recode the outcome as 0/1."
+        )

@@ -10,7 +10,12 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
-from decisionkit.io import DEFAULT_MAX_BYTES, read_outcomes_csv, read_patient_csv
+from decisionkit.io import (
+    DEFAULT_MAX_BYTES,
+    read_outcomes_csv,
+    read_patient_csv,
+    read_predictor_csv,
+)
 
 LONG = b"draw,action,cost,qaly\n0,A,10,1.0\n0,B,20,1.5\n1,A,12,0.9\n1,B,25,1.6\n"
 WIDE = b"cost:A,cost:B,qaly:A,qaly:B\n10,20,1.0,1.5\n12,25,0.9,1.6\n"
@@ -195,3 +200,38 @@ def test_row_longer_than_header_is_refused_not_turned_into_an_index():
     # pandas would otherwise use the extra leading field as the row index, shifting values
     with pytest.raises(ValidationError, match="not a valid CSV table"):
         read_outcomes_csv(b"cost:A,cost:B\n1,2,3\n4,5,6\n")
+
+
+# ---------------------------------------------------------------------- predictor tables
+def test_predictor_csv_returns_outcome_series_and_float_predictors():
+    y, X = read_predictor_csv(b"age,male,event\n63,1,0\n71,0,1\n55,1,0\n")
+    assert y.name == "event" and y.tolist() == [0, 1, 0]
+    assert list(X.columns) == ["age", "male"]
+    assert X.dtypes.tolist() == [np.float64, np.float64]
+    assert X["age"].tolist() == [63.0, 71.0, 55.0]
+
+
+def test_predictor_csv_reads_only_requested_predictors_and_outcome_name():
+    y, X = read_predictor_csv(b"id,age,died\n1,63,0\n2,71,1\n", outcome="died", predictors=["age"])
+    assert y.name == "died" and list(X.columns) == ["age"]
+
+
+PREDICTOR_ERRORS = [
+    (b"age,y\n63,0\n71,1\n", {}, "no 'event' column"),
+    (b"event\n1\n0\n", {}, "only the 'event' column"),
+    (b"age,event\n63,2\n71,1\n", {}, "must hold 0 (no event) or 1 (event)"),
+    (b"age,event\nold,0\n71,1\n", {}, "must hold numbers"),
+    (b"age,event\n63,0\ninf,1\n", {}, "missing or infinite"),
+    (b"age,event\n63,0\n", {}, "single patient"),
+    (b"age,event\n", {}, "no data rows"),
+    (b"age,male,event\n63,1,0\n71,1,1\n", {}, "['male'] have the same value"),
+    (b"age,event\n63,0\n71,1\n", {"predictors": ["sbp"]}, "column(s) ['sbp'] are not in"),
+    (b"", {}, "the file is empty"),
+]
+
+
+@pytest.mark.parametrize(("content", "kwargs", "fragment"), PREDICTOR_ERRORS)
+def test_bad_predictor_csv_raises_validation_error(content, kwargs, fragment):
+    with pytest.raises(ValidationError) as info:
+        read_predictor_csv(content, **kwargs)
+    assert fragment in str(info.value)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 import streamlit as st
+from _risk import decision_curve_chart
 
 import decisionkit as dk
 from decisionkit.datasets import demo_outcomes, demo_patients
@@ -20,6 +21,7 @@ from decisionkit.io import DEFAULT_MAX_BYTES, read_outcomes_csv, read_patient_cs
 OUTCOMES, PATIENTS = "Outcome draws", "Patient table"
 NMB, LINEAR = "Net monetary benefit", "One metric"
 MAX_MB = DEFAULT_MAX_BYTES // 2**20
+DCA_BOOTSTRAP = 200  # bootstrap resamples behind the decision-curve intervals
 
 FORMATS = """
 **Outcome draws**, long layout: one row per draw and action.
@@ -301,11 +303,62 @@ def patient_summary(outcome: pd.Series, risks: pd.DataFrame) -> None:
             "max": st.column_config.NumberColumn("Highest", format="percent"),
         },
     )
-    st.caption("Decision curves for patient tables arrive with the threshold analysis API.")
 
 
-# Analyses run on a validated patient table, in order. Phase 2 appends the decision curve.
-PATIENT_ANALYSES: tuple[Callable[[pd.Series, pd.DataFrame], None], ...] = (patient_summary,)
+@st.cache_resource(max_entries=8, show_spinner="Computing decision curves...")
+def patient_curve(
+    _outcome: pd.Series, _risks: pd.DataFrame, key: str
+) -> dk.threshold.DecisionCurve:
+    """Decision curve of every risk column, with bootstrap intervals (keyed by the data)."""
+    return dk.threshold.decision_curve(
+        _outcome, _risks, n_bootstrap=DCA_BOOTSTRAP, prob=0.95, random_seed=0
+    )
+
+
+def patient_decision_curve(outcome: pd.Series, risks: pd.DataFrame) -> None:
+    """Decision curve analysis: net benefit of each risk column, treat-all and treat-none."""
+    st.subheader("Decision curves")
+    key = str(pd.util.hash_pandas_object(pd.concat([outcome, risks], axis=1)).sum())
+    dc = patient_curve(outcome, risks, key)
+    chart = decision_curve_chart(
+        dc.to_frame(),
+        dc.prevalence,
+        title="Net benefit of treating by each risk column (bands: 95% bootstrap intervals)",
+    )
+    st.altair_chart(chart, width="stretch")
+    rows = []
+    for model in dc.models:
+        runs = dc.useful_intervals(model)
+        rows.append(
+            {
+                "model": model,
+                "from": runs[0][0] if runs else None,
+                "to": runs[-1][1] if runs else None,
+                "where": ", ".join(f"{a:.0%} to {b:.0%}" for a, b in runs) or "nowhere",
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            "model": "Risk column",
+            "from": st.column_config.NumberColumn("Useful from threshold", format="percent"),
+            "to": st.column_config.NumberColumn("Useful up to threshold", format="percent"),
+            "where": "Thresholds where it beats treating everyone and no one",
+        },
+    )
+    st.caption(
+        "A risk column is useful at a threshold when treating the patients whose risk is at "
+        "least that threshold has a higher net benefit than treating everyone or no one "
+        f"(Vickers & Elkin 2006). Intervals: {DCA_BOOTSTRAP} bootstrap resamples of patients."
+    )
+
+
+# Analyses run on a validated patient table, in order.
+PATIENT_ANALYSES: tuple[Callable[[pd.Series, pd.DataFrame], None], ...] = (
+    patient_summary,
+    patient_decision_curve,
+)
 
 
 def patients_page(upload) -> None:

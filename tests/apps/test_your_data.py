@@ -132,3 +132,33 @@ def test_changing_layout_rereads_the_same_upload(page):
     assert metric(page, "Recommended action") == "B"
     page.selectbox(key="layout").set_value("long").run()
     assert "needs an 'action' column" in page.error[0].value
+
+
+def test_patient_mode_shows_decision_curves_for_each_risk_column(page):
+    page.radio(key="mode").set_value("Patient table").run()
+    assert not page.exception and not page.error
+    assert len(page.get("vega_lite_chart")) == 1
+    useful = page.dataframe[1].value
+    assert useful["model"].tolist() == ["model_a", "model_b"]
+    # the page shows the useful range of dk.threshold.decision_curve on the same data
+    import decisionkit as dk
+    from decisionkit.datasets import demo_patients
+
+    demo = demo_patients()
+    dc = dk.threshold.decision_curve(demo["outcome"], demo[["model_a", "model_b"]])
+    for i, model in enumerate(["model_a", "model_b"]):
+        assert (useful.loc[i, "from"], useful.loc[i, "to"]) == dc.useful_range(model)
+
+
+def test_uploaded_patient_table_gets_its_decision_curve(page):
+    page.radio(key="mode").set_value("Patient table").run()
+    # a perfect score (risk 0.9 for every event, 0.1 otherwise): at thresholds <= 0.1 it
+    # treats everyone (= treat all), above 0.9 no one (= treat none); in between it treats
+    # exactly the events, net benefit = prevalence 0.25 > both defaults (Vickers & Elkin 2006)
+    rows = b"".join([b"1,0.9\n"] * 5 + [b"0,0.1\n"] * 15)
+    page.file_uploader(key=UPLOAD_PAT).upload(
+        "perfect.csv", b"outcome,score\n" + rows, "text/csv"
+    ).run()
+    assert not page.exception and not page.error
+    useful = page.dataframe[1].value
+    assert (useful.loc[0, "from"], useful.loc[0, "to"]) == pytest.approx((0.11, 0.90))
