@@ -120,10 +120,10 @@ def diagnostics_text(diag: dict) -> str:
     if not diag:
         return ""
     parts = []
-    if "max_r_hat" in diag:
-        ok = diag["max_r_hat"] < 1.01
+    if "max_rhat" in diag:
+        ok = diag["max_rhat"] < 1.01
         parts.append(
-            f"max r-hat {diag['max_r_hat']:.3f} "
+            f"max r-hat {diag['max_rhat']:.3f} "
             f"({'the chains agree' if ok else 'the chains disagree: do not trust the forecast'})"
         )
     if "min_ess_bulk" in diag:
