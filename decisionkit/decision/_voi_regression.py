@@ -217,8 +217,11 @@ def fit_gp(
 
     Kernel: constant x squared-exponential with one length-scale per parameter (ARD) plus
     white noise, on standardised parameters; hyperparameters by marginal likelihood.
-    The GP is trained on ``n_fit`` draws (default ``min(n, 500)``; exact GPs cost O(m^3))
-    and predicts the conditional mean at every draw, as voi's ``gp`` method does.
+    The GP is trained on ``n_fit`` draws (default ``min(n, 1000)``; exact GPs cost O(m^3))
+    and predicts the conditional mean at every draw, as voi's ``gp`` method does. With 500
+    training draws a weak signal is lost: on voi's chemotherapy model EVPPI of
+    ``p_side_effects_t1`` (GAM 27, trees 34) came out 0 because marginal likelihood preferred
+    pure noise; with 1,000 draws the GP finds it (33).
 
     References
     ----------
@@ -230,7 +233,7 @@ def fit_gp(
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
     n, d = x.shape
-    m = min(n, n_fit or 500)
+    m = min(n, n_fit or 1000)
     idx = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
     xs = (x - x.mean(axis=0)) / x.std(axis=0)
     fitted = np.empty_like(y, dtype=float)
