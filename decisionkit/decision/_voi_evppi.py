@@ -372,8 +372,8 @@ def evppi(
         ``"gam"`` (penalised regression splines, tensor product for groups; default for
         1-4 parameters), ``"trees"`` (cross-fitted gradient-boosted trees; default for
         more than 4), ``"gp"`` (Gaussian process fitted on ``n_draws_fit`` draws, default
-        1,000; slow, a few seconds per action), ``"so"`` (Strong & Oakley order-and-bin, single parameter) or
-        ``"sadatsafavi"`` (Sadatsafavi et al., single parameter).
+        1,000; slow, a few seconds per action), ``"so"`` (Strong & Oakley order-and-bin,
+        single parameter) or ``"sadatsafavi"`` (Sadatsafavi et al., single parameter).
     n_bins : int, optional
         Bins for ``"so"`` (default ``round(sqrt(n_draws))``).
     n_draws_fit : int, optional
