@@ -174,32 +174,18 @@ def read_patient_csv(
     ([1, 0], ['model'])
     """
     caller = "read_patient_csv"
-    df = _read_frame(source, max_bytes=max_bytes, caller=caller)
-    _check_outcome_column(df, outcome, caller)
-    if risks is None:
-        risk_cols = [c for c in df.columns if c != outcome]
-    else:
-        risk_cols = [str(r) for r in risks]
-        missing = [r for r in risk_cols if r not in df.columns]
-        if missing:
-            raise ValidationError(
-                f"{caller}: risk column(s) {missing} are not in the file; the columns are "
-                f"{_cols(df)}."
-            )
-    if not risk_cols:
-        raise ValidationError(
-            f"{caller}: the file has only the {outcome!r} column. Add at least one column of "
-            "predicted risks (probabilities between 0 and 1), one per model."
-        )
-    _check_numbers(df, [outcome, *risk_cols], caller)
-    y = df[outcome]
-    _check_binary(y, outcome, caller)
-    if len(df) < 2:
-        raise ValidationError(
-            f"{caller}: the file holds a single patient; a patient table needs one row per "
-            "patient of a cohort (typically hundreds)."
-        )
-    frame = df[risk_cols].astype(float)
+    y, frame = _outcome_table(
+        source,
+        outcome,
+        risks,
+        kind="risk",
+        add_hint="Add at least one column of predicted risks (probabilities between 0 and 1), "
+        "one per model.",
+        use="a patient table needs one row per patient of a cohort (typically hundreds)",
+        max_bytes=max_bytes,
+        caller=caller,
+    )
+    risk_cols = list(frame.columns)
     values = frame.to_numpy()
     outside = (values < 0) | (values > 1)
     if outside.any():
@@ -211,7 +197,7 @@ def read_patient_csv(
             "Risks are probabilities: if they are percentages, divide by 100; if they "
             "are scores or log-odds, convert them to probabilities first."
         )
-    return y.astype(int).rename(outcome), frame.reset_index(drop=True)
+    return y, frame
 
 
 def read_predictor_csv(
@@ -261,42 +247,65 @@ def read_predictor_csv(
     ([0, 1], ['age'])
     """
     caller = "read_predictor_csv"
-    df = _read_frame(source, max_bytes=max_bytes, caller=caller)
-    _check_outcome_column(df, outcome, caller)
-    if predictors is None:
-        cols = [c for c in df.columns if c != outcome]
-    else:
-        cols = [str(c) for c in predictors]
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise ValidationError(
-                f"{caller}: predictor column(s) {missing} are not in the file; the columns are "
-                f"{_cols(df)}."
-            )
-    if not cols:
-        raise ValidationError(
-            f"{caller}: the file has only the {outcome!r} column. Add at least one predictor "
-            "column (a number per patient, e.g. age)."
-        )
-    _check_numbers(df, [outcome, *cols], caller)
-    y = df[outcome]
-    _check_binary(y, outcome, caller)
-    if len(df) < 2:
-        raise ValidationError(
-            f"{caller}: the file holds a single patient; fitting a risk model needs one row "
-            "per patient of a cohort (typically hundreds)."
-        )
-    frame = df[cols].astype(float)
+    y, frame = _outcome_table(
+        source,
+        outcome,
+        predictors,
+        kind="predictor",
+        add_hint="Add at least one predictor column (a number per patient, e.g. age).",
+        use="fitting a risk model needs one row per patient of a cohort (typically hundreds)",
+        max_bytes=max_bytes,
+        caller=caller,
+    )
+    cols = list(frame.columns)
     constant = [c for c in cols if frame[c].nunique() < 2]
     if constant:
         raise ValidationError(
             f"{caller}: predictor column(s) {constant} have the same value for every patient, "
             "so they carry no information; remove them."
         )
-    return y.astype(int).rename(outcome), frame.reset_index(drop=True)
+    return y, frame
 
 
 # ---------------------------------------------------------------------- private steps
+def _outcome_table(
+    source: _Source,
+    outcome: str,
+    columns: Sequence[str] | None,
+    *,
+    kind: str,
+    add_hint: str,
+    use: str,
+    max_bytes: int,
+    caller: str,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Read a table of a 0/1 ``outcome`` and numeric ``kind`` columns (default: all others).
+
+    The shared steps of :func:`read_patient_csv` and :func:`read_predictor_csv`.
+    """
+    df = _read_frame(source, max_bytes=max_bytes, caller=caller)
+    _check_outcome_column(df, outcome, caller)
+    if columns is None:
+        cols = [c for c in df.columns if c != outcome]
+    else:
+        cols = [str(c) for c in columns]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValidationError(
+                f"{caller}: {kind} column(s) {missing} are not in the file; the columns are "
+                f"{_cols(df)}."
+            )
+    if not cols:
+        raise ValidationError(f"{caller}: the file has only the {outcome!r} column. {add_hint}")
+    _check_numbers(df, [outcome, *cols], caller)
+    y = df[outcome]
+    _check_binary(y, outcome, caller)
+    if len(df) < 2:
+        raise ValidationError(f"{caller}: the file holds a single patient; {use}.")
+    frame = df[cols].astype(float).reset_index(drop=True)
+    return y.astype(int).rename(outcome).reset_index(drop=True), frame
+
+
 def _read_frame(source: _Source, *, max_bytes: int, caller: str) -> pd.DataFrame:
     """Bytes -> UTF-8 text -> checked header -> pandas DataFrame with at least one row."""
     max_bytes = int(check_number(max_bytes, "max_bytes", caller, low=1, integer=True))
