@@ -24,6 +24,17 @@ class ExampleRun:
     recommendation: str
     key: dict[str, str]
     figures: list[str]
+    output: Path
+
+    def numbers(self) -> dict[str, float]:
+        """Every KEY value that is a number, as floats."""
+        out = {}
+        for k, v in self.key.items():
+            try:
+                out[k] = float(v)
+            except ValueError:
+                continue
+        return out
 
     def number(self, name: str) -> float:
         """A KEY value as a float."""
@@ -50,7 +61,7 @@ def _run(name: str, tmp_path: Path, timeout: float = 120) -> ExampleRun:
     keys = re.findall(r"^KEY: (.+)$", proc.stdout, flags=re.M)
     key = dict(item.split("=", 1) for line in keys for item in line.split())
     figures = sorted(p.name for p in out.glob("*.png")) if out.is_dir() else []
-    return ExampleRun(proc.stdout, rec[0], key, figures)
+    return ExampleRun(proc.stdout, rec[0], key, figures, out)
 
 
 @pytest.fixture(scope="session")

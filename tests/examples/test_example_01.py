@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.special import expit
 
 import decisionkit as dk
 
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "01_treat_or_not.py"
 FIGURES = [
     "01_per_patient_advice.png",
     "01_decision_curve.png",
@@ -24,22 +17,10 @@ FIGURES = [
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(example_runner):
     """Run the example once in --fast mode; return (stdout, output folder, KEY numbers)."""
-    tmp = tmp_path_factory.mktemp("example01")
-    out = tmp / "figures"
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--fast", "--output", str(out)],
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])},
-    )
-    assert proc.returncode == 0, proc.stderr
-    key_line = next(line for line in proc.stdout.splitlines() if line.startswith("KEY: "))
-    key = {k: float(v) for k, v in re.findall(r"(\w+)=([-\d.]+)", key_line)}
-    return proc.stdout, out, key
+    result = example_runner("01_treat_or_not.py", timeout=180)
+    return result.stdout, result.output, result.numbers()
 
 
 def test_prints_the_recommended_action_and_threshold(run):

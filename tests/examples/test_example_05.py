@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "05_screening_threshold.py"
 FIGURES = [
     "05_risk_by_diagnosis.png",
     "05_decision_curve.png",
@@ -20,22 +13,10 @@ N_TEST, N_TEST_CANCERS = 228, 85  # 40% stratified split of 569 aspirates, 212 m
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(example_runner):
     """Run the example once in --fast mode; return (stdout, output folder, KEY numbers)."""
-    tmp = tmp_path_factory.mktemp("example05")
-    out = tmp / "figures"
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--fast", "--output", str(out)],
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])},
-    )
-    assert proc.returncode == 0, proc.stderr
-    key_line = next(line for line in proc.stdout.splitlines() if line.startswith("KEY: "))
-    key = {k: float(v) for k, v in re.findall(r"(\w+)=([-\d.]+)", key_line)}
-    return proc.stdout, out, key
+    result = example_runner("05_screening_threshold.py", timeout=180)
+    return result.stdout, result.output, result.numbers()
 
 
 def test_prints_the_biopsy_rule(run):
