@@ -1,8 +1,9 @@
 """Should we study more? EVSI and ENBS of a proposed two-arm trial on a bundled decision.
 
-The decision problem is built with the public model API (decisionkit.models.psa for the prior
-evidence, decisionkit.models.tree for the costs and QALYs); EVSI comes from dk.voi.evsi and the
-expected net benefit of sampling from dk.voi.enbs. The page only wires widgets to those calls.
+The decision problem is the bundled teaching example decisionkit.models.trial_example (prior
+evidence as Beta PSA distributions, costs and QALYs from a decision tree); EVSI comes from
+dk.voi.evsi and the expected net benefit of sampling from dk.voi.enbs. The page only wires
+widgets to those calls.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import streamlit as st
 
 import decisionkit as dk
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
-from decisionkit.models.psa import PSA, Beta, Gamma
-from decisionkit.models.tree import Chance, DecisionTree, Terminal
+from decisionkit.models.trial_example import TRIAL_EXAMPLE, trial_example_outcomes
 
 N_DRAWS = 2_000  # PSA draws: EVSI over 13 sample sizes takes ~0.15 s (cached per wtp)
 SEED = 2026
@@ -25,14 +25,10 @@ LOG_N = alt.Scale(type="log", domain=[SIZES[0], SIZES[-1]], nice=False)
 CURRENCY = "£"
 
 # The teaching example (hypothetical numbers, documented on the page).
-PRIOR = {
-    "standard_responders": 40,  # of 100 patients in earlier trials of standard care
-    "standard_patients": 100,
-    "new_responders": 10,  # of 20 patients in a pilot of the new drug
-    "new_patients": 20,
-}
-COST_STANDARD, COST_NEW, COST_FURTHER = 500.0, 1_700.0, 4_000.0
-QALY_MEAN, QALY_SD = 0.3, 0.05
+PRIOR = TRIAL_EXAMPLE
+COST_STANDARD, COST_NEW = PRIOR["cost_standard"], PRIOR["cost_new"]
+COST_FURTHER = PRIOR["cost_further_care"]
+QALY_MEAN, QALY_SD = PRIOR["qaly_per_response_mean"], PRIOR["qaly_per_response_sd"]
 
 PROBLEM = f"""
 **The decision.** Patients with a chronic condition either respond to first-line treatment or
@@ -58,36 +54,7 @@ draws; EVSI by the regression method of Strong et al. 2015; ENBS as in Ades et a
 @st.cache_resource(max_entries=1, show_spinner=False)
 def decision_problem() -> dk.OutcomeDistribution:
     """Cost and QALY draws per strategy, with the parameter draws attached."""
-    psa = PSA(
-        {
-            "p_standard": Beta.from_counts(
-                PRIOR["standard_responders"],
-                PRIOR["standard_patients"] - PRIOR["standard_responders"],
-            ),
-            "p_new": Beta.from_counts(
-                PRIOR["new_responders"], PRIOR["new_patients"] - PRIOR["new_responders"]
-            ),
-            "qaly_per_response": Gamma(mean=QALY_MEAN, sd=QALY_SD),
-        }
-    )
-
-    def arm(name: str, p: str, drug_cost: float) -> Chance:
-        return Chance(
-            name,
-            [
-                (p, Terminal("Response", cost=0.0, qaly="qaly_per_response")),
-                ("rest", Terminal("No response", cost=COST_FURTHER, qaly=0.0)),
-            ],
-            payoffs={"cost": drug_cost},
-        )
-
-    tree = DecisionTree(
-        {
-            "Standard care": arm("Standard care", "p_standard", COST_STANDARD),
-            "New drug": arm("New drug", "p_new", COST_NEW),
-        }
-    )
-    return tree.evaluate(psa.sample(N_DRAWS, random_seed=SEED))
+    return trial_example_outcomes(N_DRAWS, random_seed=SEED)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Simulating trials of each size…")

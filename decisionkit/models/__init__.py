@@ -24,6 +24,7 @@ _LAZY = {
     "PSA": "decisionkit.models.psa",
     "Terminal": "decisionkit.models.tree",
     "check_convergence": "decisionkit.models._diagnostics",
+    "trial_example_outcomes": "decisionkit.models.trial_example",
     "treatment_outcomes": "decisionkit.models.consequences",
 }
 
