@@ -86,7 +86,7 @@ class CapacityPlan:
             f"alpha={self.cvar_alpha:g}",
         ]
         for _, r in self.table.head(14).iterrows():
-            when = f"{pd.Timestamp(r['date']):%a %Y-%m-%d}  " if self.has_dates else ""
+            when = f"{_date_label(r['date'])}  " if self.has_dates else ""
             lines.append(
                 f"  {when}capacity {r['capacity']:>6g}  E[cost] {r['expected_cost']:>9.4g}  "
                 f"P(shortage) {r['prob_shortage']:.3f}  | CVaR: {r['cvar_capacity']:>6g}"
@@ -251,6 +251,15 @@ def _plan_chunk(
     )
     costs["prob_shortage"] = prob_short.T.ravel()  # (date, level) order, as sorted above
     return rows, costs
+
+
+def _date_label(value: Any) -> str:
+    """A readable label for a date coordinate: a calendar day, or the label as given."""
+    if isinstance(value, np.datetime64 | pd.Timestamp):
+        return f"{pd.Timestamp(value):%a %Y-%m-%d}"
+    if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer()):
+        return f"day {int(value)}"  # numbered columns of a plain (draw, date) array
+    return str(value)
 
 
 def _demand_matrix(demand: Any) -> tuple[np.ndarray, np.ndarray, bool]:

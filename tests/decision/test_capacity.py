@@ -146,3 +146,11 @@ def test_capacity_module_does_not_import_pymc_or_sklearn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_summary_labels_plain_array_columns_as_days_not_calendar_dates():
+    # a (draw, date) ndarray has no dates: its columns are numbered days, and the summary
+    # must not turn 0, 1, 2 into 1970-01-01 timestamps
+    demand = np.random.default_rng(0).poisson(20, (500, 3))
+    text = plan_capacity(demand, shortage_cost=1000, idle_cost=200).summary()
+    assert "day 0" in text and "1970" not in text
