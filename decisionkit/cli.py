@@ -80,7 +80,10 @@ def _cmd_examples(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``decisionkit`` command."""
+    from decisionkit import __version__
+
     parser = argparse.ArgumentParser(prog="decisionkit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"decisionkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     app = sub.add_parser("app", help="start the Streamlit dashboard")
     app.add_argument("--port", type=int, default=8501, help="port (default 8501)")

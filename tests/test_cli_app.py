@@ -44,3 +44,15 @@ def test_app_config_sets_upload_limit_and_local_address():
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["headless"] is True
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    import pytest
+
+    import decisionkit
+    from decisionkit.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"decisionkit {decisionkit.__version__}"
