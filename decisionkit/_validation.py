@@ -20,6 +20,7 @@ __all__ = [
     "check_number",
     "check_probability",
     "check_random_state",
+    "check_wtp",
     "fail",
     "finite_or_raise",
     "require",
@@ -151,3 +152,32 @@ def require(module: str, feature: str, extra: str | None = None):
         raise MissingDependencyError(
             f"{feature} needs the optional package '{module}'. Install it with `pip install {pkg}`."
         ) from exc
+
+
+def check_wtp(wtp: Any, caller: str, *, positive: bool) -> tuple[float | None, np.ndarray | None]:
+    """Check a willingness to pay: a number, or a strictly increasing 1-D grid.
+
+    Returns ``(value, None)`` for a scalar and ``(None, grid)`` for a grid; ``positive``
+    excludes 0 (net health benefit divides by wtp).
+    """
+    expected = "a positive number" if positive else "a non-negative number"
+    if np.ndim(wtp) == 0:
+        value = check_number(wtp, "wtp", caller, low=0.0, low_inclusive=not positive)
+        return value, None
+    try:
+        grid = np.asarray(list(wtp) if not isinstance(wtp, np.ndarray) else wtp, dtype=float)
+    except (TypeError, ValueError):
+        raise fail("wtp", caller, expected + " or a 1-D grid of them", wtp) from None
+    if grid.ndim != 1 or grid.size == 0:
+        raise fail("wtp", caller, expected + " or a non-empty 1-D grid", wtp)
+    bad = ~np.isfinite(grid) | (grid <= 0 if positive else grid < 0)
+    if bad.any():
+        raise fail(
+            "wtp",
+            caller,
+            "a grid of " + ("positive" if positive else "non-negative") + " finite numbers",
+            grid[bad][0],
+        )
+    if np.any(np.diff(grid) <= 0):
+        raise fail("wtp", caller, "a strictly increasing grid", wtp, "Sort it and drop repeats.")
+    return None, grid

@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_names, check_probability, fail
+from decisionkit._validation import check_names, check_probability, check_wtp, fail
 from decisionkit.decision._icer import icer_table
 from decisionkit.decision.analysis import evpi_value
-from decisionkit.decision.utility import _check_wtp
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
@@ -362,7 +361,7 @@ def analyze(
 
 
 def _wtp_grid(wtp: Any, caller: str) -> np.ndarray:
-    scalar, grid = _check_wtp(wtp, caller, positive=False)
+    scalar, grid = check_wtp(wtp, caller, positive=False)
     return np.array([scalar]) if grid is None else grid.copy()
 
 

@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from decisionkit._validation import check_names, check_number, check_probability, fail
+from decisionkit._validation import (
+    check_names,
+    check_number,
+    check_probability,
+    check_wtp,
+    fail,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution
 
@@ -109,34 +115,10 @@ def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
     return Utility(label, fn, metrics)
 
 
-def _check_wtp(wtp: Any, caller: str, *, positive: bool) -> tuple[float | None, np.ndarray | None]:
-    expected = "a positive number" if positive else "a non-negative number"
-    if np.ndim(wtp) == 0:
-        value = check_number(wtp, "wtp", caller, low=0.0, low_inclusive=not positive)
-        return value, None
-    try:
-        grid = np.asarray(list(wtp) if not isinstance(wtp, np.ndarray) else wtp, dtype=float)
-    except (TypeError, ValueError):
-        raise fail("wtp", caller, expected + " or a 1-D grid of them", wtp) from None
-    if grid.ndim != 1 or grid.size == 0:
-        raise fail("wtp", caller, expected + " or a non-empty 1-D grid", wtp)
-    bad = ~np.isfinite(grid) | (grid <= 0 if positive else grid < 0)
-    if bad.any():
-        raise fail(
-            "wtp",
-            caller,
-            "a grid of " + ("positive" if positive else "non-negative") + " finite numbers",
-            grid[bad][0],
-        )
-    if np.any(np.diff(grid) <= 0):
-        raise fail("wtp", caller, "a strictly increasing grid", wtp, "Sort it and drop repeats.")
-    return None, grid
-
-
 def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) -> Utility:
     effect = check_names([effect], "effect", caller)[0]
     cost = check_names([cost], "cost", caller)[0]
-    scalar, grid = _check_wtp(wtp, caller, positive=health)
+    scalar, grid = check_wtp(wtp, caller, positive=health)
 
     def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
         e, c = out.metric(effect), out.metric(cost)

@@ -27,8 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
-from decisionkit.decision.utility import _check_wtp
+from decisionkit._validation import (
+    check_number,
+    check_random_state,
+    check_wtp,
+    fail,
+    finite_or_raise,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 from decisionkit.scale._exact import SCALE_BITS, exact_column_sums, to_float
@@ -293,7 +298,7 @@ def psa_summary(
     -------
     PSAResult
     """
-    scalar, grid = _check_wtp(wtp, "psa_summary", positive=False)
+    scalar, grid = check_wtp(wtp, "psa_summary", positive=False)
     grid = np.array([scalar]) if grid is None else grid
     return _outcome_sums(outcomes, grid, effect, cost, None, "in the outcomes").result()
 
@@ -367,7 +372,7 @@ def run_psa_distributed(
             "model_fn", caller, "a callable model_fn(params_df) -> OutcomeDistribution", model_fn
         )
     n_partitions = check_number(n_partitions, "n_partitions", caller, low=1, integer=True)
-    scalar, grid = _check_wtp(wtp, caller, positive=False)
+    scalar, grid = check_wtp(wtp, caller, positive=False)
     grid = np.array([scalar]) if grid is None else grid
     client = client if client is not None else active_client()
 
