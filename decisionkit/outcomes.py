@@ -489,6 +489,23 @@ class OutcomeDistribution:
 
 
 # ---------------------------------------------------------------------- helpers
+def require_outcomes(obj: Any, caller: str, *, hint: str = "") -> OutcomeDistribution:
+    """Return ``obj`` if it is an OutcomeDistribution, else raise the standard error.
+
+    The one check every consumer of outcomes (decide, utilities, CEA, VOI) runs at its
+    public boundary; ``hint`` says how to build one for that caller.
+    """
+    if not isinstance(obj, OutcomeDistribution):
+        raise fail(
+            "outcomes",
+            caller,
+            "an OutcomeDistribution",
+            type(obj).__name__,
+            hint or "Build one with dk.OutcomeDistribution.from_arrays().",
+        )
+    return obj
+
+
 def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
     if not data.data_vars:
         raise ValidationError(f"{caller}: the dataset has no metric variables.")

@@ -25,7 +25,7 @@ from decisionkit.decision._voi_regression import (
 )
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import EstimationWarning, ValidationError
-from decisionkit.outcomes import OutcomeDistribution
+from decisionkit.outcomes import OutcomeDistribution, require_outcomes
 
 __all__ = ["EVPPIResult", "evppi", "evppi_each"]
 
@@ -59,14 +59,11 @@ class NetBenefit:
 
 def utility_draws(outcomes: Any, utility: Any, caller: str) -> NetBenefit:
     """Evaluate ``utility`` on ``outcomes`` into a :class:`NetBenefit` (checked)."""
-    if not isinstance(outcomes, OutcomeDistribution):
-        raise fail(
-            "outcomes",
-            caller,
-            "an OutcomeDistribution",
-            type(outcomes).__name__,
-            "Build one with dk.OutcomeDistribution.from_arrays(..., inputs=params).",
-        )
+    require_outcomes(
+        outcomes,
+        caller,
+        hint="Build one with dk.OutcomeDistribution.from_arrays(..., inputs=params).",
+    )
     if utility is None:
         if len(outcomes.metrics) != 1:
             raise fail(

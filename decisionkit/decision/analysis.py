@@ -12,7 +12,7 @@ import xarray as xr
 from decisionkit._validation import check_probability, fail
 from decisionkit.decision.utility import Objective, Utility, custom, resolve_objective
 from decisionkit.exceptions import ValidationError
-from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution
+from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution, require_outcomes
 
 __all__ = ["Decision", "decide"]
 
@@ -146,14 +146,7 @@ def decide(
     'B'
     """
     caller = "decide"
-    if not isinstance(outcomes, OutcomeDistribution):
-        raise fail(
-            "outcomes",
-            caller,
-            "an OutcomeDistribution",
-            type(outcomes).__name__,
-            "Build one with dk.OutcomeDistribution.from_arrays().",
-        )
+    require_outcomes(outcomes, caller)
     if not isinstance(utility, Utility):
         if not callable(utility):
             raise fail(

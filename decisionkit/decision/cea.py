@@ -20,7 +20,7 @@ from decisionkit._validation import check_names, check_probability, check_wtp, f
 from decisionkit.decision._icer import icer_table
 from decisionkit.decision.analysis import evpi_value
 from decisionkit.exceptions import ValidationError
-from decisionkit.outcomes import OutcomeDistribution
+from decisionkit.outcomes import OutcomeDistribution, require_outcomes
 
 __all__ = ["CEAResult", "analyze", "icer_table"]
 
@@ -326,14 +326,11 @@ def analyze(
     'Standard care'
     """
     caller = "analyze"
-    if not isinstance(outcomes, OutcomeDistribution):
-        raise fail(
-            "outcomes",
-            caller,
-            "an OutcomeDistribution",
-            type(outcomes).__name__,
-            "Build one with dk.OutcomeDistribution.from_arrays({'cost': ..., 'qaly': ...}).",
-        )
+    require_outcomes(
+        outcomes,
+        caller,
+        hint="Build one with dk.OutcomeDistribution.from_arrays({'cost': ..., 'qaly': ...}).",
+    )
     if outcomes.extra_dims:
         raise ValidationError(
             f"analyze needs outcomes with dims (draw, action) only; these have extra dims "

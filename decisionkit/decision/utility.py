@@ -27,7 +27,7 @@ from decisionkit._validation import (
     fail,
 )
 from decisionkit.exceptions import ValidationError
-from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution
+from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution, require_outcomes
 
 __all__ = [
     "Objective",
@@ -75,13 +75,7 @@ class Utility:
         self, outcomes: OutcomeDistribution, grid_values: np.ndarray | None = None
     ) -> xr.DataArray:
         """Utility draws, optionally on a subset ``grid_values`` of the grid."""
-        if not isinstance(outcomes, OutcomeDistribution):
-            raise fail(
-                "outcomes",
-                f"utility {self.name!r}",
-                "an OutcomeDistribution",
-                type(outcomes).__name__,
-            )
+        require_outcomes(outcomes, f"utility {self.name!r}")
         for m in self.metrics:
             outcomes.metric(m)  # raises with the list of available metrics
         if self.grid is not None and grid_values is None:
