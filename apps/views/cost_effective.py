@@ -61,14 +61,13 @@ def evppi_bars(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, w
 
     Returns the result, the number of fixed inputs left out and any library warnings.
     """
-    inputs = _out.inputs
-    varying = [c for c in inputs.columns if inputs[c].nunique() > 1]  # fixed inputs: EVPPI 0
     u = dk.utility.net_monetary_benefit(effect, cost, wtp=wtp)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DecisionKitWarning)
-        result = dk.voi.evppi_each(_out, u, varying, se=False, random_seed=SEED)
+        # by default evppi_each leaves out inputs that never vary (their EVPPI is 0)
+        result = dk.voi.evppi_each(_out, u, se=False, random_seed=SEED)
     notes = [str(w.message) for w in caught if issubclass(w.category, DecisionKitWarning)]
-    return result, len(inputs.columns) - len(varying), notes
+    return result, len(_out.inputs.columns) - len(result.groups), notes
 
 
 def data_source():
