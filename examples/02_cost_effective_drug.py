@@ -163,11 +163,8 @@ pop_evpi = float(
         evpi, population_per_year=POPULATION_PER_YEAR, horizon_years=HORIZON_YEARS
     )
 )
-ranges = psa.ranges(prob=0.95)
-uncertain = ranges[ranges["high"] > ranges["low"]]  # c_D and u_D are fixed at 0
-evppi = dk.voi.evppi_each(
-    outcomes, utility, list(uncertain["parameter"]), method="gam", se=False, random_seed=SEED
-)
+# every input that varies (c_D and u_D are fixed at 0 and are left out by default)
+evppi = dk.voi.evppi_each(outcomes, utility, method="gam", se=False, random_seed=SEED)
 evppi_table = evppi.table.sort_values("evppi", ascending=False)
 print(evppi_table[["parameters", "evppi", "evpi"]].head(5).to_string(index=False))
 top_parameter = str(evppi_table["parameters"].iloc[0])
@@ -187,6 +184,8 @@ save(ax.figure, args, "evppi_bars.png")
 # together), which is exactly what EVPPI measures instead.
 
 # %%
+ranges = psa.ranges(prob=0.95)
+uncertain = ranges[ranges["high"] > ranges["low"]]  # c_D and u_D are fixed: no range to vary
 one_way = dk.sensitivity.one_way(
     sick_sicker_expected,
     psa.base_case(),
