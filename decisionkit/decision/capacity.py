@@ -204,8 +204,13 @@ def _plan_chunk(
         dims=["date"],
         coords={"date": dates},
     )
-    chosen = decide(out, utility, objective=obj).table
     safe = decide(out, utility, objective=cvar(alpha)).table
+    # the CVaR table already holds every level's expected utility, so the risk-neutral plan
+    # needs no second pass over the draws; other objectives need their own ranking
+    if obj.kind == "expected":
+        chosen = _rank_by_expected(safe, levels=dict(zip(labels, levels, strict=True)))
+    else:
+        chosen = decide(out, utility, objective=obj).table
     prob_short = (gap > 0).mean(axis=0)  # (level, date)
     short = np.maximum(gap, 0.0).mean(axis=0)
     idle = np.maximum(-gap, 0.0).mean(axis=0)
@@ -251,6 +256,21 @@ def _plan_chunk(
     )
     costs["prob_shortage"] = prob_short.T.ravel()  # (date, level) order, as sorted above
     return rows, costs
+
+
+def _rank_by_expected(table: pd.DataFrame, *, levels: dict[str, float]) -> pd.DataFrame:
+    """Mark rank 1 on the level with the highest expected utility per date.
+
+    Ties go to the lowest capacity, which is decide()'s rule (higher mean, then action order;
+    actions are the levels in increasing order).
+    """
+    ordered = table.assign(_level=table["action"].map(levels)).sort_values(
+        ["date", "_level"], kind="stable"
+    )
+    best = ordered.groupby("date", sort=False)["expected_utility"].idxmax()
+    ranked = ordered.drop(columns="_level").assign(rank=2)
+    ranked.loc[best.to_numpy(), "rank"] = 1
+    return ranked
 
 
 def _date_label(value: Any) -> str:

@@ -154,3 +154,19 @@ def test_summary_labels_plain_array_columns_as_days_not_calendar_dates():
     demand = np.random.default_rng(0).poisson(20, (500, 3))
     text = plan_capacity(demand, shortage_cost=1000, idle_cost=200).summary()
     assert "day 0" in text and "1970" not in text
+
+
+def test_expected_cost_plan_equals_decide_on_the_same_levels():
+    # the risk-neutral plan is read off the CVaR pass; it must be exactly decide()'s choice
+    rng = np.random.default_rng(4)
+    demand = rng.poisson([12, 20, 31], (800, 3))
+    plan = plan_capacity(demand, shortage_cost=900, idle_cost=300)
+    levels = np.arange(demand.min(), demand.max() + 1)
+    gap = demand[:, None, :] - levels[None, :, None]
+    out = dk.OutcomeDistribution.from_arrays(
+        {"cost": 900 * np.maximum(gap, 0) + 300 * np.maximum(-gap, 0)},
+        actions=[str(c) for c in levels],
+        dims=["date"],
+    )
+    best = dk.decide(out, dk.utility.linear({"cost": -1})).best
+    assert plan.table["capacity"].tolist() == [float(b) for b in best.to_numpy()]
