@@ -121,7 +121,7 @@ def diagnostics_text(diag: dict) -> str:
         return ""
     parts = []
     if "max_rhat" in diag:
-        ok = diag["max_rhat"] < 1.01
+        ok = diag["max_rhat"] <= dk.models.RHAT_MAX
         parts.append(
             f"max r-hat {diag['max_rhat']:.3f} "
             f"({'the chains agree' if ok else 'the chains disagree: do not trust the forecast'})"

@@ -29,7 +29,6 @@ from _risk import (
 import decisionkit as dk
 from decisionkit.exceptions import ConvergenceWarning, ValidationError
 from decisionkit.io import DEFAULT_MAX_BYTES, read_predictor_csv
-from decisionkit.models._diagnostics import ESS_MIN, RHAT_MAX
 
 BUNDLED, UPLOAD = "Bundled cohort (2,000 simulated adults)", "Upload a CSV file"
 MAX_MB = DEFAULT_MAX_BYTES // 2**20
@@ -196,18 +195,18 @@ def diagnostics(model) -> None:
     n_draws = model.intercept_draws_.size
     cols = st.columns(3)
     with cols[0]:
-        if rhat <= RHAT_MAX:
+        if rhat <= dk.models.RHAT_MAX:
             st.badge("Chains agree", icon=":material/check_circle:", color="green")
         elif rhat <= 1.05:
             st.badge("Chains roughly agree", icon=":material/warning:", color="orange")
         else:
             st.badge("Chains disagree", icon=":material/error:", color="red")
         st.caption(
-            f"Largest r_hat {rhat:.3f} (good: at most {RHAT_MAX}). It compares the chains "
-            "with each other; above that, run more tuning steps and draws."
+            f"Largest r_hat {rhat:.3f} (good: at most {dk.models.RHAT_MAX}). It compares the "
+            "chains with each other; above that, run more tuning steps and draws."
         )
     with cols[1]:
-        if ess >= ESS_MIN:
+        if ess >= dk.models.ESS_MIN:
             st.badge("Enough effective draws", icon=":material/check_circle:", color="green")
         elif ess >= 100:
             st.badge("Few effective draws", icon=":material/warning:", color="orange")
@@ -215,7 +214,7 @@ def diagnostics(model) -> None:
             st.badge("Too few effective draws", icon=":material/error:", color="red")
         st.caption(
             f"Smallest bulk effective sample size {ess:,.0f} of {n_draws:,} draws (good: at "
-            f"least {ESS_MIN:.0f}). Fewer means noisy estimates; increase the draws."
+            f"least {dk.models.ESS_MIN:.0f}). Fewer means noisy estimates; increase the draws."
         )
     with cols[2]:
         if div == 0:
