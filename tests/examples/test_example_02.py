@@ -44,6 +44,15 @@ def test_price_of_a_and_utility_of_sick_flip_the_decision(run02):
     assert set(run02.key["decision_flips_on"].split(",")) == {"c_trtA", "u_S1"}
 
 
+def test_tornado_of_the_incremental_net_benefit_shows_every_input_that_flips_it(run02):
+    # The tornado plots NMB(B) - max NMB(other strategies) (issue 17: it plotted B's own NMB,
+    # on which the price of A has no effect, so c_trtA was missing); a bar crossing zero is
+    # an input whose range changes the decision, so the bars crossing zero must be the flips
+    # found over the whole one-way grid.
+    crossing = set(run02.key["tornado_crosses_zero"].split(","))
+    assert crossing == set(run02.key["decision_flips_on"].split(",")) == {"c_trtA", "u_S1"}
+
+
 def test_writes_every_figure(run02):
     assert run02.figures == sorted(
         [
