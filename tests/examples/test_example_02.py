@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
 
 @pytest.fixture(scope="module")
 def run02(example_runner):
