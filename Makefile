@@ -52,9 +52,10 @@ docs: $(STAMP) $(EXAMPLE_FIGURES)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 	@echo "Open docs/_build/html/index.html"
 
-# the wheel users install (ships apps/ and examples/ inside the package; see setup.py)
+# the wheel users install (ships apps/ and examples/ inside the package; see setup.py), built
+# from the sdist so that nothing stale in build/ can leak into it
 wheel: $(STAMP)
-	rm -rf dist && $(VENV)/bin/uv build --wheel --out-dir dist .
+	rm -rf dist && $(VENV)/bin/uv build --out-dir dist .
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

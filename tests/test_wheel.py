@@ -1,9 +1,10 @@
 """The built wheel works in a fresh environment: `decisionkit app` and `decisionkit examples`.
 
-Builds the wheel from this checkout with uv, installs it with the `app` extra into a new venv
-(uv reuses its local cache, so this works offline once the dependencies have been installed
-once), then, from a folder outside the repository, starts the dashboard until Streamlit's
-health endpoint answers and runs example 1 in --fast mode. Slow: ~1 min.
+Builds the sdist of this checkout and the wheel from it with uv, installs the wheel with the
+`app` extra into a new venv (uv reuses its local cache, so this works offline once the
+dependencies have been installed once), then, from a folder outside the repository, starts
+the dashboard until Streamlit's health endpoint answers and runs example 1 in --fast mode.
+Slow: ~30 s of CPU.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def installed(tmp_path_factory):
     if UV is None:
         pytest.skip("uv is not installed (make .venv/.installed installs it)")
     root = tmp_path_factory.mktemp("wheel")
-    uv("build", "--wheel", "--out-dir", str(root / "dist"), str(REPO), cwd=REPO)
+    # sdist first, then the wheel from the unpacked sdist (uv's default): what a release does,
+    # and no stale build/ folder of the working tree can leak into the wheel
+    uv("build", "--out-dir", str(root / "dist"), str(REPO), cwd=REPO)
     (wheel,) = (root / "dist").glob("pydecisionkit-*.whl")
     venv = root / "venv"
     uv("venv", "--python", sys.executable, str(venv), cwd=root)
