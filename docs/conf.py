@@ -35,7 +35,7 @@ for _name in sorted({"utility", *getattr(decisionkit, "_LAZY", {})}):
 
 project = "decisionkit"
 author = "decisionkit developers"
-copyright = "decisionkit developers"  # noqa: A001
+copyright = "decisionkit developers"
 release = decisionkit.__version__
 version = release
 
@@ -90,7 +90,14 @@ def _example_page(script: Path) -> str:
     if figures:
         lines += ["## Figures", ""]
         for fig in figures:
-            lines += [f"```{{figure}} {script.stem}/{fig.name}", ":width: 90%", "", fig.stem, "```", ""]
+            lines += [
+                f"```{{figure}} {script.stem}/{fig.name}",
+                ":width: 90%",
+                "",
+                fig.stem.replace("_", " "),
+                "```",
+                "",
+            ]
     lines += [
         "## The script",
         "",
@@ -108,9 +115,7 @@ def _write_gallery(app) -> None:
     GALLERY.mkdir(exist_ok=True)
     scripts = sorted(EXAMPLES.glob("[0-9][0-9]_*.py"))
     for script in scripts:
-        if app.config.dk_require_example_figures and not any(
-            (GALLERY / script.stem).glob("*.png")
-        ):
+        if app.config.dk_require_example_figures and not any((GALLERY / script.stem).glob("*.png")):
             log.warning(
                 f"no figures for {script.name} in {GALLERY / script.stem}; `make docs` runs "
                 "the examples (--fast) to make them"
