@@ -1,0 +1,103 @@
+"""Issue 18 items 3, 12, 16: what OutcomeDistribution refuses at build time, and why."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import decisionkit as dk
+from decisionkit.exceptions import ValidationError
+
+RNG = np.random.default_rng(0)
+COST = RNG.normal(size=(10, 2))
+
+
+def _build(**kwargs):
+    args = {"metrics": {"cost": COST}, "actions": ["A", "B"]} | kwargs
+    return dk.OutcomeDistribution.from_arrays(**args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"inputs": pd.DataFrame({"draw": np.arange(10.0)})}, "reserved"),  # vanished in netCDF
+        ({"inputs": pd.DataFrame({"a/b": np.arange(10.0)})}, "contains '/'"),
+        ({"inputs": pd.DataFrame({"p": pd.Categorical(["x", "y"] * 5)})}, "not numeric"),
+        ({"inputs": pd.DataFrame({"p": pd.array([1, None] * 5, dtype="Int64")})}, "missing"),
+        ({"inputs": pd.DataFrame({"p": ["1"] * 10})}, "not numeric"),
+        ({"actions": ["A", "B\x00"]}, "printable characters"),
+        ({"metrics": {"draw": COST}}, "reserved"),
+        ({"metrics": {"cost\x00": COST}}, "printable characters"),
+        ({"metrics": {"cost": np.empty((10, 0))}, "actions": []}, "no actions"),
+    ],
+)
+def test_unrepresentable_or_reserved_names_and_inputs_are_refused(kwargs, fragment):
+    with pytest.raises(ValidationError, match=fragment):
+        _build(**kwargs)
+
+
+def test_nullable_integer_inputs_without_missing_values_are_kept_as_numbers():
+    inputs = pd.DataFrame({"p": pd.array(range(10), dtype="Int64")})
+    out = _build(inputs=inputs)
+    assert out.inputs["p"].tolist() == list(range(10))
+    assert out.inputs["p"].dtype == np.int64
+
+
+def test_a_masked_array_with_masked_values_is_refused():
+    # issue 18 item 12: the mask was dropped and a masked 1e9 changed the recommendation
+    masked = np.ma.masked_greater(np.where(np.eye(10, 2) > 0, 1e9, COST), 1e8)
+    with pytest.raises(ValidationError, match="masked array with 2 masked value"):
+        _build(metrics={"cost": masked})
+
+
+def test_a_masked_array_without_masked_values_is_read_as_its_data():
+    out = _build(metrics={"cost": np.ma.masked_array(COST, mask=False)})
+    np.testing.assert_array_equal(out["cost"].values, COST)
+
+
+def test_sel_actions_with_no_action_is_refused():
+    with pytest.raises(ValidationError, match="at least one action"):
+        _build().sel_actions([])
+
+
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "fragment"),
+    [
+        (pd.DataFrame([[1.0, 2.0]] * 3, columns=[1, "1"]), {}, "more than once"),
+        (
+            pd.DataFrame({"draw": [0, 1, 2], "cost:A": [1.0, 2, 3], "cost:B": [1.0, 2, 3]}),
+            {"layout": "wide"},
+            "'draw' column",
+        ),
+        (
+            pd.DataFrame({"cost:A": [1.0, 2], "cost:B": [1.0, 2], "p_resp": [0.1, 0.2]}),
+            {},
+            r"\['p_resp'\] is not",
+        ),
+    ],
+)
+def test_ambiguous_frames_are_refused_not_guessed(frame, kwargs, fragment):
+    with pytest.raises(ValidationError, match=fragment):
+        dk.OutcomeDistribution.from_dataframe(frame, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["Drug A (10 mg/day)", "é ünïcode ✓", "None", "NA", "01", " x "])
+def test_printable_action_names_round_trip_through_netcdf(tmp_path, name):
+    out = _build(actions=[name, "other"])
+    back = dk.OutcomeDistribution.from_netcdf(out.to_netcdf(tmp_path / "o.nc"))
+    assert back == out
+
+
+def test_policy_json_with_missing_keys_is_a_validation_error():
+    import json
+
+    from decisionkit.scale import Policy
+
+    rng = np.random.default_rng(0)
+    pol = Policy(
+        rng.normal(size=5), rng.normal(size=(5, 1)), feature_names=["x"], benefit=1.0, harm=0.2
+    )
+    obj = json.loads(pol.to_json())
+    del obj["coef"]
+    with pytest.raises(ValidationError, match=r"lacks the key\(s\) \['coef'\]"):
+        Policy.from_json(json.dumps(obj))
+    assert Policy.from_json(pol.to_json()) == pol
