@@ -101,3 +101,17 @@ def test_policy_json_with_missing_keys_is_a_validation_error():
     with pytest.raises(ValidationError, match=r"lacks the key\(s\) \['coef'\]"):
         Policy.from_json(json.dumps(obj))
     assert Policy.from_json(pol.to_json()) == pol
+
+
+def test_decision_curve_accepts_thresholds_a_denormal_apart():
+    # issue 18 item 16: thresholds [0, 5e-324] raised OverflowError while sizing a lookup table
+    import warnings
+
+    y = np.array([0, 1, 0, 1, 1, 0])
+    r = np.array([0.1, 0.8, 0.3, 0.6, 0.7, 0.2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow on the way
+        dc = dk.threshold.decision_curve(y, {"m": r}, thresholds=[0, 5e-324])
+    nb = dc.to_frame().query("model == 'm'")["net_benefit"].to_numpy()
+    # closed form at pt ~ 0: every patient has risk > 0, so all are treated: NB = prevalence
+    np.testing.assert_allclose(nb, [0.5, 0.5])
