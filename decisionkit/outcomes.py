@@ -383,8 +383,14 @@ class OutcomeDistribution:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"No such netCDF file: '{path}'.")
-        with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
-            data = f.load()
+        try:
+            with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
+                data = f.load()
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValidationError(
+                f"'{path}' is not an OutcomeDistribution netCDF file (written by "
+                f"OutcomeDistribution.to_netcdf): {type(exc).__name__}: {exc}"
+            ) from None
         if data.attrs.get(_FORMAT_ATTR) != _FORMAT_VERSION:
             raise ValidationError(
                 f"'{path}' was not written by OutcomeDistribution.to_netcdf (its format "
@@ -447,6 +453,14 @@ class OutcomeDistribution:
 
     def sel_actions(self, actions: Sequence[str]) -> OutcomeDistribution:
         """A new OutcomeDistribution with only ``actions``, in the given order."""
+        if isinstance(actions, str):
+            raise fail(
+                "actions",
+                "OutcomeDistribution.sel_actions",
+                "a list of action names",
+                actions,
+                f"For one action pass [{actions!r}].",
+            )
         wanted = check_names(actions, "actions", "OutcomeDistribution.sel_actions")
         if not wanted:
             raise fail(

@@ -115,3 +115,23 @@ def test_decision_curve_accepts_thresholds_a_denormal_apart():
     nb = dc.to_frame().query("model == 'm'")["net_benefit"].to_numpy()
     # closed form at pt ~ 0: every patient has risk > 0, so all are treated: NB = prevalence
     np.testing.assert_allclose(nb, [0.5, 0.5])
+
+
+def test_evppi_with_a_text_parameter_column_is_a_validation_error():
+    rng = np.random.default_rng(0)
+    out = dk.OutcomeDistribution.from_arrays({"nb": rng.normal(size=(200, 2))})
+    inputs = pd.DataFrame({"arm": ["x", "y"] * 100})
+    with pytest.raises(ValidationError, match=r"\['arm'\] are not numeric"):
+        dk.voi.evppi(out, dk.utility.linear({"nb": 1}), ["arm"], inputs=inputs)
+
+
+def test_a_file_that_is_not_netcdf_is_a_validation_error(tmp_path):
+    bad = tmp_path / "notes.nc"
+    bad.write_text("not a netCDF file")
+    with pytest.raises(ValidationError, match="is not an OutcomeDistribution netCDF file"):
+        dk.OutcomeDistribution.from_netcdf(bad)
+
+
+def test_sel_actions_with_a_bare_string_is_refused_not_split_into_letters():
+    with pytest.raises(ValidationError, match=r"For one action pass \['AB'\]"):
+        _build().sel_actions("AB")
