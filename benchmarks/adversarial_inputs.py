@@ -94,7 +94,7 @@ def _cases() -> list[tuple[str, Callable[[], object]]]:
     add(
         "decide(prob)", lambda v: dk.decide(OUT, U, prob=v), [p for p in BAD_PROBS if p is not None]
     )
-    add("decide(objective)", lambda v: dk.decide(OUT, U, objective=v), ["nope", 3, None and 0])
+    add("decide(objective)", lambda v: dk.decide(OUT, U, objective=v), ["nope", 3, "median"])
     add(
         "decide overflow",
         lambda v: dk.decide(
