@@ -1,0 +1,17 @@
+"""From analysis to submission: scenarios, budget impact, Excel export and HTML report.
+
+``dk.report.run_scenarios`` re-runs a model under named alternative assumptions,
+``dk.report.budget_impact`` computes the payer's annual and cumulative budget impact
+(ISPOR good practice), ``dk.report.MarkovSpec`` / ``dk.report.to_excel`` write an auditable
+workbook whose Markov trace recomputes from the input cells, and ``dk.report.write_report``
+writes a self-contained HTML report with a filled CHEERS 2022 checklist.
+"""
+
+from decisionkit.report._scenarios import BASE, Scenario, ScenarioResult, run_scenarios
+
+__all__ = [
+    "BASE",
+    "Scenario",
+    "ScenarioResult",
+    "run_scenarios",
+]
