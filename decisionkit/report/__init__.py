@@ -7,11 +7,23 @@ workbook whose Markov trace recomputes from the input cells, and ``dk.report.wri
 writes a self-contained HTML report with a filled CHEERS 2022 checklist.
 """
 
+from decisionkit.report._budget import (
+    BudgetImpactResult,
+    annual_costs_from_trace,
+    budget_impact,
+    eligible_population,
+    market_shares_with,
+)
 from decisionkit.report._scenarios import BASE, Scenario, ScenarioResult, run_scenarios
 
 __all__ = [
     "BASE",
+    "BudgetImpactResult",
     "Scenario",
     "ScenarioResult",
+    "annual_costs_from_trace",
+    "budget_impact",
+    "eligible_population",
+    "market_shares_with",
     "run_scenarios",
 ]
