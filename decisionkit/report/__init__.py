@@ -14,11 +14,15 @@ from decisionkit.report._budget import (
     eligible_population,
     market_shares_with,
 )
+from decisionkit.report._excel import to_excel
 from decisionkit.report._scenarios import BASE, Scenario, ScenarioResult, run_scenarios
+from decisionkit.report._spec import COMPLEMENT, MarkovSpec
 
 __all__ = [
     "BASE",
+    "COMPLEMENT",
     "BudgetImpactResult",
+    "MarkovSpec",
     "Scenario",
     "ScenarioResult",
     "annual_costs_from_trace",
@@ -26,4 +30,5 @@ __all__ = [
     "eligible_population",
     "market_shares_with",
     "run_scenarios",
+    "to_excel",
 ]
