@@ -14,21 +14,28 @@ from decisionkit.report._budget import (
     eligible_population,
     market_shares_with,
 )
+from decisionkit.report._cheers import CHEERS_ITEMS, METADATA_KEYS, cheers_checklist
 from decisionkit.report._excel import to_excel
+from decisionkit.report._html import Report, write_report
 from decisionkit.report._scenarios import BASE, Scenario, ScenarioResult, run_scenarios
 from decisionkit.report._spec import COMPLEMENT, MarkovSpec
 
 __all__ = [
     "BASE",
+    "CHEERS_ITEMS",
     "COMPLEMENT",
+    "METADATA_KEYS",
     "BudgetImpactResult",
     "MarkovSpec",
+    "Report",
     "Scenario",
     "ScenarioResult",
     "annual_costs_from_trace",
     "budget_impact",
+    "cheers_checklist",
     "eligible_population",
     "market_shares_with",
     "run_scenarios",
     "to_excel",
+    "write_report",
 ]
