@@ -403,9 +403,11 @@ def annual_costs_from_trace(
     result : MarkovResult
         From ``MarkovModel.run(params, return_trace=True)`` (per-draw costs) or any run
         (mean trace, when ``per_draw=False``).
-    state_costs : array-like or mapping of str to array-like
+    state_costs : array-like, mapping of str to array-like, or callable
         Annual cost of each state, ``(n_states,)`` or per draw ``(n_draws, n_states)``; a
-        mapping gives one per strategy.
+        mapping gives one per strategy; a callable ``state_costs(cycle, strategy)`` returns
+        them for the 0-based ``cycle`` (for costs that change over time, e.g. a drug given
+        for the first two years only).
     years : int
         Number of years (the model must cover them).
     per_draw : bool
@@ -437,13 +439,25 @@ def annual_costs_from_trace(
         raise fail("years", caller, f"at most the model's horizon ({n_cycles * cl:g} years)", y)
     year_of = np.floor(start[:-1] + _TOL).astype(int)  # 0-based year in which each cycle starts
     out = {}
+    n_draws = trace.sizes["draw"]
     for s in result.strategies:
-        c = np.asarray(
-            state_costs[s] if isinstance(state_costs, Mapping) else state_costs, dtype=float
-        )
-        finite_or_raise(c, f"{caller}: state_costs of {s!r}")
         m = trace.sel(strategy=s).transpose("draw", "cycle", "state").values[:, :-1]
-        per_cycle = cl * np.einsum("dts,...s->dt", m, c if c.ndim == 1 else c[:, None, :])
+        per_cycle = np.empty((n_draws, m.shape[1]))
+        for t in range(m.shape[1]):
+            if callable(state_costs):
+                value = state_costs(t, s)
+            else:
+                value = state_costs[s] if isinstance(state_costs, Mapping) else state_costs
+            c = np.asarray(value, dtype=float)
+            if c.shape not in ((m.shape[2],), (n_draws, m.shape[2])):
+                raise fail(
+                    f"state_costs of {s!r}",
+                    caller,
+                    f"{m.shape[2]} costs (one per state) or ({n_draws}, {m.shape[2]})",
+                    c.shape,
+                )
+            finite_or_raise(c, f"{caller}: state_costs of {s!r}")
+            per_cycle[:, t] = cl * np.einsum("ds,...s->d", m[:, t], c)
         out[s] = np.stack([per_cycle[:, year_of == k].sum(axis=1) for k in range(y)], axis=1)
     return out
 

@@ -114,3 +114,21 @@ def test_uptake_larger_than_the_displaced_share_is_refused():
 def test_negative_population_in_eligible_population_is_refused():
     with pytest.raises(ValidationError, match="'population'"):
         eligible_population(-1, years=2, prevalence=0.1)
+
+
+def test_costs_from_trace_accept_costs_that_change_over_time():
+    # a drug costing 500 a year for the first two cycles only, on top of 1000 while alive
+    model = dk.models.MarkovModel(
+        ["Alive", "Dead"],
+        strategies=["Care"],
+        transition=lambda p, c, s: np.array([[0.9, 0.1], [0.0, 1.0]]),
+        state_costs=[1000.0, 0.0],
+        state_utilities=[1.0, 0.0],
+        n_cycles=4,
+        within_cycle="none",
+    )
+    res = model.run(pd.DataFrame({"x": [0.0, 0.0]}), return_trace=True)
+    costs = annual_costs_from_trace(
+        res, lambda cycle, s: [1000.0 + (500.0 if cycle < 2 else 0.0), 0.0], years=3
+    )
+    np.testing.assert_allclose(costs["Care"][0], [1500.0, 1500 * 0.9, 1000 * 0.81])
