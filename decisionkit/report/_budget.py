@@ -457,7 +457,7 @@ def annual_costs_from_trace(
                     c.shape,
                 )
             finite_or_raise(c, f"{caller}: state_costs of {s!r}")
-            per_cycle[:, t] = cl * np.einsum("ds,...s->d", m[:, t], c)
+            per_cycle[:, t] = cl * (m[:, t] @ c if c.ndim == 1 else (m[:, t] * c).sum(axis=1))
         out[s] = np.stack([per_cycle[:, year_of == k].sum(axis=1) for k in range(y)], axis=1)
     return out
 

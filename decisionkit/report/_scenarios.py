@@ -202,7 +202,9 @@ class ScenarioResult:
 
     def __repr__(self) -> str:
         cols = ["scenario", "strategy", "cost", "effect", "icer", "prob_ce"]
-        text = self.summary[cols].to_string(index=False, float_format=lambda x: f"{x:,.4g}")
+        text = self.summary[cols].to_string(
+            index=False, float_format=lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3f}"
+        )
         return (
             f"<ScenarioResult: {len(self.scenarios)} scenarios, {self.n_draws} PSA draws, "
             f"P(cost-effective) at wtp {self.wtp:,.0f}>\n{text}"

@@ -4,11 +4,12 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
+from decisionkit.models.psa import Beta
 from decisionkit.report import budget_impact, market_shares_with, run_scenarios
 
 
 def _scenarios():
-    psa = dk.models.PSA({"p": dk.models.psa.Beta(mean=0.3, sd=0.05)})
+    psa = dk.models.PSA({"p": Beta(mean=0.3, sd=0.05)})
 
     def user(params, scale=1.0):
         p = params["p"].to_numpy()
