@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import report
 
 import decisionkit as dk
-from decisionkit.models import examples as ss
+from decisionkit.models.cohort import sick_sicker as ss
 from decisionkit.report import (
     budget_impact,
     eligible_population,

@@ -38,7 +38,7 @@ WTP = 20_000  # GBP per life year gained
 SEED = 19
 YEARS = 5  # budget impact horizon
 
-from decisionkit.models import psa as psa_mod
+from decisionkit.models.cohort import psa as psa_mod
 
 # Transitions observed in Chancellor et al. (rows A, B, C): Briggs et al. 2006, Table 2.2
 COUNTS = {"A": [1251, 350, 116, 17], "B": [731, 512, 15], "C": [1312, 437]}

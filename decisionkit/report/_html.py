@@ -160,7 +160,7 @@ def write_report(
 
     Examples
     --------
-    >>> from decisionkit.models import examples as ss
+    >>> from decisionkit.models.cohort import sick_sicker as ss
     >>> out = ss.sick_sicker_psa(200, random_seed=1)
     >>> write_report("report.html", out, wtp=100_000)  # doctest: +SKIP
     """
@@ -189,7 +189,7 @@ def write_report(
         if value is not None and not isinstance(value, kind):
             raise fail(name, caller, f"a {kind.__name__}", type(value).__name__)
 
-    from decisionkit.decision.cea import analyze
+    from decisionkit.cea import analyze
 
     grid = (
         np.linspace(0.0, 3.0 * wtp_value, 101)

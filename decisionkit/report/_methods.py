@@ -151,7 +151,7 @@ def structure_section(doc: Any, ctx: Context, det: Any) -> None:
 
 
 def results_sections(doc: Any, ctx: Context, det: Any, cost: str, effect: str) -> None:
-    from decisionkit.decision.cea import icer_table
+    from decisionkit.cea import icer_table
     from decisionkit.plot import ce_plane, ceac
 
     ce = ctx.ce
@@ -277,7 +277,7 @@ def voi_section(doc: Any, ctx: Context, evppi: bool) -> None:
     )
     if evppi and ctx.outcomes.inputs is not None:
         from decisionkit.decision.utility import net_monetary_benefit
-        from decisionkit.decision.voi import evppi_each
+        from decisionkit.voi import evppi_each
         from decisionkit.plot import evppi_bars
 
         u = net_monetary_benefit(ctx.ce.effect_name, ctx.ce.cost_name, wtp=ctx.wtp)

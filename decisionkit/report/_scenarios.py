@@ -61,7 +61,7 @@ class Scenario:
         Label shown in tables and plots.
     parameters : mapping, optional
         ``{parameter: value or Distribution}``. A number fixes the parameter in the
-        deterministic run and in every PSA draw; a PSA distribution (``dk.models.psa.Beta``,
+        deterministic run and in every PSA draw; a PSA distribution (``dk.models.cohort.psa.Beta``,
         ...) replaces the base-case distribution, and its mean is the deterministic value.
     settings : mapping, optional
         Keyword arguments passed to the model function (e.g. ``{"discount": 0.015}`` or
@@ -132,7 +132,7 @@ class ScenarioResult:
 
     def cea(self, scenario: str = BASE, **kwargs: Any) -> Any:
         """``dk.cea.analyze`` of one scenario (``dk.cea.analyze`` takes no extra dims)."""
-        from decisionkit.decision.cea import analyze
+        from decisionkit.cea import analyze
 
         kwargs.setdefault("reference", self.reference)
         return analyze(self.outcomes_for(scenario), cost=self.cost, effect=self.effect, **kwargs)
@@ -157,7 +157,7 @@ class ScenarioResult:
         and ``prob_ce`` (probability of the highest net benefit at ``wtp``, from ``dk.decide``
         with the scenario dim).
         """
-        from decisionkit.decision.cea import icer_table
+        from decisionkit.cea import icer_table
 
         table = self.decision().table.set_index(["scenario", "action"])["prob_best"]
         ref = self.strategies.index(self.reference)
@@ -273,7 +273,7 @@ def run_scenarios(
 
     Examples
     --------
-    >>> from decisionkit.models import examples as ss
+    >>> from decisionkit.models.cohort import sick_sicker as ss
     >>> def model(params, within_cycle="simpson"):
     ...     return ss.sick_sicker_model(within_cycle=within_cycle).run(params)
     >>> res = run_scenarios(model, ss.sick_sicker_base_case(), ss.sick_sicker_parameters(),

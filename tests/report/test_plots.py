@@ -4,7 +4,7 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
-from decisionkit.models.psa import Beta
+from decisionkit.models.cohort.psa import Beta
 from decisionkit.report import budget_impact, market_shares_with, run_scenarios
 
 

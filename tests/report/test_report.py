@@ -5,7 +5,7 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
-from decisionkit.models import examples as ss
+from decisionkit.models.cohort import sick_sicker as ss
 from decisionkit.report import (
     budget_impact,
     cheers_checklist,

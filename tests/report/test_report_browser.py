@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from decisionkit.models import examples as ss
+from decisionkit.models.cohort import sick_sicker as ss
 from decisionkit.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")

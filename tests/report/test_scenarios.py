@@ -4,7 +4,7 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
-from decisionkit.models import examples as ss
+from decisionkit.models.cohort import sick_sicker as ss
 from decisionkit.report import Scenario, run_scenarios
 
 Beta = type(ss.sick_sicker_parameters().distributions["u_S1"])
