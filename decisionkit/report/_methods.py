@@ -277,8 +277,8 @@ def voi_section(doc: Any, ctx: Context, evppi: bool) -> None:
     )
     if evppi and ctx.outcomes.inputs is not None:
         from decisionkit.decision.utility import net_monetary_benefit
-        from decisionkit.voi import evppi_each
         from decisionkit.plot import evppi_bars
+        from decisionkit.voi import evppi_each
 
         u = net_monetary_benefit(ctx.ce.effect_name, ctx.ce.cost_name, wtp=ctx.wtp)
         res = evppi_each(ctx.outcomes, u)
