@@ -16,7 +16,7 @@ from decisionkit.report._budget import (
 )
 from decisionkit.report._cheers import CHEERS_ITEMS, METADATA_KEYS, cheers_checklist
 from decisionkit.report._excel import to_excel
-from decisionkit.report._html import Report, write_report
+from decisionkit.report._html import Report, report_html, write_report
 from decisionkit.report._scenarios import BASE, Scenario, ScenarioResult, run_scenarios
 from decisionkit.report._spec import COMPLEMENT, MarkovSpec
 
@@ -35,6 +35,7 @@ __all__ = [
     "cheers_checklist",
     "eligible_population",
     "market_shares_with",
+    "report_html",
     "run_scenarios",
     "to_excel",
     "write_report",

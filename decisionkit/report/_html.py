@@ -28,7 +28,7 @@ from decisionkit.report._budget import BudgetImpactResult
 from decisionkit.report._cheers import METADATA_KEYS, SECTION_TITLES, cheers_checklist
 from decisionkit.report._scenarios import ScenarioResult
 
-__all__ = ["Report", "write_report"]
+__all__ = ["Report", "report_html", "write_report"]
 
 _CSS = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:1000px;margin:2em auto;
@@ -52,8 +52,8 @@ class Report:
 
     Attributes
     ----------
-    path : Path
-        The HTML file.
+    path : Path or None
+        The HTML file (None when nothing was written).
     sections : tuple of str
         Titles of the sections written, in order.
     figures : tuple of str
@@ -62,13 +62,16 @@ class Report:
         The filled CHEERS 2022 checklist (see :func:`cheers_checklist`).
     n_bytes : int
         Size of the file.
+    text : str
+        The HTML.
     """
 
-    path: Path
+    path: Path | None
     sections: tuple[str, ...]
     figures: tuple[str, ...]
     cheers: pd.DataFrame = field(repr=False)
     n_bytes: int
+    text: str = field(repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -85,14 +88,15 @@ class Report:
 
     def __repr__(self) -> str:
         counts = self.cheers["status"].value_counts().to_dict()
+        name = self.path.name if self.path else "(not written)"
         return (
-            f"<Report {self.path.name}: {len(self.sections)} sections, {len(self.figures)} "
+            f"<Report {name}: {len(self.sections)} sections, {len(self.figures)} "
             f"figures, {self.n_bytes / 1e6:.2f} MB; CHEERS 2022: {counts}>"
         )
 
 
 def write_report(
-    path: str | Path,
+    path: str | Path | None,
     outcomes: OutcomeDistribution,
     *,
     wtp: float,
@@ -117,8 +121,9 @@ def write_report(
 
     Parameters
     ----------
-    path : str or Path
-        Output ``.html`` file (overwritten).
+    path : str, Path or None
+        Output ``.html`` file (overwritten); None writes nothing (the text is in
+        :attr:`Report.text`).
     outcomes : OutcomeDistribution
         The base-case PSA (draws x strategies), with input draws attached for EVPPI.
     wtp : float
@@ -177,9 +182,10 @@ def write_report(
     wtp_value, _ = check_wtp(wtp, caller, positive=False)
     if wtp_value is None:
         raise fail("wtp", caller, "one number (the decision threshold)", wtp)
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise fail("path", caller, "a file name ending in .html", str(path))
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise fail("path", caller, "a file name ending in .html (or None)", str(path))
     metadata = dict(metadata or {})
     unknown = sorted(set(metadata) - set(METADATA_KEYS))
     if unknown:
@@ -240,8 +246,20 @@ def write_report(
     present = set(doc.keys) | {"title"}
     cheers = cheers_checklist(present, metadata)
     text = doc.render(title, cheers)
-    path.write_text(text, encoding="utf-8")
-    return Report(path, tuple(doc.titles), tuple(doc.captions), cheers, len(text.encode("utf-8")))
+    if path is not None:
+        path.write_text(text, encoding="utf-8")
+    return Report(
+        path, tuple(doc.titles), tuple(doc.captions), cheers, len(text.encode("utf-8")), text
+    )
+
+
+def report_html(outcomes: OutcomeDistribution, **kwargs: Any) -> bytes:
+    """The report of :func:`write_report` as UTF-8 bytes, without writing a file.
+
+    For a download button (e.g. ``st.download_button(data=lambda: report_html(out, wtp=w))``).
+    Takes the keyword arguments of :func:`write_report`.
+    """
+    return write_report(None, outcomes, **kwargs).text.encode("utf-8")
 
 
 class _Doc:

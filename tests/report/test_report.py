@@ -144,3 +144,12 @@ def test_cheers_checklist_marks_items_by_sections_and_metadata():
     assert table.loc[27, "status"] == "user text"
     assert table.loc[2, "status"] == "user to write"
     assert np.all(table["status"].isin(["addressed", "partly", "user text", "user to write"]))
+
+
+def test_report_html_returns_the_page_without_writing(tmp_path, monkeypatch):
+    from decisionkit.report import report_html
+
+    monkeypatch.chdir(tmp_path)
+    data = report_html(ss.sick_sicker_psa(30, random_seed=3), wtp=WTP, evppi=False)
+    assert data.startswith(b"<!DOCTYPE html>") and b'id="cheers"' in data
+    assert list(tmp_path.iterdir()) == []
