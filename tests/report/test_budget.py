@@ -1,8 +1,7 @@
 import numpy as np
-import pandas as pd
 import pytest
+from _models import alive_dead_run
 
-import decisionkit as dk
 from decisionkit.exceptions import ValidationError
 from decisionkit.report import (
     annual_costs_from_trace,
@@ -69,16 +68,7 @@ def test_displacement_takes_share_from_the_named_strategy():
 def test_costs_from_a_markov_trace_equal_the_trace_times_state_costs():
     # two-state model, death probability 0.1 a year: alive proportion 0.9^t at the start of
     # year t+1, so the year-(t+1) cost is 1000 * 0.9^t
-    model = dk.models.MarkovModel(
-        ["Alive", "Dead"],
-        strategies=["Care"],
-        transition=lambda p, c, s: np.array([[0.9, 0.1], [0.0, 1.0]]),
-        state_costs=[1000.0, 0.0],
-        state_utilities=[1.0, 0.0],
-        n_cycles=6,
-        within_cycle="none",
-    )
-    res = model.run(pd.DataFrame({"x": [0.0, 0.0]}), return_trace=True)
+    res = alive_dead_run(6)
     costs = annual_costs_from_trace(res, [1000.0, 0.0], years=5)
     np.testing.assert_allclose(costs["Care"], np.tile(1000 * 0.9 ** np.arange(5), (2, 1)))
     mean = annual_costs_from_trace(res, {"Care": [1000.0, 0.0]}, years=5, per_draw=False)
@@ -118,16 +108,7 @@ def test_negative_population_in_eligible_population_is_refused():
 
 def test_costs_from_trace_accept_costs_that_change_over_time():
     # a drug costing 500 a year for the first two cycles only, on top of 1000 while alive
-    model = dk.models.MarkovModel(
-        ["Alive", "Dead"],
-        strategies=["Care"],
-        transition=lambda p, c, s: np.array([[0.9, 0.1], [0.0, 1.0]]),
-        state_costs=[1000.0, 0.0],
-        state_utilities=[1.0, 0.0],
-        n_cycles=4,
-        within_cycle="none",
-    )
-    res = model.run(pd.DataFrame({"x": [0.0, 0.0]}), return_trace=True)
+    res = alive_dead_run(4)
     costs = annual_costs_from_trace(
         res, lambda cycle, s: [1000.0 + (500.0 if cycle < 2 else 0.0), 0.0], years=3
     )

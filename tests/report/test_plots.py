@@ -1,28 +1,18 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from _models import USER_PSA, user_model
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
-from decisionkit.models.cohort.psa import Beta
 from decisionkit.report import budget_impact, market_shares_with, run_scenarios
 
 
 def _scenarios():
-    psa = dk.models.PSA({"p": Beta(mean=0.3, sd=0.05)})
-
-    def user(params, scale=1.0):
-        p = params["p"].to_numpy()
-        cost = np.stack([np.full_like(p, 100.0), 100 + 1000 * p * scale], axis=1)
-        qaly = np.stack([np.ones_like(p), 1 + 0.2 * p], axis=1)
-        return dk.OutcomeDistribution.from_arrays(
-            {"cost": cost, "qaly": qaly}, actions=["Old", "New"]
-        )
-
     return run_scenarios(
-        user,
+        user_model,
         {},
-        psa,
+        USER_PSA,
         {"Double cost": {"settings": {"scale": 2.0}}},
         n_draws=50,
         random_seed=3,

@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from _models import USER_PSA, user_model
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
@@ -133,20 +134,10 @@ def test_bad_scenarios_name_the_problem(scenarios, fragment):
 
 def test_scenario_with_another_setting_in_a_user_function():
     # a two-option user model: cost and effect depend on a parameter and a setting
-    psa = dk.models.PSA({"p": Beta(mean=0.3, sd=0.05)})
-
-    def user(params, scale=1.0):
-        p = params["p"].to_numpy()
-        cost = np.stack([np.full_like(p, 100.0), 100 + 1000 * p * scale], axis=1)
-        qaly = np.stack([np.ones_like(p), 1 + 0.2 * p], axis=1)
-        return dk.OutcomeDistribution.from_arrays(
-            {"cost": cost, "qaly": qaly}, actions=["Old", "New"]
-        )
-
     res = run_scenarios(
-        user,
+        user_model,
         {},
-        psa,
+        USER_PSA,
         {"Double cost": {"settings": {"scale": 2.0}}},
         n_draws=10,
         random_seed=3,
