@@ -60,14 +60,14 @@ BASE = {
 
 def make_spec(discount_cost: float = 0.06, horizon: int = 20) -> rp.MarkovSpec:
     """The HIV model; the discount rate and time horizon are scenario settings."""
-    rr = "(rr_comb if t <= 2 else 1)"
+    rr = "*(rr_comb if t <= 2 else 1)"
     lami = "(cost_lami if t <= 2 else 0)"
 
     def matrix(effect: str) -> list:
         return [
-            ["C", f"p_AB*{effect}", f"p_AC*{effect}", f"p_AD*{effect}"],
-            [0, "C", f"p_BC*{effect}", f"p_BD*{effect}"],
-            [0, 0, "C", f"p_CD*{effect}"],
+            ["C", f"p_AB{effect}", f"p_AC{effect}", f"p_AD{effect}"],
+            [0, "C", f"p_BC{effect}", f"p_BD{effect}"],
+            [0, 0, "C", f"p_CD{effect}"],
             [0, 0, 0, 1],
         ]
 
@@ -75,7 +75,7 @@ def make_spec(discount_cost: float = 0.06, horizon: int = 20) -> rp.MarkovSpec:
         ["A", "B", "C", "D"],
         strategies=["mono", "comb"],
         parameters=BASE,
-        transition={"mono": matrix("1"), "comb": matrix(rr)},
+        transition={"mono": matrix(""), "comb": matrix(rr)},
         state_costs={
             "mono": [f"c_{s} + cost_zido" for s in "ABC"] + [0],
             "comb": [f"c_{s} + cost_zido + {lami}" for s in "ABC"] + [0],
