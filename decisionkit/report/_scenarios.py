@@ -410,7 +410,7 @@ def _check_scenarios(scenarios: Any, caller: str) -> list[Scenario]:
 
 
 def _check_overrides(spec, base, psa, model, dist_cls, caller: str) -> None:
-    known = set(base) | set(psa.columns)
+    known = set(base) | set(psa.columns) | set(psa.distributions)
     for name, value in spec.parameters.items():
         if name not in known:
             raise ValidationError(
@@ -421,6 +421,12 @@ def _check_overrides(spec, base, psa, model, dist_cls, caller: str) -> None:
             raise ValidationError(
                 f"{caller}: scenario {spec.name!r} overrides {name!r}, one category of a "
                 "Dirichlet distribution; override the whole Dirichlet parameter instead."
+            )
+        multi = getattr(psa.distributions.get(name), "n_columns", 1) > 1
+        if multi and not (isinstance(value, dist_cls) and value.n_columns > 1):
+            raise ValidationError(
+                f"{caller}: scenario {spec.name!r} overrides the Dirichlet parameter {name!r}; "
+                "give another Dirichlet (with the same names) for it."
             )
         if not isinstance(value, dist_cls):
             check_number(value, f"scenarios[{spec.name!r}].parameters['{name}']", caller)
@@ -441,7 +447,10 @@ def _parameter_tables(spec, base, psa, psa_cls, dist_cls, n, seed):
     dists = psa.distributions
     fixed = importlib.import_module(psa_cls.__module__).Fixed
     for name, value in spec.parameters.items():
-        if isinstance(value, dist_cls):
+        if isinstance(value, dist_cls) and value.n_columns > 1:  # a Dirichlet: its columns
+            det.update(zip(value.column_names(name), map(float, value.mean), strict=True))
+            dists[name] = value
+        elif isinstance(value, dist_cls):
             det[name] = float(value.mean)
             if name in dists:
                 dists[name] = value

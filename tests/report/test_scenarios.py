@@ -146,3 +146,34 @@ def test_scenario_with_another_setting_in_a_user_function():
     inc = res.summary.set_index(["scenario", "strategy"])["inc_cost"]
     # closed form: incremental cost = 1000 * p * scale, so doubling scale doubles it
     assert inc.loc[("Double cost", "New")] == pytest.approx(2 * inc.loc[("Base case", "New")])
+
+
+def test_a_dirichlet_parameter_can_be_replaced_whole():
+    from decisionkit.models.cohort.psa import Dirichlet
+
+    psa = dk.models.PSA({"row": Dirichlet([8, 2], names=["p_stay", "p_go"])})
+
+    def m(params):
+        go = params["p_go"].to_numpy()
+        return dk.OutcomeDistribution.from_arrays(
+            {"cost": np.stack([go * 0, 100 * go], 1), "qaly": np.stack([go * 0, go], 1)},
+            actions=["A", "B"],
+        )
+
+    res = run_scenarios(
+        m,
+        {},
+        psa,
+        {"More leave": {"parameters": {"row": Dirichlet([5, 5], names=["p_stay", "p_go"])}}},
+        n_draws=20,
+        random_seed=4,
+        wtp=10,
+    )
+    det = res.deterministic["qaly"].sel(action="B")
+    # deterministic value: the Dirichlet mean, 2/10 in the base case and 5/10 in the scenario
+    assert float(det.sel(scenario="Base case")) == pytest.approx(0.2)
+    assert float(det.sel(scenario="More leave")) == pytest.approx(0.5)
+    with pytest.raises(ValidationError, match="Dirichlet parameter 'row'"):
+        run_scenarios(
+            m, {}, psa, {"Bad": {"parameters": {"row": 0.3}}}, n_draws=5, random_seed=1, wtp=10
+        )
