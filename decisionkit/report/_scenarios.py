@@ -230,7 +230,7 @@ def run_scenarios(
     reference: str | None = None,
     cost: str = "cost",
     effect: str = "qaly",
-    batch: bool = True,
+    batch: bool = False,
 ) -> ScenarioResult:
     r"""Run the base case and each scenario, deterministically and as a PSA, in one call.
 
@@ -262,10 +262,11 @@ def run_scenarios(
     cost, effect : str
         Metric names of costs and effects in the model output.
     batch : bool
-        Stack the parameter sets of scenarios with the same settings into one model call
-        (a large speed-up for cohort models, which are vectorised over rows). The model must
-        treat rows independently, as ``MarkovModel`` and ``PSA``-based models do; set False
-        otherwise.
+        Stack the PSA samples of scenarios with the same settings into one model call
+        (default False: one call per scenario). Only for models that treat rows
+        independently, as ``MarkovModel`` does; the results are then identical
+        (``tests/report/test_scenarios.py``). For the Sick-Sicker model it saves no CPU time
+        (``benchmarks/bench_report.py``); it helps models with a large fixed cost per call.
 
     Returns
     -------

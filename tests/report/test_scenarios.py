@@ -62,7 +62,7 @@ def test_scenario_equals_a_separate_run_with_its_override(result, name):
         )
 
 
-def test_unbatched_run_is_identical(result):
+def test_batched_run_is_identical(result):
     again = run_scenarios(
         model,
         ss.sick_sicker_base_case(),
@@ -71,7 +71,7 @@ def test_unbatched_run_is_identical(result):
         n_draws=N,
         random_seed=SEED,
         wtp=WTP,
-        batch=False,
+        batch=True,
     )
     assert again.psa.equals(result.psa)
     assert again.deterministic.equals(result.deterministic)
