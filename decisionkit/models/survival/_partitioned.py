@@ -310,9 +310,10 @@ class PartitionedSurvivalModel:
             years = np.diff(bounds, axis=1)  # (n, k, 2)
             years_e[:, j], years_c[:, j] = years[..., 0], years[..., 1]
             cost[:, j] = self._costs(surv, years[..., 1], integ[..., 1], d_c, pdict, strategy, n)
-            grid_s = [s[:, self._grid_idx].mean(axis=0) for s in surv]
+            grid_s = [s.mean(axis=0)[self._grid_idx] for s in surv]
             edges = [np.zeros_like(grid_s[0]), *grid_s, np.ones_like(grid_s[0])]
             mean_occ[j] = np.diff(np.stack(edges, axis=1), axis=1)
+            del curves, surv  # free this strategy's curves before drawing the next
         qaly = np.zeros((n, n_s))
         for j, strategy in enumerate(self.strategies):
             for i, state in enumerate(self.states):
@@ -455,6 +456,13 @@ class PartitionedSurvivalModel:
                 total += self._time_cost(surv, i, d_c, pdict, strategy, n)
         return total
 
+    def _on_grid(self, per_cycle: np.ndarray, start: float, end: float) -> np.ndarray:
+        """Weights over ``times`` so that ``S @ v = sum_k (start S_k + end S_{k+1}) c_k``."""
+        v = np.zeros(self._times.size)
+        v[self._grid_idx[:-1]] += start * per_cycle
+        v[self._grid_idx[1:]] += end * per_cycle
+        return v
+
     def _entries(self, surv, i, integ_c, d_c) -> np.ndarray:
         """Discounted entries into state i: S_1(0) for the first, -dS_i after."""
         if i == 0:
@@ -463,30 +471,41 @@ class PartitionedSurvivalModel:
         if self.method == "exact":  # integration by parts of -S'(t) (1+r)^-t
             delta = np.log1p(self.discount_cost)
             return s[:, 0] - s[:, -1] * d_c[-1] - delta * integ_c[:, i - 1]
-        drop = np.maximum(-np.diff(s[:, self._grid_idx], axis=1), 0.0)
+        # sum_k (S_k - S_{k+1}) d(mid_k): linear in S, one matrix-vector product
+        return s @ self._on_grid(self._d_mid(), 1.0, -1.0)
+
+    def _d_mid(self) -> np.ndarray:
         mid = (np.arange(self.n_cycles) + 0.5) * self.cycle_length
-        return drop @ (1 + self.discount_cost) ** -mid
+        return (1 + self.discount_cost) ** -mid
 
     def _time_cost(self, surv, i, d_c, pdict, strategy, n) -> np.ndarray:
         caller = "PartitionedSurvivalModel.run"
         what = f"time_costs[{self.states[i]!r}]"
         spec = self.time_costs[self.states[i]]
         h, nc = self.cycle_length, self.n_cycles
-        mid = (np.arange(nc) + 0.5) * h
         if i == 0 and self.method == "exact":
             idx = self._node_idx
-            rate = evaluate_schedule(spec, self._times[idx], pdict, strategy, n, what, caller)
-            return (surv[0][:, idx] * rate) @ (self._quad[idx] * d_c[idx])
-        rate = evaluate_schedule(spec, mid, pdict, strategy, n, what, caller)  # (n, nc)
-        per_cycle = rate * h * (1 + self.discount_cost) ** -mid
+            factor, rate = evaluate_schedule(
+                spec, self._times[idx], pdict, strategy, n, what, caller
+            )
+            w = self._quad[idx] * d_c[idx]
+            s = surv[0][:, idx]
+            return factor * (s @ (rate * w) if rate.ndim == 1 else (s * rate) @ w)
+        mid = (np.arange(nc) + 0.5) * h
+        factor, rate = evaluate_schedule(spec, mid, pdict, strategy, n, what, caller)
+        per_cycle = rate * h * self._d_mid()  # (nc,) or (n, nc)
         if i == 0:  # entered by everyone at t = 0: occupancy known, time since entry = t
+            a, b = {"none": (1.0, 0.0), "end": (0.0, 1.0)}.get(self.method, (0.5, 0.5))
+            if per_cycle.ndim == 1:
+                return factor * (surv[0] @ self._on_grid(per_cycle, a, b))
             g = surv[0][:, self._grid_idx]
-            occ = {"none": g[:, :-1], "end": g[:, 1:]}.get(self.method, (g[:, :-1] + g[:, 1:]) / 2)
-            return (occ * per_cycle).sum(axis=1)
-        # later states: entrants of cycle k pay the schedule from mid-cycle k to the horizon
-        entries = np.maximum(-np.diff(surv[i - 1][:, self._grid_idx], axis=1), 0.0)
-        paid = np.cumsum(per_cycle, axis=1)[:, ::-1]  # paid[k] = schedule summed over nc-k cycles
-        return (entries * (1 + self.discount_cost) ** -mid * paid).sum(axis=1)
+            return factor * ((a * g[:, :-1] + b * g[:, 1:]) * per_cycle).sum(axis=1)
+        # later states: entrants of cycle k (at mid-cycle) pay the schedule to the horizon
+        paid = np.cumsum(per_cycle, axis=-1)[..., ::-1]  # paid[k]: the first nc - k cycles
+        if paid.ndim == 1:
+            return factor * (surv[i - 1] @ self._on_grid(self._d_mid() * paid, 1.0, -1.0))
+        g = surv[i - 1][:, self._grid_idx]
+        return factor * ((g[:, :-1] - g[:, 1:]) * self._d_mid() * paid).sum(axis=1)
 
     def __repr__(self) -> str:
         return (

@@ -159,9 +159,10 @@ def _check_survival(surv: np.ndarray, label: str, caller: str) -> None:
             f"{caller}: the survival draws for {label} must be probabilities in [0, 1]; "
             f"they range from {lo:g} to {hi:g}. Pass S(t), not a hazard or a count at risk."
         )
-    rise = np.diff(surv, axis=1).max(initial=0.0)
-    if rise > _TOL:
-        draw, col = np.unravel_index(int(np.argmax(np.diff(surv, axis=1))), surv[:, 1:].shape)
+    # fast path: a bool comparison without tolerance; the tolerance only on a hit
+    if (surv[:, 1:] > surv[:, :-1]).any() and (rising := surv[:, 1:] > surv[:, :-1] + _TOL).any():
+        draw, col = np.argwhere(rising)[0]
+        rise = surv[draw, col + 1] - surv[draw, col]
         raise ValidationError(
             f"{caller}: the survival draws for {label} increase over time (draw {draw}, "
             f"by {rise:.3g} at time point {col + 1}). S(t) must be non-increasing; check that "
@@ -214,12 +215,14 @@ def evaluate_schedule(
     n: int,
     what: str,
     caller: str,
-) -> np.ndarray:
-    """An annual cost rate by time since entry ``tau`` (years), shape (n, tau.size).
+) -> tuple[np.ndarray, np.ndarray]:
+    """An annual cost rate by time since entry ``tau`` (years), as ``factor * profile``.
 
     ``spec`` is ``(rate, duration)`` (a rate, given like :func:`evaluate_value`, paid for
     ``duration`` years after entry), a callable ``f(tau, params, strategy)``, or a dict by
-    strategy of these.
+    strategy of these. Returns ``factor`` of shape (n,) and ``profile`` of shape
+    ``(tau.size,)`` when it is the same for every draw, else ``(n, tau.size)``, so that
+    the model can keep the cost a matrix-vector product.
     """
     if isinstance(spec, Mapping):
         if strategy not in spec:
@@ -232,7 +235,7 @@ def evaluate_schedule(
         duration = float(spec[1])
         if not np.isfinite(duration) or duration < 0:
             raise fail(what + " duration", caller, "a non-negative number of years", spec[1])
-        return rate[:, None] * (tau < duration - 1e-12)[None, :]
+        return rate, (tau < duration - 1e-12).astype(float)
     if not callable(spec):
         raise fail(
             what,
@@ -242,11 +245,7 @@ def evaluate_schedule(
         )
     fn: Callable[..., Any] = spec
     arr = np.asarray(fn(tau, params, strategy), dtype=float)
-    try:
-        arr = np.broadcast_to(arr, (n, tau.size))
-    except ValueError:
-        raise fail(
-            what, caller, f"an array of shape ({tau.size},) or ({n}, {tau.size})", arr.shape
-        ) from None
+    if arr.shape not in ((tau.size,), (n, tau.size), (1, tau.size)):
+        raise fail(what, caller, f"an array of shape ({tau.size},) or ({n}, {tau.size})", arr.shape)
     finite_or_raise(arr, f"{caller}: {what} for strategy {strategy!r}")
-    return arr
+    return np.ones(n), arr.reshape(-1) if arr.shape[0] == 1 else arr
