@@ -244,6 +244,7 @@ class PartitionedSurvivalModel:
         params: pd.DataFrame | Mapping[str, Any] | None = None,
         n_draws: int | None = None,
         random_seed: Any = None,
+        time_scale: float = 1.0,
     ) -> PartitionedSurvivalResult:
         """Compute state occupancy, costs and QALYs for every draw and strategy.
 
@@ -262,6 +263,9 @@ class PartitionedSurvivalModel:
         random_seed : int or numpy.random.Generator, optional
             Seeds the fitted models' ``draw_survival``; one seed per model object, so arms
             drawn from one model with different covariates share its parameter draws.
+        time_scale : float
+            Time units of the survival sources per year: 12 if the models were fitted (or
+            the ``SurvivalDraws`` made) in months, 52 in weeks. The model works in years.
 
         Returns
         -------
@@ -271,6 +275,7 @@ class PartitionedSurvivalModel:
         survival = self._check_survival_arg(survival, caller)
         other = params_frame(params, caller)
         n = self._n_draws(survival, other, n_draws, caller)
+        scale = check_number(time_scale, "time_scale", caller, low=0.0, low_inclusive=False)
         rng = check_random_state(random_seed, caller)
         seeds: dict[int, int] = {}
         for strategy in self.strategies:
@@ -292,7 +297,7 @@ class PartitionedSurvivalModel:
             where = f"strategy {strategy!r}"
             curves = curves_for(
                 survival[strategy],
-                times=self._times,
+                times=self._times * scale,
                 n_draws=n,
                 seeds=seeds,
                 where=where,

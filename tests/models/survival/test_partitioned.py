@@ -214,6 +214,16 @@ def test_survival_draws_on_a_finer_grid_are_read_at_the_model_times():
     np.testing.assert_allclose(res.values["cost"], direct.values["cost"])
 
 
+def test_time_scale_reads_sources_fitted_in_months():
+    model = psm(method="half-cycle")
+    in_years = model.run(
+        {"Only": {"PFS": ExpFit(LAM_PFS), "OS": ExpFit(LAM_OS)}}, n_draws=5, random_seed=4
+    )
+    monthly = {"PFS": ExpFit(LAM_PFS / 12), "OS": ExpFit(LAM_OS / 12)}
+    in_months = model.run({"Only": monthly}, n_draws=5, random_seed=4, time_scale=12)
+    np.testing.assert_allclose(in_months.values["qaly"], in_years.values["qaly"], rtol=1e-12)
+
+
 def test_psa_draws_vary_and_the_inputs_carry_the_survival_parameters():
     model = psm(
         method="half-cycle",
