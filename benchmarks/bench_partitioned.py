@@ -128,7 +128,8 @@ def main() -> None:
     wall, cpu = best_times(lambda: run_vectorised(model, sources, params), repeat=3)
     peak = peak_memory(lambda: run_vectorised(model, sources, params))
     crossed = run_vectorised(model, sources, params).crossings
-    print("draws where PFS crossed OS (constrained):", dict(zip(crossed.strategy, crossed.n_draws)))
+    counts = dict(zip(crossed["strategy"], crossed["n_draws"], strict=True))
+    print("draws where PFS crossed OS (constrained):", counts)
     verdict = "OK" if cpu <= 1.0 and peak <= 2**30 else "OVER TARGET"
     report(
         "PSM 10k draws x 2 arms x 3 states x 480 cycles",
@@ -137,19 +138,31 @@ def main() -> None:
         extra=f"peak {peak / 2**20:.0f} MiB; target 1 s CPU, 1 GiB: {verdict}",
     )
     t = model.times
-    arrays = {s: {e: sources[s][e].draw_survival(t, n_draws=N_DRAWS, random_seed=1).survival
-                  for e in ("PFS", "OS")} for s in STRATEGIES}  # fmt: skip
+    arrays = {
+        s: {
+            e: sources[s][e].draw_survival(t, n_draws=N_DRAWS, random_seed=1).survival
+            for e in ("PFS", "OS")
+        }
+        for s in STRATEGIES
+    }
     wall_a, cpu_a = best_times(lambda: model.run(arrays, params=params), repeat=3)
     report("  same, survival given as arrays (integration only)", wall_a, cpu=cpu_a)
     exact = PartitionedSurvivalModel(
-        ["PFS", "OS"], strategies=STRATEGIES, horizon=HORIZON, method="exact",
+        ["PFS", "OS"],
+        strategies=STRATEGIES,
+        horizon=HORIZON,
+        method="exact",
         state_costs={"Progression-free": 12_000.0, "Progressed": 24_000.0},
         state_utilities={"Progression-free": "u_pf", "Progressed": "u_prog"},
-    )  # fmt: skip
+    )
     wall_e, cpu_e = best_times(lambda: exact.run(sources, params=params, random_seed=7), repeat=1)
     peak_e = peak_memory(lambda: exact.run(sources, params=params, random_seed=7))
-    report("  same, exact integration (2,401 time points)", wall_e, cpu=cpu_e,
-           extra=f"peak {peak_e / 2**20:.0f} MiB")  # fmt: skip
+    report(
+        "  same, exact integration (2,401 time points)",
+        wall_e,
+        cpu=cpu_e,
+        extra=f"peak {peak_e / 2**20:.0f} MiB",
+    )
     c0, t0 = time.process_time(), time.perf_counter()
     run_naive(N_BASELINE, params)
     scale = N_DRAWS / N_BASELINE

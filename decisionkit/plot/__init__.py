@@ -8,6 +8,7 @@ re-exported here.
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
+from decisionkit.plot._partitioned import psm_curves, psm_occupancy
 from decisionkit.plot._sensitivity import tornado, two_way
 from decisionkit.plot._threshold import decision_curve
 from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
@@ -25,6 +26,8 @@ __all__: list[str] = [
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
+    "psm_curves",
+    "psm_occupancy",
     "regression_check",
     "state_trace",
     "tornado",

@@ -9,6 +9,8 @@ from typing import Any
 _LAZY = {
     "DISTRIBUTIONS": "decisionkit.models.survival._parametric",
     "ParametricSurvival": "decisionkit.models.survival._parametric",
+    "PartitionedSurvivalModel": "decisionkit.models.survival._partitioned",
+    "PartitionedSurvivalResult": "decisionkit.models.survival._psm_result",
     "SurvivalData": "decisionkit.models.survival._data",
     "KaplanMeier": "decisionkit.models.survival._km",
     "SurvivalDraws": "decisionkit.models.survival._draws",

@@ -343,6 +343,7 @@ class PartitionedSurvivalModel:
             crossings=pd.DataFrame(crossings),
             strategies=self.strategies,
             states=self.states,
+            endpoints=self.endpoints,
             grid=self.grid,
             method=self.method,
             cycle_length=self.cycle_length,

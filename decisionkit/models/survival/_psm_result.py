@@ -89,6 +89,8 @@ class PartitionedSurvivalResult:
     crossings : pandas.DataFrame
         One row per strategy and pair of endpoints that crossed: how many draws, the share,
         the earliest and the median first crossing time (years). Empty when none crossed.
+    endpoints : list of str
+        The endpoints that partition the cohort, innermost first.
     method : str
     cycle_length : float
     """
@@ -99,6 +101,7 @@ class PartitionedSurvivalResult:
     inputs: pd.DataFrame
     parameter_groups: dict[str, list[str]]
     crossings: pd.DataFrame
+    endpoints: list[str]
     method: str
     cycle_length: float
 
@@ -115,6 +118,7 @@ class PartitionedSurvivalResult:
         crossings: pd.DataFrame,
         strategies: list[str],
         states: list[str],
+        endpoints: list[str],
         grid: np.ndarray,
         method: str,
         cycle_length: float,
@@ -152,7 +156,15 @@ class PartitionedSurvivalResult:
                 ]
             )
         return cls(
-            values, state_years, occ, inputs, parameter_groups, crossings, method, cycle_length
+            values,
+            state_years,
+            occ,
+            inputs,
+            parameter_groups,
+            crossings,
+            list(endpoints),
+            method,
+            cycle_length,
         )
 
     @property
