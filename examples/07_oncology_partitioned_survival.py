@@ -30,6 +30,7 @@ from _common import parse_args, save
 
 import decisionkit as dk
 from decisionkit.exceptions import EstimationWarning
+from decisionkit.models.cohort.psa import Beta, Gamma
 from decisionkit.models.survival import (
     PartitionedSurvivalModel,
     fit_distributions,
@@ -133,12 +134,12 @@ save(fig, args, "os_extrapolations.png")
 # %%
 psa = dk.models.PSA(
     {
-        "c_pf": dk.models.psa.Gamma(mean=800 * 12, sd=150 * 12),
-        "c_prog": dk.models.psa.Gamma(mean=1_500 * 12, sd=300 * 12),
-        "c_progression": dk.models.psa.Gamma(mean=4_000, sd=1_000),
-        "c_death": dk.models.psa.Gamma(mean=7_000, sd=1_500),
-        "u_pf": dk.models.psa.Beta(mean=0.75, sd=0.03),
-        "u_prog": dk.models.psa.Beta(mean=0.60, sd=0.05),
+        "c_pf": Gamma(mean=800 * 12, sd=150 * 12),
+        "c_prog": Gamma(mean=1_500 * 12, sd=300 * 12),
+        "c_progression": Gamma(mean=4_000, sd=1_000),
+        "c_death": Gamma(mean=7_000, sd=1_500),
+        "u_pf": Beta(mean=0.75, sd=0.03),
+        "u_prog": Beta(mean=0.60, sd=0.05),
     }
 )
 params = psa.sample(n_draws, random_seed=SEED)

@@ -17,7 +17,7 @@ rates ``c_j``, plus one-off and time-since-entry costs. The integral is computed
 ``none``/``end`` occupancy counted at the start / end of each cycle
 ===============  ======================================================================
 
-The grid weights are :func:`decisionkit.models.markov.within_cycle_weights`, shared with the
+The grid weights are :func:`decisionkit.models.cohort.markov.within_cycle_weights`, shared with the
 Markov model. For exponential endpoints with rates :math:`\lambda_1 > \lambda_2` and
 :math:`\delta = \ln(1 + r)`, :math:`Y_0 = 1/(\lambda_1+\delta)` and
 :math:`Y_1 = 1/(\lambda_2+\delta) - 1/(\lambda_1+\delta)` over an infinite horizon.
@@ -70,7 +70,7 @@ from decisionkit._validation import (
     fail,
 )
 from decisionkit.exceptions import EstimationWarning, ValidationError
-from decisionkit.models.markov import within_cycle_weights
+from decisionkit.models.cohort.markov import within_cycle_weights
 from decisionkit.models.survival._psm_inputs import (
     curves_for,
     evaluate_schedule,

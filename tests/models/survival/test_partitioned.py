@@ -413,3 +413,37 @@ def test_the_number_of_draws_must_be_known():
     model = psm()
     with pytest.raises(ValidationError, match="pass n_draws"):
         model.run({"Only": exp_curves(model)})
+
+
+def test_runs_on_fitted_parametric_models_with_an_arm_covariate():
+    # Exponential MLE on simulated data (rate 1/year SoC, hazard ratio 0.5 on the new arm):
+    # one model per endpoint serves both arms through the covariate, so each endpoint's
+    # parameter draws (rate and arm coefficient) appear once in the inputs.
+    from decisionkit.models.survival import ParametricSurvival, SurvivalDraws
+
+    rng = np.random.default_rng(0)
+    arm = np.repeat(["SoC", "New"], 300)
+    rate = np.where(arm == "New", 0.5, 1.0)
+    os_t = rng.exponential(1 / rate)
+    pfs_t = np.minimum(os_t, rng.exponential(1 / (2 * rate)))
+    frame = pd.DataFrame({"arm": arm, "os": os_t, "pfs": pfs_t, "d": 1})
+    fits = {
+        ep: ParametricSurvival("exponential").fit(frame, time=ep, event="d", covariates=["arm"])
+        for ep in ("pfs", "os")
+    }
+    model = psm(method="half-cycle", strategies=["SoC", "New"], horizon=20)
+    sources = {
+        s: {"PFS": (fits["pfs"], {"arm": s}), "OS": (fits["os"], {"arm": s})}
+        for s in ("SoC", "New")
+    }
+    res = model.run(sources, n_draws=50, random_seed=1)
+    assert res.parameter_groups["OS"] == [f"OS: {c}" for c in fits["os"].parameter_names]
+    # exponential MLE: rate = events / time at risk, so the fitted mean survival 1/rate is
+    # each arm's sample mean (no censoring); the PSA mean is within a few % of it
+    ly, sample_mean = res.summary["life_years"], frame.groupby("arm")["os"].mean()
+    for s in ("SoC", "New"):
+        assert ly[s] == pytest.approx(sample_mean[s], rel=0.05)
+    draws = fits["os"].draw_survival(model.times, n_draws=50, random_seed=2)
+    assert isinstance(draws, SurvivalDraws)
+    again = model.run({s: {"PFS": draws, "OS": draws} for s in ("SoC", "New")})
+    assert again.parameter_groups["OS"] == [f"OS: {c}" for c in draws.parameters.columns]
