@@ -14,6 +14,7 @@ _LAZY = {
     "SurvivalDraws": "decisionkit.models.survival._draws",
     "kaplan_meier": "decisionkit.models.survival._km",
     "fit_distributions": "decisionkit.models.survival._parametric",
+    "reconstruct_ipd": "decisionkit.models.survival._guyot",
 }
 
 __all__ = sorted(_LAZY)
