@@ -7,6 +7,10 @@ import importlib
 from typing import Any
 
 _LAZY = {
+    "BackgroundMortality": "decisionkit.models.survival._compose",
+    "ModelAverage": "decisionkit.models.survival._averaging",
+    "TreatmentWaning": "decisionkit.models.survival._compose",
+    "average_models": "decisionkit.models.survival._averaging",
     "DISTRIBUTIONS": "decisionkit.models.survival._parametric",
     "ParametricSurvival": "decisionkit.models.survival._parametric",
     "SurvivalData": "decisionkit.models.survival._data",
