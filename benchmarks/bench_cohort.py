@@ -14,8 +14,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from decisionkit.models.markov import MarkovModel
-from decisionkit.models.psa import PSA, Beta, Gamma, LogNormal
+from decisionkit.models.cohort.markov import MarkovModel
+from decisionkit.models.cohort.psa import PSA, Beta, Gamma, LogNormal
 
 N_DRAWS, N_CYCLES, N_BASELINE = 10_000, 60, 300
 STATES = ["Well", "Mild", "Moderate", "Severe", "Dead"]

@@ -51,8 +51,8 @@ def main() -> None:
     repeats = 2 if args.quick else 5
     warnings.simplefilter("ignore")  # ConvergenceWarning texts are not the point here
 
+    from decisionkit.capacity import plan_capacity
     from decisionkit.datasets import load_admissions, load_admissions_model, load_hospital_outcomes
-    from decisionkit.decision.capacity import plan_capacity
 
     t, model = best_of(load_admissions_model, repeats)
     report("load_admissions_model (netCDF, 2 x 500 draws)", t, "-")
@@ -80,8 +80,8 @@ def main() -> None:
         return
     import pymc  # noqa: F401  (imported here so the log level below sticks)
 
-    from decisionkit.models.demand import CountDemand
-    from decisionkit.models.hierarchical import HierarchicalRates
+    from decisionkit.models.bayes.demand import CountDemand
+    from decisionkit.models.bayes.hierarchical import HierarchicalRates
 
     logging.getLogger("pymc").setLevel(logging.ERROR)  # pymc sets INFO when imported
 

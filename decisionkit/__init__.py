@@ -19,16 +19,16 @@ __version__ = "0.1.0.dev0"
 
 # public submodules loaded on first attribute access (dk.plot, dk.models, ...)
 _LAZY = {
-    "capacity": "decisionkit.decision.capacity",
-    "cea": "decisionkit.decision.cea",
+    "capacity": "decisionkit.capacity",
+    "cea": "decisionkit.cea",
     "datasets": "decisionkit.datasets",
     "io": "decisionkit.io",
     "models": "decisionkit.models",
     "plot": "decisionkit.plot",
     "scale": "decisionkit.scale",
-    "sensitivity": "decisionkit.decision.sensitivity",
-    "threshold": "decisionkit.decision.threshold",
-    "voi": "decisionkit.decision.voi",
+    "sensitivity": "decisionkit.sensitivity",
+    "threshold": "decisionkit.threshold",
+    "voi": "decisionkit.voi",
 }
 
 __all__ = [

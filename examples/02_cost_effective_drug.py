@@ -39,7 +39,7 @@ import numpy as np
 from _common import parse_args, save
 
 import decisionkit as dk
-from decisionkit.models.examples import (
+from decisionkit.models.cohort.sick_sicker import (
     sick_sicker_expected,
     sick_sicker_parameters,
     sick_sicker_psa,

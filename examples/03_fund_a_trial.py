@@ -22,9 +22,9 @@ be? Run it with ``python examples/03_fund_a_trial.py`` (add ``--fast`` for a qui
 # the posterior is Beta(1 + x, 1 + n - x) in closed form (no MCMC needed):
 # p_standard ~ Beta(19, 43) (mean 0.31) and p_new ~ Beta(27, 35) (mean 0.44). The value of
 # a response (QALYs gained, costs avoided) is uncertain too, with gamma distributions from
-# the literature. (``decisionkit.models.conjugate.BetaBinomial`` gives the same posterior
+# the literature. (``decisionkit.models.bayes.conjugate.BetaBinomial`` gives the same posterior
 # with a model-style API; this example uses ``Beta.from_counts`` from
-# ``decisionkit.models.psa``, which takes the two Beta shape parameters directly.)
+# ``decisionkit.models.cohort.psa``, which takes the two Beta shape parameters directly.)
 #
 # ## The model
 #
@@ -44,7 +44,7 @@ from _common import parse_args, save
 from scipy import stats
 
 import decisionkit as dk
-from decisionkit.models.psa import PSA, Beta, Gamma
+from decisionkit.models.cohort.psa import PSA, Beta, Gamma
 
 SEED = 2026
 WTP = 30_000  # GBP per QALY

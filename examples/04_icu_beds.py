@@ -39,7 +39,7 @@ import numpy as np
 from _common import parse_args, save
 
 import decisionkit as dk
-from decisionkit.models.demand import CountDemand
+from decisionkit.models.bayes.demand import CountDemand
 
 SEED = 2026
 SHORTAGE_COST = 10_000  # GBP per patient who needs an ICU bed and cannot get one

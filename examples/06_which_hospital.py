@@ -39,7 +39,7 @@ from _common import parse_args, save
 
 import decisionkit as dk
 from decisionkit.exceptions import ConvergenceWarning
-from decisionkit.models.hierarchical import HierarchicalRates
+from decisionkit.models.bayes.hierarchical import HierarchicalRates
 
 SEED = 2026
 PER = 1_000  # report survival differences as deaths per 1,000 referrals

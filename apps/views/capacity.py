@@ -35,7 +35,7 @@ def bundled_model():
 @st.cache_resource(max_entries=1, show_spinner=False)
 def refit_model():
     """CountDemand refitted on the bundled admissions (PyMC; cached for the server's life)."""
-    from decisionkit.models.demand import CountDemand
+    from decisionkit.models.bayes.demand import CountDemand
 
     model = CountDemand(progressbar=False, **REFIT_SETTINGS)
     return model.fit(dk.datasets.load_admissions(), date="date", count="admissions")

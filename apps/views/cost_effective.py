@@ -17,7 +17,7 @@ import streamlit as st
 import decisionkit as dk
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
 from decisionkit.io import DEFAULT_MAX_BYTES, read_outcomes_csv
-from decisionkit.models.examples import sick_sicker_psa
+from decisionkit.models.cohort.sick_sicker import sick_sicker_psa
 
 N_DRAWS = 2_000  # bundled PSA: ~0.3 s to simulate once (cached), EVPPI ~0.2 s per wtp
 SEED = 2026

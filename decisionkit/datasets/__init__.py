@@ -15,7 +15,7 @@ import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from decisionkit.models import BayesianLogisticRisk
-    from decisionkit.models.demand import CountDemand
+    from decisionkit.models.bayes.demand import CountDemand
 
 from decisionkit.datasets._breast_cancer import load_breast_cancer
 from decisionkit.datasets._demo import DEMO_ACTIONS, demo_outcomes, demo_patients
@@ -126,7 +126,7 @@ def load_admissions_model() -> CountDemand:
     >>> model.forecast(7, random_seed=0).dims
     ('draw', 'date')
     """
-    from decisionkit.models.demand import CountDemand
+    from decisionkit.models.bayes.demand import CountDemand
 
     return CountDemand.load(_path("admissions_posterior.nc"))
 

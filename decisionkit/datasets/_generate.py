@@ -127,7 +127,7 @@ def cvd_risk_posterior(cohort: pd.DataFrame) -> None:
 
 def main() -> None:
     """Write the CSVs; fit and save the admissions and cardiovascular risk posteriors."""
-    from decisionkit.models.demand import CountDemand
+    from decisionkit.models.bayes.demand import CountDemand
 
     DATA.mkdir(exist_ok=True)
     cvd = cvd_cohort()

@@ -9,26 +9,31 @@ from typing import Any
 
 # public name -> private module defining it (loaded on first attribute access)
 _LAZY = {
-    "BayesianLogisticRisk": "decisionkit.models._logistic",
-    "BetaBinomial": "decisionkit.models.conjugate",
+    "BayesianModel": "decisionkit.models.bayes._base",
+    "BayesianLogisticRisk": "decisionkit.models.bayes._logistic",
+    "BetaBinomial": "decisionkit.models.bayes.conjugate",
     "BootstrapRisk": "decisionkit.models.ml",
-    "GammaPoisson": "decisionkit.models.conjugate",
-    "NormalKnownVariance": "decisionkit.models.conjugate",
-    "COMPLEMENT": "decisionkit.models.tree",
-    "Chance": "decisionkit.models.tree",
-    "CountDemand": "decisionkit.models.demand",
-    "DecisionTree": "decisionkit.models.tree",
-    "ESS_MIN": "decisionkit.models._diagnostics",
-    "HierarchicalRates": "decisionkit.models.hierarchical",
-    "MarkovModel": "decisionkit.models.markov",
-    "MarkovResult": "decisionkit.models.markov",
-    "PSA": "decisionkit.models.psa",
-    "RHAT_MAX": "decisionkit.models._diagnostics",
-    "Terminal": "decisionkit.models.tree",
-    "check_convergence": "decisionkit.models._diagnostics",
+    "GammaPoisson": "decisionkit.models.bayes.conjugate",
+    "NormalKnownVariance": "decisionkit.models.bayes.conjugate",
+    "COMPLEMENT": "decisionkit.models.cohort.tree",
+    "Chance": "decisionkit.models.cohort.tree",
+    "CountDemand": "decisionkit.models.bayes.demand",
+    "DecisionTree": "decisionkit.models.cohort.tree",
+    "ESS_MIN": "decisionkit.models.bayes._diagnostics",
+    "HierarchicalRates": "decisionkit.models.bayes.hierarchical",
+    "LifeTable": "decisionkit.models.life_table",
+    "MarkovModel": "decisionkit.models.cohort.markov",
+    "MarkovResult": "decisionkit.models.cohort.markov",
+    "PSA": "decisionkit.models.cohort.psa",
+    "RHAT_MAX": "decisionkit.models.bayes._diagnostics",
+    "Terminal": "decisionkit.models.cohort.tree",
+    "check_convergence": "decisionkit.models.bayes._diagnostics",
     "trial_example_outcomes": "decisionkit.models.trial_example",
     "treatment_outcomes": "decisionkit.models.consequences",
 }
+
+# sub-packages by kind of model, loaded on first access (dk.models.survival, ...)
+_SUBPACKAGES = ("bayes", "cohort", "evidence", "simulation", "survival")
 
 __all__ = sorted(_LAZY)
 
@@ -38,8 +43,12 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _SUBPACKAGES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
     raise AttributeError(f"module 'decisionkit.models' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBPACKAGES))

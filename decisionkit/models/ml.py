@@ -17,7 +17,7 @@ import xarray as xr
 
 from decisionkit._validation import check_in, check_number, check_random_state, fail
 from decisionkit.exceptions import NotFittedError, ValidationError
-from decisionkit.models._tabular import check_binary_y
+from decisionkit.models.bayes._tabular import check_binary_y
 
 __all__ = ["BootstrapRisk"]
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisionkit.models.psa import PSA, Beta, Gamma
-from decisionkit.models.tree import Chance, DecisionTree, Terminal
+from decisionkit.models.cohort.psa import PSA, Beta, Gamma
+from decisionkit.models.cohort.tree import Chance, DecisionTree, Terminal
 from decisionkit.outcomes import OutcomeDistribution
 
 __all__ = ["TRIAL_EXAMPLE", "trial_example_outcomes", "trial_example_parameters"]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from decisionkit._validation import check_number, fail
-from decisionkit.decision.cea import CEAResult
+from decisionkit.cea import CEAResult
 
 __all__ = ["ce_plane", "ceac", "ceaf", "evpi_curve", "icer_frontier"]
 

@@ -27,7 +27,7 @@ def state_trace(
     Parameters
     ----------
     result : MarkovResult
-        The result of :meth:`decisionkit.models.markov.MarkovModel.run`.
+        The result of :meth:`decisionkit.models.cohort.markov.MarkovModel.run`.
     strategies : sequence of str, optional
         Strategies to draw (default: all, at most 4 so the line styles stay readable).
     states : sequence of str, optional
@@ -41,7 +41,8 @@ def state_trace(
 
     Examples
     --------
-    >>> from decisionkit.models.examples import sick_sicker_base_case, sick_sicker_outcomes
+    >>> from decisionkit.models.cohort.sick_sicker import (
+    ...     sick_sicker_base_case, sick_sicker_outcomes)
     >>> res = sick_sicker_outcomes(sick_sicker_base_case(), return_result=True)
     >>> ax = state_trace(res, strategies=["Standard of care", "Strategy B"])
     """

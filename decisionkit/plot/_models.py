@@ -154,7 +154,7 @@ def plot_capacity_plan(
     Parameters
     ----------
     plan : CapacityPlan
-        From :func:`decisionkit.decision.capacity.plan_capacity` with dated demand.
+        From :func:`decisionkit.capacity.plan_capacity` with dated demand.
     ylabel : str
         Y-axis label (give the unit, e.g. "ICU beds").
     ax : matplotlib Axes, optional

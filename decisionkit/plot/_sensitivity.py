@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from decisionkit._validation import fail
-from decisionkit.decision.sensitivity import OneWayResult, TwoWayResult
 from decisionkit.plot._cea import _money
+from decisionkit.sensitivity import OneWayResult, TwoWayResult
 
 __all__ = ["tornado", "two_way"]
 

@@ -65,7 +65,7 @@ def voi_evpi(result: Any, ax: Any = None, *, population: float = 1.0, label: str
     -------
     matplotlib.axes.Axes
     """
-    from decisionkit.decision.voi import EVPPIResult
+    from decisionkit.voi import EVPPIResult
 
     ax = _axes(ax)
     if isinstance(result, pd.Series):
@@ -114,7 +114,7 @@ def evppi_bars(result: Any, ax: Any = None, *, wtp: float | None = None, show_ev
     -------
     matplotlib.axes.Axes
     """
-    from decisionkit.decision.voi import EVPPIResult
+    from decisionkit.voi import EVPPIResult
 
     if not isinstance(result, EVPPIResult):
         raise fail("result", "evppi_bars", "an EVPPIResult", type(result).__name__)
@@ -157,7 +157,7 @@ def evsi_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     -------
     matplotlib.axes.Axes
     """
-    from decisionkit.decision.voi import EVSIResult
+    from decisionkit.voi import EVSIResult
 
     if not isinstance(result, EVSIResult):
         raise fail("result", "evsi_curve", "an EVSIResult", type(result).__name__)
@@ -193,7 +193,7 @@ def enbs_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     -------
     matplotlib.axes.Axes
     """
-    from decisionkit.decision.voi import ENBSResult
+    from decisionkit.voi import ENBSResult
 
     if not isinstance(result, ENBSResult):
         raise fail("result", "enbs_curve", "an ENBSResult", type(result).__name__)
@@ -233,7 +233,7 @@ def regression_check(
     -------
     matplotlib.axes.Axes
     """
-    from decisionkit.decision.voi import EVPPIResult
+    from decisionkit.voi import EVPPIResult
 
     if not isinstance(result, EVPPIResult):
         raise fail("result", "regression_check", "an EVPPIResult", type(result).__name__)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import decisionkit as dk
-from decisionkit.models.examples import sick_sicker_psa
+from decisionkit.models.cohort.sick_sicker import sick_sicker_psa
 
 
 def _page_constants():

@@ -25,7 +25,7 @@ def test_model_loads_fitted_on_the_documented_predictors(model):
 
 
 def test_bundled_posterior_has_clean_diagnostics(model):
-    # thresholds of decisionkit.models._diagnostics (Vehtari et al. 2021)
+    # thresholds of decisionkit.models.bayes._diagnostics (Vehtari et al. 2021)
     assert model.diagnostics_["problems"] == []
     assert model.diagnostics_["max_rhat"] <= 1.01
     assert model.diagnostics_["n_divergences"] == 0

@@ -10,7 +10,7 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
-from decisionkit.models.examples import sick_sicker_base_case, sick_sicker_outcomes
+from decisionkit.models.cohort.sick_sicker import sick_sicker_base_case, sick_sicker_outcomes
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 import decisionkit as dk
-from decisionkit.decision.capacity import plan_capacity
+from decisionkit.capacity import plan_capacity
 from decisionkit.exceptions import ValidationError
 
 DATES = pd.date_range("2026-01-01", periods=7)

@@ -1,23 +1,24 @@
-"""Survival analysis: data, Kaplan-Meier, parametric and spline models, extrapolation.
+"""Survival analysis: Kaplan-Meier, parametric and spline models, partitioned survival.
 
-Public names load on first access so that ``import decisionkit.models.survival`` stays light.
+Public names load on first access so that ``import decisionkit.models.survival`` stays light
+(scipy and PyMC are imported by the modules that need them).
 """
 
 import importlib
 from typing import Any
 
 _LAZY = {
-    "BackgroundMortality": "decisionkit.models.survival._compose",
-    "ModelAverage": "decisionkit.models.survival._averaging",
-    "TreatmentWaning": "decisionkit.models.survival._compose",
-    "average_models": "decisionkit.models.survival._averaging",
     "DISTRIBUTIONS": "decisionkit.models.survival._parametric",
+    "BackgroundMortality": "decisionkit.models.survival._compose",
+    "KaplanMeier": "decisionkit.models.survival._km",
+    "ModelAverage": "decisionkit.models.survival._averaging",
     "ParametricSurvival": "decisionkit.models.survival._parametric",
     "SurvivalData": "decisionkit.models.survival._data",
-    "KaplanMeier": "decisionkit.models.survival._km",
     "SurvivalDraws": "decisionkit.models.survival._draws",
-    "kaplan_meier": "decisionkit.models.survival._km",
+    "TreatmentWaning": "decisionkit.models.survival._compose",
+    "average_models": "decisionkit.models.survival._averaging",
     "fit_distributions": "decisionkit.models.survival._parametric",
+    "kaplan_meier": "decisionkit.models.survival._km",
     "reconstruct_ipd": "decisionkit.models.survival._guyot",
 }
 

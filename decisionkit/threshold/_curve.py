@@ -1,0 +1,395 @@
+"""decision_curve(): net benefit across risk thresholds, with posterior or bootstrap intervals."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decisionkit._validation import (
+    check_number,
+    check_probability,
+    check_random_state,
+    fail,
+)
+from decisionkit.exceptions import ValidationError
+from decisionkit.threshold import _engine as engine
+from decisionkit.threshold._inputs import (
+    TREAT_ALL,
+    TREAT_NONE,
+    check_harm,
+    check_outcome,
+    check_risks,
+    check_survival,
+    check_thresholds,
+)
+
+__all__ = ["DecisionCurve", "decision_curve"]
+
+_COLUMNS = [
+    "model",
+    "threshold",
+    "net_benefit",
+    "net_benefit_lower",
+    "net_benefit_upper",
+    "tp_rate",
+    "fp_rate",
+    "pos_rate",
+    "n_positive",
+    "net_interventions_avoided",
+    "net_interventions_avoided_lower",
+    "net_interventions_avoided_upper",
+    "standardized_net_benefit",
+    "prob_best",
+    "harm",
+]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class DecisionCurve:
+    """Net benefit of each model and of treat-all / treat-none across thresholds (immutable).
+
+    Built by :func:`decision_curve`. ``to_frame()`` holds one row per (model, threshold).
+
+    Attributes
+    ----------
+    models : tuple of str
+        The risk columns evaluated (the defaults "Treat all" and "Treat none" come on top).
+    thresholds : ndarray
+        The threshold grid (sorted).
+    prevalence : float
+        Outcome prevalence used (observed, given for case-control data, or Kaplan-Meier
+        risk by the horizon for survival outcomes).
+    n : int
+        Number of patients.
+    uncertainty : str
+        ``"none"``, ``"posterior"`` (risk draws), ``"bootstrap"`` or ``"posterior+bootstrap"``.
+    n_replicates : int
+        Posterior draws or bootstrap resamples behind the intervals (1 when none).
+    prob : float
+        Probability of the central intervals.
+    nia_per : float
+        Net interventions avoided are per this many patients.
+    horizon : float or None
+        Time horizon of a survival decision curve.
+    """
+
+    table: pd.DataFrame
+    models: tuple[str, ...]
+    thresholds: np.ndarray
+    prevalence: float
+    n: int
+    uncertainty: str
+    n_replicates: int
+    prob: float
+    nia_per: float
+    horizon: float | None = None
+
+    @property
+    def strategies(self) -> list[str]:
+        """All strategies: the models, then "Treat all" and "Treat none"."""
+        return [*self.models, TREAT_ALL, TREAT_NONE]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy long table (a copy): one row per strategy and threshold.
+
+        Columns: model, threshold, net_benefit, net_benefit_lower/upper (NaN without
+        uncertainty), tp_rate and fp_rate (true/false positives per patient), pos_rate and
+        n_positive (test positives), net_interventions_avoided (+ lower/upper, per
+        ``nia_per`` patients, NaN at threshold 0), standardized_net_benefit (net benefit /
+        prevalence), prob_best (probability of the highest net benefit among all strategies,
+        NaN without uncertainty) and harm.
+        """
+        return self.table.copy()
+
+    def _curve(self, model: str) -> pd.DataFrame:
+        if model not in self.strategies:
+            raise fail("model", "DecisionCurve", f"one of {self.strategies}", model)
+        return self.table[self.table["model"] == model]
+
+    def useful_range(self, model: str) -> tuple[float, float]:
+        """Lowest and highest threshold at which ``model`` beats both treat-all and treat-none.
+
+        Uses the point net benefit. Returns ``(nan, nan)`` when the model never beats both.
+        The set of such thresholds may have gaps: :meth:`useful_intervals` lists the
+        contiguous runs.
+        """
+        runs = self.useful_intervals(model)
+        if not runs:
+            return (float("nan"), float("nan"))
+        return (runs[0][0], runs[-1][1])
+
+    def useful_intervals(self, model: str) -> list[tuple[float, float]]:
+        """Contiguous runs of grid thresholds where ``model`` beats both defaults."""
+        nb = self._curve(model)["net_benefit"].to_numpy()
+        best_default = np.maximum(
+            self._curve(TREAT_ALL)["net_benefit"].to_numpy(),
+            self._curve(TREAT_NONE)["net_benefit"].to_numpy(),
+        )
+        beats = np.concatenate([[False], nb > best_default + 1e-12, [False]])
+        edges = np.flatnonzero(np.diff(beats.astype(int)))
+        starts, stops = edges[::2], edges[1::2] - 1
+        return [
+            (float(self.thresholds[a]), float(self.thresholds[b]))
+            for a, b in zip(starts, stops, strict=True)
+        ]
+
+    def at(self, threshold: float) -> pd.DataFrame:
+        """Rows of :meth:`to_frame` at one threshold of the grid (one row per strategy)."""
+        t = check_number(threshold, "threshold", "DecisionCurve.at", low=0, high=1)
+        j = int(np.argmin(np.abs(self.thresholds - t)))
+        if abs(self.thresholds[j] - t) > 1e-9:
+            raise ValidationError(
+                f"The threshold {t:g} is not on the grid of this decision curve; the nearest "
+                f"is {self.thresholds[j]:g}. Pass a grid value or recompute with "
+                "thresholds= including it."
+            )
+        rows = self.table[np.isclose(self.table["threshold"], self.thresholds[j], atol=1e-12)]
+        return rows.reset_index(drop=True)
+
+    def summary(self) -> str:
+        """A short readable report: cohort, uncertainty and each model's useful range."""
+        lines = [
+            f"Decision curve: {self.n} patients, prevalence {self.prevalence:.4g}, "
+            f"{self.thresholds.size} thresholds from {self.thresholds[0]:g} to "
+            f"{self.thresholds[-1]:g}"
+            + (f", horizon {self.horizon:g}" if self.horizon is not None else ""),
+        ]
+        if self.uncertainty == "none":
+            lines.append("Uncertainty: none (point risks; pass risk draws or n_bootstrap)")
+        else:
+            lines.append(
+                f"Uncertainty: {self.uncertainty}, {self.n_replicates} replicates, "
+                f"{self.prob:.0%} intervals"
+            )
+        for m in self.models:
+            runs = self.useful_intervals(m)
+            where = ", ".join(f"{a:g} to {b:g}" for a, b in runs[:4])
+            where += " ..." if len(runs) > 4 else ""
+            lines.append(
+                f"  {m}: "
+                + (f"beats both defaults at {where}" if runs else "never beats both defaults")
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "<DecisionCurve>\n" + self.summary()
+
+
+def decision_curve(
+    outcome: Any,
+    risks: Any,
+    *,
+    thresholds: Any = None,
+    harm: float | dict[str, float] | None = None,
+    prevalence: float | None = None,
+    time: float | None = None,
+    time_to_event: Any = None,
+    horizon: float | None = None,
+    n_bootstrap: int = 0,
+    prob: float = 0.95,
+    nia_per: float = 100,
+    random_seed: int | np.random.Generator | None = None,
+) -> DecisionCurve:
+    r"""Decision curve analysis: net benefit of risk models, treat-all and treat-none.
+
+    At threshold probability :math:`p_t` a patient is treated when their risk is
+    :math:`\ge p_t` (a risk of exactly 0 is never treated and exactly 1 always is, as R
+    dcurves). With :math:`n` patients,
+
+    .. math::
+
+        \mathrm{NB}(p_t) = \frac{TP}{n} - \frac{FP}{n}\,\frac{p_t}{1-p_t} - \text{harm},
+
+    treat-all has :math:`\mathrm{NB} = \pi - (1-\pi)\,p_t/(1-p_t)` (prevalence :math:`\pi`) and
+    treat-none 0. For case-control data with known ``prevalence`` :math:`\pi`,
+    :math:`TP/n` is replaced by sensitivity :math:`\times\,\pi` and :math:`FP/n` by
+    :math:`(1-\text{specificity})(1-\pi)`. Net interventions avoided per ``nia_per`` patients
+    are :math:`(\mathrm{NB} - \mathrm{NB}_{all}) / (p_t/(1-p_t)) \times` ``nia_per``;
+    standardised net benefit is :math:`\mathrm{NB}/\pi`.
+
+    For time-to-event outcomes (``time_to_event`` and ``horizon``) the risk among test
+    positives is the Kaplan-Meier risk by the horizon among them, :math:`TP/n = \hat F_+(h)
+    \cdot P(+)` and :math:`FP/n = (1-\hat F_+(h))\,P(+)`, as dcurves.
+
+    Uncertainty: when a risk column holds posterior draws (shape ``(draw, unit)``), every
+    statistic is computed per draw; the point curve is the posterior mean and the interval
+    its central ``prob`` interval. With ``n_bootstrap > 0`` patients are resampled (replicate
+    ``b`` also uses posterior draw ``b mod n_draws``) and the point curve is the one on the
+    original patients. ``prob_best`` is the share of replicates in which a strategy has the
+    highest net benefit at that threshold (ties shared).
+
+    Parameters
+    ----------
+    outcome : array-like of 0/1
+        Binary outcome (the event indicator for survival outcomes).
+    risks : dict, DataFrame or Series
+        Model name to risks: a 1-D array of point risks, a 2-D ``(draw, unit)`` array or a
+        DataArray with dims ``(draw, unit)`` (or ``(chain, draw, unit)``) of posterior risk
+        draws; a DataFrame's columns are risk columns. Risks must lie in [0, 1].
+    thresholds : array-like, optional
+        Threshold grid in [0, 1); default 0, 0.01, ..., 0.99 (as dcurves). Sorted, duplicates
+        dropped.
+    harm : float or dict, optional
+        Harm of the test/model in net-benefit units, one value for every model or a dict per
+        model (``"Treat all"`` allowed).
+    prevalence : float, optional
+        Population prevalence for case-control data (binary outcomes only).
+    time : float, optional
+        Alias of ``horizon`` (the name dcurves uses).
+    time_to_event : array-like, optional
+        Follow-up times (survival decision curve).
+    horizon : float, optional
+        Time point at which the survival net benefit is evaluated.
+    n_bootstrap : int
+        Bootstrap resamples of patients for intervals (0: none).
+    prob : float
+        Probability of the central intervals.
+    nia_per : float
+        Net interventions avoided are reported per this many patients (dcurves: 1).
+    random_seed : int or numpy Generator, optional
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DecisionCurve
+
+    References
+    ----------
+    Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating prediction
+    models. Med Decis Making 2006;26(6):565-574.
+
+    Vickers AJ, Cronin AM, Elkin EB, Gonen M. Extensions to decision curve analysis, a novel
+    method for evaluating diagnostic tests, prediction models and molecular markers. BMC Med
+    Inform Decis Mak 2008;8:53.
+
+    Kerr KF, Brown MD, Zhu K, Janes H. Assessing the clinical impact of risk prediction
+    models with decision curves. J Clin Oncol 2016;34(21):2534-2540.
+
+    Sjoberg DD. dcurves: Decision Curve Analysis for Model Evaluation (R package).
+
+    Examples
+    --------
+    >>> import numpy as np, decisionkit as dk
+    >>> y = np.array([0, 0, 1, 1])
+    >>> dc = dk.threshold.decision_curve(y, {"model": [0.1, 0.4, 0.35, 0.8]},
+    ...                                  thresholds=[0.2, 0.5])
+    >>> dc.at(0.2)[["model", "net_benefit"]]
+            model  net_benefit
+    0       model       0.4375
+    1   Treat all       0.3750
+    2  Treat none       0.0000
+    """
+    caller = "decision_curve"
+    y = check_outcome(outcome, caller)
+    n = y.size
+    models = check_risks(risks, n, caller)
+    thr = check_thresholds(thresholds, caller)
+    names = list(models)
+    harms = check_harm(harm, names, caller)
+    surv_t, hz = check_survival(time_to_event, horizon, time, n, caller)
+    survival = None if surv_t is None else (surv_t, hz)
+    if prevalence is not None:
+        if survival is not None:
+            raise ValidationError(
+                f"{caller}: 'prevalence' applies to case-control binary outcomes only; for "
+                "survival outcomes the Kaplan-Meier risk by the horizon is used. Drop it."
+            )
+        prevalence = check_probability(prevalence, "prevalence", caller)
+        if y.min() == y.max():
+            raise ValidationError(
+                f"{caller} with a given prevalence needs both cases and non-cases in "
+                "'outcome'; it holds only one class."
+            )
+    n_bootstrap = int(check_number(n_bootstrap, "n_bootstrap", caller, low=0, integer=True))
+    if 0 < n_bootstrap < 2:
+        raise fail("n_bootstrap", caller, "0 or at least 2", n_bootstrap)
+    prob = check_probability(prob, "prob", caller)
+    nia_per = check_number(nia_per, "nia_per", caller, low=0, low_inclusive=False)
+    rng = check_random_state(random_seed, caller)
+
+    n_draws = max(a.shape[0] for a in models.values())
+    common = {"prevalence": prevalence, "harm": harms, "survival": survival}
+    point_reps = engine.evaluate(models, y, thr, n_rep=n_draws, bootstrap_rng=None, **common)
+    if n_bootstrap:
+        reps = engine.evaluate(models, y, thr, n_rep=n_bootstrap, bootstrap_rng=rng, **common)
+        uncertainty = "posterior+bootstrap" if n_draws > 1 else "bootstrap"
+    else:
+        reps = point_reps if n_draws > 1 else None
+        uncertainty = "posterior" if n_draws > 1 else "none"
+    table = _tidy(point_reps, reps, names, thr, harms, prob=prob, nia_per=nia_per, n=n)
+    thr.flags.writeable = False  # the result is immutable
+    return DecisionCurve(
+        table=table,
+        models=tuple(names),
+        thresholds=thr,
+        prevalence=float(np.mean(point_reps["prevalence"])),
+        n=n,
+        uncertainty=uncertainty,
+        n_replicates=1 if reps is None else int(reps["net_benefit"].shape[0]),
+        prob=prob,
+        nia_per=nia_per,
+        horizon=hz,
+    )
+
+
+def _derived(stats: dict[str, Any], thr: np.ndarray, nia_per: float) -> dict[str, np.ndarray]:
+    """Net interventions avoided and standardised net benefit per replicate."""
+    w = thr / (1 - thr)
+    nb = stats["net_benefit"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nia = np.where(w > 0, (nb - nb[:, -2:-1, :]) / np.where(w > 0, w, 1), np.nan) * nia_per
+        snb = nb / stats["prevalence"][:, None, None]
+    return {**stats, "net_interventions_avoided": nia, "standardized_net_benefit": snb}
+
+
+def _tidy(point_reps, reps, names, thr, harms, *, prob, nia_per, n) -> pd.DataFrame:
+    point = _derived(point_reps, thr, nia_per)
+    cols: dict[str, np.ndarray] = {}
+    for key in ("net_benefit", "tp_rate", "fp_rate", "pos_rate", "net_interventions_avoided"):
+        cols[key] = point[key].mean(axis=0)
+    cols["standardized_net_benefit"] = point["standardized_net_benefit"].mean(axis=0)
+    shape = cols["net_benefit"].shape
+    nan = np.full(shape, np.nan)
+    lower = {"net_benefit": nan, "net_interventions_avoided": nan}
+    upper = dict(lower)
+    prob_best = nan
+    if reps is not None:
+        rep = _derived(reps, thr, nia_per)
+        q = [(1 - prob) / 2, (1 + prob) / 2]
+        for key in lower:
+            with warnings.catch_warnings():  # all-NaN columns (NIA at threshold 0) stay NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lower[key], upper[key] = np.nanquantile(rep[key], q, axis=0)
+        prob_best = _prob_best(rep["net_benefit"])
+    strategies = [*names, TREAT_ALL, TREAT_NONE]
+    data = {
+        "model": np.repeat(strategies, thr.size),
+        "threshold": np.tile(thr, len(strategies)),
+        "net_benefit": cols["net_benefit"].ravel(),
+        "net_benefit_lower": lower["net_benefit"].ravel(),
+        "net_benefit_upper": upper["net_benefit"].ravel(),
+        "tp_rate": cols["tp_rate"].ravel(),
+        "fp_rate": cols["fp_rate"].ravel(),
+        "pos_rate": cols["pos_rate"].ravel(),
+        "n_positive": cols["pos_rate"].ravel() * n,
+        "net_interventions_avoided": cols["net_interventions_avoided"].ravel(),
+        "net_interventions_avoided_lower": lower["net_interventions_avoided"].ravel(),
+        "net_interventions_avoided_upper": upper["net_interventions_avoided"].ravel(),
+        "standardized_net_benefit": cols["standardized_net_benefit"].ravel(),
+        "prob_best": np.asarray(prob_best).ravel(),
+        "harm": np.repeat([harms[s] for s in strategies], thr.size),
+    }
+    return pd.DataFrame(data, columns=_COLUMNS)
+
+
+def _prob_best(nb: np.ndarray) -> np.ndarray:
+    """Share of replicates in which each strategy has the highest net benefit (ties shared)."""
+    filled = np.where(np.isnan(nb), -np.inf, nb)
+    is_best = (filled == filled.max(axis=1, keepdims=True)) & np.isfinite(filled)
+    count = is_best.sum(axis=1, keepdims=True)
+    share = np.where(count > 0, is_best / np.maximum(count, 1), np.nan)
+    return share.mean(axis=0)

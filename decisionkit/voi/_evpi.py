@@ -1,0 +1,97 @@
+"""EVPI, population EVPI and the annuity factor used to scale per-person values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decisionkit._validation import check_number, fail
+from decisionkit.decision.analysis import decide
+from decisionkit.decision.utility import Utility
+from decisionkit.outcomes import OutcomeDistribution
+
+__all__ = ["annuity_factor", "evpi", "population_evpi"]
+
+
+def evpi(outcomes: OutcomeDistribution, utility: Utility | Any) -> float | pd.Series:
+    """Expected value of perfect information, ``E[max_a U_a] - max_a E[U_a]``.
+
+    Delegates to :func:`decisionkit.decide`; a utility with a wtp grid gives a Series by wtp.
+
+    Examples
+    --------
+    >>> import numpy as np, decisionkit as dk
+    >>> rng = np.random.default_rng(0)
+    >>> out = dk.OutcomeDistribution.from_arrays({"nb": rng.normal(0, 1, (4000, 2))})
+    >>> round(dk.voi.evpi(out, dk.utility.linear({"nb": 1})), 1)
+    0.6
+    """
+    return decide(outcomes, utility).evpi
+
+
+def annuity_factor(horizon_years: float, discount_rate: float) -> float:
+    r"""Discounted person-years per yearly person: ``sum_{t=0}^{H-1} (1 + r)^{-t}``.
+
+    Equals ``(1 + r) (1 - (1 + r)^{-H}) / r`` for ``r > 0`` and ``H`` for ``r = 0`` (voi's
+    ``pop_voi`` discounts year ``t`` by ``(1 + r)^{-t}`` with the first year undiscounted).
+    """
+    caller = "annuity_factor"
+    h = check_number(horizon_years, "horizon_years", caller, low=0.0, low_inclusive=False)
+    r = check_number(discount_rate, "discount_rate", caller, low=0.0)
+    if r == 0.0:
+        return float(h)
+    return float((1 + r) * (1 - (1 + r) ** (-h)) / r)
+
+
+def population_evpi(
+    value: float | pd.Series | np.ndarray,
+    *,
+    population_per_year: float,
+    horizon_years: float,
+    discount_rate: float = 0.035,
+) -> float | pd.Series | np.ndarray:
+    r"""Scale a per-person value of information (EVPI, EVPPI or EVSI) to a population.
+
+    .. math::
+
+        \mathrm{pop} = v \cdot N \sum_{t=0}^{H-1} (1 + r)^{-t}
+        = v \cdot N \frac{(1 + r)(1 - (1 + r)^{-H})}{r},
+
+    with ``N`` people affected per year, horizon ``H`` years and discount rate ``r``
+    (``H`` itself when ``r = 0``).
+
+    Parameters
+    ----------
+    value : float, Series or array
+        Per-person value (e.g. ``evpi(...)`` or ``result.evppi``).
+    population_per_year : float
+        People affected by the decision each year (> 0).
+    horizon_years : float
+        Years the decision applies (> 0).
+    discount_rate : float
+        Annual discount rate (default 0.035, NICE's reference case).
+
+    Examples
+    --------
+    >>> round(population_evpi(10.0, population_per_year=1000, horizon_years=2,
+    ...                       discount_rate=0.0))
+    20000
+    """
+    caller = "population_evpi"
+    n = check_number(
+        population_per_year, "population_per_year", caller, low=0.0, low_inclusive=False
+    )
+    factor = annuity_factor(horizon_years, discount_rate)
+    if isinstance(value, pd.Series | np.ndarray):
+        return value * (n * factor)
+    if hasattr(value, "evppi") or hasattr(value, "evsi"):  # an EVPPIResult or EVSIResult
+        raise fail(
+            "value",
+            caller,
+            "a number or Series",
+            type(value).__name__,
+            "Pass result.evppi or result.evsi.",
+        )
+    return check_number(value, "value", caller) * n * factor
