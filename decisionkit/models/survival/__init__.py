@@ -10,6 +10,7 @@ from typing import Any
 _LAZY = {
     "DISTRIBUTIONS": "decisionkit.models.survival._parametric",
     "BackgroundMortality": "decisionkit.models.survival._compose",
+    "BayesianSurvival": "decisionkit.models.survival._bayes",
     "KaplanMeier": "decisionkit.models.survival._km",
     "ModelAverage": "decisionkit.models.survival._averaging",
     "ParametricSurvival": "decisionkit.models.survival._parametric",
