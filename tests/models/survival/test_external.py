@@ -1,6 +1,7 @@
 """Model averaging, treatment-effect waning and the general-population mortality floor."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from decisionkit.exceptions import ValidationError
@@ -104,3 +105,64 @@ def test_waning_draws_share_parameters_for_one_model(data):
     np.testing.assert_allclose(d.survival[:, 1], treated, rtol=1e-9)
     with pytest.raises(ValidationError, match="'end' parameter"):
         TreatmentWaning(model, model, start=3.0, end=1.0)
+
+
+def _life_table(sex=False):
+    from decisionkit.models import LifeTable
+
+    ages = np.arange(40, 101)
+    rate = np.where(ages < 70, 0.001, 0.2)
+    if not sex:
+        return LifeTable(pd.DataFrame({"age": ages, "rate": rate}))
+    frame = pd.concat(
+        [
+            pd.DataFrame({"age": ages, "rate": rate, "sex": "female"}),
+            pd.DataFrame({"age": ages, "rate": 2 * rate, "sex": "male"}),
+        ]
+    )
+    return LifeTable(frame, sex="sex")
+
+
+def test_background_mortality_floor_is_exact_for_an_exponential_model(data):
+    # Closed form: cohort aged 65, model hazard l (~0.07) above the population's 0.001 until
+    # age 70, below its 0.2 after, so S(t) = exp(-l t) for t <= 5, exp(-5 l - 0.2 (t - 5)) after.
+    from decisionkit.models.survival import BackgroundMortality
+
+    model = ParametricSurvival("exponential").fit(data)
+    lam = model.hazard([1.0], covariates={"arm": "A"})[0]
+    assert 0.001 < lam < 0.2
+    floor = BackgroundMortality(model, _life_table(), age=65)
+    t = np.array([0.0, 2.0, 5.0, 7.5, 12.0])
+    expected = np.exp(-np.where(t <= 5, lam * t, 5 * lam + 0.2 * (t - 5)))
+    np.testing.assert_allclose(floor.survival(t, covariates={"arm": "A"}), expected, rtol=1e-9)
+    draws = floor.draw_survival(t, n_draws=30, random_seed=0, covariates={"arm": "A"})
+    inner = model.draw_survival(t, n_draws=30, random_seed=0, covariates={"arm": "A"})
+    assert np.all(draws.survival <= inner.survival + 1e-12)  # a floor only adds hazard
+    pd.testing.assert_frame_equal(draws.parameters, inner.parameters)
+
+
+def test_background_mortality_by_sex_and_in_months(data):
+    from decisionkit.models.survival import BackgroundMortality
+
+    model = ParametricSurvival("exponential").fit(data)
+    lt = _life_table(sex=True)
+    # a model in months: 60 months to age 70, then the male rate 0.4/year = 0.4/12 per month
+    months = BackgroundMortality(model, lt, age=65, sex="male", time_unit="months")
+    lam = model.hazard([1.0], covariates={"arm": "A"})[0]
+    t = np.array([0.0, 60.0, 72.0])
+    expected = np.exp(-np.where(t <= 60, np.maximum(lam, 0.002 / 12) * t, 0.0))
+    expected[2] = np.exp(-60 * lam - max(lam, 0.4 / 12) * 12)
+    np.testing.assert_allclose(months.survival(t, covariates={"arm": "A"}), expected, rtol=1e-9)
+    with pytest.raises(ValidationError, match="Unknown sex"):
+        BackgroundMortality(model, lt, age=65, sex="other")
+    with pytest.raises(ValidationError, match="below the life table's first age"):
+        BackgroundMortality(model, lt, age=30, sex="male")
+    with pytest.raises(ValidationError, match="'time_unit' parameter"):
+        BackgroundMortality(model, lt, age=65, sex="male", time_unit="fortnights")
+
+
+def test_a_life_table_with_gaps_is_a_clear_error():
+    from decisionkit.models import LifeTable
+
+    with pytest.raises(ValidationError, match="missing ages"):
+        LifeTable(pd.DataFrame({"age": [60, 61, 63], "rate": [0.01, 0.02, 0.03]}))
