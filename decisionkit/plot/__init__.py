@@ -10,6 +10,7 @@ from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._partitioned import psm_curves, psm_occupancy
 from decisionkit.plot._sensitivity import tornado, two_way
+from decisionkit.plot._survival import kaplan_meier, survival_fits
 from decisionkit.plot._threshold import decision_curve
 from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
 
@@ -23,6 +24,7 @@ __all__: list[str] = [
     "evppi_bars",
     "evsi_curve",
     "icer_frontier",
+    "kaplan_meier",
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
@@ -30,6 +32,7 @@ __all__: list[str] = [
     "psm_occupancy",
     "regression_check",
     "state_trace",
+    "survival_fits",
     "tornado",
     "two_way",
     "voi_evpi",

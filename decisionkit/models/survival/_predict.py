@@ -130,17 +130,24 @@ class ParametricPredictions:
     def survival(self, times: Any, *, covariates: Any = None) -> np.ndarray:
         r"""Point estimate of :math:`S(t)` at ``times``.
 
-        For an MLE fit this is :math:`S(t; \\hat\\theta)`; for a Bayesian fit the posterior
+        For an MLE fit this is :math:`S(t; \hat\theta)`; for a Bayesian fit the posterior
         mean of :math:`S(t)`. ``covariates``: ``None`` (the average over the fitted
         patients), a mapping ``{column: value}`` or a DataFrame whose rows are averaged.
         """
-        return self.predict(times, covariates=covariates, n_draws=200)["estimate"].to_numpy()
+        return self._point_curve(times, covariates, 0, f"{type(self).__name__}.survival")
 
     def hazard(self, times: Any, *, covariates: Any = None) -> np.ndarray:
         """Point estimate of the hazard :math:`h(t)` at ``times`` (see :meth:`survival`)."""
-        return self.predict(times, what="hazard", covariates=covariates, n_draws=200)[
-            "estimate"
-        ].to_numpy()
+        return self._point_curve(times, covariates, 1, f"{type(self).__name__}.hazard")
+
+    def _point_curve(self, times, covariates, which, caller):
+        self._check_fitted(caller.split(".")[-1])
+        times = check_times(times, caller)
+        point = self._theta_point()
+        if point is None:
+            theta = self._theta_draws(1000, np.random.default_rng(0))
+            return self._curves(times, covariates, theta, caller)[which].mean(axis=0)
+        return self._curves(times, covariates, point[None, :], caller)[which][0]
 
     def predict(
         self,
@@ -199,7 +206,9 @@ class ParametricPredictions:
         times = check_times(times, caller)
         n = check_number(n_draws, "n_draws", caller, low=1, integer=True)
         theta = self._theta_draws(n, check_random_state(random_seed, caller))
-        surv = self._curves(times, covariates, theta, caller)[0]
+        # a spline's cumulative hazard can turn down far outside the data for some draws: the
+        # hazard is clamped at 0 there (S held flat), as a survival curve cannot rise
+        surv = np.minimum.accumulate(self._curves(times, covariates, theta, caller)[0], axis=1)
         return SurvivalDraws(times=times, survival=surv, parameters=self._natural_frame(theta))
 
     def rmst(
