@@ -32,6 +32,11 @@ def test_os_extrapolation_moves_the_icer_across_the_threshold(run07):
     assert run07.number("icer_min") < 50_000 < run07.number("icer_max")
 
 
+def test_aic_average_lies_within_the_single_model_icers(run07):
+    # a mixture of the fits: its ICER sits between the extremes (about 53,000, full run)
+    assert run07.number("icer_min") < run07.number("icer_average") < run07.number("icer_max")
+
+
 def test_os_extrapolation_has_the_largest_evppi(run07):
     assert run07.key["top_evppi"] == "OS_extrapolation"
     assert run07.number("evppi_os") > 3 * run07.number("evppi_costs")
