@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from matplotlib.ticker import MaxNLocator
 
 import decisionkit as dk
 from decisionkit.exceptions import EstimationWarning, ValidationError
@@ -197,10 +198,15 @@ def costs_knobs(arms: list[str]) -> dict:
     }
 
 
-def run_psm(models: dict, arms: list[str], arm_col: str, knobs: dict, horizon: int, scale: float):
+@st.cache_resource(max_entries=32, show_spinner="Running the partitioned survival model…")
+def run_psm(
+    key: str, _models: dict, arms: tuple, arm_col: str, knobs: dict, horizon: int, scale: float
+):
+    """The PSM over N_DRAWS survival draws (cached per data, models and inputs, not per wtp)."""
+    models = _models
     model = PartitionedSurvivalModel(
         ["PFS", "OS"],
-        strategies=arms,
+        strategies=list(arms),
         horizon=horizon,
         state_costs={"Progression-free": knobs["c_pf"], "Progressed": knobs["c_prog"]},
         state_utilities={"Progression-free": knobs["u_pf"], "Progressed": knobs["u_prog"]},
@@ -239,9 +245,22 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
         )
     for note in notes:
         st.warning(note)
-    st.dataframe(means.reset_index(), hide_index=True)
+    st.dataframe(
+        means.reset_index(),
+        hide_index=True,
+        column_config={
+            "strategy": "Strategy",
+            "cost": st.column_config.NumberColumn("Mean cost", format="%,.0f"),
+            **{
+                c: st.column_config.NumberColumn(c.replace("years: ", "Years "), format="%.3f")
+                for c in means.columns
+                if c != "cost"
+            },
+        },
+    )
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    dk.plot.ceac(ce, ax=axes[0])
+    dk.plot.ceac(ce, currency="", ax=axes[0])
+    axes[0].xaxis.set_major_locator(MaxNLocator(5))
     axes[0].axvline(wtp, color="black", ls="--", lw=1)
     dk.plot.psm_curves(result, max_time=10, ax=axes[1])
     fig.tight_layout()
@@ -282,7 +301,7 @@ def main() -> None:
     except (ValidationError, KeyError, TypeError) as exc:
         st.error(f"This file cannot be used. {exc}")
         return
-    answer = st.container(key="answer")
+    answer = st.container(key="recommendation")
     models, labels = {}, {}
     tabs = st.tabs([f"{ep}: fits and AIC" for ep in ENDPOINTS])
     for tab, ep in zip(tabs, ENDPOINTS, strict=True):
@@ -298,10 +317,10 @@ def main() -> None:
             key="comparator",
         )
         order = [comparator, *[a for a in arms if a != comparator]]
-        knobs = costs_knobs(order)
         left, right = st.columns(2)
         wtp = left.slider("Willingness to pay (per QALY)", 0, 150_000, 50_000, 1_000, key="wtp")
         horizon = right.slider("Time horizon (years)", 5, 40, 30, key="horizon")
+        knobs = costs_knobs(order)
     with answer:
         st.subheader("The cost-effectiveness consequence")
         st.caption(
@@ -309,7 +328,10 @@ def main() -> None:
             f"year; {N_DRAWS} draws of the survival parameters."
         )
         try:
-            result, notes = run_psm(models, order, arm_col, knobs, horizon, UNITS[cols["unit"]])
+            run_key = f"{key}:{labels}"
+            result, notes = run_psm(
+                run_key, models, tuple(order), arm_col, knobs, horizon, UNITS[cols["unit"]]
+            )
         except ValidationError as exc:
             st.error(str(exc))
             return
