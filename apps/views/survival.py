@@ -251,10 +251,12 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
         column_config={
             "strategy": "Strategy",
             "cost": st.column_config.NumberColumn("Mean cost", format="%,.0f"),
+            "qaly": st.column_config.NumberColumn("QALYs", format="%.3f"),
+            "life_years": st.column_config.NumberColumn("Life years", format="%.3f"),
             **{
                 c: st.column_config.NumberColumn(c.replace("years: ", "Years "), format="%.3f")
                 for c in means.columns
-                if c != "cost"
+                if c.startswith("years: ")
             },
         },
     )
