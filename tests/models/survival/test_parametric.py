@@ -135,3 +135,14 @@ def test_zero_times_and_no_events_are_rejected():
         ParametricSurvival("weibull").fit(df, time="t", event="d")
     with pytest.raises(ValidationError, match="no events"):
         ParametricSurvival("weibull").fit(df.assign(d=0, t=[1.0, 2, 3]), time="t", event="d")
+
+
+def test_bootstrap_draws_agree_with_the_asymptotic_covariance(weibull_frame):
+    # For n = 400 the non-parametric bootstrap and the observed information agree; with 200
+    # refits the bootstrap SE has a relative sd of about 1/sqrt(2 * 200) = 5%, so 20% is ~4 sd.
+    fit = ParametricSurvival("weibull", uncertainty="bootstrap", n_bootstrap=200, random_seed=1)
+    fit.fit(weibull_frame, time="time", event="event", covariates="arm")
+    assert fit.bootstrap_.shape == (200, 3)
+    np.testing.assert_allclose(fit.bootstrap_.std(axis=0), np.sqrt(np.diag(fit.cov_)), rtol=0.2)
+    draws = fit.draw_survival([0.0, 5.0], n_draws=300, random_seed=2, covariates={"arm": "A"})
+    assert draws.parameters.shape == (300, 3)
