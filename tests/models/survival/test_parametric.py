@@ -146,3 +146,20 @@ def test_bootstrap_draws_agree_with_the_asymptotic_covariance(weibull_frame):
     np.testing.assert_allclose(fit.bootstrap_.std(axis=0), np.sqrt(np.diag(fit.cov_)), rtol=0.2)
     draws = fit.draw_survival([0.0, 5.0], n_draws=300, random_seed=2, covariates={"arm": "A"})
     assert draws.parameters.shape == (300, 3)
+
+
+def test_population_average_over_covariate_rows(weibull_frame):
+    # marginal S = mean of the profiles' S; marginal h = sum(S_j h_j) / sum(S_j)
+    fit = ParametricSurvival("loglogistic").fit(
+        weibull_frame, time="time", event="event", covariates="arm"
+    )
+    t = np.array([0.5, 3.0, 12.0])
+    s_a, s_b = (fit.survival(t, covariates={"arm": a}) for a in "AB")
+    h_a, h_b = (fit.hazard(t, covariates={"arm": a}) for a in "AB")
+    both = pd.DataFrame({"arm": ["A", "B", "B", "A"]})
+    np.testing.assert_allclose(fit.survival(t, covariates=both), (s_a + s_b) / 2)
+    np.testing.assert_allclose(
+        fit.hazard(t, covariates=both), (s_a * h_a + s_b * h_b) / (s_a + s_b)
+    )
+    # None = the fitted patients (half in each arm)
+    np.testing.assert_allclose(fit.survival(t), (s_a + s_b) / 2)
