@@ -163,3 +163,18 @@ def test_population_average_over_covariate_rows(weibull_frame):
     )
     # None = the fitted patients (half in each arm)
     np.testing.assert_allclose(fit.survival(t), (s_a + s_b) / 2)
+
+
+def test_gompertz_with_a_plateau_has_an_infinite_median():
+    # 60% never have the event: a Gompertz fit has negative shape and S(inf) = exp(rate/shape),
+    # so S never reaches 0.5 and the median is reported as inf
+    rng = np.random.default_rng(8)
+    cured = rng.random(500) < 0.6
+    t = np.where(cured, np.inf, rng.exponential(1.0, 500))
+    c = np.full(500, 10.0)
+    df = pd.DataFrame({"t": np.minimum(t, c), "d": (t <= c).astype(int)})
+    fit = ParametricSurvival("gompertz").fit(df, time="t", event="d")
+    shape, rate = fit.summary.loc[["shape", "rate"], "estimate"]
+    assert shape < 0 and np.exp(rate / shape) == pytest.approx(0.6, abs=0.05)
+    median = fit.median()
+    assert np.isinf(median["estimate"]) and np.isinf(median["upper"])
