@@ -15,7 +15,9 @@ it; pass another directory as the first argument) and:
 4. where R's survival::survreg covers the distribution (exponential, Weibull, log-normal,
    log-logistic) fits it in R and compares log-likelihoods and coefficients;
 5. for the Gompertz and generalised gamma (not in survreg), maximises an independent R
-   log-likelihood (R's own ``pgamma``/``dgamma``, ``optim``) and compares the maxima.
+   log-likelihood (R's own ``pgamma``/``dgamma``, ``optim``) and compares the maxima;
+6. compares the Kaplan-Meier estimate, its log-log Greenwood interval and the numbers at
+   risk with R's ``survfit(conf.type = "log-log")`` per group at 1, 3 and 5 years.
 
 Run: ``PYTHONPATH=. python benchmarks/validate_survival_flexsurv.py [reference_dir]``.
 Exits 0 with a message when the data are absent; exits 1 if a check fails.
@@ -85,6 +87,16 @@ out <- rbind(out, data.frame(dist = "gompertz", loglik = g$value, intercept = g$
 out <- rbind(out, data.frame(dist = "gengamma", loglik = gg$value, intercept = gg$par[1],
                              medium = gg$par[4], poor = gg$par[5], scale = gg$par[3]))
 write.csv(out, stdout(), row.names = FALSE)
+"""
+
+R_SURVFIT = r"""
+suppressMessages(library(survival))
+bc <- read.csv("%s")
+f <- survfit(Surv(recyrs, censrec) ~ group, data = bc, conf.type = "log-log")
+s <- summary(f, times = c(1, 3, 5))
+write.csv(data.frame(group = sub("group=", "", as.character(s$strata)), time = s$time,
+                     surv = s$surv, lower = s$lower, upper = s$upper, n_risk = s$n.risk),
+          stdout(), row.names = FALSE)
 """
 
 FAILURES: list[str] = []
@@ -164,6 +176,30 @@ def compare_with_r(models: dict[str, tuple[ParametricSurvival, float]]) -> None:
             check(f"{dist}: mu", s["mu"], row["intercept"], 2e-3)
 
 
+def compare_km_with_r(bc: pd.DataFrame) -> None:
+    from decisionkit.models.survival import kaplan_meier
+
+    if shutil.which("Rscript") is None:
+        return
+    res = subprocess.run(
+        ["Rscript", "-e", R_SURVFIT % BC.as_posix()], capture_output=True, text=True, check=False
+    )
+    if res.returncode != 0:
+        print("\nR survfit failed; skipping:\n" + res.stderr[-800:])
+        return
+    r = pd.read_csv(io.StringIO(res.stdout))
+    km = kaplan_meier(bc, time="recyrs", event="censrec", by="group")
+    print("\nKaplan-Meier vs R survfit(conf.type = 'log-log'):")
+    for row in r.itertuples():
+        rows = km.table[km.table["group"] == row.group]
+        i = np.searchsorted(rows["time"].to_numpy(), row.time, side="right") - 1
+        ours = rows.iloc[i]
+        for col, ref in (("survival", row.surv), ("lower", row.lower), ("upper", row.upper)):
+            check(f"{row.group} t={row.time:g}: {col}", float(ours[col]), ref, 1e-6)
+        n_risk = int(km.at_risk([row.time])[row.group].iloc[0])
+        check(f"{row.group} t={row.time:g}: at risk", n_risk, row.n_risk, 0)
+
+
 def main() -> int:
     if not BC.exists():
         print(f"Reference data not found at {BC}; nothing to validate (skipped).")
@@ -203,6 +239,7 @@ def main() -> int:
     check("  relative mean difference (flexsurv: <= 1e-3)", rel, 0.0, 1e-3)
 
     compare_with_r(models)
+    compare_km_with_r(bc)
     print("\nFAILED: " + ", ".join(FAILURES) if FAILURES else "\nAll checks passed.")
     return 1 if FAILURES else 0
 

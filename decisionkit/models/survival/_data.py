@@ -275,6 +275,15 @@ class SurvivalData:
         rows, counts = np.unique(X, axis=0, return_counts=True)
         return rows, counts / counts.sum()
 
+    def subset(self, index: Any) -> SurvivalData:
+        """The patients at ``index`` (integer positions, repeats allowed), same coding."""
+        idx = np.asarray(index)
+        arrays = [a[idx].copy() for a in (self.time, self.event, self.entry, self.design)]
+        for arr in arrays:
+            arr.setflags(write=False)
+        cov = self.covariates.iloc[idx].reset_index(drop=True)
+        return SurvivalData(arrays[0], arrays[1], arrays[2], cov, arrays[3], self._terms)
+
     def to_frame(self) -> pd.DataFrame:
         """The data as a tidy DataFrame (time, event, entry, covariates)."""
         out = pd.DataFrame({"time": self.time, "event": self.event, "entry": self.entry})

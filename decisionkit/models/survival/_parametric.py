@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from decisionkit._validation import check_in, check_number, fail
+from decisionkit._validation import check_in, check_number, check_random_state, fail
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.models.survival._data import SurvivalData
 from decisionkit.models.survival._families import (
@@ -153,6 +153,14 @@ class ParametricSurvival(ParametricPredictions):
         Internal knots of the spline (1 to 3); ignored for the other distributions.
     scale : {"hazard", "odds"}, default "hazard"
         Scale of the spline: proportional hazards or proportional odds.
+    uncertainty : {"normal", "bootstrap"}, default "normal"
+        Where PSA draws (``draw_survival``, intervals) come from: the asymptotic normal
+        :math:`N(\hat\theta, I^{-1})`, or ``n_bootstrap`` refits to patients resampled with
+        replacement (better for small samples or skewed likelihoods; knots stay fixed).
+    n_bootstrap : int, default 200
+        Number of bootstrap refits.
+    random_seed : int or Generator, optional
+        Seed of the bootstrap resampling.
 
     Attributes
     ----------
@@ -165,7 +173,10 @@ class ParametricSurvival(ParametricPredictions):
         Maximised log-likelihood; :math:`AIC = -2\ell + 2p`; :math:`BIC = -2\ell + p\log n`
         with :math:`n` patients (flexsurv's convention).
     summary : DataFrame
-        Estimates on the natural scale with standard errors and 95% intervals.
+        Estimates on the natural scale with standard errors and 95% intervals (from the
+        observed information).
+    bootstrap_ : ndarray or None
+        ``(n_bootstrap, n_params)`` refitted parameter vectors (transformed scale).
 
     Examples
     --------
@@ -177,10 +188,22 @@ class ParametricSurvival(ParametricPredictions):
     1.5
     """
 
-    def __init__(self, distribution: str = "weibull", *, knots: int = 1, scale: str = "hazard"):
+    def __init__(
+        self,
+        distribution: str = "weibull",
+        *,
+        knots: int = 1,
+        scale: str = "hazard",
+        uncertainty: str = "normal",
+        n_bootstrap: int = 200,
+        random_seed: Any = None,
+    ):
         self.distribution = distribution
         self.knots = knots
         self.scale = scale
+        self.uncertainty = uncertainty
+        self.n_bootstrap = n_bootstrap
+        self.random_seed = random_seed
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -227,10 +250,18 @@ class ParametricSurvival(ParametricPredictions):
         self.aic_ = -2 * self.loglik_ + 2 * self.n_params_
         self.bic_ = -2 * self.loglik_ + self.n_params_ * np.log(data.n)
         self.loglik_terms_ = nll.loglik_terms(theta).copy()
+        self.bootstrap_ = (
+            _bootstrap(family, data, theta, self.n_bootstrap, self.random_seed, caller)
+            if self.uncertainty == "bootstrap"
+            else None
+        )
         return self
 
     def _check_settings(self, caller: str) -> None:
         check_in(self.distribution, _NAMES, "distribution", caller)
+        check_in(self.uncertainty, ("normal", "bootstrap"), "uncertainty", caller)
+        if self.uncertainty == "bootstrap":
+            check_number(self.n_bootstrap, "n_bootstrap", caller, low=2, integer=True)
         if self.distribution == "spline":
             check_number(self.knots, "knots", caller, low=1, high=3, integer=True)
             check_in(self.scale, ("hazard", "odds"), "scale", caller)
@@ -265,6 +296,9 @@ class ParametricSurvival(ParametricPredictions):
 
     # ------------------------------------------------------------------ predictions hooks
     def _theta_draws(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        if getattr(self, "bootstrap_", None) is not None:
+            boot = self.bootstrap_
+            return boot[rng.choice(len(boot), size=n_draws, replace=n_draws > len(boot))]
         return rng.multivariate_normal(self.coef_, self.cov_, size=n_draws, method="eigh")
 
     def _theta_point(self) -> np.ndarray:
@@ -350,6 +384,21 @@ def _maximise(nll: _LogLik, start: np.ndarray) -> np.ndarray:
             break
         theta = theta - step
     return theta
+
+
+def _bootstrap(family, data, theta, n_boot, random_seed, caller) -> np.ndarray:
+    """Refit to ``n_boot`` resamples of the patients (non-parametric bootstrap)."""
+    rng = check_random_state(random_seed, caller)
+    out = np.empty((int(n_boot), len(theta)))
+    for b in range(int(n_boot)):
+        idx = rng.integers(0, data.n, size=data.n)
+        sample = data.subset(idx)
+        if sample.n_events == 0:  # a resample without events carries no information
+            idx = rng.integers(0, data.n, size=data.n)
+            sample = data.subset(idx)
+        res = optimize.minimize(_LogLik(family, sample), theta, method="BFGS")
+        out[b] = res.x
+    return out
 
 
 def _invert(H: np.ndarray, label: str) -> np.ndarray:

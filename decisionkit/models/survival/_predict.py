@@ -272,12 +272,14 @@ class ParametricPredictions:
         theta = self._theta_draws(n, check_random_state(random_seed, caller))
         draws = self._solve(theta, 1 - prob, covariates, caller)
         point = self._theta_point()
+        # inverted-CDF quantiles: draws may be inf (S never falls that low), and
+        # interpolating between two infinities would give NaN
         est = (
-            np.median(draws)
+            np.quantile(draws, 0.5, method="inverted_cdf")
             if point is None
             else self._solve(point[None], 1 - prob, covariates, caller)[0]
         )
-        lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+        lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
         return pd.Series({"estimate": est, "lower": lo, "upper": hi}, name=f"quantile({prob:g})")
 
     def median(self, **kwargs: Any) -> pd.Series:

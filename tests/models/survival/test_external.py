@@ -166,3 +166,26 @@ def test_a_life_table_with_gaps_is_a_clear_error():
 
     with pytest.raises(ValidationError, match="missing ages"):
         LifeTable(pd.DataFrame({"age": [60, 61, 63], "rate": [0.01, 0.02, 0.03]}))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("deviance", "'weights' parameter"),
+        ({"weibull": 1.0}, "one weight for each"),
+        ([1.0, 2.0], "3 weights, one per model"),
+        ([0.0, 0.0, 0.0], "positive sum"),
+        ([1.0, -1.0, 1.0], "'weights' parameter"),
+        ("stacking", "need Bayesian fits"),
+    ],
+)
+def test_bad_averaging_weights(fits, weights, message):
+    with pytest.raises(ValidationError, match=message):
+        average_models(fits, weights=weights)
+
+
+def test_average_summary_and_repr(fits):
+    avg = average_models(list(fits.values()), weights="bic")
+    assert list(avg.summary.columns) == ["BIC", "weight"]
+    assert avg.summary["weight"].is_monotonic_decreasing
+    assert "bic weights" in repr(avg)

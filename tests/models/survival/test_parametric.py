@@ -135,3 +135,46 @@ def test_zero_times_and_no_events_are_rejected():
         ParametricSurvival("weibull").fit(df, time="t", event="d")
     with pytest.raises(ValidationError, match="no events"):
         ParametricSurvival("weibull").fit(df.assign(d=0, t=[1.0, 2, 3]), time="t", event="d")
+
+
+def test_bootstrap_draws_agree_with_the_asymptotic_covariance(weibull_frame):
+    # For n = 400 the non-parametric bootstrap and the observed information agree; with 200
+    # refits the bootstrap SE has a relative sd of about 1/sqrt(2 * 200) = 5%, so 20% is ~4 sd.
+    fit = ParametricSurvival("weibull", uncertainty="bootstrap", n_bootstrap=200, random_seed=1)
+    fit.fit(weibull_frame, time="time", event="event", covariates="arm")
+    assert fit.bootstrap_.shape == (200, 3)
+    np.testing.assert_allclose(fit.bootstrap_.std(axis=0), np.sqrt(np.diag(fit.cov_)), rtol=0.2)
+    draws = fit.draw_survival([0.0, 5.0], n_draws=300, random_seed=2, covariates={"arm": "A"})
+    assert draws.parameters.shape == (300, 3)
+
+
+def test_population_average_over_covariate_rows(weibull_frame):
+    # marginal S = mean of the profiles' S; marginal h = sum(S_j h_j) / sum(S_j)
+    fit = ParametricSurvival("loglogistic").fit(
+        weibull_frame, time="time", event="event", covariates="arm"
+    )
+    t = np.array([0.5, 3.0, 12.0])
+    s_a, s_b = (fit.survival(t, covariates={"arm": a}) for a in "AB")
+    h_a, h_b = (fit.hazard(t, covariates={"arm": a}) for a in "AB")
+    both = pd.DataFrame({"arm": ["A", "B", "B", "A"]})
+    np.testing.assert_allclose(fit.survival(t, covariates=both), (s_a + s_b) / 2)
+    np.testing.assert_allclose(
+        fit.hazard(t, covariates=both), (s_a * h_a + s_b * h_b) / (s_a + s_b)
+    )
+    # None = the fitted patients (half in each arm)
+    np.testing.assert_allclose(fit.survival(t), (s_a + s_b) / 2)
+
+
+def test_gompertz_with_a_plateau_has_an_infinite_median():
+    # 60% never have the event: a Gompertz fit has negative shape and S(inf) = exp(rate/shape),
+    # so S never reaches 0.5 and the median is reported as inf
+    rng = np.random.default_rng(8)
+    cured = rng.random(500) < 0.6
+    t = np.where(cured, np.inf, rng.exponential(1.0, 500))
+    c = np.full(500, 10.0)
+    df = pd.DataFrame({"t": np.minimum(t, c), "d": (t <= c).astype(int)})
+    fit = ParametricSurvival("gompertz").fit(df, time="t", event="d")
+    shape, rate = fit.summary.loc[["shape", "rate"], "estimate"]
+    assert shape < 0 and np.exp(rate / shape) == pytest.approx(0.6, abs=0.05)
+    median = fit.median()
+    assert np.isinf(median["estimate"]) and np.isinf(median["upper"])
