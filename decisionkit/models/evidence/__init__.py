@@ -2,9 +2,11 @@
 
 The fitted models feed the decision: relative effects combine with a baseline model into
 absolute effects, delivered as correlated PSA inputs (joint posterior rows) for cohort
-models and EVPPI.
+models and EVPPI (:meth:`NetworkMetaAnalysis.psa_inputs`).
 """
 
+from decisionkit.models.evidence._inconsistency import InconsistencyResult
 from decisionkit.models.evidence._nma import NetworkMetaAnalysis
+from decisionkit.models.evidence._pairwise import PairwiseMetaAnalysis
 
-__all__ = ["NetworkMetaAnalysis"]
+__all__ = ["InconsistencyResult", "NetworkMetaAnalysis", "PairwiseMetaAnalysis"]

@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import check_in, check_probability, fail
-from decisionkit.models.evidence import _engine
+from decisionkit.models.evidence import _absolute, _engine, _inconsistency
 from decisionkit.models.evidence._data import Network, read_arms, read_contrasts
 from decisionkit.models.evidence._sampling import SamplerMixin, require_fitted
 
@@ -307,6 +307,55 @@ class NetworkMetaAnalysis(SamplerMixin):
         order = d if lower_is_better else -d
         return order.argsort(axis=1).argsort(axis=1) + 1
 
+    # ------------------------------------------------------------------ into the decision
+    def reference_arms(self) -> pd.DataFrame:
+        """The reference treatment's arms (``group, events, n``), ready for a baseline model
+        such as ``dk.models.HierarchicalRates().fit(nma.reference_arms())``."""
+        require_fitted(self, "reference_arms")
+        return _absolute.reference_arms(self)
+
+    def psa_inputs(
+        self,
+        baseline: Any,
+        *,
+        n_draws: int | None = None,
+        link: str | None = None,
+        predictive: bool = False,
+        random_seed: int | np.random.Generator | None = None,
+    ) -> pd.DataFrame:
+        r"""Absolute and relative effects as correlated PSA inputs, one row per draw.
+
+        Each row is one joint posterior draw of the relative effects, combined with one
+        draw of the baseline: :math:`g(p_k) = g(p_\text{ref}) + d_k`. Pass the frame to a
+        cohort model (``MarkovModel.run``) or add it to other PSA inputs with
+        ``pd.concat(axis=1)``; EVPPI of the NMA then uses the ``d[...]`` columns.
+
+        Parameters
+        ----------
+        baseline : fitted HierarchicalRates, float or array-like
+            The reference treatment's outcome in the target population on the natural scale:
+            a fitted :class:`~decisionkit.models.HierarchicalRates` (its predictive rate for
+            a new study; see :meth:`reference_arms`), a number, or one draw per row.
+        n_draws : int, optional
+            Rows to return (a random subset of whole posterior draws); default all.
+        link : {"logit", "log", "identity"}, optional
+            Scale of the relative effects (default logit for binary, identity for
+            continuous data; required for contrast-level data).
+        predictive : bool, default False
+            Random effects only: use the effects in a new study (predictive distribution,
+            :math:`\delta_{new} \sim N(d, \sigma^2)`) instead of the mean effects.
+        random_seed : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        DataFrame
+            Columns ``p[<treatment>]`` (``rate[...]`` for a log link, ``mean[...]`` for
+            identity) and ``d[<treatment>]`` for every non-reference treatment.
+        """
+        require_fitted(self, "psa_inputs")
+        return _absolute.psa_inputs(self, baseline, n_draws=n_draws, link=link,
+                                    predictive=predictive, random_seed=random_seed)
+
     # ------------------------------------------------------------------ model fit
     def deviance_contributions(self) -> pd.DataFrame:
         """Per data point: posterior mean residual deviance, plug-in deviance and leverage."""
@@ -334,6 +383,25 @@ class NetworkMetaAnalysis(SamplerMixin):
         import arviz as az
 
         return az.loo(self.idata_)
+
+    # ------------------------------------------------------------------ inconsistency
+    def unrelated_mean_effects(self, *, ci_prob: float = 0.95) -> Any:
+        """Fit the unrelated mean effects model (TSD 4) and compare it with this fit.
+
+        Returns an :class:`InconsistencyResult` (per-comparison estimates, residual
+        deviance and DIC of both models, per-data-point deviances).
+        """
+        require_fitted(self, "unrelated_mean_effects")
+        return _inconsistency.unrelated_mean_effects(self, ci_prob=ci_prob)
+
+    def node_split(self, comparisons: Any = None, *, ci_prob: float = 0.95) -> Any:
+        """Direct versus indirect evidence for each comparison in a loop (Dias et al. 2010).
+
+        ``comparisons``: pairs of treatment names; default every comparison that has both
+        direct and indirect evidence. One model is fitted per comparison.
+        """
+        require_fitted(self, "node_split")
+        return _inconsistency.node_split(self, comparisons, ci_prob=ci_prob)
 
     # ------------------------------------------------------------------ reporting
     @property
