@@ -146,12 +146,13 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         for a new study under random effects."""
         require_fitted(self, "pooled")
         d = _engine.draws_of(self.idata_, "d")[:, 0]
-        rows = {"log " + self.measure if self.measure in _RATIO else "effect": d}
+        ratio_scale = self.measure in _RATIO and self._fit_args[0] == "arms"
+        rows = {"log " + self.measure if ratio_scale else "effect": d}
         if self.effects == "random":
             rows["new study (prediction)"] = self._predictive(d)
         frame = _summarise(np.column_stack(list(rows.values())), ci_prob, "pooled")
         frame.insert(0, "parameter", list(rows))
-        if self.measure in _RATIO and self._fit_args[0] == "arms":
+        if ratio_scale:
             ratio = _summarise(np.exp(np.column_stack(list(rows.values()))), ci_prob, "pooled")
             ratio.insert(0, "parameter", [r.replace("log ", "") if r.startswith("log") else
                                           f"{self.measure}, new study" for r in rows])
