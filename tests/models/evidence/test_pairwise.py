@@ -1,0 +1,49 @@
+"""PairwiseMetaAnalysis: risk ratios, random effects, tau and the prediction interval."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from decisionkit.models.evidence import PairwiseMetaAnalysis
+
+FAST = {"draws": 1000, "tune": 1000, "chains": 2, "cores": 1, "progressbar": False}
+
+TRIALS = pd.DataFrame(
+    {
+        "study": np.repeat(["s1", "s2", "s3", "s4", "s5"], 2),
+        "treatment": ["control", "drug"] * 5,
+        "events": [20, 12, 35, 30, 8, 2, 50, 25, 14, 13],
+        "total": [100, 100, 150, 150, 60, 60, 200, 200, 90, 95],
+    }
+)
+
+
+def test_fixed_effect_risk_ratio_is_the_inverse_variance_estimate():
+    # Closed form: log RR_i = log(a/n1) - log(c/n0), var = 1/a - 1/n1 + 1/c - 1/n0 (Woolf),
+    # pooled by inverse variance.
+    r = TRIALS["events"].to_numpy().reshape(5, 2).astype(float)
+    n = TRIALS["total"].to_numpy().reshape(5, 2).astype(float)
+    y = np.log(r[:, 1] / n[:, 1]) - np.log(r[:, 0] / n[:, 0])
+    w = 1 / (1 / r - 1 / n).sum(axis=1)
+    ma = PairwiseMetaAnalysis(measure="RR", effects="fixed", random_seed=1, **FAST).fit(
+        TRIALS, events="events", total="total")
+    pooled = ma.pooled().set_index("parameter")
+    assert pooled.loc["log RR", "mean"] == pytest.approx((w @ y) / w.sum(), abs=0.01)
+    assert pooled.loc["RR", "median"] == pytest.approx(np.exp((w @ y) / w.sum()), abs=0.01)
+    np.testing.assert_allclose(ma.study_estimates()["estimate"], y)
+
+
+def test_random_effects_prediction_interval_is_wider_than_the_pooled_interval():
+    ma = PairwiseMetaAnalysis(measure="OR", effects="random", random_seed=2,
+                              target_accept=0.95, **FAST).fit(TRIALS, events="events",
+                                                               total="total")
+    pooled = ma.pooled().set_index("parameter")
+    lo, hi = ma.prediction_interval()
+    assert lo < pooled.loc["log OR", "lower"] and hi > pooled.loc["log OR", "upper"]
+    assert pooled.loc["OR", "median"] == pytest.approx(np.exp(pooled.loc["log OR", "median"]),
+                                                       rel=0.02)
+    tau = ma.heterogeneity()
+    assert tau["lower"].iloc[0] >= 0 and tau["upper"].iloc[0] <= 5  # U(0, 5) prior (TSD 2)
+    assert len(ma.study_estimates()) == 5
+    assert ma.fit_statistics()["n_data"] == 10
+    assert "PairwiseMetaAnalysis: random effects" in repr(ma)
