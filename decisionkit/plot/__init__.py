@@ -7,6 +7,7 @@ re-exported here.
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
+from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._sensitivity import tornado, two_way
 from decisionkit.plot._threshold import decision_curve
@@ -21,10 +22,13 @@ __all__: list[str] = [
     "evpi_curve",
     "evppi_bars",
     "evsi_curve",
+    "forest_plot",
     "icer_frontier",
+    "network_plot",
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
+    "rank_plot",
     "regression_check",
     "state_trace",
     "tornado",

@@ -48,11 +48,13 @@ def reference_arms(nma: Any) -> pd.DataFrame:
             "draws to psa_inputs directly instead."
         )
     arms = net.arm_trt == 0
-    return pd.DataFrame({
-        "group": np.asarray(net.studies, dtype=object)[net.arm_study[arms]],
-        "events": net.y[arms].astype(int),
-        "n": net.n[arms].astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "group": np.asarray(net.studies, dtype=object)[net.arm_study[arms]],
+            "events": net.y[arms].astype(int),
+            "n": net.n[arms].astype(int),
+        }
+    )
 
 
 def psa_inputs(
@@ -70,17 +72,25 @@ def psa_inputs(
     net = nma.network_
     if link is None:
         if net.kind == "contrast":
-            raise fail("link", caller, "one of 'logit', 'log', 'identity'", link,
-                       "Contrast-level data do not say their scale; name the link of the "
-                       "relative effects (log odds ratios: 'logit').")
+            raise fail(
+                "link",
+                caller,
+                "one of 'logit', 'log', 'identity'",
+                link,
+                "Contrast-level data do not say their scale; name the link of the "
+                "relative effects (log odds ratios: 'logit').",
+            )
         link = "logit" if net.kind == "binomial" else "identity"
     check_in(link, tuple(LINKS), "link", caller)
     if not isinstance(predictive, bool):
         raise fail("predictive", caller, "True or False", predictive)
     d = nma.relative_effect_draws().values  # (S, K), reference column 0
     total = d.shape[0]
-    n = total if n_draws is None else check_number(n_draws, "n_draws", caller, low=1,
-                                                   high=total, integer=True)
+    n = (
+        total
+        if n_draws is None
+        else check_number(n_draws, "n_draws", caller, low=1, high=total, integer=True)
+    )
     rows = np.sort(rng.choice(total, size=n, replace=False)) if n < total else np.arange(n)
     d = d[rows]
     if predictive and nma.effects == "random":
@@ -104,23 +114,34 @@ def _baseline_draws(baseline: Any, n: int, link: str, caller: str, rng) -> np.nd
     post = getattr(baseline, "idata_", None)
     if post is not None:  # a fitted HierarchicalRates: predictive rate of a new study
         if link != "logit":
-            raise fail("baseline", caller, "baseline draws on the outcome scale", baseline,
-                       "A HierarchicalRates baseline is on the logit scale (link='logit').")
+            raise fail(
+                "baseline",
+                caller,
+                "baseline draws on the outcome scale",
+                baseline,
+                "A HierarchicalRates baseline is on the logit scale (link='logit').",
+            )
         mu = post["posterior"]["mu"].values.reshape(-1)
         tau = post["posterior"]["tau"].values.reshape(-1)
         pick = rng.choice(mu.size, size=n, replace=n > mu.size)
         return special.expit(mu[pick] + tau[pick] * rng.standard_normal(n))
     arr = np.asarray(baseline, dtype=float) if _is_numeric(baseline) else None
     if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.size != n):
-        raise fail("baseline", caller,
-                   f"a fitted HierarchicalRates, a number, or {n} draws (one per PSA draw)",
-                   baseline)
+        raise fail(
+            "baseline",
+            caller,
+            f"a fitted HierarchicalRates, a number, or {n} draws (one per PSA draw)",
+            baseline,
+        )
     arr = np.broadcast_to(arr, (n,)).copy()
     low_ok = arr > 0 if link in ("logit", "log") else np.isfinite(arr)
     high_ok = arr < 1 if link == "logit" else np.isfinite(arr)
     if not np.all(low_ok & high_ok):
-        scale = {"logit": "probabilities in (0, 1)", "log": "positive rates",
-                 "identity": "finite numbers"}[link]
+        scale = {
+            "logit": "probabilities in (0, 1)",
+            "log": "positive rates",
+            "identity": "finite numbers",
+        }[link]
         raise fail("baseline", caller, scale, baseline)
     return arr
 

@@ -100,9 +100,7 @@ class Network:
             for i, a in enumerate(trts):
                 for b in trts[i + 1 :]:
                     pairs[(a, b)] = pairs.get((a, b), 0) + 1
-        rows = [
-            (self.treatments[a], self.treatments[b], k) for (a, b), k in sorted(pairs.items())
-        ]
+        rows = [(self.treatments[a], self.treatments[b], k) for (a, b), k in sorted(pairs.items())]
         return pd.DataFrame(rows, columns=["treatment_a", "treatment_b", "n_studies"])
 
 
@@ -151,8 +149,14 @@ def read_arms(
         y, tot = values[events], values[total]
         _counts(y, labels_s, labels_t, events, caller)
         _counts(tot, labels_s, labels_t, total, caller)
-        _where(tot < 1, labels_s, labels_t, f"'{total}' is {{v}}; every arm needs at least one "
-               "participant. Drop empty arms.", tot, caller)
+        _where(
+            tot < 1,
+            labels_s,
+            labels_t,
+            f"'{total}' is {{v}}; every arm needs at least one participant. Drop empty arms.",
+            tot,
+            caller,
+        )
         over = y > tot
         if over.any():
             i = int(np.argmax(over))
@@ -166,15 +170,33 @@ def read_arms(
         y = values[mean]
         if se is not None:
             se_arr = values[se]
-            _where(se_arr <= 0, labels_s, labels_t, f"'{se}' is {{v}}; standard errors must "
-                   "be positive.", se_arr, caller)
+            _where(
+                se_arr <= 0,
+                labels_s,
+                labels_t,
+                f"'{se}' is {{v}}; standard errors must be positive.",
+                se_arr,
+                caller,
+            )
         else:
             sd_arr, n_arr = values[sd], values[n]
-            _where(sd_arr <= 0, labels_s, labels_t, f"'{sd}' is {{v}}; standard deviations "
-                   "must be positive.", sd_arr, caller)
+            _where(
+                sd_arr <= 0,
+                labels_s,
+                labels_t,
+                f"'{sd}' is {{v}}; standard deviations must be positive.",
+                sd_arr,
+                caller,
+            )
             _counts(n_arr, labels_s, labels_t, n, caller)
-            _where(n_arr < 1, labels_s, labels_t, f"'{n}' is {{v}}; every arm needs at least "
-                   "one participant.", n_arr, caller)
+            _where(
+                n_arr < 1,
+                labels_s,
+                labels_t,
+                f"'{n}' is {{v}}; every arm needs at least one participant.",
+                n_arr,
+                caller,
+            )
             se_arr = sd_arr / np.sqrt(n_arr)
         tot = None
     return _assemble(kind, labels_s, labels_t, y, tot, se_arr, reference, None, caller)
@@ -238,9 +260,7 @@ def read_contrasts(
                 f"{caller}: study '{labels_s[i]}', treatment '{labels_t[i]}': '{se}' is "
                 f"{frame[se].to_numpy()[i]!r}; {what}."
             )
-    return _assemble(
-        "contrast", labels_s, labels_t, est, None, se_all, reference, baseline, caller
-    )
+    return _assemble("contrast", labels_s, labels_t, est, None, se_all, reference, baseline, caller)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -287,8 +307,14 @@ def _numeric(frame: pd.DataFrame, col: str, labels_s: list[str], caller: str) ->
 
 def _counts(values, labels_s, labels_t, col, caller) -> None:
     bad = (values < 0) | (values != np.round(values))
-    _where(bad, labels_s, labels_t, f"'{col}' is {{v}}; counts must be non-negative whole "
-           "numbers.", values, caller)
+    _where(
+        bad,
+        labels_s,
+        labels_t,
+        f"'{col}' is {{v}}; counts must be non-negative whole numbers.",
+        values,
+        caller,
+    )
 
 
 def _where(bad, labels_s, labels_t, message, values, caller) -> None:

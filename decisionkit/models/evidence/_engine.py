@@ -41,7 +41,7 @@ from scipy import special
 from decisionkit._validation import check_in, check_number
 from decisionkit.models.evidence._data import Network
 
-__all__ = ["Priors", "consistency_design", "deviance", "build_model", "draws_of"]
+__all__ = ["Priors", "build_model", "consistency_design", "deviance", "draws_of"]
 
 EFFECTS = ("fixed", "random")
 HETEROGENEITY = ("uniform", "halfnormal")
@@ -167,15 +167,25 @@ def build_model(
         if net.kind == "contrast":
             w = _whitening(net)
             eta = pm.Deterministic("eta", delta, dims="rel_arm")
-            pm.Normal("y", mu=pt.dot(pt.as_tensor(w), eta), sigma=1.0,
-                      observed=w @ net.y[rel], dims="rel_arm")
+            pm.Normal(
+                "y",
+                mu=pt.dot(pt.as_tensor(w), eta),
+                sigma=1.0,
+                observed=w @ net.y[rel],
+                dims="rel_arm",
+            )
         else:
             mu = pm.Normal("mu", 0.0, priors.mu_sd, dims="study")
             full = pt.set_subtensor(pt.zeros(net.arm_study.size)[rel], delta)
             eta = pm.Deterministic("eta", mu[net.arm_study] + full, dims="arm")
             if net.kind == "binomial":
-                pm.Binomial("y", n=net.n.astype("int64"), logit_p=eta,
-                            observed=net.y.astype("int64"), dims="arm")
+                pm.Binomial(
+                    "y",
+                    n=net.n.astype("int64"),
+                    logit_p=eta,
+                    observed=net.y.astype("int64"),
+                    dims="arm",
+                )
             else:
                 pm.Normal("y", mu=eta, sigma=net.se, observed=net.y, dims="arm")
     return model
@@ -214,8 +224,10 @@ def deviance(net: Network, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         def dev(prob: np.ndarray) -> np.ndarray:
             rhat = n * prob
             return 2.0 * (
-                special.xlogy(y, y) - special.xlogy(y, rhat)
-                + special.xlogy(n - y, n - y) - special.xlogy(n - y, n - rhat)
+                special.xlogy(y, y)
+                - special.xlogy(y, rhat)
+                + special.xlogy(n - y, n - y)
+                - special.xlogy(n - y, n - rhat)
             )
 
         return dev(p), dev(p.mean(axis=0))

@@ -68,9 +68,14 @@ class InconsistencyResult:
         print(repr(self))
 
     def __repr__(self) -> str:
-        return "\n".join([f"Inconsistency check: {self.method}",
-                          self.summary.round(3).to_string(index=False), "",
-                          self.fit.round(1).to_string()])
+        return "\n".join(
+            [
+                f"Inconsistency check: {self.method}",
+                self.summary.round(3).to_string(index=False),
+                "",
+                self.fit.round(1).to_string(),
+            ]
+        )
 
 
 def unrelated_mean_effects(nma: Any, *, ci_prob: float) -> InconsistencyResult:
@@ -79,8 +84,7 @@ def unrelated_mean_effects(nma: Any, *, ci_prob: float) -> InconsistencyResult:
     check_probability(ci_prob, "ci_prob", caller)
     net = nma.network_
     rel = net.rel
-    pairs = list(dict.fromkeys(zip(net.arm_trt[net.base_of[rel]], net.arm_trt[rel],
-                                   strict=True)))
+    pairs = list(dict.fromkeys(zip(net.arm_trt[net.base_of[rel]], net.arm_trt[rel], strict=True)))
     design = np.zeros((rel.size, len(pairs)))
     for r, key in enumerate(zip(net.arm_trt[net.base_of[rel]], net.arm_trt[rel], strict=True)):
         design[r, pairs.index(key)] = 1.0
@@ -89,14 +93,23 @@ def unrelated_mean_effects(nma: Any, *, ci_prob: float) -> InconsistencyResult:
     ume = _summary(_engine.draws_of(idata, "d"), ci_prob)
     d = nma.relative_effect_draws().values
     cons = _summary(np.column_stack([d[:, b] - d[:, a] for a, b in pairs]), ci_prob)
-    summary = pd.concat([pd.DataFrame({"comparison": names}), cons.add_prefix("consistency_"),
-                         ume.add_prefix("ume_")], axis=1)
+    summary = pd.concat(
+        [
+            pd.DataFrame({"comparison": names}),
+            cons.add_prefix("consistency_"),
+            ume.add_prefix("ume_"),
+        ],
+        axis=1,
+    )
     ume_dev = _deviance(net, idata)
     cons_dev = nma.deviance_contributions()
     deviance = cons_dev[["study", "treatment"]].assign(
-        consistency=cons_dev["resdev"].to_numpy(), ume=ume_dev["resdev"].to_numpy())
-    fit = pd.DataFrame([nma.fit_statistics(), _stats(ume_dev)],
-                       index=pd.Index(["consistency", "unrelated mean effects"], name="model"))
+        consistency=cons_dev["resdev"].to_numpy(), ume=ume_dev["resdev"].to_numpy()
+    )
+    fit = pd.DataFrame(
+        [nma.fit_statistics(), _stats(ume_dev)],
+        index=pd.Index(["consistency", "unrelated mean effects"], name="model"),
+    )
     return InconsistencyResult("unrelated mean effects", summary, fit, deviance)
 
 
@@ -112,18 +125,30 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
         todo = []
         names = list(net.treatments)
         for pair in comparisons:
-            if (not isinstance(pair, tuple | list) or len(pair) != 2
-                    or any(str(p) not in names for p in pair)):
+            if (
+                not isinstance(pair, tuple | list)
+                or len(pair) != 2
+                or any(str(p) not in names for p in pair)
+            ):
                 raise fail("comparisons", caller, f"pairs of treatments from {names}", pair)
             a, b = sorted(names.index(str(p)) for p in pair)
             if (a, b) not in splittable:
-                raise fail("comparisons", caller, "comparisons with both direct and indirect "
-                           "evidence", pair, "Only comparisons in a loop of the network can be "
-                           "split.")
+                raise fail(
+                    "comparisons",
+                    caller,
+                    "comparisons with both direct and indirect evidence",
+                    pair,
+                    "Only comparisons in a loop of the network can be split.",
+                )
             todo.append((a, b))
     if not todo:
-        raise fail("network", caller, "a network with a loop", "no loops",
-                   "Node splitting needs direct and indirect evidence on some comparison.")
+        raise fail(
+            "network",
+            caller,
+            "a network with a loop",
+            "no loops",
+            "Node splitting needs direct and indirect evidence on some comparison.",
+        )
     d_net = nma.relative_effect_draws().values
     rows, fits = [], {"consistency": nma.fit_statistics()}
     for a, b in todo:
@@ -138,8 +163,12 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
         label = f"{net.treatments[b]} vs {net.treatments[a]}"
         lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
         row = {"comparison": label}
-        for key, x in (("direct", direct), ("indirect", indirect),
-                       ("network", d_net[:, b] - d_net[:, a]), ("difference", diff)):
+        for key, x in (
+            ("direct", direct),
+            ("indirect", indirect),
+            ("network", d_net[:, b] - d_net[:, a]),
+            ("difference", diff),
+        ):
             q = np.quantile(x, [lo, hi])
             row |= {f"{key}_mean": x.mean(), f"{key}_lower": q[0], f"{key}_upper": q[1]}
         row["p_value"] = 2 * min((diff > 0).mean(), (diff < 0).mean())
@@ -151,10 +180,12 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
 
 # ---------------------------------------------------------------------------- helpers
 def _fit(nma: Any, design: np.ndarray, names: list[str], caller: str) -> Any:
-    model = _engine.build_model(nma.network_, design, names, effects=nma.effects,
-                                priors=nma._priors(), param_dim="contrast")
-    idata, _ = nma._sample(model, var_names=_engine.free_variables(nma.network_, nma.effects),
-                           caller=caller)
+    model = _engine.build_model(
+        nma.network_, design, names, effects=nma.effects, priors=nma._priors(), param_dim="contrast"
+    )
+    idata, _ = nma._sample_checked(
+        model, var_names=_engine.free_variables(nma.network_, nma.effects), caller=caller
+    )
     return idata
 
 
@@ -166,8 +197,7 @@ def _deviance(net: Network, idata: Any) -> pd.DataFrame:
 
 def _stats(dev: pd.DataFrame) -> pd.Series:
     resdev, p_d = float(dev["resdev"].sum()), float(dev["leverage"].sum())
-    return pd.Series({"n_data": float(len(dev)), "resdev": resdev, "pD": p_d,
-                      "DIC": resdev + p_d})
+    return pd.Series({"n_data": float(len(dev)), "resdev": resdev, "pD": p_d, "DIC": resdev + p_d})
 
 
 def _summary(values: np.ndarray, ci_prob: float) -> pd.DataFrame:
@@ -193,21 +223,21 @@ def _splittable(net: Network) -> list[tuple[int, int]]:
                 continue
             # edges of every study, leaving out the a-b edge of studies that hold both
             parent = list(range(net.n_treatments))
-
-            def find(t: int) -> int:
-                while parent[t] != t:
-                    t = parent[t]
-                return t
-
             for s in range(net.n_studies):
                 trts = net.arm_trt[net.arm_study == s]
                 for i, x in enumerate(trts):
-                    for y in trts[i + 1:]:
+                    for y in trts[i + 1 :]:
                         if {int(x), int(y)} != {a, b}:
-                            parent[find(int(x))] = find(int(y))
-            if find(a) == find(b):
+                            parent[_find(parent, int(x))] = _find(parent, int(y))
+            if _find(parent, a) == _find(parent, b):
                 out.append((a, b))
     return out
+
+
+def _find(parent: list[int], t: int) -> int:
+    while parent[t] != t:
+        t = parent[t]
+    return t
 
 
 def _split_design(net: Network, design: np.ndarray, a: int, b: int) -> np.ndarray:

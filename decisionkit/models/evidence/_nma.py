@@ -16,12 +16,12 @@ import xarray as xr
 from decisionkit._validation import check_in, check_probability, fail
 from decisionkit.models.evidence import _absolute, _engine, _inconsistency
 from decisionkit.models.evidence._data import Network, read_arms, read_contrasts
-from decisionkit.models.evidence._sampling import SamplerMixin, require_fitted
+from decisionkit.models.evidence._sampling import EvidenceModel, require_fitted
 
 __all__ = ["NetworkMetaAnalysis"]
 
 
-class NetworkMetaAnalysis(SamplerMixin):
+class NetworkMetaAnalysis(EvidenceModel):
     r"""Bayesian network meta-analysis of trial arms or contrasts (NICE DSU TSD 2).
 
     Arm-level binary data use a binomial likelihood with a logit link (relative effects
@@ -47,9 +47,12 @@ class NetworkMetaAnalysis(SamplerMixin):
     prior_heterogeneity_scale : float
         The :math:`s` above (TSD 2: 5 on the log-odds scale; choose it on the scale of the
         outcome for continuous data).
-    draws, tune, chains, cores, target_accept, random_seed, progressbar, sampler_config
-        Sampler settings; ``sampler_config`` is merged into the keyword arguments of
-        ``pymc.sample`` (e.g. ``{"nuts_sampler": "nutpie"}``).
+    sampler_config : dict, optional
+        Keyword arguments of ``pymc.sample`` merged over the shared defaults (4 chains x
+        1,000 draws after 1,000 tuning steps, ``target_accept=0.9``), e.g. ``{"draws": 2000,
+        "nuts_sampler": "nutpie"}``.
+    random_seed : int or numpy.random.Generator, optional
+        Same seed, same draws.
 
     Attributes
     ----------
@@ -94,14 +97,8 @@ class NetworkMetaAnalysis(SamplerMixin):
         prior_mu_sd: float = 100.0,
         prior_heterogeneity: str = "uniform",
         prior_heterogeneity_scale: float = 5.0,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 4,
-        cores: int = 1,
-        target_accept: float = 0.9,
-        random_seed: int | np.random.Generator | None = None,
-        progressbar: bool | None = None,
         sampler_config: dict[str, Any] | None = None,
+        random_seed: int | np.random.Generator | None = None,
     ) -> None:
         self.effects = effects
         self.reference = reference
@@ -109,15 +106,7 @@ class NetworkMetaAnalysis(SamplerMixin):
         self.prior_mu_sd = prior_mu_sd
         self.prior_heterogeneity = prior_heterogeneity
         self.prior_heterogeneity_scale = prior_heterogeneity_scale
-        self.draws = draws
-        self.tune = tune
-        self.chains = chains
-        self.cores = cores
-        self.target_accept = target_accept
-        self.random_seed = random_seed
-        self.progressbar = progressbar
-        self.sampler_config = sampler_config
-        self.idata_: Any = None
+        super().__init__(sampler_config=sampler_config, random_seed=random_seed)
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -152,10 +141,32 @@ class NetworkMetaAnalysis(SamplerMixin):
         self
         """
         caller = f"{self._name}.fit"
-        net = read_arms(data, caller, study=study, treatment=treatment, events=events,
-                        total=total, mean=mean, se=se, sd=sd, n=n, reference=self.reference)
-        self._fit_args = ("arms", {"study": study, "treatment": treatment, "events": events,
-                                   "total": total, "mean": mean, "se": se, "sd": sd, "n": n})
+        net = read_arms(
+            data,
+            caller,
+            study=study,
+            treatment=treatment,
+            events=events,
+            total=total,
+            mean=mean,
+            se=se,
+            sd=sd,
+            n=n,
+            reference=self.reference,
+        )
+        self._fit_args = (
+            "arms",
+            {
+                "study": study,
+                "treatment": treatment,
+                "events": events,
+                "total": total,
+                "mean": mean,
+                "se": se,
+                "sd": sd,
+                "n": n,
+            },
+        )
         self._data = data.copy()
         return self._fit_network(net, caller)
 
@@ -176,10 +187,19 @@ class NetworkMetaAnalysis(SamplerMixin):
         that arm against the baseline and its standard error.
         """
         caller = f"{self._name}.fit_contrasts"
-        net = read_contrasts(data, caller, study=study, treatment=treatment,
-                             estimate=estimate, se=se, reference=self.reference)
-        self._fit_args = ("contrasts", {"study": study, "treatment": treatment,
-                                        "estimate": estimate, "se": se})
+        net = read_contrasts(
+            data,
+            caller,
+            study=study,
+            treatment=treatment,
+            estimate=estimate,
+            se=se,
+            reference=self.reference,
+        )
+        self._fit_args = (
+            "contrasts",
+            {"study": study, "treatment": treatment, "estimate": estimate, "se": se},
+        )
         self._data = data.copy()
         return self._fit_network(net, caller)
 
@@ -194,10 +214,17 @@ class NetworkMetaAnalysis(SamplerMixin):
         kind, cols = self._fit_args
         clash = set(map(str, new_data[cols["study"]])) & set(self.network_.studies)
         if clash:
-            raise fail("new_data", f"{self._name}.updated", "new studies only",
-                       sorted(clash), "Give the new study a name not already in the network.")
+            raise fail(
+                "new_data",
+                f"{self._name}.updated",
+                "new studies only",
+                sorted(clash),
+                "Give the new study a name not already in the network.",
+            )
         combined = pd.concat([self._data, new_data], ignore_index=True)
-        clone = type(self)(**self.get_params())
+        from sklearn.base import clone as sk_clone
+
+        clone = sk_clone(self)
         if kind == "arms":
             return clone.fit(combined, **cols)
         return clone.fit_contrasts(combined, **cols)
@@ -206,35 +233,44 @@ class NetworkMetaAnalysis(SamplerMixin):
         check_in(self.effects, _engine.EFFECTS, "effects", caller)
         priors = self._priors()
         priors.check(caller)
-        self._check_sampler(caller)
         design, names = _engine.consistency_design(net)
         model = _engine.build_model(net, design, names, effects=self.effects, priors=priors)
         self.network_ = net
-        self.idata_, self.diagnostics_ = self._sample(
+        self.idata_, self.diagnostics_ = self._sample_checked(
             model, var_names=_engine.free_variables(net, self.effects), caller=caller
         )
         return self
 
     def _priors(self) -> _engine.Priors:
-        return _engine.Priors(self.prior_d_sd, self.prior_mu_sd, self.prior_heterogeneity,
-                              self.prior_heterogeneity_scale)
+        return _engine.Priors(
+            self.prior_d_sd,
+            self.prior_mu_sd,
+            self.prior_heterogeneity,
+            self.prior_heterogeneity_scale,
+        )
 
     # ------------------------------------------------------------------ relative effects
     def relative_effect_draws(self, reference: str | None = None) -> xr.DataArray:
-        """Posterior draws of every treatment's effect against ``reference``, dims
-        ``(draw, treatment)`` (chains stacked; the reference's own column is 0)."""
+        """Posterior draws of every treatment's effect against ``reference``.
+
+        Dims ``(draw, treatment)``, chains stacked; the reference's own column is 0.
+        """
         require_fitted(self, "relative_effect_draws")
         net = self.network_
         d = np.column_stack([np.zeros(self._n_draws()), _engine.draws_of(self.idata_, "d")])
         if reference is not None:
             ref = self._treatment_index(reference, "reference", "relative_effect_draws")
             d = d - d[:, [ref]]
-        return xr.DataArray(d, dims=("draw", "treatment"),
-                            coords={"draw": np.arange(d.shape[0]),
-                                    "treatment": list(net.treatments)}, name="relative_effect")
+        return xr.DataArray(
+            d,
+            dims=("draw", "treatment"),
+            coords={"draw": np.arange(d.shape[0]), "treatment": list(net.treatments)},
+            name="relative_effect",
+        )
 
-    def relative_effects(self, reference: str | None = None, *, ci_prob: float = 0.95
-                         ) -> pd.DataFrame:
+    def relative_effects(
+        self, reference: str | None = None, *, ci_prob: float = 0.95
+    ) -> pd.DataFrame:
         """Posterior summary of each treatment's effect against ``reference``.
 
         Columns ``treatment, reference, mean, sd, lower, median, upper`` (equal-tailed
@@ -249,8 +285,11 @@ class NetworkMetaAnalysis(SamplerMixin):
         return frame[frame["treatment"] != ref].reset_index(drop=True)
 
     def league_table(self, *, ci_prob: float = 0.95, digits: int = 2) -> pd.DataFrame:
-        """All pairwise effects: cell (row ``A``, column ``B``) is A versus B,
-        ``"mean (lower, upper)"``; the diagonal holds the treatment names."""
+        """All pairwise effects (league table).
+
+        Cell (row ``A``, column ``B``) is A versus B as ``"mean (lower, upper)"``; the
+        diagonal holds the treatment names.
+        """
         require_fitted(self, "league_table")
         check_probability(ci_prob, "ci_prob", "league_table")
         d = self.relative_effect_draws().values
@@ -271,8 +310,13 @@ class NetworkMetaAnalysis(SamplerMixin):
         """Posterior summary of the between-study sd (random effects only)."""
         require_fitted(self, "heterogeneity")
         if self.effects != "random":
-            raise fail("effects", f"{self._name}.heterogeneity", "'random'", self.effects,
-                       "A fixed-effect model has no between-study sd.")
+            raise fail(
+                "effects",
+                f"{self._name}.heterogeneity",
+                "'random'",
+                self.effects,
+                "A fixed-effect model has no between-study sd.",
+            )
         frame = _summarise(_engine.draws_of(self.idata_, "sd")[:, None], ci_prob, "heterogeneity")
         frame.insert(0, "parameter", ["sd"])
         return frame
@@ -288,29 +332,45 @@ class NetworkMetaAnalysis(SamplerMixin):
         ranks = self._ranks(lower_is_better)
         k = ranks.shape[1]
         probs = np.stack([(ranks == r).mean(axis=0) for r in range(1, k + 1)], axis=1)
-        return pd.DataFrame(probs, index=pd.Index(self.network_.treatments, name="treatment"),
-                            columns=pd.Index(range(1, k + 1), name="rank"))
+        return pd.DataFrame(
+            probs,
+            index=pd.Index(self.network_.treatments, name="treatment"),
+            columns=pd.Index(range(1, k + 1), name="rank"),
+        )
 
     def sucra(self, *, lower_is_better: bool) -> pd.Series:
-        r"""Surface under the cumulative ranking curve, :math:`(K - \bar r)/(K - 1)` per
-        treatment (1 = certainly best, 0 = certainly worst; Salanti et al. 2011)."""
+        r"""Surface under the cumulative ranking curve (SUCRA) per treatment.
+
+        :math:`(K - \bar r)/(K - 1)`: 1 = certainly best, 0 = certainly worst (Salanti et
+        al. 2011).
+        """
         ranks = self._ranks(lower_is_better)
         k = ranks.shape[1]
-        return pd.Series((k - ranks.mean(axis=0)) / (k - 1),
-                         index=pd.Index(self.network_.treatments, name="treatment"), name="sucra")
+        return pd.Series(
+            (k - ranks.mean(axis=0)) / (k - 1),
+            index=pd.Index(self.network_.treatments, name="treatment"),
+            name="sucra",
+        )
 
     def _ranks(self, lower_is_better: Any) -> np.ndarray:
         if not isinstance(lower_is_better, bool):
-            raise fail("lower_is_better", f"{self._name}.rank_probabilities", "True or False",
-                       lower_is_better)
+            raise fail(
+                "lower_is_better",
+                f"{self._name}.rank_probabilities",
+                "True or False",
+                lower_is_better,
+            )
         d = self.relative_effect_draws().values
         order = d if lower_is_better else -d
         return order.argsort(axis=1).argsort(axis=1) + 1
 
     # ------------------------------------------------------------------ into the decision
     def reference_arms(self) -> pd.DataFrame:
-        """The reference treatment's arms (``group, events, n``), ready for a baseline model
-        such as ``dk.models.HierarchicalRates().fit(nma.reference_arms())``."""
+        """The reference treatment's arms (``group, events, n``).
+
+        Ready for a baseline model such as
+        ``dk.models.HierarchicalRates().fit(nma.reference_arms())``.
+        """
         require_fitted(self, "reference_arms")
         return _absolute.reference_arms(self)
 
@@ -353,8 +413,14 @@ class NetworkMetaAnalysis(SamplerMixin):
             identity) and ``d[<treatment>]`` for every non-reference treatment.
         """
         require_fitted(self, "psa_inputs")
-        return _absolute.psa_inputs(self, baseline, n_draws=n_draws, link=link,
-                                    predictive=predictive, random_seed=random_seed)
+        return _absolute.psa_inputs(
+            self,
+            baseline,
+            n_draws=n_draws,
+            link=link,
+            predictive=predictive,
+            random_seed=random_seed,
+        )
 
     # ------------------------------------------------------------------ model fit
     def deviance_contributions(self) -> pd.DataFrame:
@@ -364,18 +430,24 @@ class NetworkMetaAnalysis(SamplerMixin):
         draws, plug = _engine.deviance(net, _engine.draws_of(self.idata_, "eta"))
         idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
         mean = draws.mean(axis=0)
-        return pd.DataFrame({
-            "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
-            "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
-            "resdev": mean, "deviance_at_mean": plug, "leverage": mean - plug,
-        })
+        return pd.DataFrame(
+            {
+                "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
+                "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
+                "resdev": mean,
+                "deviance_at_mean": plug,
+                "leverage": mean - plug,
+            }
+        )
 
     def fit_statistics(self) -> pd.Series:
         """TSD 2 fit: data points, posterior mean residual deviance, pD and DIC."""
         c = self.deviance_contributions()
         resdev, p_d = float(c["resdev"].sum()), float(c["leverage"].sum())
-        return pd.Series({"n_data": float(len(c)), "resdev": resdev, "pD": p_d,
-                          "DIC": resdev + p_d}, name=f"{self.effects} effects")
+        return pd.Series(
+            {"n_data": float(len(c)), "resdev": resdev, "pD": p_d, "DIC": resdev + p_d},
+            name=f"{self.effects} effects",
+        )
 
     def loo(self) -> Any:
         """PSIS-LOO (ArviZ) from the stored pointwise log likelihood."""
@@ -428,10 +500,14 @@ class NetworkMetaAnalysis(SamplerMixin):
             return f"{self._name}(effects={self.effects!r}) (not fitted)"
         net = self.network_
         stats = self.fit_statistics()
-        head = (f"{self._name}: {self.effects} effects, {net.kind} data, {net.n_studies} "
-                f"studies, {net.n_treatments} treatments (reference '{net.treatments[0]}')")
-        fit = (f"residual deviance {stats['resdev']:.1f} for {int(stats['n_data'])} data "
-               f"points, pD {stats['pD']:.1f}, DIC {stats['DIC']:.1f}")
+        head = (
+            f"{self._name}: {self.effects} effects, {net.kind} data, {net.n_studies} "
+            f"studies, {net.n_treatments} treatments (reference '{net.treatments[0]}')"
+        )
+        fit = (
+            f"residual deviance {stats['resdev']:.1f} for {int(stats['n_data'])} data "
+            f"points, pD {stats['pD']:.1f}, DIC {stats['DIC']:.1f}"
+        )
         return "\n".join([head, self.summary.round(3).to_string(index=False), fit])
 
     # ------------------------------------------------------------------ helpers
@@ -450,5 +526,12 @@ def _summarise(values: np.ndarray, ci_prob: float, caller: str) -> pd.DataFrame:
     check_probability(ci_prob, "ci_prob", caller)
     lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
     q = np.quantile(values, [lo, 0.5, hi], axis=0)
-    return pd.DataFrame({"mean": values.mean(axis=0), "sd": values.std(axis=0, ddof=1),
-                         "lower": q[0], "median": q[1], "upper": q[2]})
+    return pd.DataFrame(
+        {
+            "mean": values.mean(axis=0),
+            "sd": values.std(axis=0, ddof=1),
+            "lower": q[0],
+            "median": q[1],
+            "upper": q[2],
+        }
+    )

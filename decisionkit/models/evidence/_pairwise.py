@@ -47,8 +47,8 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
     measure : {"OR", "RR", "MD"}
         Effect measure for arm-level data (ignored by :meth:`fit_contrasts`, which meta-
         analyses whatever scale the estimates are on).
-    effects, reference, prior_*, draws, tune, chains, cores, target_accept, random_seed,
-    progressbar, sampler_config
+    effects, reference, prior_d_sd, prior_mu_sd, prior_heterogeneity,
+    prior_heterogeneity_scale, sampler_config, random_seed
         As :class:`NetworkMetaAnalysis`; ``reference`` is the control treatment (default:
         the first one in the table).
 
@@ -60,26 +60,44 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
     _name = "PairwiseMetaAnalysis"
 
-    def __init__(self, *, measure: str = "OR", effects: str = "random",
-                 reference: str | None = None, prior_d_sd: float = 100.0,
-                 prior_mu_sd: float = 100.0, prior_heterogeneity: str = "uniform",
-                 prior_heterogeneity_scale: float = 5.0, draws: int = 1000, tune: int = 1000,
-                 chains: int = 4, cores: int = 1, target_accept: float = 0.9,
-                 random_seed: int | np.random.Generator | None = None,
-                 progressbar: bool | None = None,
-                 sampler_config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        measure: str = "OR",
+        effects: str = "random",
+        reference: str | None = None,
+        prior_d_sd: float = 100.0,
+        prior_mu_sd: float = 100.0,
+        prior_heterogeneity: str = "uniform",
+        prior_heterogeneity_scale: float = 5.0,
+        sampler_config: dict[str, Any] | None = None,
+        random_seed: int | np.random.Generator | None = None,
+    ) -> None:
         self.measure = measure
         super().__init__(
-            effects=effects, reference=reference, prior_d_sd=prior_d_sd,
-            prior_mu_sd=prior_mu_sd, prior_heterogeneity=prior_heterogeneity,
-            prior_heterogeneity_scale=prior_heterogeneity_scale, draws=draws, tune=tune,
-            chains=chains, cores=cores, target_accept=target_accept, random_seed=random_seed,
-            progressbar=progressbar, sampler_config=sampler_config)
+            effects=effects,
+            reference=reference,
+            prior_d_sd=prior_d_sd,
+            prior_mu_sd=prior_mu_sd,
+            prior_heterogeneity=prior_heterogeneity,
+            prior_heterogeneity_scale=prior_heterogeneity_scale,
+            sampler_config=sampler_config,
+            random_seed=random_seed,
+        )
 
-    def fit(self, data: pd.DataFrame, *, study: str = "study", treatment: str = "treatment",
-            events: str | None = None, total: str | None = None, mean: str | None = None,
-            se: str | None = None, sd: str | None = None, n: str | None = None
-            ) -> PairwiseMetaAnalysis:
+    def fit(
+        self,
+        data: pd.DataFrame,
+        *,
+        study: str = "study",
+        treatment: str = "treatment",
+        events: str | None = None,
+        total: str | None = None,
+        mean: str | None = None,
+        se: str | None = None,
+        sd: str | None = None,
+        n: str | None = None,
+    ) -> PairwiseMetaAnalysis:
         """Fit arm-level data of two treatments (one row per study arm).
 
         ``events``/``total`` for ``measure="OR"`` or ``"RR"``; ``mean`` with ``se`` (or
@@ -91,24 +109,61 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         if binary != (self.measure in _RATIO):
             raise ValidationError(
                 f"{caller}: measure={self.measure!r} needs "
-                + ("events= and total= columns." if self.measure in _RATIO
-                   else "mean= with se= (or sd= and n=) columns.")
+                + (
+                    "events= and total= columns."
+                    if self.measure in _RATIO
+                    else "mean= with se= (or sd= and n=) columns."
+                )
             )
-        net = read_arms(data, caller, study=study, treatment=treatment, events=events,
-                        total=total, mean=mean, se=se, sd=sd, n=n, reference=self.reference)
+        net = read_arms(
+            data,
+            caller,
+            study=study,
+            treatment=treatment,
+            events=events,
+            total=total,
+            mean=mean,
+            se=se,
+            sd=sd,
+            n=n,
+            reference=self.reference,
+        )
         _two_treatments(net, caller)
-        self._fit_args = ("arms", {"study": study, "treatment": treatment, "events": events,
-                                   "total": total, "mean": mean, "se": se, "sd": sd, "n": n})
+        self._fit_args = (
+            "arms",
+            {
+                "study": study,
+                "treatment": treatment,
+                "events": events,
+                "total": total,
+                "mean": mean,
+                "se": se,
+                "sd": sd,
+                "n": n,
+            },
+        )
         self._data = data.copy()
         if self.measure == "RR":
-            net = read_contrasts(_log_rr_table(net), caller, study="study",
-                                 treatment="treatment", estimate="estimate", se="se",
-                                 reference=net.treatments[0])
+            net = read_contrasts(
+                _log_rr_table(net),
+                caller,
+                study="study",
+                treatment="treatment",
+                estimate="estimate",
+                se="se",
+                reference=net.treatments[0],
+            )
         return self._fit_network(net, caller)
 
-    def fit_contrasts(self, data: pd.DataFrame, *, study: str = "study",
-                      estimate: str = "estimate", se: str = "se", treatment: str | None = None,
-                      ) -> PairwiseMetaAnalysis:
+    def fit_contrasts(
+        self,
+        data: pd.DataFrame,
+        *,
+        study: str = "study",
+        estimate: str = "estimate",
+        se: str = "se",
+        treatment: str | None = None,
+    ) -> PairwiseMetaAnalysis:
         """Fit one estimate (treatment versus control) and its standard error per study.
 
         With ``treatment=None`` the table has one row per study; otherwise it is in the
@@ -122,18 +177,31 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
                 if col not in data.columns:
                     raise ValidationError(
                         f"{caller}: the table has no column {col!r} (columns: "
-                        f"{[str(c) for c in data.columns]}). Rename it or pass its name.")
-            base = pd.DataFrame({"study": data[study].to_numpy(), "treatment": "control",
-                                 "estimate": np.nan, "se": np.nan})
-            arm = pd.DataFrame({"study": data[study].to_numpy(), "treatment": "treatment",
-                                "estimate": data[estimate].to_numpy(),
-                                "se": data[se].to_numpy()})
+                        f"{[str(c) for c in data.columns]}). Rename it or pass its name."
+                    )
+            base = pd.DataFrame(
+                {
+                    "study": data[study].to_numpy(),
+                    "treatment": "control",
+                    "estimate": np.nan,
+                    "se": np.nan,
+                }
+            )
+            arm = pd.DataFrame(
+                {
+                    "study": data[study].to_numpy(),
+                    "treatment": "treatment",
+                    "estimate": data[estimate].to_numpy(),
+                    "se": data[se].to_numpy(),
+                }
+            )
             table = pd.concat([base, arm]).sort_values("study", kind="stable")
-            args = {"study": "study", "treatment": "treatment", "estimate": "estimate",
-                    "se": "se"}
+            args = {"study": "study", "treatment": "treatment", "estimate": "estimate", "se": "se"}
         else:
-            table, args = data, {"study": study, "treatment": treatment,
-                                 "estimate": estimate, "se": se}
+            table, args = (
+                data,
+                {"study": study, "treatment": treatment, "estimate": estimate, "se": se},
+            )
         net = read_contrasts(table, caller, reference=self.reference, **args)
         _two_treatments(net, caller)
         self._fit_args = ("contrasts", args)
@@ -142,8 +210,10 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
     # ------------------------------------------------------------------ results
     def pooled(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
-        """Pooled effect (and, for OR/RR, its exponent), with the prediction interval
-        for a new study under random effects."""
+        """Pooled effect, with the prediction interval for a new study (random effects).
+
+        For OR and RR the ratio itself is reported too.
+        """
         require_fitted(self, "pooled")
         d = _engine.draws_of(self.idata_, "d")[:, 0]
         ratio_scale = self.measure in _RATIO and self._fit_args[0] == "arms"
@@ -154,8 +224,14 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         frame.insert(0, "parameter", list(rows))
         if ratio_scale:
             ratio = _summarise(np.exp(np.column_stack(list(rows.values()))), ci_prob, "pooled")
-            ratio.insert(0, "parameter", [r.replace("log ", "") if r.startswith("log") else
-                                          f"{self.measure}, new study" for r in rows])
+            ratio.insert(
+                0,
+                "parameter",
+                [
+                    r.replace("log ", "") if r.startswith("log") else f"{self.measure}, new study"
+                    for r in rows
+                ],
+            )
             frame = pd.concat([frame, ratio], ignore_index=True)
         return frame
 
@@ -163,8 +239,13 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         """Interval for the effect in a new study (random effects), on the model's scale."""
         require_fitted(self, "prediction_interval")
         if self.effects != "random":
-            raise fail("effects", f"{self._name}.prediction_interval", "'random'",
-                       self.effects, "Under fixed effects a new study has the pooled effect.")
+            raise fail(
+                "effects",
+                f"{self._name}.prediction_interval",
+                "'random'",
+                self.effects,
+                "Under fixed effects a new study has the pooled effect.",
+            )
         draws = self._predictive(_engine.draws_of(self.idata_, "d")[:, 0])
         q = _summarise(draws[:, None], ci_prob, "prediction_interval")
         return float(q["lower"][0]), float(q["upper"][0])
@@ -180,8 +261,13 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         net = self.network_
         if net.kind == "contrast":
             rel = net.rel
-            return pd.DataFrame({"study": np.asarray(net.studies)[net.arm_study[rel]],
-                                 "estimate": net.y[rel], "se": net.se[rel]})
+            return pd.DataFrame(
+                {
+                    "study": np.asarray(net.studies)[net.arm_study[rel]],
+                    "estimate": net.y[rel],
+                    "se": net.se[rel],
+                }
+            )
         base, arm = net.arm_base, ~net.arm_base
         if net.kind == "normal":
             est = net.y[arm] - net.y[base]

@@ -1,56 +1,43 @@
-"""Sampling for the evidence-synthesis models (pymc.sample + the shared convergence check)."""
+"""Sampling for the evidence-synthesis models: the shared BayesianModel plus LOO storage."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from decisionkit._validation import fail
-from decisionkit.models._diagnostics import check_convergence
-from decisionkit.models._pymc_common import (
-    check_sampler_settings,
-    progressbar_on,
-    require_fitted,
-    sampler_seeds,
-)
+from decisionkit.exceptions import NotFittedError
+from decisionkit.models.bayes._base import BayesianModel
+from decisionkit.models.bayes._diagnostics import check_convergence
 
-__all__ = ["SamplerMixin", "require_fitted"]
+__all__ = ["EvidenceModel", "require_fitted"]
 
 
-class SamplerMixin:
-    """Sampler settings, ``get_params`` and ``_sample`` for the evidence models."""
+def require_fitted(obj: Any, method: str) -> None:
+    """Raise NotFittedError when ``obj.fit()`` has not been called."""
+    if getattr(obj, "idata_", None) is None:
+        raise NotFittedError(
+            f"This {type(obj).__name__} is not fitted yet; call fit() before {method}()."
+        )
+
+
+class EvidenceModel(BayesianModel):
+    """BayesianModel whose fits also store the pointwise log likelihood (for LOO).
+
+    ``_sample_checked`` samples a model, checks convergence of ``var_names`` and returns the
+    diagnostics without touching the estimator's own ``diagnostics_``, so that the
+    inconsistency models fitted from a fitted NMA leave its state alone.
+    """
 
     _name = "model"
 
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        """Constructor arguments (as scikit-learn's ``get_params``)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {p: getattr(self, p) for p in names}
-
-    def _check_sampler(self, caller: str) -> None:
-        check_sampler_settings(self, caller)
-        if self.sampler_config is not None and not isinstance(self.sampler_config, dict):
-            raise fail("sampler_config", caller, "a dict of pymc.sample arguments or None",
-                       self.sampler_config)
-
-    def _sample(self, model: Any, *, var_names: list[str], caller: str) -> tuple[Any, dict]:
+    def _sample_checked(self, model: Any, *, var_names: list[str], caller: str) -> tuple[Any, dict]:
         import pymc as pm
 
-        seed, _, _ = sampler_seeds(self.random_seed, caller)
-        kwargs: dict[str, Any] = {
-            "draws": self.draws,
-            "tune": self.tune,
-            "chains": self.chains,
-            "cores": self.cores,
-            "target_accept": self.target_accept,
-            "random_seed": seed,
-            "progressbar": progressbar_on(self.progressbar),
-        }
-        kwargs.update(self.sampler_config or {})
+        previous = getattr(self, "diagnostics_", None)
+        idata = self._sample(model, caller=caller, check=False)
+        self.diagnostics_ = previous
         with model:
-            idata = pm.sample(**kwargs)
-            # pointwise log likelihood for LOO (ArviZ)
             pm.compute_log_likelihood(idata, progressbar=False)
-        diagnostics = check_convergence(idata, model_name=self._name, var_names=var_names,
-                                        stacklevel=4)
+        diagnostics = check_convergence(
+            idata, model_name=self._name, var_names=var_names, stacklevel=4
+        )
         return idata, diagnostics

@@ -28,24 +28,28 @@ def _fit(rows, **kw):
     ("rows", "fragments"),
     [
         # a treatment not connected to the rest of the network
-        (GOOD + [("S3", "D", 5, 50), ("S3", "E", 6, 50)], ["not connected", "'S3'", "'D'"]),
+        ([*GOOD, ("S3", "D", 5, 50), ("S3", "E", 6, 50)], ["not connected", "'S3'", "'D'"]),
         # events > total
-        ([("S1", "A", 10, 100), ("S1", "B", 150, 100)] + GOOD[2:],
-         ["study 'S1'", "treatment 'B'", "exceed"]),
+        (
+            [("S1", "A", 10, 100), ("S1", "B", 150, 100), *GOOD[2:]],
+            ["study 'S1'", "treatment 'B'", "exceed"],
+        ),
         # negative counts
-        (GOOD[:2] + [("S2", "A", -1, 90), ("S2", "C", 20, 95)],
-         ["study 'S2'", "treatment 'A'", "non-negative"]),
-        (GOOD[:3] + [("S2", "C", 20, -95)], ["study 'S2'", "non-negative"]),
+        (
+            [*GOOD[:2], ("S2", "A", -1, 90), ("S2", "C", 20, 95)],
+            ["study 'S2'", "treatment 'A'", "non-negative"],
+        ),
+        ([*GOOD[:3], ("S2", "C", 20, -95)], ["study 'S2'", "non-negative"]),
         # non-integer counts
-        (GOOD[:3] + [("S2", "C", 2.5, 95)], ["study 'S2'", "whole numbers"]),
+        ([*GOOD[:3], ("S2", "C", 2.5, 95)], ["study 'S2'", "whole numbers"]),
         # a study with one arm
-        (GOOD + [("S9", "A", 3, 30)], ["study 'S9'", "only one arm"]),
+        ([*GOOD, ("S9", "A", 3, 30)], ["study 'S9'", "only one arm"]),
         # duplicate arms
-        (GOOD + [("S2", "C", 1, 10)], ["study 'S2'", "treatment 'C' twice"]),
+        ([*GOOD, ("S2", "C", 1, 10)], ["study 'S2'", "treatment 'C' twice"]),
         # missing count
-        (GOOD[:3] + [("S2", "C", np.nan, 95)], ["study 'S2'", "not a finite number"]),
+        ([*GOOD[:3], ("S2", "C", np.nan, 95)], ["study 'S2'", "not a finite number"]),
         # zero participants
-        (GOOD[:3] + [("S2", "C", 0, 0)], ["study 'S2'", "at least one participant"]),
+        ([*GOOD[:3], ("S2", "C", 0, 0)], ["study 'S2'", "at least one participant"]),
     ],
 )
 def test_bad_arm_tables_name_the_study(rows, fragments):
@@ -56,7 +60,7 @@ def test_bad_arm_tables_name_the_study(rows, fragments):
 
 
 def test_user_table_is_not_altered():
-    df = _table(GOOD + [("S9", "A", 3, 30)])
+    df = _table([*GOOD, ("S9", "A", 3, 30)])
     before = df.copy()
     with pytest.raises(ValidationError):
         NetworkMetaAnalysis().fit(df, events="events", total="total")
@@ -94,8 +98,10 @@ def test_unknown_reference_and_effects():
         # two baseline rows
         ([("S1", "A", np.nan, 0.2), ("S1", "B", np.nan, 0.2)], "more than one row"),
         # three-arm study without the baseline arm's standard error
-        ([("S1", "A", np.nan, np.nan), ("S1", "B", 0.3, 0.2), ("S1", "C", 0.5, 0.2)],
-         "study 'S1', treatment 'A'"),
+        (
+            [("S1", "A", np.nan, np.nan), ("S1", "B", 0.3, 0.2), ("S1", "C", 0.5, 0.2)],
+            "study 'S1', treatment 'A'",
+        ),
         # non-positive standard error of a contrast
         ([("S1", "A", np.nan, np.nan), ("S1", "B", 0.3, 0.0)], "study 'S1', treatment 'B'"),
     ],

@@ -6,15 +6,20 @@ import pytest
 
 from decisionkit.models.evidence import NetworkMetaAnalysis
 
-FAST = {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+FAST = {
+    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+}
 
 # A triangle with one study per comparison, deliberately inconsistent:
 # B-A = 1, C-A = 2 but C-B = 3 (consistency would need C-B = 1).
 TRIANGLE = pd.DataFrame(
     [
-        ("AB", "A", np.nan, np.nan), ("AB", "B", 1.0, 0.1),
-        ("AC", "A", np.nan, np.nan), ("AC", "C", 2.0, 0.1),
-        ("BC", "B", np.nan, np.nan), ("BC", "C", 3.0, 0.1),
+        ("AB", "A", np.nan, np.nan),
+        ("AB", "B", 1.0, 0.1),
+        ("AC", "A", np.nan, np.nan),
+        ("AC", "C", 2.0, 0.1),
+        ("BC", "B", np.nan, np.nan),
+        ("BC", "C", 3.0, 0.1),
     ],
     columns=["study", "treatment", "estimate", "se"],
 )

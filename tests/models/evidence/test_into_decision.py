@@ -8,14 +8,20 @@ from scipy.special import logit
 import decisionkit as dk
 from decisionkit.models.evidence import NetworkMetaAnalysis
 
-FAST = {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+FAST = {
+    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+}
 
 # A-B, A-C and A-B-C studies: d_B and d_C share the A arms, so their posteriors correlate.
 TRIALS = pd.DataFrame(
     [
-        ("T1", "A", 30, 200), ("T1", "B", 20, 200),
-        ("T2", "A", 40, 250), ("T2", "C", 22, 240),
-        ("T3", "A", 25, 150), ("T3", "B", 18, 150), ("T3", "C", 15, 160),
+        ("T1", "A", 30, 200),
+        ("T1", "B", 20, 200),
+        ("T2", "A", 40, 250),
+        ("T2", "C", 22, 240),
+        ("T3", "A", 25, 150),
+        ("T3", "B", 18, 150),
+        ("T3", "C", 15, 160),
     ],
     columns=["study", "treatment", "events", "total"],
 )
@@ -24,7 +30,8 @@ TRIALS = pd.DataFrame(
 @pytest.fixture(scope="module")
 def nma():
     return NetworkMetaAnalysis(effects="fixed", random_seed=8, **FAST).fit(
-        TRIALS, events="events", total="total")
+        TRIALS, events="events", total="total"
+    )
 
 
 def _corr(frame, a="d[B]", b="d[C]"):
@@ -57,9 +64,14 @@ def test_cohort_model_keeps_the_nma_correlation_and_feeds_evppi(nma):
         return out
 
     model = dk.models.MarkovModel(
-        ["Alive", "Dead"], strategies=strategies, transition=transition,
+        ["Alive", "Dead"],
+        strategies=strategies,
+        transition=transition,
         state_costs={"A": [100.0, 0.0], "B": [900.0, 0.0], "C": [1500.0, 0.0]},
-        state_utilities=[0.8, 0.0], n_cycles=10, dead="Dead")
+        state_utilities=[0.8, 0.0],
+        n_cycles=10,
+        dead="Dead",
+    )
     result = model.run(psa)
     assert _corr(result.inputs) == pytest.approx(_corr(psa), abs=1e-12)
     out = result.outcomes
@@ -70,11 +82,22 @@ def test_cohort_model_keeps_the_nma_correlation_and_feeds_evppi(nma):
 
 def test_baseline_from_a_random_effects_model_of_the_reference_arms(nma):
     arms = nma.reference_arms()
-    assert arms["events"].tolist() == [30, 40, 25] and list(arms.columns) == ["group", "events", "n"]
+    assert arms["events"].tolist() == [30, 40, 25] and list(arms.columns) == [
+        "group",
+        "events",
+        "n",
+    ]
     # three studies say little about the between-study sd: a tighter prior and a high
     # target_accept keep the sampler free of divergences
-    base = dk.models.HierarchicalRates(prior_tau_sd=0.5, target_accept=0.99, random_seed=1,
-                                       **FAST).fit(arms)
+    base = dk.models.HierarchicalRates(
+        prior_tau_sd=0.5,
+        target_accept=0.99,
+        random_seed=1,
+        draws=1000,
+        tune=500,
+        chains=2,
+        progressbar=False,
+    ).fit(arms)
     psa = nma.psa_inputs(base, n_draws=500, random_seed=4)
     # the predictive baseline is centred near the pooled reference rate 95/600 (closed form)
     assert float(psa["p[A]"].median()) == pytest.approx(95 / 600, abs=0.04)

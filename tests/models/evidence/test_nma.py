@@ -7,7 +7,9 @@ import pytest
 
 from decisionkit.models.evidence import NetworkMetaAnalysis, PairwiseMetaAnalysis
 
-FAST = {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+FAST = {
+    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+}
 
 # A three-treatment network of contrasts with known standard errors; S1 has three arms, so its
 # two contrasts share the baseline arm's variance 0.15^2 (covariance of the contrasts).
@@ -64,17 +66,25 @@ def test_pairwise_fixed_effect_is_the_inverse_variance_weighted_mean():
     pooled = ma.pooled().set_index("parameter").loc["effect"]
     assert abs(pooled["mean"] - (w @ y) / w.sum()) < 4 * _mcse(ma.idata_, "d")[0]
     assert pooled["sd"] == pytest.approx(w.sum() ** -0.5, rel=0.08)
-    pd.testing.assert_frame_equal(ma.study_estimates()[["estimate", "se"]],
-                                  table[["estimate", "se"]])
+    pd.testing.assert_frame_equal(
+        ma.study_estimates()[["estimate", "se"]], table[["estimate", "se"]]
+    )
 
 
 def test_two_study_two_treatment_network_equals_pairwise_meta_analysis():
     # Arm-level normal data (study baselines free) against the pairwise analysis of the
     # differences: same posterior of d, both the inverse-variance estimate (closed form).
-    arms = pd.DataFrame({"study": ["s1", "s1", "s2", "s2"], "treatment": ["P", "Q"] * 2,
-                         "mean": [1.0, 1.6, 2.0, 2.3], "se": [0.2, 0.25, 0.1, 0.12]})
-    nma = NetworkMetaAnalysis(effects="fixed", random_seed=3, **FAST).fit(arms, mean="mean",
-                                                                        se="se")
+    arms = pd.DataFrame(
+        {
+            "study": ["s1", "s1", "s2", "s2"],
+            "treatment": ["P", "Q"] * 2,
+            "mean": [1.0, 1.6, 2.0, 2.3],
+            "se": [0.2, 0.25, 0.1, 0.12],
+        }
+    )
+    nma = NetworkMetaAnalysis(effects="fixed", random_seed=3, **FAST).fit(
+        arms, mean="mean", se="se"
+    )
     diff = np.array([0.6, 0.3])
     var = np.array([0.2**2 + 0.25**2, 0.1**2 + 0.12**2])
     table = pd.DataFrame({"study": ["s1", "s2"], "estimate": diff, "se": np.sqrt(var)})
@@ -97,8 +107,9 @@ def test_two_study_two_treatment_network_equals_pairwise_meta_analysis():
 def test_relative_effects_league_table_and_ranks_agree(gls_fit):
     d = gls_fit.relative_effect_draws()
     vs_b = gls_fit.relative_effects(reference="B").set_index("treatment")
-    assert vs_b.loc["C", "mean"] == pytest.approx(float((d.sel(treatment="C")
-                                                         - d.sel(treatment="B")).mean()))
+    assert vs_b.loc["C", "mean"] == pytest.approx(
+        float((d.sel(treatment="C") - d.sel(treatment="B")).mean())
+    )
     table = gls_fit.league_table()
     assert table.loc["C", "C"] == "C"
     assert table.loc["C", "A"].startswith(f"{float(d.sel(treatment='C').mean()):.2f}")
@@ -113,8 +124,14 @@ def test_relative_effects_league_table_and_ranks_agree(gls_fit):
 
 
 def test_updated_adds_a_study_and_matches_the_closed_form(gls_fit):
-    new = pd.DataFrame({"study": ["S5", "S5"], "treatment": ["A", "B"],
-                        "estimate": [np.nan, 0.45], "se": [np.nan, 0.1]})
+    new = pd.DataFrame(
+        {
+            "study": ["S5", "S5"],
+            "treatment": ["A", "B"],
+            "estimate": [np.nan, 0.45],
+            "se": [np.nan, 0.1],
+        }
+    )
     upd = gls_fit.updated(new)
     assert upd.network_.n_studies == 5 and gls_fit.network_.n_studies == 4
     # closed form with the extra row: add precision 1/0.1^2 on d_B

@@ -6,7 +6,9 @@ import pytest
 
 from decisionkit.models.evidence import PairwiseMetaAnalysis
 
-FAST = {"draws": 1000, "tune": 1000, "chains": 2, "cores": 1, "progressbar": False}
+FAST = {
+    "sampler_config": {"draws": 1000, "tune": 1000, "chains": 2, "cores": 1, "progressbar": False}
+}
 
 TRIALS = pd.DataFrame(
     {
@@ -26,7 +28,8 @@ def test_fixed_effect_risk_ratio_is_the_inverse_variance_estimate():
     y = np.log(r[:, 1] / n[:, 1]) - np.log(r[:, 0] / n[:, 0])
     w = 1 / (1 / r - 1 / n).sum(axis=1)
     ma = PairwiseMetaAnalysis(measure="RR", effects="fixed", random_seed=1, **FAST).fit(
-        TRIALS, events="events", total="total")
+        TRIALS, events="events", total="total"
+    )
     pooled = ma.pooled().set_index("parameter")
     assert pooled.loc["log RR", "mean"] == pytest.approx((w @ y) / w.sum(), abs=0.01)
     assert pooled.loc["RR", "median"] == pytest.approx(np.exp((w @ y) / w.sum()), abs=0.01)
@@ -34,14 +37,16 @@ def test_fixed_effect_risk_ratio_is_the_inverse_variance_estimate():
 
 
 def test_random_effects_prediction_interval_is_wider_than_the_pooled_interval():
-    ma = PairwiseMetaAnalysis(measure="OR", effects="random", random_seed=2,
-                              target_accept=0.95, **FAST).fit(TRIALS, events="events",
-                                                               total="total")
+    config = {**FAST["sampler_config"], "target_accept": 0.95}
+    ma = PairwiseMetaAnalysis(
+        measure="OR", effects="random", random_seed=2, sampler_config=config
+    ).fit(TRIALS, events="events", total="total")
     pooled = ma.pooled().set_index("parameter")
     lo, hi = ma.prediction_interval()
     assert lo < pooled.loc["log OR", "lower"] and hi > pooled.loc["log OR", "upper"]
-    assert pooled.loc["OR", "median"] == pytest.approx(np.exp(pooled.loc["log OR", "median"]),
-                                                       rel=0.02)
+    assert pooled.loc["OR", "median"] == pytest.approx(
+        np.exp(pooled.loc["log OR", "median"]), rel=0.02
+    )
     tau = ma.heterogeneity()
     assert tau["lower"].iloc[0] >= 0 and tau["upper"].iloc[0] <= 5  # U(0, 5) prior (TSD 2)
     assert len(ma.study_estimates()) == 5
