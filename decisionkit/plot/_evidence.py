@@ -116,7 +116,12 @@ def forest_plot(
         ax.set_title(f"versus {rel['reference'].iloc[0]}", fontsize="medium")
     ax.axvline(tf(0.0), color="0.5", ls="--", lw=1)
     if exponentiate:
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel(xlabel or ("ratio" if exponentiate else "relative effect"))
     return ax
 
@@ -164,12 +169,12 @@ def network_plot(model_or_edges: Any, *, ax: Any = None) -> Any:
         ax.annotate(
             f"{t}\n({per_trt[j]} studies)",
             (x, y),
-            xytext=(x * 1.28, y * 1.2),
+            xytext=(x * 1.5, y * 1.22),
             ha="center",
             va="center",
             fontsize="small",
         )
-    ax.set_xlim(-1.7, 1.7)
+    ax.set_xlim(-1.9, 1.9)
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")

@@ -8,5 +8,12 @@ models and EVPPI (:meth:`NetworkMetaAnalysis.psa_inputs`).
 from decisionkit.models.evidence._inconsistency import InconsistencyResult
 from decisionkit.models.evidence._nma import NetworkMetaAnalysis
 from decisionkit.models.evidence._pairwise import PairwiseMetaAnalysis
+from decisionkit.models.evidence._tables import load_smoking_cessation, read_trials_csv
 
-__all__ = ["InconsistencyResult", "NetworkMetaAnalysis", "PairwiseMetaAnalysis"]
+__all__ = [
+    "InconsistencyResult",
+    "NetworkMetaAnalysis",
+    "PairwiseMetaAnalysis",
+    "load_smoking_cessation",
+    "read_trials_csv",
+]

@@ -36,6 +36,7 @@ def test_fixed_effect_risk_ratio_is_the_inverse_variance_estimate():
     np.testing.assert_allclose(ma.study_estimates()["estimate"], y)
 
 
+@pytest.mark.slow  # random effects on binomial arms: ~40 s on a loaded 2-core machine
 def test_random_effects_prediction_interval_is_wider_than_the_pooled_interval():
     config = {**FAST["sampler_config"], "target_accept": 0.95}
     ma = PairwiseMetaAnalysis(
