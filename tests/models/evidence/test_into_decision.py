@@ -113,3 +113,11 @@ def test_psa_inputs_argument_errors(nma):
         nma.psa_inputs(0.1, n_draws=10**6)
     with pytest.raises(ValueError, match="'link' parameter"):
         nma.psa_inputs(0.1, link="probit")
+
+
+def test_loo_reads_the_stored_pointwise_log_likelihood(nma):
+    # one pointwise term per arm (7 arms); the sum of the pointwise elpd is the elpd
+    loo = nma.loo()
+    assert loo.n_data_points == 7
+    assert float(loo.elpd_i.sum()) == pytest.approx(loo.elpd)
+    assert "log_likelihood" in nma.idata_.children

@@ -53,3 +53,25 @@ def test_random_effects_prediction_interval_is_wider_than_the_pooled_interval():
     assert len(ma.study_estimates()) == 5
     assert ma.fit_statistics()["n_data"] == 10
     assert "PairwiseMetaAnalysis: random effects" in repr(ma)
+
+
+def test_mean_difference_from_arm_sd_and_n_is_the_inverse_variance_estimate():
+    # Closed form: MD_i = m1 - m0, var_i = sd1^2/n1 + sd0^2/n0, pooled by inverse variance
+    arms = pd.DataFrame(
+        {
+            "study": ["a", "a", "b", "b", "c", "c"],
+            "treatment": ["usual", "new"] * 3,
+            "mean": [10.0, 8.5, 11.0, 9.9, 9.5, 8.0],
+            "sd": [3.0, 3.2, 2.5, 2.4, 4.0, 4.1],
+            "n": [50, 52, 80, 78, 40, 41],
+        }
+    )
+    m = arms["mean"].to_numpy().reshape(3, 2)
+    v = (arms["sd"].to_numpy() ** 2 / arms["n"].to_numpy()).reshape(3, 2)
+    y, w = m[:, 1] - m[:, 0], 1 / v.sum(axis=1)
+    ma = PairwiseMetaAnalysis(measure="MD", effects="fixed", random_seed=3, **FAST).fit(
+        arms, mean="mean", sd="sd", n="n"
+    )
+    pooled = ma.pooled().set_index("parameter").loc["effect"]
+    assert pooled["mean"] == pytest.approx((w @ y) / w.sum(), abs=0.03)
+    assert pooled["sd"] == pytest.approx(w.sum() ** -0.5, rel=0.1)
