@@ -203,7 +203,7 @@ def show(model: NetworkMetaAnalysis, request: dict) -> None:
                 ],
             }
         )
-        st.dataframe(shown, hide_index=True, key="nma_effects_table")
+        st.dataframe(shown, hide_index=True)
         stats = model.fit_statistics()
         st.caption(
             f"Residual deviance {stats['resdev']:.1f} for {int(stats['n_data'])} arms "
@@ -220,9 +220,9 @@ def show(model: NetworkMetaAnalysis, request: dict) -> None:
     ranking = probs.map(lambda p: f"{p:.0%}")
     ranking.columns = [f"P(rank {r})" for r in probs.columns]
     ranking.insert(0, "SUCRA", sucra.round(2))
-    st.dataframe(ranking.sort_values("SUCRA", ascending=False), key="nma_ranking")
+    st.dataframe(ranking.sort_values("SUCRA", ascending=False))
     with st.expander("All pairwise log odds ratios (row versus column)"):
-        st.dataframe(model.league_table(), key="nma_league")
+        st.dataframe(model.league_table())
 
 
 key, table, described = trial_table()

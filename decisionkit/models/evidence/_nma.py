@@ -141,34 +141,17 @@ class NetworkMetaAnalysis(EvidenceModel):
         self
         """
         caller = f"{self._name}.fit"
-        net = read_arms(
-            data,
-            caller,
-            study=study,
-            treatment=treatment,
-            events=events,
-            total=total,
-            mean=mean,
-            se=se,
-            sd=sd,
-            n=n,
-            reference=self.reference,
-        )
-        self._fit_args = (
-            "arms",
-            {
-                "study": study,
-                "treatment": treatment,
-                "events": events,
-                "total": total,
-                "mean": mean,
-                "se": se,
-                "sd": sd,
-                "n": n,
-            },
-        )
-        self._data = data.copy()
-        return self._fit_network(net, caller)
+        cols = {
+            "study": study,
+            "treatment": treatment,
+            "events": events,
+            "total": total,
+            "mean": mean,
+            "se": se,
+            "sd": sd,
+            "n": n,
+        }
+        return self._fit_network(self._read("arms", data, caller, cols), caller)
 
     def fit_contrasts(
         self,
@@ -187,21 +170,8 @@ class NetworkMetaAnalysis(EvidenceModel):
         that arm against the baseline and its standard error.
         """
         caller = f"{self._name}.fit_contrasts"
-        net = read_contrasts(
-            data,
-            caller,
-            study=study,
-            treatment=treatment,
-            estimate=estimate,
-            se=se,
-            reference=self.reference,
-        )
-        self._fit_args = (
-            "contrasts",
-            {"study": study, "treatment": treatment, "estimate": estimate, "se": se},
-        )
-        self._data = data.copy()
-        return self._fit_network(net, caller)
+        cols = {"study": study, "treatment": treatment, "estimate": estimate, "se": se}
+        return self._fit_network(self._read("contrasts", data, caller, cols), caller)
 
     def updated(self, new_data: pd.DataFrame) -> NetworkMetaAnalysis:
         """The same analysis refitted with new studies added (e.g. a proposed trial's data).
@@ -229,7 +199,20 @@ class NetworkMetaAnalysis(EvidenceModel):
             return clone.fit(combined, **cols)
         return clone.fit_contrasts(combined, **cols)
 
+    def _read(self, kind: str, data: pd.DataFrame, caller: str, cols: dict) -> Network:
+        """Check the table (arm- or contrast-level) and keep it for :meth:`updated`."""
+        reader = read_arms if kind == "arms" else read_contrasts
+        net = reader(data, caller, reference=self.reference, **cols)
+        self._fit_args = (kind, cols)
+        self._data = data.copy()
+        return net
+
+    def _prepare(self, net: Network, caller: str) -> Network:
+        """Hook for subclasses: check or transform the network before the model is built."""
+        return net
+
     def _fit_network(self, net: Network, caller: str) -> NetworkMetaAnalysis:
+        net = self._prepare(net, caller)
         check_in(self.effects, _engine.EFFECTS, "effects", caller)
         priors = self._priors()
         priors.check(caller)

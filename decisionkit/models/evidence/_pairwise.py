@@ -29,7 +29,7 @@ import pandas as pd
 from decisionkit._validation import check_in, check_random_state, fail
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _engine
-from decisionkit.models.evidence._data import read_arms, read_contrasts
+from decisionkit.models.evidence._data import Network, read_contrasts
 from decisionkit.models.evidence._nma import NetworkMetaAnalysis, _summarise
 from decisionkit.models.evidence._sampling import require_fitted
 
@@ -85,28 +85,13 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
             random_seed=random_seed,
         )
 
-    def fit(
-        self,
-        data: pd.DataFrame,
-        *,
-        study: str = "study",
-        treatment: str = "treatment",
-        events: str | None = None,
-        total: str | None = None,
-        mean: str | None = None,
-        se: str | None = None,
-        sd: str | None = None,
-        n: str | None = None,
-    ) -> PairwiseMetaAnalysis:
-        """Fit arm-level data of two treatments (one row per study arm).
-
-        ``events``/``total`` for ``measure="OR"`` or ``"RR"``; ``mean`` with ``se`` (or
-        ``sd`` and ``n``) for ``measure="MD"``.
-        """
-        caller = f"{self._name}.fit"
+    def _prepare(self, net: Network, caller: str) -> Network:
+        """Two treatments only; measure and data must match; RR becomes per-study log RR."""
+        _two_treatments(net, caller)
+        if net.kind == "contrast":
+            return net
         check_in(self.measure, MEASURES[:3], "measure", caller)
-        binary = events is not None or total is not None
-        if binary != (self.measure in _RATIO):
+        if (net.kind == "binomial") != (self.measure in _RATIO):
             raise ValidationError(
                 f"{caller}: measure={self.measure!r} needs "
                 + (
@@ -115,36 +100,8 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
                     else "mean= with se= (or sd= and n=) columns."
                 )
             )
-        net = read_arms(
-            data,
-            caller,
-            study=study,
-            treatment=treatment,
-            events=events,
-            total=total,
-            mean=mean,
-            se=se,
-            sd=sd,
-            n=n,
-            reference=self.reference,
-        )
-        _two_treatments(net, caller)
-        self._fit_args = (
-            "arms",
-            {
-                "study": study,
-                "treatment": treatment,
-                "events": events,
-                "total": total,
-                "mean": mean,
-                "se": se,
-                "sd": sd,
-                "n": n,
-            },
-        )
-        self._data = data.copy()
         if self.measure == "RR":
-            net = read_contrasts(
+            return read_contrasts(
                 _log_rr_table(net),
                 caller,
                 study="study",
@@ -153,7 +110,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
                 se="se",
                 reference=net.treatments[0],
             )
-        return self._fit_network(net, caller)
+        return net
 
     def fit_contrasts(
         self,
@@ -202,11 +159,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
                 data,
                 {"study": study, "treatment": treatment, "estimate": estimate, "se": se},
             )
-        net = read_contrasts(table, caller, reference=self.reference, **args)
-        _two_treatments(net, caller)
-        self._fit_args = ("contrasts", args)
-        self._data = table.copy()
-        return self._fit_network(net, caller)
+        return self._fit_network(self._read("contrasts", table, caller, args), caller)
 
     # ------------------------------------------------------------------ results
     def pooled(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
