@@ -146,7 +146,7 @@ decision = dk.decide(out, u)
 print(decision.table)
 ce = dk.cea.analyze(out, cost="cost", effect="qaly", wtp=np.arange(0, 40_001, 500))
 print(ce.icers())
-save(dk.plot.ceac(ce).figure, args, "ceac.png")
+save(dk.plot.ceac(ce, currency="£").figure, args, "ceac.png")
 evpi = float(dk.voi.evpi(out, u))
 d_cols = [c for c in inputs.columns if c.startswith("d[")]
 evppi_d = dk.voi.evppi(out, u, parameters=d_cols, random_seed=SEED).evppi
