@@ -32,12 +32,14 @@ class EvidenceModel(BayesianModel):
     def _sample_checked(self, model: Any, *, var_names: list[str], caller: str) -> tuple[Any, dict]:
         import pymc as pm
 
+        # the warning points at the user's fit(): check_convergence <- here <- _fit_network
+        # <- fit <- caller
         previous = getattr(self, "diagnostics_", None)
         idata = self._sample(model, caller=caller, check=False)
         self.diagnostics_ = previous
         with model:
             pm.compute_log_likelihood(idata, progressbar=False)
         diagnostics = check_convergence(
-            idata, model_name=self._name, var_names=var_names, stacklevel=4
+            idata, model_name=self._name, var_names=var_names, stacklevel=5
         )
         return idata, diagnostics
