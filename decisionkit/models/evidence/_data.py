@@ -70,28 +70,6 @@ class Network:
         first = np.flatnonzero(self.arm_base)
         return first[self.arm_study]
 
-    @property
-    def n_data(self) -> int:
-        """Data points of the likelihood: arms (arm-level data) or contrasts."""
-        return int(self.rel.size) if self.kind == "contrast" else int(self.arm_study.size)
-
-    def arms_frame(self) -> pd.DataFrame:
-        """The arms as a tidy frame (study, treatment, baseline arm and the data)."""
-        frame = pd.DataFrame(
-            {
-                "study": np.asarray(self.studies, dtype=object)[self.arm_study],
-                "treatment": np.asarray(self.treatments, dtype=object)[self.arm_trt],
-                "baseline_arm": self.arm_base,
-            }
-        )
-        label = {"binomial": "events", "normal": "mean", "contrast": "estimate"}[self.kind]
-        frame[label] = self.y
-        if self.n is not None:
-            frame["total"] = self.n
-        if self.se is not None:
-            frame["se"] = self.se
-        return frame
-
     def edges(self) -> pd.DataFrame:
         """Direct comparisons: one row per treatment pair with the number of studies."""
         pairs: dict[tuple[int, int], int] = {}
