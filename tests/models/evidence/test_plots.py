@@ -62,16 +62,13 @@ def test_pairwise_forest_plot_lists_studies_pooled_and_prediction():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # a half-normal(0.5) heterogeneity prior keeps three studies cheap to sample
         ma = PairwiseMetaAnalysis(
             effects="random",
+            prior_heterogeneity="halfnormal",
+            prior_heterogeneity_scale=0.5,
             random_seed=1,
-            sampler_config={
-                "draws": 300,
-                "tune": 500,
-                "chains": 2,
-                "target_accept": 0.95,
-                "progressbar": False,
-            },
+            sampler_config={"draws": 300, "tune": 300, "chains": 2, "progressbar": False},
         ).fit_contrasts(table)
     ax = dk.plot.forest_plot(ma)
     labels = [t.get_text() for t in ax.get_yticklabels()]
