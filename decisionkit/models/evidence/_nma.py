@@ -433,7 +433,12 @@ class NetworkMetaAnalysis(EvidenceModel):
         )
 
     def loo(self) -> Any:
-        """PSIS-LOO (ArviZ) from the stored pointwise log likelihood."""
+        """PSIS-LOO (ArviZ) from the stored pointwise log likelihood (one term per arm).
+
+        Random-effects NMAs have one study-specific parameter per arm, so many Pareto k
+        values exceed 0.7 and ArviZ warns; compare models with :meth:`fit_statistics`
+        (TSD 2's residual deviance and DIC) in that case.
+        """
         require_fitted(self, "loo")
         import arviz as az
 
