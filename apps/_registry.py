@@ -103,6 +103,15 @@ PAGES: tuple[PageSpec, ...] = (
         "views/survival.py",
     ),
     PageSpec(
+        "Compare treatments across trials",
+        ":material/hub:",
+        "network",
+        "Which treatment works best when trials compared different pairs? Upload a table of "
+        "trial arms (study, treatment, events, total) and see the network of comparisons, the "
+        "odds ratios between every pair from a network meta-analysis, and the ranking.",
+        "views/network.py",
+    ),
+    PageSpec(
         "Your data",
         ":material/upload_file:",
         "your_data",

@@ -7,6 +7,7 @@ re-exported here.
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
+from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._partitioned import psm_curves, psm_occupancy
 from decisionkit.plot._report import budget_impact, scenario_comparison
@@ -25,13 +26,16 @@ __all__: list[str] = [
     "evpi_curve",
     "evppi_bars",
     "evsi_curve",
+    "forest_plot",
     "icer_frontier",
     "kaplan_meier",
+    "network_plot",
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
     "psm_curves",
     "psm_occupancy",
+    "rank_plot",
     "regression_check",
     "scenario_comparison",
     "state_trace",
