@@ -140,7 +140,20 @@ def _write_gallery(app) -> None:
     (GALLERY / "index.md").write_text("\n".join(index), encoding="utf-8")
 
 
+def _skip_sklearn_plumbing(app, what, name, obj, skip, options):
+    """Leave out the ``set_<method>_request`` methods scikit-learn adds to every estimator.
+
+    scikit-learn's metadata routing generates them on each BaseEstimator subclass (the PyMC
+    models are estimators, so ``clone`` works); they are not decisionkit API, and their
+    docstrings refer to scikit-learn's own glossary, which this site does not have.
+    """
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
 def setup(app):
     """Register the example gallery generator and its strictness setting."""
     app.add_config_value("dk_require_example_figures", True, "env", [bool])
     app.connect("builder-inited", _write_gallery)
+    app.connect("autodoc-skip-member", _skip_sklearn_plumbing)
