@@ -80,7 +80,7 @@ def check_rows(prob: np.ndarray, ind: Any, cycle: int, strategy: str, tol: float
         return
     bad_row = ~(np.abs(sums - 1.0) <= tol) | ~np.all((prob >= -tol) & (prob <= 1 + tol), axis=1)
     i = int(np.argmax(bad_row))
-    attrs = {k: v[i] for k, v in ind.attributes.items()}
+    attrs = {k: np.asarray(v[i]).item() for k, v in ind.attributes.items()}
     raise ValidationError(
         f"Microsimulation: the transition probabilities of strategy {strategy!r} at cycle "
         f"{cycle} are invalid for individual {i} (in state {ind.states[ind.state[i]]!r}, "
