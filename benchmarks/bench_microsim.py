@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from benchmarks._harness import best_times, peak_memory, report
-from decisionkit.models.psa import PSA, Beta, Gamma
+from decisionkit.models.cohort.psa import PSA, Beta, Gamma
 from decisionkit.models.simulation import Microsimulation, _engine
 
 STATES = ["H", "S1", "S2", "D"]

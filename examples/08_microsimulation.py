@@ -31,7 +31,7 @@ import pandas as pd
 from _common import parse_args, save
 
 import decisionkit as dk
-from decisionkit.models.psa import PSA, Beta, Gamma, LogNormal
+from decisionkit.models.cohort.psa import PSA, Beta, Gamma, LogNormal
 from decisionkit.models.simulation import Microsimulation, compare_with_cohort, per_individual
 
 WTP = 100_000  # USD per QALY

@@ -58,7 +58,7 @@ _BLOCK = 2048  # individuals per parallel block of the compiled kernel
 
 
 def _markov():
-    from decisionkit.models import markov
+    from decisionkit.models.cohort import markov
 
     return markov
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import (
+from microsim_published import (
     HIV_COST,
     HIV_COST_HEALTH,
     HIV_COST_LAMI,

@@ -6,7 +6,7 @@ import pytest
 
 import decisionkit as dk
 from decisionkit.models import PSA
-from decisionkit.models.psa import Beta, Gamma
+from decisionkit.models.cohort.psa import Beta, Gamma
 from decisionkit.models.simulation import Microsimulation, _model, per_individual
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import sick_sicker_kwargs
+from microsim_published import sick_sicker_kwargs
 
 from decisionkit.models import MarkovModel
 from decisionkit.models.simulation import Microsimulation, compare_with_cohort, per_individual
