@@ -71,22 +71,30 @@ class Microsimulation:
 
     Parameters
     ----------
-    states, strategies, transition, state_costs, state_utilities, transition_costs, initial,
-    n_cycles, cycle_length, discount_cost, discount_effect, within_cycle, dead, tol
-        As in :class:`~decisionkit.models.MarkovModel`. Any of ``transition``,
-        ``transition_costs``, ``state_costs`` and ``state_utilities`` may instead be a
-        :func:`per_individual` function (or a dict per strategy of them).
+    states : sequence of str
+        State names.
     absorbing : str or sequence of str, optional
         Alive states that legitimately have no exit. Every other state that is not ``dead``
         must be left with positive probability in some cycle; the run fails otherwise (a
         missing death probability is the usual cause).
     update : callable, optional
         ``update(ind, params, cycle, strategy)`` called after every transition, returning a
-        dict of new attribute arrays (the population's columns). ``age`` (the column named by
-        ``age``) advances by ``cycle_length`` every cycle without it.
-    age : str or None
-        Name of the age column advanced automatically (default ``"age"``; ``None`` to keep
-        every attribute fixed unless ``update`` changes it).
+        dict of new attribute arrays (the population's columns). The age column advances by
+        ``cycle_length`` every cycle without it.
+    age_column, sex_column : str or None
+        Population columns holding each individual's age (advanced every cycle; ``None``
+        keeps every attribute fixed unless ``update`` changes it) and sex. With
+        ``background_mortality`` (a LifeTable) each individual's background death
+        probability is read at their own age and sex; individuals without these columns
+        use ``start_age`` and ``sex``, as the cohort does.
+    **spec
+        Every keyword argument of :class:`~decisionkit.models.MarkovModel` (``strategies``,
+        ``transition``, ``state_costs`` or ``cost_components``, ``state_utilities``,
+        ``transition_costs``, ``initial``, ``n_cycles``, ``cycle_length``, the discount
+        options, ``model_time``, ``background_mortality``, ``within_cycle``, ``dead``,
+        ``tol``). Any of ``transition``, ``transition_costs``, the state costs and
+        ``state_utilities`` may instead be a :func:`per_individual` function (or a dict per
+        strategy of them).
 
     Examples
     --------
@@ -106,44 +114,17 @@ class Microsimulation:
         self,
         states: Sequence[str],
         *,
-        strategies: Sequence[str],
-        transition: Any,
-        state_costs: Any,
-        state_utilities: Any,
-        transition_costs: Any = None,
-        initial: str | Sequence[float] | None = None,
-        n_cycles: int,
-        cycle_length: float = 1.0,
-        discount_cost: float = 0.035,
-        discount_effect: float = 0.035,
-        within_cycle: str | Sequence[float] = "half-cycle",
-        dead: str | Sequence[str] | None = None,
         absorbing: str | Sequence[str] | None = None,
         update: Callable[..., Mapping[str, np.ndarray]] | None = None,
-        age: str | None = "age",
-        tol: float = 1e-8,
+        age_column: str | None = "age",
+        sex_column: str | None = "sex",
+        **spec: Any,
     ) -> None:
-        caller = "Microsimulation"
         # the cohort model validates the shared specification (one set of rules)
-        self._spec = _markov().MarkovModel(
-            states,
-            strategies=strategies,
-            transition=transition,
-            state_costs=state_costs,
-            state_utilities=state_utilities,
-            transition_costs=transition_costs,
-            initial=initial,
-            n_cycles=n_cycles,
-            cycle_length=cycle_length,
-            discount_cost=discount_cost,
-            discount_effect=discount_effect,
-            within_cycle=within_cycle,
-            dead=dead,
-            tol=tol,
-        )
-        self._set_extras(absorbing, update, age, caller)
+        self._spec = _markov().MarkovModel(states, **spec)
+        self._set_extras(absorbing, update, age_column, sex_column, "Microsimulation")
 
-    def _set_extras(self, absorbing, update, age, caller: str) -> None:
+    def _set_extras(self, absorbing, update, age_column, sex_column, caller: str) -> None:
         absorbing_list = [absorbing] if isinstance(absorbing, str) else list(absorbing or [])
         unknown = [a for a in absorbing_list if a not in self.states]
         if unknown:
@@ -152,9 +133,10 @@ class Microsimulation:
         if update is not None and not callable(update):
             raise fail("update", caller, "a callable update(ind, params, cycle, strategy)", update)
         self.update = update
-        if age is not None and not isinstance(age, str):
-            raise fail("age", caller, "a column name or None", age)
-        self.age = age
+        for name, col in (("age_column", age_column), ("sex_column", sex_column)):
+            if col is not None and not isinstance(col, str):
+                raise fail(name, caller, "a column name or None", col)
+        self.age_column, self.sex_column = age_column, sex_column
 
     # ---------------------------------------------------------------- the shared spec
     @property
@@ -180,7 +162,8 @@ class Microsimulation:
     def _specs(self) -> list[Any]:
         spec = self._spec
         out = []
-        for s in (spec.transition, spec.state_costs, spec.state_utilities, spec.transition_costs):
+        parts = [spec.transition, spec.state_utilities, spec.transition_costs]
+        for s in [*parts, *spec.cost_components.values()]:
             out.extend(s.values() if isinstance(s, dict) else [s])
         return out
 
@@ -211,7 +194,8 @@ class Microsimulation:
         *,
         absorbing: str | Sequence[str] | None = None,
         update: Callable[..., Mapping[str, np.ndarray]] | None = None,
-        age: str | None = "age",
+        age_column: str | None = "age",
+        sex_column: str | None = "sex",
     ) -> Microsimulation:
         """A microsimulation on the specification of a :class:`~decisionkit.models.MarkovModel`.
 
@@ -223,7 +207,7 @@ class Microsimulation:
             raise fail("model", caller, "a MarkovModel", type(model))
         self = cls.__new__(cls)
         self._spec = model
-        self._set_extras(absorbing, update, age, caller)
+        self._set_extras(absorbing, update, age_column, sex_column, caller)
         return self
 
     # ---------------------------------------------------------------- running
@@ -286,48 +270,47 @@ class Microsimulation:
             for d, g in enumerate(gens[lo:hi]):
                 init[d] = initial_states(self._spec.initial, n_ind, g)
                 g.random(out=uni[d])
-            run_chunk = self._chunk_matrix if self.is_cohort_equivalent else self._chunk_general
+            run_chunk = self._chunk_general if self._per_individual(attrs) else self._chunk_matrix
             m, c, tr = run_chunk(sub, hi - lo, attrs, n_ind, init, uni, hist)
             means[lo:hi], cov[lo:hi] = m, c
             trace += tr
         return self._result(pdict, n_draws, n_ind, means, cov, trace, hist, common_random_numbers)
 
-    # ---------------------------------------------------------------- weights
-    def _weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        spec = self._spec
-        times = np.arange(self.n_cycles + 1) * self.cycle_length
-        w_c = spec._weights * (1 + spec.discount_cost) ** -times * self.cycle_length
-        w_e = spec._weights * (1 + spec.discount_effect) ** -times * self.cycle_length
-        w_tc = (1 + spec.discount_cost) ** -times  # transition costs at the end of the cycle
-        return w_c, w_e, w_tc
+    def _per_individual(self, attrs: Mapping[str, np.ndarray]) -> bool:
+        """Whether this run needs the per-individual path (else one compiled pass)."""
+        if not self.is_cohort_equivalent:
+            return True
+        # background mortality read at each individual's own age or sex
+        own = [c for c in (self.age_column, self.sex_column) if c is not None and c in attrs]
+        return self._spec.background_mortality is not None and bool(own)
 
     # ---------------------------------------------------------------- compiled path
     def _chunk_matrix(self, params, n_d, attrs, n_ind, init, uni, hist):
         spec = self._spec
         n_s, t_max, k = len(self.strategies), self.n_cycles, len(self.states)
-        w_c, w_e, w_tc = self._weights()
+        w_cost, w_qaly, w_ly = spec._reward_weights()
+        w_tc = spec._transition_cost_discount()
         p = np.empty((n_s, n_d, t_max, k, k))
         cost = np.empty((n_s, n_d, t_max + 1, k))
-        util = np.empty((n_s, n_d, t_max + 1, k))
+        util = np.zeros((n_s, n_d, t_max + 1, k))
         has_tc = spec.transition_costs is not None
         tcost = np.zeros((n_s, n_d, t_max, k, k) if has_tc else (1, 1, 1, 1, 1))
         for j, strat in enumerate(self.strategies):
             for t in range(t_max + 1):
-                c = spec._eval(spec.state_costs, strat, params, t, (n_d, k), "state_costs")
-                u = spec._eval(spec.state_utilities, strat, params, t, (n_d, k), "state_utilities")
-                cost[j, :, t] = w_c[t] * c
-                util[j, :, t] = w_e[t] * u
+                cost[j, :, t] = spec._state_costs(strat, params, t, (n_d, k), w_cost)
+                if w_qaly[t] != 0:
+                    u = spec._eval(
+                        spec.state_utilities, strat, params, t, (n_d, k), "state_utilities"
+                    )
+                    util[j, :, t] = w_qaly[t] * u
                 if t == t_max:
                     break
                 p[j, :, t] = spec._transition(strat, params, t, n_d)
                 if has_tc:
-                    tc = spec._eval(
-                        spec.transition_costs, strat, params, t, (n_d, k, k), "transition_costs"
-                    )
-                    tcost[j, :, t] = w_tc[t + 1] * tc
+                    tcost[j, :, t] = w_tc[t] * spec._transition_costs(strat, params, t, n_d)
         stay = np.diagonal(p, axis1=-2, axis2=-1)  # (S, D, T, k)
         self._check_exits(stay.reshape(n_s, -1, k) < 1 - spec.tol, np.ones(k, bool))
-        ly = w_e[:, None] * spec._alive[None, :]
+        ly = w_ly[:, None] * spec._alive[None, :]
         per = int(np.ceil(n_ind / _BLOCK))
         block_draw = np.repeat(np.arange(n_d), per)
         block_lo = np.tile(np.arange(per) * _BLOCK, n_d)
@@ -363,7 +346,8 @@ class Microsimulation:
     def _chunk_general(self, params, n_d, attrs, n_ind, init, uni, hist):
         spec = self._spec
         n_s, t_max, k = len(self.strategies), self.n_cycles, len(self.states)
-        w_c, w_e, w_tc = self._weights()
+        w_cost, w_qaly, w_ly = spec._reward_weights()
+        w_tc = spec._transition_cost_discount()
         rows = n_d * n_ind
         draw = np.repeat(np.arange(n_d), n_ind)
         idx = np.arange(rows)
@@ -373,6 +357,7 @@ class Microsimulation:
         exits = np.zeros((n_s, k), bool)
         occupied = np.zeros(k, bool)
         new = np.empty(rows, dtype=np.int64)
+        age = self.age_column
         for j, strat in enumerate(self.strategies):
             su = 0 if uni.shape[1] == 1 else j
             state = init.ravel().astype(np.int64)
@@ -385,17 +370,21 @@ class Microsimulation:
                 if hist.shape[0]:
                     hist[:, j, t] = state
                 ind = Individuals(state, tis, visits, draw, cur, self.states)
-                c = self._reward(spec.state_costs, ind, params, p_ind, t, strat, "state_costs")
-                u = self._reward(
-                    spec.state_utilities, ind, params, p_ind, t, strat, "state_utilities"
-                )
-                tot[:, j, 0] += w_c[t] * c
-                tot[:, j, 1] += w_e[t] * u
-                tot[:, j, 2] += w_e[t] * spec._alive[state]
+                for name, cspec in spec.cost_components.items():
+                    if w_cost[name][t] != 0:
+                        c = self._reward(cspec, ind, params, p_ind, t, strat, "state costs")
+                        tot[:, j, 0] += w_cost[name][t] * c
+                if w_qaly[t] != 0:
+                    u = self._reward(
+                        spec.state_utilities, ind, params, p_ind, t, strat, "state_utilities"
+                    )
+                    tot[:, j, 1] += w_qaly[t] * u
+                tot[:, j, 2] += w_ly[t] * spec._alive[state]
                 if t == t_max:
                     break
                 prob = self._rows(spec.transition, ind, params, p_ind, t, strat, n_d)
-                check_rows(prob, ind, t, strat, spec.tol)
+                check_rows(prob, ind, spec._cycle_time(t), strat, spec.tol)
+                prob = self._background(prob, ind, cur, t)
                 exits[j] |= np.bincount(
                     state, weights=prob[idx, state] < 1 - spec.tol, minlength=k
                 ).astype(bool)
@@ -403,13 +392,13 @@ class Microsimulation:
                 _engine.sample_rows(prob, uni[:, su, :, t].ravel(), new)
                 if spec.transition_costs is not None:
                     tc = self._rows(spec.transition_costs, ind, params, p_ind, t, strat, n_d)
-                    tot[:, j, 0] += w_tc[t + 1] * tc[idx, new]
+                    tot[:, j, 0] += w_tc[t] * tc[idx, new]
                 moved = new != state
                 tis = np.where(moved, 0, tis + 1)
                 visits[idx[moved], new[moved]] += 1
                 state = new.copy()
-                if self.age is not None and self.age in cur:
-                    cur[self.age] = cur[self.age] + self.cycle_length
+                if age is not None and age in cur:
+                    cur[age] = cur[age] + self.cycle_length
                 if self.update is not None:
                     ind = Individuals(state, tis, visits, draw, cur, self.states)
                     cur = check_updates(self.update(ind, p_ind, t, strat), cur, t, strat)
@@ -420,10 +409,25 @@ class Microsimulation:
         cov = np.einsum("dism,dirm->dsrm", centred, centred) / max(n_ind - 1, 1)
         return mean, cov, trace
 
+    def _background(self, prob, ind, cur, t) -> np.ndarray:
+        """Add background mortality at each individual's own age and sex (competing risks)."""
+        spec = self._spec
+        if spec.background_mortality is None:
+            return prob
+        age = cur.get(self.age_column) if self.age_column else None
+        sex = cur.get(self.sex_column) if self.sex_column else None
+        q = spec.background_probability(t, age=age, sex=sex)
+        q = np.broadcast_to(q, (ind.n,))
+        out = (1.0 - q)[:, None] * prob
+        out[:, self.states.index(spec.dead[0])] += q
+        in_dead = np.isin(ind.state, [self.states.index(d) for d in spec.dead])
+        out[in_dead] = prob[in_dead]
+        return out
+
     def _reward(self, spec, ind, params, p_ind, t, strat, what) -> np.ndarray:
         fn = spec[strat] if isinstance(spec, dict) else spec
         if isinstance(fn, PerIndividual):
-            value = np.asarray(fn(ind, p_ind, t, strat), dtype=float)
+            value = np.asarray(fn(ind, p_ind, self._spec._value_time(t), strat), dtype=float)
             if value.shape not in ((ind.n,), ()):
                 raise ValidationError(
                     f"Microsimulation: the per-individual {what} of strategy {strat!r} at cycle "
@@ -441,7 +445,7 @@ class Microsimulation:
         fn = spec[strat] if isinstance(spec, dict) else spec
         k = len(self.states)
         if isinstance(fn, PerIndividual):
-            value = np.asarray(fn(ind, p_ind, t, strat), dtype=float)
+            value = np.asarray(fn(ind, p_ind, self._spec._cycle_time(t), strat), dtype=float)
             if value.shape != (ind.n, k):
                 raise ValidationError(
                     f"Microsimulation: a per-individual function of strategy {strat!r} at cycle "
@@ -450,9 +454,9 @@ class Microsimulation:
                 )
             return value
         if spec is self._spec.transition:
-            mat = self._spec._transition(strat, params, t, n_d)
+            mat = self._spec._transition(strat, params, t, n_d, background=False)
         else:
-            mat = self._spec._eval(spec, strat, params, t, (n_d, k, k), "transition_costs")
+            mat = self._spec._transition_costs(strat, params, t, n_d)
         return mat[ind.draw, ind.state]
 
     def _check_exits(self, exits: np.ndarray, occupied: np.ndarray) -> None:

@@ -114,7 +114,7 @@ def test_heterogeneous_ages_average_the_cohorts_of_each_age():
 
 def test_with_age_frozen_the_old_stay_at_their_starting_risk():
     pop = pd.DataFrame({"age": np.full(20_000, 60.0)})
-    frozen = age_model(age=None).run(population=pop, random_seed=4).summary()["life_years"][0]
+    frozen = age_model(age_column=None).run(population=pop, random_seed=4).summary()["life_years"][0]
     ageing = age_model().run(population=pop, random_seed=4).summary()["life_years"][0]
     assert frozen > ageing + 1
 

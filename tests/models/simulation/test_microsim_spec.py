@@ -135,7 +135,7 @@ def test_bad_specifications_give_clear_errors(kwargs, run_kwargs, message):
     [
         ({"absorbing": ["Nowhere"]}, "'absorbing' parameter"),
         ({"update": 3}, "'update' parameter"),
-        ({"age": 5}, "'age' parameter"),
+        ({"age_column": 5}, "'age_column' parameter"),
         ({"n_cycles": 0}, "'n_cycles' parameter"),
         ({"dead": "Gone"}, "not among the states"),
     ],
