@@ -366,7 +366,7 @@ class MarkovModel:
     def _transition_cost_discount(self) -> np.ndarray:
         """Discount of the one-off transition costs of each cycle (index: 0-based cycle)."""
         rate = self.discount_cost
-        rate = rate["transition_costs"] if isinstance(rate, dict) else rate
+        rate = rate.get("transition_costs", 0.0) if isinstance(rate, dict) else rate
         n, cl = self.n_cycles, self.cycle_length
         return conv.transition_discount(rate, n, cl, self.discount_first_cycle)
 
