@@ -312,7 +312,10 @@ class MarkovModel:
         if start_age is None:
             raise fail("start_age", caller, "the cohort's age at time 0 (years)", start_age)
         self.start_age = check_number(start_age, "start_age", caller, low=0.0)
-        table.hazard(self.start_age, sex)  # fails early on an age or sex the table lacks
+        # fail early on an age or sex the table lacks (a table by sex without ``sex`` is left
+        # to a microsimulation whose individuals carry their own sex)
+        if sex is not None or not table.has_sex_:
+            table.hazard(self.start_age, sex)
 
     def _check_transition_costs(self, spec: Spec, caller: str) -> Spec:
         if isinstance(spec, Mapping) and spec and all(isinstance(k, tuple) for k in spec):

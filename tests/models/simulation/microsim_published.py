@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+
 from decisionkit.models.simulation import Microsimulation
 
 # Krijkamp EM, Alarid-Escudero F, Enns EA, Jalal HJ, Hunink MGM, Pechlivanoglou P.

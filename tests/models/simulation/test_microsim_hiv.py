@@ -20,25 +20,28 @@ N = 40_000
 
 
 def hiv_microsimulation() -> Microsimulation:
-    # Conventions (heemod, method "end"): the trace point t = 1..20 is counted with state values
-    # at model time t and discounted by 1.06^-t; the transition of cycle c (0-based) uses model
-    # time c + 1. Life years are not discounted.
-    def transition(params, cycle, strategy):
-        return HIV_MONO if strategy == "mono" else hiv_comb_matrix(cycle + 1)
+    # heemod's conventions through the MarkovModel keywords: membership counted at the end of
+    # each cycle, model time 1..20 passed to the callables, costs discounted from the first
+    # cycle at 6% (two components), life years undiscounted.
+    def transition(params, t, strategy):
+        return HIV_MONO if strategy == "mono" else hiv_comb_matrix(t)
 
-    def costs(params, t, strategy):
-        drug = HIV_COST_ZIDO + (HIV_COST_LAMI if strategy == "comb" and t <= 2 else 0.0)
-        return HIV_COST_HEALTH + np.array([drug, drug, drug, 0.0])
+    def drugs(params, t, strategy):
+        lami = HIV_COST_LAMI if strategy == "comb" and t <= 2 else 0.0
+        return np.array([1.0, 1.0, 1.0, 0.0]) * (HIV_COST_ZIDO + lami)
 
     return Microsimulation(
         ["A", "B", "C", "D"],
         strategies=["mono", "comb"],
         transition=transition,
-        state_costs=costs,
+        cost_components={"health": HIV_COST_HEALTH, "drugs": drugs},
         state_utilities=[1.0, 1.0, 1.0, 0.0],
         n_cycles=HIV_CYCLES,
-        discount_cost=HIV_DISCOUNT_COST,
+        discount_cost={"health": HIV_DISCOUNT_COST, "drugs": HIV_DISCOUNT_COST},
         discount_effect=0.0,
+        discount_life_years=0.0,
+        discount_first_cycle=True,
+        model_time="cycle",
         within_cycle="end",
         dead="D",
     )
@@ -84,6 +87,14 @@ def test_common_random_numbers_shrink_the_increment_mcse(hiv_runs):
     # both estimate the same increment
     diff = abs(crn["delta_life_years"] - independent["delta_life_years"])
     assert diff < 3 * np.hypot(crn["delta_life_years_mcse"], independent["delta_life_years_mcse"])
+
+
+def test_the_cohort_run_of_the_same_specification_is_exact():
+    # Briggs et al. (2006): the cohort run of the very specification simulated above.
+    res = hiv_microsimulation().to_cohort().run({}).mean().set_index("strategy")
+    for s in ("mono", "comb"):
+        assert res.loc[s, "cost"] == pytest.approx(HIV_COST[s], abs=0.01)
+        assert res.loc[s, "life_years"] == pytest.approx(HIV_LY[s], abs=1e-5)
 
 
 def test_independent_streams_still_agree_with_published_within_3_mcse(hiv_runs):

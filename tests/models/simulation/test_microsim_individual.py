@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from decisionkit.models import MarkovModel
+from decisionkit.models import LifeTable, MarkovModel
 from decisionkit.models.simulation import Microsimulation, compare_with_cohort, per_individual
 
 P_WS, P_WD, P_SW = 0.1, 0.01, 0.1
@@ -114,7 +114,9 @@ def test_heterogeneous_ages_average_the_cohorts_of_each_age():
 
 def test_with_age_frozen_the_old_stay_at_their_starting_risk():
     pop = pd.DataFrame({"age": np.full(20_000, 60.0)})
-    frozen = age_model(age_column=None).run(population=pop, random_seed=4).summary()["life_years"][0]
+    frozen = (
+        age_model(age_column=None).run(population=pop, random_seed=4).summary()["life_years"][0]
+    )
     ageing = age_model().run(population=pop, random_seed=4).summary()["life_years"][0]
     assert frozen > ageing + 1
 
@@ -166,3 +168,59 @@ def test_update_changes_attributes_each_cycle():
     res = sim.run(population=pd.DataFrame({"x": np.zeros(10)}), random_seed=0).summary()
     assert res["cost"][0] == pytest.approx(n * (n - 1) / 2)
     assert res["cost_mcse"][0] == 0.0
+
+
+# ---------------------------------------------------------------- life tables
+AGES = np.arange(40, 111)
+DISEASE = np.array([[0.85, 0.1, 0.05], [0.1, 0.8, 0.1], [0.0, 0.0, 1.0]])
+
+
+def gompertz_table(by_sex=False):
+    if not by_sex:
+        return LifeTable(pd.DataFrame({"age": AGES, "rate": 0.002 * np.exp(0.09 * (AGES - 40))}))
+    frame = pd.DataFrame(
+        {
+            "age": np.tile(AGES, 2),
+            "sex": np.repeat(["female", "male"], AGES.size),
+            "rate": np.concatenate([base * np.exp(0.09 * (AGES - 40)) for base in (0.0015, 0.003)]),
+        }
+    )
+    return LifeTable(frame, sex="sex")
+
+
+def life_table_sim(table, **kw):
+    return Microsimulation(
+        ["Well", "Sick", "Dead"],
+        strategies=["Only"],
+        transition=DISEASE,
+        state_costs=[100.0, 1000.0, 0.0],
+        state_utilities=[0.9, 0.6, 0.0],
+        n_cycles=30,
+        dead="Dead",
+        background_mortality=table,
+        start_age=50,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("own_ages", [False, True])
+def test_life_table_mortality_at_each_individuals_age_matches_the_cohort(own_ages):
+    # Everyone aged 50: reading the life table at each individual's advancing age (the
+    # per-individual path) or at the cohort's age (the compiled path) estimates the cohort.
+    sim = life_table_sim(gompertz_table())
+    population = pd.DataFrame({"age": np.full(20_000, 50.0)}) if own_ages else 20_000
+    table = compare_with_cohort(sim, population=population, random_seed=21)
+    assert table["within_3_mcse"].all(), table
+
+
+def test_life_table_by_sex_uses_each_individuals_sex():
+    # Half women, half men: the mean is the average of the two single-sex cohorts.
+    table = gompertz_table(by_sex=True)
+    people = pd.DataFrame({"age": 50.0, "sex": np.repeat(["female", "male"], 10_000)})
+    res = life_table_sim(table).run(population=people, random_seed=5).summary()
+    cohorts = [
+        float(life_table_sim(table, sex=s).to_cohort().run({}).mean()["life_years"][0])
+        for s in ("female", "male")
+    ]
+    assert cohorts[0] > cohorts[1] + 0.3
+    assert abs(res["life_years"][0] - np.mean(cohorts)) <= 3 * res["life_years_mcse"][0]

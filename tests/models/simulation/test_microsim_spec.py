@@ -159,7 +159,7 @@ def test_to_cohort_refuses_a_per_individual_model():
 def test_outcomes_need_two_draws_and_histories_need_the_flag():
     res = model().run(population=100, random_seed=0)
     with pytest.raises(ValidationError, match="at least 2 parameter draws"):
-        res.outcomes
+        _ = res.outcomes
     with pytest.raises(ValidationError, match="return_histories=True"):
         res.histories_frame()
 
