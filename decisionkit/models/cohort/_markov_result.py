@@ -10,11 +10,42 @@ import xarray as xr
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
-__all__ = ["MarkovResult"]
+__all__ = ["MarkovResult", "StateTransitionResult"]
+
+
+class StateTransitionResult:
+    """What the results of cohort and individual state-transition models share.
+
+    Subclasses hold ``values`` (an xarray Dataset with dims ``draw`` and ``action``) and
+    ``mean_trace`` (dims ``strategy``, ``cycle``, ``state``, with a ``time`` coordinate).
+    """
+
+    values: xr.Dataset
+    mean_trace: xr.DataArray
+
+    @property
+    def strategies(self) -> list[str]:
+        """Strategy names in order."""
+        return [str(a) for a in self.values["action"].values]
+
+    @property
+    def states(self) -> list[str]:
+        """State names in order."""
+        return [str(s) for s in self.mean_trace["state"].values]
+
+    @property
+    def n_draws(self) -> int:
+        """Number of parameter draws."""
+        return int(self.values.sizes["draw"])
+
+    def trace_frame(self) -> pd.DataFrame:
+        """Mean trace as a long frame: strategy, cycle, time, state, proportion."""
+        frame = self.mean_trace.rename("proportion").to_dataframe().reset_index()
+        return frame[["strategy", "cycle", "time", "state", "proportion"]]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class MarkovResult:
+class MarkovResult(StateTransitionResult):
     """The result of :meth:`MarkovModel.run` (immutable).
 
     Attributes
@@ -39,21 +70,6 @@ class MarkovResult:
     mean_trace: xr.DataArray
     trace: xr.DataArray | None
     cycle_length: float
-
-    @property
-    def strategies(self) -> list[str]:
-        """Strategy names in order."""
-        return [str(a) for a in self.values["action"].values]
-
-    @property
-    def states(self) -> list[str]:
-        """State names in order."""
-        return [str(s) for s in self.mean_trace["state"].values]
-
-    @property
-    def n_draws(self) -> int:
-        """Number of parameter draws."""
-        return int(self.values.sizes["draw"])
 
     @property
     def outcomes(self) -> OutcomeDistribution:
@@ -88,11 +104,6 @@ class MarkovResult:
     def to_frame(self) -> pd.DataFrame:
         """Tidy frame: one row per (draw, strategy), columns cost, qaly, life_years."""
         return self.values.to_dataframe().reset_index().rename(columns={"action": "strategy"})
-
-    def trace_frame(self) -> pd.DataFrame:
-        """Mean trace as a long frame: strategy, cycle, time, state, proportion."""
-        frame = self.mean_trace.rename("proportion").to_dataframe().reset_index()
-        return frame[["strategy", "cycle", "time", "state", "proportion"]]
 
     def summary(self) -> str:
         """A short readable report of the expected outcomes."""

@@ -22,6 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit.exceptions import ValidationError
+from decisionkit.models.cohort._markov_result import StateTransitionResult
 from decisionkit.outcomes import OutcomeDistribution
 
 __all__ = ["METRICS", "MicrosimulationResult"]
@@ -30,7 +31,7 @@ METRICS = ("cost", "qaly", "life_years")
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class MicrosimulationResult:
+class MicrosimulationResult(StateTransitionResult):
     """The result of :meth:`Microsimulation.run` (immutable).
 
     Attributes
@@ -66,21 +67,6 @@ class MicrosimulationResult:
     common_random_numbers: bool
 
     # ---------------------------------------------------------------- basic facts
-    @property
-    def strategies(self) -> list[str]:
-        """Strategy names in order."""
-        return [str(a) for a in self.values["action"].values]
-
-    @property
-    def states(self) -> list[str]:
-        """State names in order."""
-        return [str(s) for s in self.mean_trace["state"].values]
-
-    @property
-    def n_draws(self) -> int:
-        """Number of parameter draws (outer loop)."""
-        return int(self.values.sizes["draw"])
-
     @property
     def outcomes(self) -> OutcomeDistribution:
         """Draw-level means as an :class:`~decisionkit.OutcomeDistribution` (inputs attached).
@@ -176,11 +162,6 @@ class MicrosimulationResult:
         """Tidy frame: one row per (draw, strategy) with the means and their MCSE."""
         frame = self.values.to_dataframe().reset_index().rename(columns={"action": "strategy"})
         return frame.merge(self.mcse(), on=["draw", "strategy"])
-
-    def trace_frame(self) -> pd.DataFrame:
-        """Mean trace as a long frame: strategy, cycle, time, state, proportion."""
-        frame = self.mean_trace.rename("proportion").to_dataframe().reset_index()
-        return frame[["strategy", "cycle", "time", "state", "proportion"]]
 
     def histories_frame(self) -> pd.DataFrame:
         """Per-individual histories as a tidy frame: individual, strategy, cycle, time, state.
