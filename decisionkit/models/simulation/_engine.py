@@ -97,16 +97,28 @@ def simulate_matrix(
 
 
 @numba.njit(cache=True)
-def sample_rows(rows, u, out):  # pragma: no cover - compiled; exercised through run()
-    """Inverse-CDF draw of one next state per individual from probability rows (m, k).
+def sample_rows(rows, u, state, tol, out, exits):  # pragma: no cover - compiled
+    """Check rows, draw one next state per individual and note which states have an exit.
 
-    Uses the running sum of each row scaled by its total, so no cumulative array is built.
+    ``rows`` (m, k) are each individual's probabilities of moving from ``state`` to every
+    state. A row is valid when every entry is in ``[-tol, 1 + tol]`` and it sums to 1 within
+    ``tol``; the index of the first invalid row is returned (-1 if none; the caller then
+    explains it). The next state is drawn by inverse CDF from the running sum of the row,
+    so no cumulative array is built; ``exits[s]`` is set when someone in state ``s`` has a
+    probability of leaving it above ``tol``.
     """
     m, k = rows.shape
     for i in range(m):
         total = 0.0
         for j in range(k):
-            total += rows[i, j]
+            r = rows[i, j]
+            if not (r >= -tol and r <= 1.0 + tol):  # NaN fails too
+                return i
+            total += r
+        if abs(total - 1.0) > tol:
+            return i
+        if rows[i, state[i]] < 1.0 - tol:
+            exits[state[i]] = True
         target = u[i] * total
         acc = 0.0
         y = k - 1
@@ -116,6 +128,7 @@ def sample_rows(rows, u, out):  # pragma: no cover - compiled; exercised through
                 y = j
                 break
         out[i] = y
+    return -1
 
 
 def numpy_reference(p, cost, util, ly, init, uni):

@@ -365,8 +365,10 @@ class Microsimulation:
             visits = np.zeros((rows, k), dtype=np.int64)
             visits[idx, state] = 1
             cur = {name: np.tile(v, n_d) for name, v in attrs.items()}
+            u_s = np.ascontiguousarray(uni[:, su].transpose(2, 0, 1)).reshape(t_max, rows)
             for t in range(t_max + 1):
-                trace[j, t] += np.bincount(state, minlength=k)
+                counts = np.bincount(state, minlength=k)
+                trace[j, t] += counts
                 if hist.shape[0]:
                     hist[:, j, t] = state
                 ind = Individuals(state, tis, visits, draw, cur, self.states)
@@ -383,13 +385,14 @@ class Microsimulation:
                 if t == t_max:
                     break
                 prob = self._rows(spec.transition, ind, params, p_ind, t, strat, n_d)
-                check_rows(prob, ind, spec._cycle_time(t), strat, spec.tol)
-                prob = self._background(prob, ind, cur, t)
-                exits[j] |= np.bincount(
-                    state, weights=prob[idx, state] < 1 - spec.tol, minlength=k
-                ).astype(bool)
-                occupied |= np.bincount(state, minlength=k) > 0
-                _engine.sample_rows(prob, uni[:, su, :, t].ravel(), new)
+                if spec.background_mortality is not None:
+                    check_rows(prob, ind, spec._cycle_time(t), strat, spec.tol)
+                    prob = self._background(prob, ind, cur, t)
+                occupied |= counts > 0
+                prob = np.ascontiguousarray(prob, dtype=float)
+                bad = _engine.sample_rows(prob, u_s[t], state, spec.tol, new, exits[j])
+                if bad >= 0:  # explain the first invalid row (check_rows raises)
+                    check_rows(prob, ind, spec._cycle_time(t), strat, spec.tol)
                 if spec.transition_costs is not None:
                     tc = self._rows(spec.transition_costs, ind, params, p_ind, t, strat, n_d)
                     tot[:, j, 0] += w_tc[t] * tc[idx, new]
