@@ -8,11 +8,13 @@ re-exported here.
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
+from decisionkit.plot._report import budget_impact, scenario_comparison
 from decisionkit.plot._sensitivity import tornado, two_way
 from decisionkit.plot._threshold import decision_curve
 from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
 
 __all__: list[str] = [
+    "budget_impact",
     "ce_plane",
     "ceac",
     "ceaf",
@@ -26,6 +28,7 @@ __all__: list[str] = [
     "plot_forecast",
     "plot_group_rates",
     "regression_check",
+    "scenario_comparison",
     "state_trace",
     "tornado",
     "two_way",
