@@ -14,6 +14,8 @@ _LAZY = {
     "KaplanMeier": "decisionkit.models.survival._km",
     "ModelAverage": "decisionkit.models.survival._averaging",
     "ParametricSurvival": "decisionkit.models.survival._parametric",
+    "PartitionedSurvivalModel": "decisionkit.models.survival._partitioned",
+    "PartitionedSurvivalResult": "decisionkit.models.survival._psm_result",
     "SurvivalData": "decisionkit.models.survival._data",
     "SurvivalDraws": "decisionkit.models.survival._draws",
     "TreatmentWaning": "decisionkit.models.survival._compose",
