@@ -141,17 +141,25 @@ def side_by_side(models: dict[str, tuple[ParametricSurvival, float]]) -> None:
         print(frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
-def compare_with_r(models: dict[str, tuple[ParametricSurvival, float]]) -> None:
+def run_r(script: str, what: str) -> pd.DataFrame | None:
+    """Run an R script on the bc data; its CSV output as a frame (None if R is unavailable)."""
     if shutil.which("Rscript") is None:
-        print("\nRscript not found: skipping the survreg comparison.")
-        return
+        print(f"\nRscript not found: skipping the {what} comparison.")
+        return None
     res = subprocess.run(
-        ["Rscript", "-e", R_SURVREG % BC.as_posix()], capture_output=True, text=True, check=False
+        ["Rscript", "-e", script % BC.as_posix()], capture_output=True, text=True, check=False
     )
     if res.returncode != 0:
-        print("\nR failed; skipping the survreg comparison:\n" + res.stderr[-800:])
+        print(f"\nR failed; skipping the {what} comparison:\n" + res.stderr[-800:])
+        return None
+    return pd.read_csv(io.StringIO(res.stdout))
+
+
+def compare_with_r(models: dict[str, tuple[ParametricSurvival, float]]) -> None:
+    r = run_r(R_SURVREG, "survreg")
+    if r is None:
         return
-    r = pd.read_csv(io.StringIO(res.stdout)).set_index("dist")
+    r = r.set_index("dist")
     print("\nR survival::survreg (and hand-coded R likelihoods for Gompertz, gen. gamma):")
     for dist, row in r.iterrows():
         m = models[str(dist)][0]
@@ -179,15 +187,9 @@ def compare_with_r(models: dict[str, tuple[ParametricSurvival, float]]) -> None:
 def compare_km_with_r(bc: pd.DataFrame) -> None:
     from decisionkit.models.survival import kaplan_meier
 
-    if shutil.which("Rscript") is None:
+    r = run_r(R_SURVFIT, "survfit")
+    if r is None:
         return
-    res = subprocess.run(
-        ["Rscript", "-e", R_SURVFIT % BC.as_posix()], capture_output=True, text=True, check=False
-    )
-    if res.returncode != 0:
-        print("\nR survfit failed; skipping:\n" + res.stderr[-800:])
-        return
-    r = pd.read_csv(io.StringIO(res.stdout))
     km = kaplan_meier(bc, time="recyrs", event="censrec", by="group")
     print("\nKaplan-Meier vs R survfit(conf.type = 'log-log'):")
     for row in r.itertuples():
