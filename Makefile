@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: test test-fast app lint format bench clean
+.PHONY: test test-fast app docs docs-figures wheel lint format bench clean
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(PY) ]; then \
@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml
 	fi
 	@touch $(STAMP)
 
+# the whole suite (<= 6 min on 2 cores), and the quick one for every edit (< 2 min): it leaves
+# out the tests marked slow (examples end to end, MCMC fits, the wheel, the docs build) and the
+# real-browser tests
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
 
@@ -30,6 +33,29 @@ test-fast: $(STAMP)
 
 app: $(STAMP)
 	$(VENV)/bin/decisionkit app --port $(PORT)
+
+# The documentation site (Sphinx): guides, API reference, worked examples with their figures.
+# Warnings are errors. The figures come from running each example with --fast (rerun only
+# when the example changes).
+EXAMPLE_SCRIPTS := $(sort $(wildcard examples/[0-9][0-9]_*.py))
+EXAMPLE_FIGURES := $(patsubst examples/%.py,docs/_examples/%/.done,$(EXAMPLE_SCRIPTS))
+
+docs/_examples/%/.done: examples/%.py examples/_common.py $(STAMP)
+	@mkdir -p $(@D)
+	@echo "running $< --fast for its figures"
+	@MPLBACKEND=Agg $(PY) $< --fast --output $(@D) > $(@D)/run.log 2>&1 || { cat $(@D)/run.log; exit 1; }
+	@touch $@
+
+docs-figures: $(EXAMPLE_FIGURES)
+
+docs: $(STAMP) $(EXAMPLE_FIGURES)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "Open docs/_build/html/index.html"
+
+# the wheel users install (ships apps/ and examples/ inside the package; see setup.py), built
+# from the sdist so that nothing stale in build/ can leak into it
+wheel: $(STAMP)
+	rm -rf dist && $(VENV)/bin/uv build --out-dir dist .
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
@@ -41,4 +67,4 @@ bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info docs/_build docs/_examples

@@ -3,21 +3,67 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import importlib.util
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 __all__ = ["main"]
 
+_HERE = Path(__file__).resolve().parent
 
-def _repo_file(*parts: str) -> Path:
-    return Path(__file__).resolve().parent.parent.joinpath(*parts)
+
+def _shipped(folder: str) -> Path | None:
+    """Where the dashboard (``"apps"``) or the examples (``"examples"``) live.
+
+    An installed wheel carries them inside the package as ``decisionkit/_apps`` and
+    ``decisionkit/_examples`` (setup.py maps them there); a clone or an editable install has
+    them at the top of the repository. Returns ``None`` when neither exists.
+    """
+    for path in (_HERE / f"_{folder}", _HERE.parent / folder):
+        if path.is_dir():
+            return path
+    return None
+
+
+def _port_problem(address: str, port: int) -> str | None:
+    """Why the dashboard cannot listen on ``address:port``, or None if it can."""
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {address} is already in use (is the dashboard already "
+                    f"running? then open http://{address}:{port}). Start it on another port "
+                    f"with: decisionkit app --port {port + 1}   (or: make app PORT={port + 1})"
+                )
+            return f"cannot listen on {address}:{port}: {exc.strerror or exc}."
+    return None
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    script = _repo_file("apps", "dashboard.py")
-    if not script.exists():
-        print(f"error: the dashboard script was not found at {script}.", file=sys.stderr)
+    apps = _shipped("apps")
+    script = apps / "dashboard.py" if apps else None
+    if script is None or not script.exists():
+        print(
+            "error: the dashboard script (apps/dashboard.py) was not found next to the "
+            f"decisionkit package ({_HERE}). Reinstall pydecisionkit.",
+            file=sys.stderr,
+        )
+        return 2
+    if importlib.util.find_spec("streamlit") is None:
+        print(
+            "error: the dashboard needs Streamlit, which is not installed. Install the "
+            'dashboard extra: pip install "pydecisionkit[app]"',
+            file=sys.stderr,
+        )
+        return 2
+    problem = _port_problem(args.address, args.port)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     cmd = [
         sys.executable,
@@ -40,8 +86,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _examples() -> list[Path]:
-    folder = _repo_file("examples")
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.py")) if folder.is_dir() else []
+    folder = _shipped("examples")
+    return sorted(folder.glob("[0-9][0-9]_*.py")) if folder else []
 
 
 def _first_line(path: Path) -> str:
@@ -51,31 +97,49 @@ def _first_line(path: Path) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+def _choose(examples: list[Path], wanted: str) -> Path | None:
+    """The example numbered ``wanted`` (``2``, ``02``) or named so, or None.
+
+    Names match with or without the number and ``.py``: ``02_cost_effective_drug``,
+    ``cost_effective_drug``.
+    """
+    wanted = wanted.strip().removesuffix(".py")
+    for path in examples:
+        number, _, name = path.stem.partition("_")
+        if wanted.isdigit() and int(wanted) == int(number):
+            return path
+        if wanted in (path.stem, name):
+            return path
+    return None
+
+
 def _cmd_examples(args: argparse.Namespace) -> int:
     examples = _examples()
     if not examples:
         print(
-            "error: no examples found. They live in the examples/ folder of a clone of the "
-            "decisionkit repository (run this command from an editable install).",
+            "error: no examples found next to the decisionkit package "
+            f"({_HERE}). Reinstall pydecisionkit.",
             file=sys.stderr,
         )
         return 2
-    if not args.run:
+    if args.run is None:
         for path in examples:
             print(f"{path.stem[:2]}  {path.stem:<32} {_first_line(path)}")
-        print("\nRun one with: decisionkit examples --run 01 [--fast]")
+        print("\nRun one with: decisionkit examples --run 2 [--fast]")
         return 0
-    wanted = [p for p in examples if p.stem.startswith(args.run) or p.stem == args.run]
-    if not wanted:
-        names = ", ".join(p.stem for p in examples)
-        print(f"error: no example matches {args.run!r}; choose one of: {names}", file=sys.stderr)
+    path = _choose(examples, args.run)
+    if path is None:
+        names = ", ".join(f"{int(p.stem[:2])} ({p.stem})" for p in examples)
+        print(f"error: no example {args.run!r}; choose one of: {names}", file=sys.stderr)
         return 2
-    status = 0
-    for path in wanted:
-        cmd = [sys.executable, str(path), *(["--fast"] if args.fast else [])]
-        print(f"== {path.stem}", flush=True)
-        status = status or subprocess.call(cmd, cwd=str(path.parent))
-    return status
+    cmd = [sys.executable, str(path), *(["--fast"] if args.fast else [])]
+    output = args.output
+    if output is None and _HERE in path.parents:  # installed: do not write into site-packages
+        output = Path.cwd() / "decisionkit-examples"
+    if output is not None:
+        cmd += ["--output", str(Path(output).resolve() / path.stem)]
+    print(f"== {path.stem}", flush=True)
+    return subprocess.call(cmd)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,8 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     app.set_defaults(func=_cmd_app)
     ex = sub.add_parser("examples", help="list the worked examples, or run one")
-    ex.add_argument("--run", metavar="NN", help="run the example with this number (or name)")
+    ex.add_argument("--run", metavar="N", help="run the example with this number (2 or 02) or name")
     ex.add_argument("--fast", action="store_true", help="few draws (seconds)")
+    ex.add_argument(
+        "--output",
+        metavar="DIR",
+        type=Path,
+        help="write the figures to DIR/<example name> (default: examples/output in a clone, "
+        "./decisionkit-examples when installed)",
+    )
     ex.set_defaults(func=_cmd_examples)
     args = parser.parse_args(argv)
     return int(args.func(args))

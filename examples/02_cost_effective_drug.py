@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 from _common import parse_args, save
 
 import decisionkit as dk
@@ -178,10 +179,12 @@ save(ax.figure, args, "evppi_bars.png")
 # ## Deterministic sensitivity: the tornado
 #
 # For comparison with the PSA, each input is moved alone across its 95% PSA interval with
-# the others at their means, and the net monetary benefit of the chosen strategy is
-# recomputed. The tornado ranks inputs by how much they move NMB; note that a wide bar does
-# not mean the *decision* is sensitive (the disease-course rates move every strategy's NMB
-# together), which is exactly what EVPPI measures instead.
+# the others at their means. What matters for the *decision* is not the net monetary benefit
+# of B by itself (the disease-course rates move every strategy's NMB together) but B's
+# **incremental** net benefit over the best alternative at the same inputs,
+# :math:`INB = NMB_B - \max_{a \neq B} NMB_a`: while it stays positive B remains the choice,
+# and a bar that crosses zero marks an input whose plausible range changes the decision. The
+# tornado ranks the inputs by how much they move the INB.
 
 # %%
 ranges = psa.ranges(prob=0.95)
@@ -196,13 +199,37 @@ one_way = dk.sensitivity.one_way(
 print(one_way.summary())
 n_optimal = one_way.optimal().groupby("parameter")["strategy"].nunique()
 flips = [p for p, n in n_optimal.items() if n > 1]
-# Inputs that do not enter the chosen strategy's NMB (A's cost and utility when B is chosen)
-# have zero swing; leave them out of the picture (they still count in the flips above).
-moving = one_way.tornado(best).query("swing > 0")["parameter"]
-plotted = replace(one_way, frame=one_way.frame[one_way.frame["parameter"].isin(moving)])
-ax = dk.plot.tornado(plotted, strategy=best, currency="$")
+
+
+def incremental_nmb(frame: pd.DataFrame) -> pd.DataFrame:
+    """NMB of ``best`` minus that of the best other strategy, per (parameter, value)."""
+    nmb = frame.pivot_table(
+        index=["parameter", "value"], columns="strategy", values="nmb", sort=False
+    )
+    inb = nmb[best] - nmb.drop(columns=best).max(axis=1)
+    return inb.rename("nmb").reset_index().assign(strategy=inb_name)
+
+
+inb_name = f"{best} over the best alternative"
+base_nmb = one_way.base.set_index("strategy")["nmb"]
+base_inb = base_nmb[best] - base_nmb.drop(best).max()
+inb = replace(
+    one_way,
+    frame=incremental_nmb(one_way.frame),
+    base=pd.DataFrame({"strategy": [inb_name], "nmb": [base_inb]}),
+)
+# Inputs that move B's margin by less than a dollar (those that move B and its closest rival
+# together, e.g. the utility of the Healthy state) get no bar.
+tornado_table = inb.tornado(inb_name).query("swing >= 1")
+crosses_zero = sorted(
+    tornado_table.loc[tornado_table[["outcome_low", "outcome_high"]].min(axis=1) < 0, "parameter"]
+)
+plotted = replace(inb, frame=inb.frame[inb.frame["parameter"].isin(tornado_table["parameter"])])
+ax = dk.plot.tornado(plotted, strategy=inb_name, currency="$")
+ax.axvline(0.0, color="tab:red", lw=1.5, ls=":", label="No margin: the decision changes")
+ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
 fewer_ticks(ax)
-ax.set_title(f"One-way sensitivity of the NMB of {best} (WTP {WTP:,} USD/QALY)")
+ax.set_title(f"One-way sensitivity of the incremental NMB of {best} (WTP {WTP:,} USD/QALY)")
 save(ax.figure, args, "tornado.png")
 
 # %% [markdown]
@@ -218,16 +245,18 @@ save(ax.figure, args, "tornado.png")
 # 2 million USD. Over 10 years of patients, though, it adds up to a few hundred million
 # dollars, so research is worth considering. The EVPPI says where to look: the utility of
 # the Sick state (a quality-of-life study) and the price of treatment A (a negotiation). The
-# one-way analysis agrees: these are the inputs whose plausible range flips the decision
-# (a cheaper A makes AB the better buy), while the disease-course rates that dominate the
-# tornado move every strategy together and hardly matter for the choice. If the WTP were
+# one-way analysis agrees: these are the inputs whose plausible range flips the decision,
+# the two bars that cross zero in the tornado of B's incremental net benefit (a cheaper A
+# makes AB the better buy), while the disease-course rates, which move every strategy's NMB
+# by far more, move B's margin over its rivals much less. If the WTP were
 # 120,000 USD/QALY or more, the recommendation would change to AB.
 
 # %%
 print(
     f"KEY: wtp={WTP} icer_best={icer_best:.0f} prob_best={p_best:.3f} "
     f"evpi_per_patient={evpi:.0f} population_evpi={pop_evpi:.0f} "
-    f"top_evppi_parameter={top_parameter} decision_flips_on={','.join(flips) or 'none'}"
+    f"top_evppi_parameter={top_parameter} decision_flips_on={','.join(flips) or 'none'} "
+    f"tornado_crosses_zero={','.join(crosses_zero) or 'none'}"
 )
 print(
     f"RECOMMENDATION: fund {best} at {WTP:,} USD/QALY "

@@ -13,6 +13,7 @@ APPS = Path(cli.__file__).resolve().parents[1] / "apps"
 def calls(monkeypatch):
     seen = []
     monkeypatch.setattr(cli.subprocess, "call", lambda cmd, cwd: seen.append((cmd, cwd)) or 0)
+    monkeypatch.setattr(cli, "_port_problem", lambda address, port: None)  # see test below
     return seen
 
 
@@ -56,3 +57,40 @@ def test_version_flag_prints_the_package_version(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"decisionkit {decisionkit.__version__}"
+
+
+def test_busy_port_is_refused_with_a_hint_and_nothing_starts(monkeypatch, capsys):
+    import socket
+
+    seen = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda *a, **k: seen.append(a) or 0)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["app", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use" in err
+    assert f"--port {port + 1}" in err and f"make app PORT={port + 1}" in err
+    assert seen == []
+
+
+def test_free_port_passes_the_probe():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert cli._port_problem("127.0.0.1", port) is None
+
+
+def test_app_without_streamlit_names_the_extra_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name)
+    )
+    monkeypatch.setattr(cli.subprocess, "call", lambda *a, **k: pytest.fail("started"))
+    assert cli.main(["app"]) == 2
+    assert 'pip install "pydecisionkit[app]"' in capsys.readouterr().err

@@ -55,3 +55,44 @@ def test_readme_picture_is_committed_and_under_300_kb(name):
     path = ROOT / "docs" / "images" / name
     assert f"docs/images/{name}" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert path.stat().st_size < 300 * 1024
+
+
+API = ROOT / "docs" / "api"
+PAGE_MODULE = re.compile(r"^\.\. automodule:: (\S+)", re.M)
+
+
+def test_every_public_module_has_an_api_page_listed_in_the_api_index():
+    import decisionkit
+
+    index = (API / "index.rst").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^   (\S+)$", index, flags=re.M))
+    pages = {p.stem for p in API.glob("*.rst")} - {"index"}
+    assert listed == pages, "docs/api/index.rst must list exactly the pages in docs/api/"
+    documented = {
+        m for p in API.glob("*.rst") for m in PAGE_MODULE.findall(p.read_text(encoding="utf-8"))
+    }
+    public = {"decisionkit", "decisionkit.exceptions", "decisionkit.utility"}
+    public |= {f"decisionkit.{name}" for name in decisionkit._LAZY}
+    assert public <= documented, f"no API page for {sorted(public - documented)}"
+
+
+@pytest.mark.slow  # imports every module and renders every page: ~15 s of CPU
+def test_docs_site_builds_without_warnings(tmp_path):
+    import subprocess
+    import sys
+
+    pytest.importorskip("sphinx")
+    # the example figures come from `make docs` running the examples; not needed here
+    options = ["-W", "--keep-going", "-q", "-b", "html", "-D", "dk_require_example_figures=0"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", *options, str(ROOT / "docs"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    cea = (tmp_path / "api" / "cea.html").read_text(encoding="utf-8")
+    assert "decisionkit.cea.analyze" in cea  # autodoc found and rendered the public function
+    for guide in (ROOT / "docs").glob("*.md"):
+        assert (tmp_path / f"{guide.stem}.html").exists(), f"guide {guide.name} not in the site"
+    assert (tmp_path / "_examples" / "02_cost_effective_drug.html").exists()

@@ -176,14 +176,32 @@ def test_cluster_apply_is_bit_identical_to_in_memory(client):
     assert_bit_identical(res, pol.apply(df, chunk_size=37))
 
 
+@contextlib.contextmanager
+def active_memory_manager_paused(client):
+    """Stop the scheduler's Active Memory Manager for the block, then restart it.
+
+    Its ReduceReplicas policy runs every 2 s and drops every replica of a key beyond
+    max(1, tasks waiting for it); once the tasks have run that leaves the broadcast policy on
+    one worker only. Whether a cycle fell between ``compute()`` and ``has_what()`` depended on
+    load, which made the test below flaky. ``amm.stop()`` is a scheduler call that returns
+    after the periodic callback is removed, so no cycle runs inside the block.
+    """
+    client.amm.stop()
+    try:
+        yield
+    finally:
+        client.amm.start()
+
+
 def test_cluster_holds_one_broadcast_copy_of_the_policy_per_worker(client):
     from dask.base import tokenize
 
     pol = make_policy(seed=11)
     key = f"Policy-{tokenize(pol)}"  # scatter(hash=True) names the data by its token
-    result = pol.apply(dd.from_pandas(make_patients(600), npartitions=6))
-    assert len(result.compute()) == 600
-    held = client.has_what()
+    with active_memory_manager_paused(client):
+        result = pol.apply(dd.from_pandas(make_patients(600), npartitions=6))
+        assert len(result.compute()) == 600
+        held = client.has_what()
     assert len(held) == 2
     # one copy on each worker, shared by its three tasks (not one transfer per partition)
     assert all(list(map(str, keys)).count(key) == 1 for keys in held.values())

@@ -36,13 +36,17 @@ def annuity_factor(horizon_years: float, discount_rate: float) -> float:
 
     Equals ``(1 + r) (1 - (1 + r)^{-H}) / r`` for ``r > 0`` and ``H`` for ``r = 0`` (voi's
     ``pop_voi`` discounts year ``t`` by ``(1 + r)^{-t}`` with the first year undiscounted).
+    Computed as ``-(1 + r) expm1(-H log1p(r)) / r`` so that it tends to ``H`` smoothly as
+    ``r -> 0`` instead of losing every digit to cancellation.
     """
     caller = "annuity_factor"
     h = check_number(horizon_years, "horizon_years", caller, low=0.0, low_inclusive=False)
     r = check_number(discount_rate, "discount_rate", caller, low=0.0)
     if r == 0.0:
         return float(h)
-    return float((1 + r) * (1 - (1 + r) ** (-h)) / r)
+    # 1 - (1 + r)^{-H} = -expm1(-H log1p(r)): exact to rounding for tiny r, where the
+    # direct form cancels to 0 (r = 1e-17) or to noise (r = 1e-15 gave 11.1 for H = 10).
+    return float((1 + r) * -np.expm1(-h * np.log1p(r)) / r)
 
 
 def population_evpi(

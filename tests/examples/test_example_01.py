@@ -16,6 +16,9 @@ FIGURES = [
 ]
 
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
+
 @pytest.fixture(scope="module")
 def run(example_runner):
     """Run the example once in --fast mode; return (stdout, output folder, KEY numbers)."""

@@ -10,10 +10,13 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
 
 @pytest.fixture(scope="module")
 def run02(example_runner):
-    return example_runner("02_cost_effective_drug.py")
+    # generous wall-clock limit: ~15 s of CPU, but a shared 2-core machine can be 10x slower
+    return example_runner("02_cost_effective_drug.py", timeout=600)
 
 
 def test_recommends_strategy_b_at_100k(run02):
@@ -42,6 +45,15 @@ def test_utility_of_sick_has_the_largest_evppi(run02):
 def test_price_of_a_and_utility_of_sick_flip_the_decision(run02):
     # narrative: "these are the inputs whose plausible range flips the decision"
     assert set(run02.key["decision_flips_on"].split(",")) == {"c_trtA", "u_S1"}
+
+
+def test_tornado_of_the_incremental_net_benefit_shows_every_input_that_flips_it(run02):
+    # The tornado plots NMB(B) - max NMB(other strategies) (issue 17: it plotted B's own NMB,
+    # on which the price of A has no effect, so c_trtA was missing); a bar crossing zero is
+    # an input whose range changes the decision, so the bars crossing zero must be the flips
+    # found over the whole one-way grid.
+    crossing = set(run02.key["tornado_crosses_zero"].split(","))
+    assert crossing == set(run02.key["decision_flips_on"].split(",")) == {"c_trtA", "u_S1"}
 
 
 def test_writes_every_figure(run02):

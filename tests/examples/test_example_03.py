@@ -11,6 +11,9 @@ import pytest
 CLOSED_FORM_INB = (27 / 62 - 19 / 62) * (30_000 * 0.3 + 5_000) - 2_000
 
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
+
 @pytest.fixture(scope="module")
 def run03(example_runner):
     return example_runner("03_fund_a_trial.py")

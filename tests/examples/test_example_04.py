@@ -7,6 +7,8 @@ whose predictive CDF reaches 10,000 / 12,000 = 0.8333.
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
 
 @pytest.fixture(scope="module")
 def run04(example_runner):

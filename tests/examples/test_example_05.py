@@ -12,6 +12,9 @@ FIGURES = [
 N_TEST, N_TEST_CANCERS = 228, 85  # 40% stratified split of 569 aspirates, 212 malignant
 
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
+
 @pytest.fixture(scope="module")
 def run(example_runner):
     """Run the example once in --fast mode; return (stdout, output folder, KEY numbers)."""

@@ -8,6 +8,8 @@ estimate is uncertain, and the risk-averse tie-break (CVaR) picks the well-measu
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end: 30-90 s on 2 cores
+
 
 @pytest.fixture(scope="module")
 def run06(example_runner):

@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end, like the other example tests
+
 
 @pytest.fixture(scope="module")
 def run07(example_runner):

@@ -8,6 +8,8 @@ the decision layer.
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end, like the other example tests
+
 
 @pytest.fixture(scope="module")
 def run08(example_runner):

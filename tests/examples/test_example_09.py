@@ -7,6 +7,8 @@ counselling) and 1.10 (group counselling), so group vs individual is about 0.26.
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end, like the other example tests
+
 
 @pytest.fixture(scope="module")
 def run09(example_runner):

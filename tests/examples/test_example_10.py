@@ -10,6 +10,8 @@ year 1 is the same for both strategies).
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example end to end, like the other example tests
+
 
 @pytest.fixture(scope="module")
 def run10(example_runner):
