@@ -16,17 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_names, check_probability, check_wtp, fail
 from decisionkit.cea._icer import icer_table
-from decisionkit.decision.analysis import evpi_value
+from decisionkit.decision._kernel import net_benefit_grid
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution, require_outcomes
 
 __all__ = ["CEAResult", "analyze"]
 
 DEFAULT_WTP = np.arange(0.0, 50_001.0, 100.0)
-# values per block of the (wtp x draw) working arrays: ~0.5 MB each, so they stay in cache
-_BLOCK = 65_536
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -52,6 +51,9 @@ class CEAResult:
         net benefit (ties shared equally), the CEAC.
     expected_max_nb : numpy.ndarray
         Read-only ``(n_wtp,)``: :math:`E_s[\max_a NB_{sa}]` (the value with perfect information).
+    evpi_nb : numpy.ndarray
+        Read-only ``(n_wtp,)``: EVPI per decision, the mean per-draw regret of the strategy
+        with the highest expected net benefit (see :meth:`evpi`).
     """
 
     strategies: tuple[str, ...]
@@ -64,6 +66,7 @@ class CEAResult:
     effect: np.ndarray = field(repr=False)
     prob_best: np.ndarray = field(repr=False)
     expected_max_nb: np.ndarray = field(repr=False)
+    evpi_nb: np.ndarray = field(repr=False)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -127,9 +130,12 @@ class CEAResult:
         )
 
     def evpi(self) -> pd.DataFrame:
-        r"""Per-decision EVPI: ``wtp, evpi`` with :math:`E[\max_a NB_a] - \max_a E[NB_a]`."""
-        value = evpi_value(self.expected_max_nb, self.expected_nb.max(axis=1))
-        return pd.DataFrame({"wtp": self.wtp, "evpi": value})
+        r"""Per-decision EVPI: ``wtp, evpi``.
+
+        The mean per-draw regret of the strategy with the highest expected net benefit, equal
+        to :math:`E[\max_a NB_a] - \max_a E[NB_a]` and never negative.
+        """
+        return pd.DataFrame({"wtp": self.wtp, "evpi": np.array(self.evpi_nb)})
 
     def switch_points(self) -> pd.DataFrame:
         """Willingness-to-pay values at which the optimal strategy (by expected NB) changes.
@@ -173,7 +179,7 @@ class CEAResult:
                 columns=["wtp", "strategy", "inb", "lower", "upper", "prob_positive"]
             )
         q = [(1 - self.prob) / 2, (1 + self.prob) / 2]
-        step = max(1, _BLOCK * 16 // max(1, dc.size))
+        step = chunk_values(4 * dc.size)  # inb and the quantile's working copies
         parts = []
         dct, det = np.ascontiguousarray(dc.T), np.ascontiguousarray(de.T)
         for s in range(0, grid.size, step):
@@ -302,8 +308,11 @@ def analyze(
 
     Notes
     -----
-    The grid is processed in blocks of wtp values, looping over strategies (never over
-    draws) with a running maximum, so memory stays at a few MB whatever the grid size.
+    Net benefit is linear in :math:`\lambda`, so per draw the best strategy switches at most
+    (strategies - 1) times along the grid: the decision kernel builds the upper envelope of the
+    lines :math:`\lambda E_{sa} - C_{sa}` per draw and reads the CEAC and EVPI off it for the
+    whole grid (:func:`decisionkit.decision._kernel.net_benefit_grid`), with memory of the
+    order of the grid, not draws x strategies x grid.
 
     References
     ----------
@@ -349,60 +358,14 @@ def analyze(
         reference = strategies[int(np.lexsort((-me, mc))[0])]
     elif reference not in strategies:
         raise fail("reference", caller, f"one of the strategies {list(strategies)}", reference)
-    prob_best, emax = _nb_kernel(c, e, grid)
-    for arr in (c, e, grid, prob_best, emax):
+    prob_best, evpi, emax = net_benefit_grid(c, e, grid)
+    for arr in (c, e, grid, prob_best, emax, evpi):
         arr.flags.writeable = False
     return CEAResult(
-        strategies, grid, str(reference), cost_name, effect_name, prob, c, e, prob_best, emax
+        strategies, grid, str(reference), cost_name, effect_name, prob, c, e, prob_best, emax, evpi
     )
 
 
 def _wtp_grid(wtp: Any, caller: str) -> np.ndarray:
     scalar, grid = check_wtp(wtp, caller, positive=False)
     return np.array([scalar]) if grid is None else grid.copy()
-
-
-def _nb_kernel(cost: np.ndarray, effect: np.ndarray, wtp: np.ndarray) -> tuple[np.ndarray, ...]:
-    """CEAC probabilities ``(n_wtp, n_strategies)`` and ``E[max NB]`` ``(n_wtp,)``.
-
-    Hand-written rather than built on decide(): a running maximum over strategies on
-    cache-sized (wtp x draw) blocks is ~5x faster than materialising draw x action x wtp.
-    Blocks with exact ties in the maximum are recomputed sharing the ties equally.
-    """
-    n, k = cost.shape
-    et = np.ascontiguousarray(effect.T)
-    ct = np.ascontiguousarray(cost.T)
-    prob = np.empty((wtp.size, k))
-    emax = np.empty(wtp.size)
-    step = max(1, _BLOCK // n)
-    for start in range(0, wtp.size, step):
-        w = wtp[start : start + step, None]
-        m = w.shape[0]
-        best = w * et[0] - ct[0]
-        idx = np.zeros((m, n), dtype=np.intp)
-        nb = np.empty_like(best)
-        gt = np.empty(best.shape, dtype=bool)
-        eq = np.empty(best.shape, dtype=bool)
-        tie = False
-        for j in range(1, k):
-            np.multiply(w, et[j], out=nb)
-            np.subtract(nb, ct[j], out=nb)
-            np.greater(nb, best, out=gt)
-            np.copyto(idx, j, where=gt)
-            if not tie:  # once a block has a tie it is recomputed exactly anyway
-                tie = bool(np.equal(nb, best, out=eq).any())
-            np.maximum(best, nb, out=best)
-        emax[start : start + m] = best.mean(axis=1)
-        if tie:
-            prob[start : start + m] = _shared_ties(w, et, ct, best)
-        else:
-            flat = (idx + k * np.arange(m)[:, None]).ravel()
-            prob[start : start + m] = np.bincount(flat, minlength=m * k).reshape(m, k) / n
-    return prob, emax
-
-
-def _shared_ties(w: np.ndarray, et: np.ndarray, ct: np.ndarray, best: np.ndarray) -> np.ndarray:
-    """Probability best with exact ties shared equally (as in decide()), for one block."""
-    is_max = np.stack([(w * et[j] - ct[j]) == best for j in range(et.shape[0])], axis=-1)
-    share = is_max / is_max.sum(axis=-1, keepdims=True)
-    return share.mean(axis=1)

@@ -251,11 +251,9 @@ class Objective:
 
     def __call__(self, u: xr.DataArray) -> xr.DataArray:
         """Objective value per action (and extra dims) of utility draws ``u``."""
-        if self.kind == "expected":
-            return u.mean(DRAW)
-        if self.kind == "quantile":
-            return u.quantile(self.level, dim=DRAW).drop_vars("quantile")
-        return _lower_tail_mean(u, self.level)
+        from decisionkit.decision._kernel import objective_values
+
+        return objective_values(u, self.kind, self.level)
 
 
 def expected_value() -> Objective:
@@ -282,22 +280,6 @@ def quantile(q: float = 0.05) -> Objective:
     """The ``q`` quantile of the utility draws (e.g. a 5th percentile guarantee)."""
     level = check_probability(q, "q", "quantile", open_interval=False)
     return Objective(f"quantile({level:g})", "quantile", level)
-
-
-def _lower_tail_mean(u: xr.DataArray, alpha: float) -> xr.DataArray:
-    n = u.sizes[DRAW]
-    k = alpha * n
-    whole = int(np.floor(k))
-    weights = np.zeros(n)
-    weights[:whole] = 1.0
-    if whole < n:
-        weights[whole] = k - whole
-    weights /= k
-    axis = u.get_axis_num(DRAW)
-    sorted_u = np.sort(u.values, axis=axis)
-    values = np.tensordot(np.moveaxis(sorted_u, axis, -1), weights, axes=([-1], [0]))
-    template = u.isel({DRAW: 0}, drop=True)
-    return template.copy(data=values)
 
 
 def resolve_objective(objective: Any, caller: str) -> Objective:
