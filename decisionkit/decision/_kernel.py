@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from decisionkit._validation import finite_or_raise
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -56,15 +57,15 @@ STATS = ("expected_utility", "sd", "mcse", "lower", "upper", "prob_best", "expec
 
 
 # ---------------------------------------------------------------------------- checks
+_OVERFLOW_HINT = (
+    "Utilities must be finite: check the outcome draws, and rescale weights or willingness to "
+    "pay whose products overflow float64 (about 1.8e308), e.g. express costs in thousands."
+)
+
+
 def check_finite(values: np.ndarray, what: str) -> None:
     """Raise a clear error when utility draws hold NaN or infinite values (e.g. overflow)."""
-    if not np.isfinite(values).all():
-        bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
-        raise ValidationError(
-            f"{what} hold {bad} NaN or infinite value(s). Utilities must be finite: check the "
-            "outcome draws, and rescale weights or willingness to pay whose products overflow "
-            "float64 (about 1.8e308), e.g. express costs in thousands."
-        )
+    finite_or_raise(values, what, _OVERFLOW_HINT)
 
 
 # ---------------------------------------------------------------------------- compiled
@@ -467,3 +468,56 @@ def net_benefit_grid(
         )
     expected_max = enb[np.arange(g.size), chosen] + evpi
     return prob, evpi, expected_max
+
+
+# ---------------------------------------------------------------------------- plain arrays
+def draw_terms(values: np.ndarray, axis: int = 1) -> tuple[np.ndarray, ...]:
+    r"""Per-draw terms whose means are :math:`E[\max]`, P(best) and the expected loss.
+
+    For callers that sum over draws themselves (the exact, mergeable sums of ``scale``).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Finite utility draws with actions along ``axis``.
+
+    Returns
+    -------
+    top : the maximum over actions (``axis`` removed)
+    ties : number of actions attaining it (``axis`` removed); an action's share of the draw
+        is ``is_best / ties``
+    is_best : boolean, same shape as ``values``
+    regret : ``top - values`` (same shape as ``values``), non-negative
+    """
+    top = values.max(axis=axis)
+    top_k = np.expand_dims(top, axis)
+    is_best = values == top_k
+    ties = is_best.sum(axis=axis)
+    return top, ties, is_best, top_k - values
+
+
+def mean_regret(values: np.ndarray, *, action_axis: int, draw_axis: int = 0) -> np.ndarray:
+    """EVPI of plain utility draws: the mean regret of the action with the highest mean.
+
+    Equals ``mean(max_a U) - max_a mean(U)`` (both over ``draw_axis``) but is a mean of
+    non-negative terms. Other axes are kept (in their order, action and draw removed).
+    """
+    v = np.moveaxis(values, (draw_axis, action_axis), (0, 1))
+    chosen = v.mean(axis=0).argmax(axis=0)
+    top = v.max(axis=1)
+    picked = np.take_along_axis(v, chosen[None, None], axis=1)[:, 0]
+    return (top - picked).mean(axis=0)
+
+
+def prob_best_array(values: np.ndarray, *, action_axis: int, draw_axis: int = 0) -> np.ndarray:
+    """P(best) over ``draw_axis`` with ties shared; NaN counts as worst.
+
+    A draw in which every action is NaN is left out; if all draws are, the result is NaN
+    (used for bootstrap replicates of decision curves, where net benefit can be undefined).
+    """
+    v = np.moveaxis(values, (draw_axis, action_axis), (0, 1))
+    filled = np.where(np.isnan(v), -np.inf, v)
+    is_best = (filled == filled.max(axis=1, keepdims=True)) & np.isfinite(filled)
+    count = is_best.sum(axis=1, keepdims=True)
+    share = np.where(count > 0, is_best / np.maximum(count, 1), np.nan)
+    return share.mean(axis=0)

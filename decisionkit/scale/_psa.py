@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import (
     check_number,
     check_random_state,
@@ -34,13 +35,12 @@ from decisionkit._validation import (
     fail,
     finite_or_raise,
 )
+from decisionkit.decision._kernel import _OVERFLOW_HINT, draw_terms
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 from decisionkit.scale._exact import SCALE_BITS, exact_column_sums, to_float
 
 __all__ = ["PSAResult", "PSASums", "psa_summary", "run_psa_distributed"]
-
-_BLOCK_VALUES = 2_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -58,6 +58,7 @@ class PSASums:
     nb_sq_sum: tuple[int, ...] = field(repr=False)
     max_sum: tuple[int, ...] = field(repr=False)  # (wtp,)
     best_share: tuple[int, ...] = field(repr=False)  # (action, wtp)
+    regret_sum: tuple[int, ...] = field(repr=False, default=())  # (action, wtp)
 
     def __add__(self, other: PSASums) -> PSASums:
         if not isinstance(other, PSASums):
@@ -79,6 +80,7 @@ class PSASums:
             add(self.nb_sq_sum, other.nb_sq_sum),
             add(self.max_sum, other.max_sum),
             add(self.best_share, other.best_share),
+            add(self.regret_sum, other.regret_sum),
         )
 
     def result(self) -> PSAResult:
@@ -95,11 +97,13 @@ class PSASums:
             sd[k] = math.sqrt(max(float(var), 0.0))
         lcm = math.lcm(*range(1, n_a + 1))
         ceac = np.array([float(Fraction(c, lcm * n)) for c in self.best_share]).reshape(n_a, n_w)
-        best_sum = [
-            max(self.nb_sum[a * n_w + w] for a in range(n_a)) for w in range(n_w)
-        ]  # exact: compare integers
+        # the chosen action per wtp: highest exact expected NB (integers compared; ties: first)
+        chosen = [
+            max(range(n_a), key=lambda a, w=w: (self.nb_sum[a * n_w + w], -a)) for w in range(n_w)
+        ]
         e_max = np.array([to_float(s, n) for s in self.max_sum])
-        evpi = np.array([to_float(m - b, n) for m, b in zip(self.max_sum, best_sum, strict=True)])
+        # EVPI: the exact mean per-draw regret of the chosen action (never negative)
+        evpi = np.array([to_float(self.regret_sum[a * n_w + w], n) for w, a in enumerate(chosen)])
         return PSAResult(
             actions=self.actions,
             wtp=np.array(self.wtp),
@@ -199,8 +203,9 @@ def _sums_from_arrays(
     nb_sum = [0] * (n_a * n_w)
     sq_sum = [0] * (n_a * n_w)
     max_sum = [0] * n_w
+    regret_sum = [0] * (n_a * n_w)
     share = np.zeros((n_a, n_w), dtype=np.int64)
-    step = max(1, _BLOCK_VALUES // (n_a * n_w))
+    step = chunk_values(4 * n_a * n_w)
     for start in range(0, n, step):
         e = effect[start : start + step, :, None]
         c = cost[start : start + step, :, None]
@@ -209,11 +214,12 @@ def _sums_from_arrays(
         nb_sum = [x + y for x, y in zip(nb_sum, exact_column_sums(flat), strict=True)]
         sq = exact_column_sums(flat * flat)
         sq_sum = [x + y for x, y in zip(sq_sum, sq, strict=True)]
-        top = nb.max(axis=1)  # (draw, wtp)
+        top, ties, is_max, regret = draw_terms(nb, axis=1)  # the kernel's per-draw terms
+        finite_or_raise(regret, "The net benefit of the PSA draws", _OVERFLOW_HINT)
         max_sum = [x + y for x, y in zip(max_sum, exact_column_sums(top), strict=True)]
-        is_max = nb == top[:, None, :]
-        ties = is_max.sum(axis=1, keepdims=True)
-        share += np.where(is_max, lcm // ties, 0).sum(axis=0)
+        rs = exact_column_sums(regret.reshape(nb.shape[0], n_a * n_w))
+        regret_sum = [x + y for x, y in zip(regret_sum, rs, strict=True)]
+        share += np.where(is_max, lcm // ties[:, None, :], 0).sum(axis=0)
     return PSASums(
         actions,
         tuple(float(w) for w in wtp),
@@ -222,6 +228,7 @@ def _sums_from_arrays(
         tuple(sq_sum),
         tuple(max_sum),
         tuple(int(v) for v in share.ravel()),
+        tuple(regret_sum),
     )
 
 
