@@ -347,9 +347,10 @@ def analyze(
         )
     cost_name = check_names([cost], "cost", caller)[0]
     effect_name = check_names([effect], "effect", caller)[0]
-    # copies: the result marks its arrays read-only and must not touch the user's arrays
-    c = np.array(outcomes.metric(cost_name).values, dtype=float)
-    e = np.array(outcomes.metric(effect_name).values, dtype=float)
+    # the outcomes' arrays are read-only already, so the result shares them (no copy, which
+    # keeps peak memory near the input's on millions of draws); anything writable is copied
+    c = _read_only(outcomes.metric(cost_name).values)
+    e = _read_only(outcomes.metric(effect_name).values)
     grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp, caller)
     prob = check_probability(prob, "prob", caller)
     strategies = tuple(outcomes.actions)
@@ -364,6 +365,11 @@ def analyze(
     return CEAResult(
         strategies, grid, str(reference), cost_name, effect_name, prob, c, e, prob_best, emax, evpi
     )
+
+
+def _read_only(values: Any) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    return arr.copy() if arr.flags.writeable else arr
 
 
 def _wtp_grid(wtp: Any, caller: str) -> np.ndarray:

@@ -269,10 +269,11 @@ def _compiled() -> Any:
                         regret[j] += r if r > 0.0 else 0.0
                 for j in (j0, j1 - 1):
                     if (j == j0 and j < lo) or (j == j1 - 1 and j >= hi):
-                        # exact: net benefit relative to the chosen action, ties shared
+                        # exact: every action's net benefit as decide() computes it, so
+                        # ties (e.g. a switch exactly on a grid point) are shared as there
                         top = -np.inf
                         for a in range(k):
-                            nb[a] = wtp[j] * (e[a] - e[chosen[j]]) - (c[a] - c[chosen[j]])
+                            nb[a] = wtp[j] * e[a] - c[a]
                             if nb[a] > top:
                                 top = nb[a]
                         ties = 0
@@ -283,7 +284,7 @@ def _compiled() -> Any:
                             if nb[a] == top:
                                 share[j, a] += 1.0 / ties
                                 share[j + 1, a] -= 1.0 / ties
-                        regret[j] += top if top > 0.0 else 0.0
+                        regret[j] += top - nb[chosen[j]]
                         if j0 == j1 - 1:
                             break
 
@@ -297,7 +298,7 @@ def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.nd
     lead = values.shape[:-2]
     n, k = values.shape[-2:]
     w = np.ascontiguousarray(values.reshape((-1, n, k)), dtype=np.float64)
-    out = np.empty((w.shape[0], k, len(STATS)))
+    out = np.empty((w.shape[0], k, len(STATS) + 1))
     p = 0.0 if prob is None else float(prob)
     k_lo, k_hi = (n - 1) * (1 - p) / 2, (n - 1) * (1 + p) / 2
     if not reduce_block(w, k_lo, k_hi, prob is not None, out):
@@ -306,7 +307,11 @@ def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.nd
             f"{what} overflow when their differences are taken (regret beyond float64, about "
             "1.8e308). Rescale the utility, e.g. express costs in thousands."
         )
-    return out.reshape((*lead, k, len(STATS)))
+    # EVPI: the expected loss of the action with the highest mean (first on ties), repeated
+    # along action so that it travels in the same block as the per-action statistics
+    chosen = np.argmax(out[:, :, 0], axis=1)
+    out[:, :, len(STATS)] = out[np.arange(out.shape[0]), chosen, 6][:, None]
+    return out.reshape((*lead, k, len(STATS) + 1))
 
 
 def reduce_draws(
@@ -348,14 +353,12 @@ def reduce_draws(
         kwargs={"prob": prob, "what": what},
         dask="parallelized",
         output_dtypes=[np.float64],
-        dask_gufunc_kwargs={"output_sizes": {"stat": len(STATS)}},
+        dask_gufunc_kwargs={"output_sizes": {"stat": len(STATS) + 1}},
     )
     ds = xr.Dataset({name: stats.isel(stat=i, drop=True) for i, name in enumerate(STATS)})
     if chain is not None:
         ds["mcse"] = _mcse_chains(u, np.asarray(chain))
-    mean = ds["expected_utility"]
-    chosen = mean.argmax(ACTION)
-    ds["evpi"] = ds["expected_loss"].isel({ACTION: chosen}, drop=True)
+    ds["evpi"] = stats.isel({"stat": len(STATS), ACTION: 0}, drop=True)
     return ds
 
 
@@ -446,20 +449,30 @@ def net_benefit_grid(
     the grid for its regret. Grid points next to a switch of the best action are evaluated
     exactly (all actions), so exact ties there are shared as in :func:`reduce_draws`.
     """
-    _, envelope = _compiled()
-    c = np.ascontiguousarray(cost, dtype=np.float64)
-    e = np.ascontiguousarray(effect, dtype=np.float64)
-    check_finite(c, "The cost draws")
-    check_finite(e, "The effect draws")
     g = np.ascontiguousarray(wtp, dtype=np.float64)
-    n, k = c.shape
-    mean_c, mean_e = c.mean(axis=0), e.mean(axis=0)
-    enb = g[:, None] * mean_e[None, :] - mean_c[None, :]
-    check_finite(enb, "The expected net benefits")
-    chosen = np.argmax(enb, axis=1)
-    share = np.zeros((g.size + 1, k))
-    regret = np.zeros(g.size)
-    envelope(e, c, g, chosen.astype(np.int64), share, regret)
+    n = cost.shape[0]
+    if _is_dask(cost) or _is_dask(effect):
+        import dask
+        import dask.array as da
+
+        c_d = da.asarray(cost).rechunk({1: -1})
+        e_d = da.asarray(effect).rechunk({0: c_d.chunks[0], 1: -1})
+        mean_c, mean_e = dask.compute(c_d.mean(axis=0), e_d.mean(axis=0))
+        enb, chosen = _chosen(g, mean_c, mean_e)
+        parts = [
+            dask.delayed(_envelope_sums)(cb, eb, g, chosen)
+            for cb, eb in zip(c_d.to_delayed().ravel(), e_d.to_delayed().ravel(), strict=True)
+        ]
+        sums = dask.compute(*parts)
+        share = sum(p[0] for p in sums)
+        regret = sum(p[1] for p in sums)
+    else:
+        c = np.asarray(cost, dtype=np.float64)
+        e = np.asarray(effect, dtype=np.float64)
+        check_finite(c, "The cost draws")
+        check_finite(e, "The effect draws")
+        enb, chosen = _chosen(g, c.mean(axis=0), e.mean(axis=0))
+        share, regret = _envelope_sums(c, e, g, chosen, checked=True)
     prob = np.cumsum(share[:-1], axis=0) / n
     evpi = regret / n
     if not np.isfinite(evpi).all():
@@ -468,6 +481,34 @@ def net_benefit_grid(
         )
     expected_max = enb[np.arange(g.size), chosen] + evpi
     return prob, evpi, expected_max
+
+
+def _is_dask(x: Any) -> bool:
+    return type(x).__module__.startswith("dask")
+
+
+def _chosen(g: np.ndarray, mean_c: np.ndarray, mean_e: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Expected net benefit (wtp, action) and the chosen action per wtp (ties: first)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        enb = g[:, None] * mean_e[None, :] - mean_c[None, :]
+    check_finite(enb, "The expected net benefits")
+    return enb, np.argmax(enb, axis=1).astype(np.int64)
+
+
+def _envelope_sums(
+    cost: np.ndarray, effect: np.ndarray, g: np.ndarray, chosen: np.ndarray, checked: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums over the draws of a block: P(best) differences (wtp + 1, action), regret (wtp,)."""
+    _, envelope = _compiled()
+    c = np.ascontiguousarray(cost, dtype=np.float64)
+    e = np.ascontiguousarray(effect, dtype=np.float64)
+    if not checked:
+        check_finite(c, "The cost draws")
+        check_finite(e, "The effect draws")
+    share = np.zeros((g.size + 1, c.shape[1]))
+    regret = np.zeros(g.size)
+    envelope(e, c, g, chosen, share, regret)
+    return share, regret
 
 
 # ---------------------------------------------------------------------------- plain arrays
@@ -493,7 +534,9 @@ def draw_terms(values: np.ndarray, axis: int = 1) -> tuple[np.ndarray, ...]:
     top_k = np.expand_dims(top, axis)
     is_best = values == top_k
     ties = is_best.sum(axis=axis)
-    return top, ties, is_best, top_k - values
+    with np.errstate(over="ignore", invalid="ignore"):  # callers check the regret is finite
+        regret = top_k - values
+    return top, ties, is_best, regret
 
 
 def mean_regret(values: np.ndarray, *, action_axis: int, draw_axis: int = 0) -> np.ndarray:

@@ -209,13 +209,15 @@ def _sums_from_arrays(
     for start in range(0, n, step):
         e = effect[start : start + step, :, None]
         c = cost[start : start + step, :, None]
-        nb = wtp * e - c  # same IEEE operations as dk.utility.net_monetary_benefit
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            nb = wtp * e - c  # same IEEE operations as dk.utility.net_monetary_benefit
+        finite_or_raise(nb, "The net benefit of the PSA draws", _OVERFLOW_HINT)
         flat = nb.reshape(nb.shape[0], n_a * n_w)
         nb_sum = [x + y for x, y in zip(nb_sum, exact_column_sums(flat), strict=True)]
         sq = exact_column_sums(flat * flat)
         sq_sum = [x + y for x, y in zip(sq_sum, sq, strict=True)]
         top, ties, is_max, regret = draw_terms(nb, axis=1)  # the kernel's per-draw terms
-        finite_or_raise(regret, "The net benefit of the PSA draws", _OVERFLOW_HINT)
+        finite_or_raise(regret, "The net benefit differences of the PSA draws", _OVERFLOW_HINT)
         max_sum = [x + y for x, y in zip(max_sum, exact_column_sums(top), strict=True)]
         rs = exact_column_sums(regret.reshape(nb.shape[0], n_a * n_w))
         regret_sum = [x + y for x, y in zip(regret_sum, rs, strict=True)]
