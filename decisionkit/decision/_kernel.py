@@ -77,6 +77,39 @@ def _compiled() -> Any:
     jit = numba.njit(cache=True, nogil=True)
 
     @jit
+    def select(x, n, kth):
+        """Put the kth smallest of ``x[:n]`` at ``x[kth]``, smaller-or-equal ones before it.
+
+        Quickselect in place with median-of-three pivots (no copy).
+        """
+        lo, hi = 0, n - 1
+        while hi > lo:
+            mid = (lo + hi) // 2
+            if x[mid] < x[lo]:
+                x[mid], x[lo] = x[lo], x[mid]
+            if x[hi] < x[lo]:
+                x[hi], x[lo] = x[lo], x[hi]
+            if x[hi] < x[mid]:
+                x[hi], x[mid] = x[mid], x[hi]
+            pivot = x[mid]
+            i, j = lo, hi
+            while i <= j:
+                while x[i] < pivot:
+                    i += 1
+                while x[j] > pivot:
+                    j -= 1
+                if i <= j:
+                    x[i], x[j] = x[j], x[i]
+                    i += 1
+                    j -= 1
+            if kth <= j:
+                hi = j
+            elif kth >= i:
+                lo = i
+            else:
+                return
+
+    @jit
     def tail_push(buf, cnt, tau, a, v, m):
         """Keep the ``m`` smallest values seen in row ``a`` of ``buf`` (a buffer of 2m).
 
@@ -88,15 +121,41 @@ def _compiled() -> Any:
             buf[a, cnt[a]] = v
             cnt[a] += 1
             if cnt[a] == 2 * m:
-                part = np.partition(buf[a], m - 1)
-                buf[a, :m] = part[:m]
-                tau[a] = part[m - 1]
+                row = buf[a]
+                select(row, 2 * m, m - 1)
+                tau[a] = row[m - 1]
                 cnt[a] = m
+
+    @jit
+    def start_thresholds(w, c, m_lo, m_hi, r, sample, lo_tau, hi_tau):
+        """Starting thresholds of the two tails, from every (n // r)-th draw of each action.
+
+        Above ``lo_tau`` (below ``-hi_tau``) lie the m_lo smallest (m_hi largest) values with
+        high probability.
+        """
+        n, k = w.shape[1], w.shape[2]
+        step = n // r
+        for a in range(k):
+            for i in range(r):
+                sample[i] = w[c, i * step, a]
+            for side in range(2):
+                m = m_lo if side == 0 else m_hi
+                f = m / n
+                idx = int(np.ceil(r * f + 5.0 * np.sqrt(r * f * (1.0 - f)) + 2.0))
+                if idx >= r:
+                    continue  # the tail is a large share of the draws: no threshold
+                if side == 0:
+                    select(sample, r, idx)
+                    lo_tau[a] = sample[idx]
+                else:
+                    select(sample, r, r - 1 - idx)
+                    hi_tau[a] = -sample[r - 1 - idx]
 
     @jit
     def tail_stats(buf, cnt, a, m):
         """The m-th and (m-1)-th smallest values kept in row ``a`` (m >= 1)."""
-        part = np.partition(buf[a, : cnt[a]], m - 1)
+        part = buf[a]
+        select(part, cnt[a], m - 1)
         last = part[m - 1]
         before = last
         if m >= 2:
@@ -123,6 +182,9 @@ def _compiled() -> Any:
         hi_cnt = np.zeros(k, dtype=np.int64)
         lo_tau = np.empty(k)
         hi_tau = np.empty(k)
+        n_sample = 512
+        sample = np.empty(n_sample)
+        column = np.empty(n if interval else 0)
         total = np.empty(k)
         share = np.empty(k)
         regret = np.empty(k)
@@ -135,6 +197,11 @@ def _compiled() -> Any:
             hi_cnt[:] = 0
             lo_tau[:] = np.inf
             hi_tau[:] = np.inf
+            if interval and n >= 4 * n_sample:
+                # start each tail's threshold at a high sample quantile of a strided sample,
+                # so that few values are ever buffered; if it turns out too low (fewer than
+                # m values below it, probability ~1e-5), the column is redone exactly below
+                start_thresholds(w, c, m_lo, m_hi, n_sample, sample, lo_tau, hi_tau)
             for s in range(n):
                 top = w[c, s, 0]
                 for a in range(1, k):
@@ -161,6 +228,20 @@ def _compiled() -> Any:
                             tail_push(lo_buf, lo_cnt, lo_tau, a, v, m_lo)
                         if -v < hi_tau[a]:
                             tail_push(hi_buf, hi_cnt, hi_tau, a, -v, m_hi)
+            if interval:
+                for a in range(k):
+                    if lo_cnt[a] < m_lo or hi_cnt[a] < m_hi:
+                        # a threshold was too low (rare): select from the whole column
+                        for s in range(n):
+                            column[s] = w[c, s, a]
+                        select(column, n, m_lo - 1)
+                        lo_buf[a, :m_lo] = column[:m_lo]
+                        lo_cnt[a] = m_lo
+                        for s in range(n):
+                            column[s] = -w[c, s, a]
+                        select(column, n, m_hi - 1)
+                        hi_buf[a, :m_hi] = column[:m_hi]
+                        hi_cnt[a] = m_hi
             for a in range(k):
                 total[a] /= n
                 sq[a] = 0.0

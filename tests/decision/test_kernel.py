@@ -162,7 +162,7 @@ def test_ceac_sums_to_one_and_cea_evpi_is_non_negative(data):
     out = dk.OutcomeDistribution.from_arrays({"cost": data[..., 0] * 100, "qaly": data[..., 1]})
     ce = dk.cea.analyze(out, wtp=np.arange(0, 2001, 50.0))
     np.testing.assert_allclose(ce.prob_best.sum(axis=1), 1.0, rtol=1e-12)
-    assert (ce.evpi()["evpi"] >= 0).all()
+    assert (ce.evpi >= 0).all()
 
 
 # ------------------------------------------------------------------------ issue 18 items 9, 10
@@ -180,8 +180,8 @@ def test_cea_evpi_keeps_precision_when_costs_are_large():
     qaly = rng.normal(1, 0.01, (2000, 2))
     small = dk.OutcomeDistribution.from_arrays({"cost": cost, "qaly": qaly})
     large = dk.OutcomeDistribution.from_arrays({"cost": cost + 1e9, "qaly": qaly})
-    a = dk.cea.analyze(small, wtp=[0, 20_000]).evpi()["evpi"].to_numpy()
-    b = dk.cea.analyze(large, wtp=[0, 20_000]).evpi()["evpi"].to_numpy()
+    a = dk.cea.analyze(small, wtp=[0, 20_000]).evpi.to_numpy()
+    b = dk.cea.analyze(large, wtp=[0, 20_000]).evpi.to_numpy()
     np.testing.assert_allclose(b, a, rtol=1e-5)
 
 
@@ -248,3 +248,15 @@ def test_kernel_on_dask_arrays_equals_numpy():
     )
     for a, b in zip(got, ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_interval_when_the_sampled_threshold_misses_the_tail():
+    # the draws the tail thresholds are sampled from are all extreme, so the threshold is too
+    # low and the kernel must fall back to an exact selection on the column
+    rng = np.random.default_rng(8)
+    n = 20_000
+    u = rng.normal(size=(n, 2))
+    u[:: n // 512] = -1e6
+    ds = _kernel.reduce_draws(xr.DataArray(u, dims=("draw", "action")), prob=0.95)
+    np.testing.assert_allclose(ds["lower"], np.quantile(u, 0.025, axis=0), rtol=1e-14)
+    np.testing.assert_allclose(ds["upper"], np.quantile(u, 0.975, axis=0), rtol=1e-14)
