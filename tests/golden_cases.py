@@ -77,7 +77,7 @@ def case_cea() -> dict[str, pd.DataFrame]:
         "cea_frame": ce.to_frame(),
         "cea_ceac": ce.ceac(),
         "cea_ceaf": ce.ceaf(),
-        "cea_evpi": ce.evpi(),
+        "cea_evpi": ce.evpi.reset_index(),
         "cea_inb": ce.inb(wtp=[10_000.0, 30_000.0]),
         "cea_switch": ce.switch_points(),
         "icer_table": dk.cea.icer_table(

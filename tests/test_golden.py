@@ -14,6 +14,8 @@ import pytest
 from tests.golden_cases import CASES, GOLDEN
 
 RTOL = 1e-12
+# public renames after the recording (issue 12's one vocabulary): recorded name -> current name
+RENAMED = {"probability": "prob_best"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -21,6 +23,7 @@ def test_outputs_match_the_recorded_golden_values(case):
     frames = CASES[case]()
     for name, got in frames.items():
         want = pd.read_csv(GOLDEN / f"{name}.csv", keep_default_na=False, na_values=["NaN", ""])
+        want = want.rename(columns=RENAMED)
         assert list(got.columns) == list(want.columns), name
         assert len(got) == len(want), name
         numeric = [c for c in want.columns if pd.api.types.is_numeric_dtype(want[c])]

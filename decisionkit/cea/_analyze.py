@@ -99,18 +99,18 @@ class CEAResult:
         return icer_table(self.mean_cost, self.mean_effect, list(self.strategies))
 
     def ceac(self) -> pd.DataFrame:
-        """Cost-effectiveness acceptability curves: columns ``wtp, strategy, probability``.
+        """Cost-effectiveness acceptability curves: columns ``wtp, strategy, prob_best``.
 
-        ``probability`` is the probability that the strategy has the **highest net benefit
+        ``prob_best`` is the probability that the strategy has the **highest net benefit
         among all strategies** at that wtp (ties shared equally), so the values sum to 1
         over strategies at each wtp. This is not the pairwise "probability that a strategy
         is cost-effective compared with one comparator" that some software reports; with
         two strategies the two notions coincide.
         """
-        return self._long(self.prob_best, "probability")
+        return self._long(self.prob_best, "prob_best")
 
     def ceaf(self) -> pd.DataFrame:
-        """Cost-effectiveness acceptability frontier: ``wtp, strategy, probability, expected_nb``.
+        """Cost-effectiveness acceptability frontier: ``wtp, strategy, prob_best, expected_nb``.
 
         At each wtp, the strategy with the highest *expected* net benefit (the decision a
         risk-neutral decision maker takes; ties go to the strategy listed first) and the
@@ -124,18 +124,20 @@ class CEAResult:
             {
                 "wtp": self.wtp,
                 "strategy": np.asarray(self.strategies, dtype=object)[best].astype(str),
-                "probability": self.prob_best[rows, best],
+                "prob_best": self.prob_best[rows, best],
                 "expected_nb": enb[rows, best],
             }
         )
 
-    def evpi(self) -> pd.DataFrame:
-        r"""Per-decision EVPI: ``wtp, evpi``.
+    @property
+    def evpi(self) -> pd.Series:
+        r"""Per-decision EVPI, a Series named ``evpi`` indexed by ``wtp``.
 
         The mean per-draw regret of the strategy with the highest expected net benefit, equal
-        to :math:`E[\max_a NB_a] - \max_a E[NB_a]` and never negative.
+        to :math:`E[\max_a NB_a] - \max_a E[NB_a]` and never negative. Returned as by every
+        result (``Decision.evpi``, ``dk.voi.evpi``): a Series indexed by the extra dim.
         """
-        return pd.DataFrame({"wtp": self.wtp, "evpi": np.array(self.evpi_nb)})
+        return pd.Series(np.array(self.evpi_nb), index=pd.Index(self.wtp, name="wtp"), name="evpi")
 
     def switch_points(self) -> pd.DataFrame:
         """Willingness-to-pay values at which the optimal strategy (by expected NB) changes.
@@ -218,9 +220,9 @@ class CEAResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy per (wtp, strategy): ``expected_nb``, ``probability`` (CEAC), ``optimal``."""
+        """Tidy per (wtp, strategy): ``expected_nb``, ``prob_best`` (CEAC), ``optimal``."""
         frame = self._long(self.expected_nb, "expected_nb")
-        frame["probability"] = self.prob_best.ravel()
+        frame["prob_best"] = self.prob_best.ravel()
         frame["optimal"] = (
             np.argmax(self.expected_nb, axis=1)[:, None] == np.arange(len(self.strategies))
         ).ravel()
@@ -241,7 +243,7 @@ class CEAResult:
             lines.append(
                 f"Optimal switches {r.from_strategy} -> {r.to_strategy} at wtp {r.wtp:,.6g}"
             )
-        ev = self.evpi()["evpi"]
+        ev = self.evpi
         lines.append(f"EVPI per decision: {ev.min():,.6g} to {ev.max():,.6g} over the grid")
         return "\n".join(lines)
 
@@ -284,7 +286,7 @@ def analyze(
       the probability of having the *highest* net benefit, which sums to 1 over strategies;
     - CEAF: :math:`\arg\max_a \overline{NB}_a(\lambda)` and its :math:`P_a(\lambda)`;
     - EVPI: :math:`\frac1S \sum_s \max_a NB_{sa} - \max_a \overline{NB}_a`, identical to
-      ``dk.decide(outcomes, dk.utility.net_monetary_benefit(effect, cost, wtp=w)).evpi``;
+      ``dk.decide(outcomes, dk.utility.net_monetary_benefit(wtp=w)).evpi`` (same metrics);
     - switch points: the ICERs along the frontier of expected costs and effects.
 
     Parameters

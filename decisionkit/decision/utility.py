@@ -139,7 +139,7 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
     return Utility(label, fn, (effect, cost), "wtp" if grid is not None else None, grid)
 
 
-def net_monetary_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) -> Utility:
+def net_monetary_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
     r"""Net monetary benefit :math:`NMB = \lambda E - C` at willingness to pay :math:`\lambda`.
 
     Parameters
@@ -156,12 +156,12 @@ def net_monetary_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) 
 
     Examples
     --------
-    >>> u = net_monetary_benefit("qaly", "cost", wtp=20_000)
+    >>> u = net_monetary_benefit(effect="qaly", cost="cost", wtp=20_000)
     """
     return _wtp_utility(effect, cost, wtp, "net_monetary_benefit", health=False)
 
 
-def net_health_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) -> Utility:
+def net_health_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
     r"""Net health benefit :math:`NHB = E - C / \lambda` (in units of effect); ``wtp > 0``.
 
     References

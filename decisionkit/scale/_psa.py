@@ -96,7 +96,8 @@ class PSASums:
             var = (Fraction(sq, scale) - Fraction(s * s, scale * scale * n)) / (n - 1)
             sd[k] = math.sqrt(max(float(var), 0.0))
         lcm = math.lcm(*range(1, n_a + 1))
-        ceac = np.array([float(Fraction(c, lcm * n)) for c in self.best_share]).reshape(n_a, n_w)
+        share = np.array([float(Fraction(c, lcm * n)) for c in self.best_share])
+        prob_best = share.reshape(n_a, n_w).T.copy()  # (wtp, action), as CEAResult.prob_best
         # the chosen action per wtp: highest exact expected NB (integers compared; ties: first)
         chosen = [
             max(range(n_a), key=lambda a, w=w: (self.nb_sum[a * n_w + w], -a)) for w in range(n_w)
@@ -110,9 +111,9 @@ class PSASums:
             n_draws=n,
             expected_nb=mean,
             sd_nb=sd.reshape(n_a, n_w),
-            ceac=ceac,
+            prob_best=prob_best,
             expected_max_nb=e_max,
-            evpi=evpi,
+            evpi_nb=evpi,
             sums=self,
         )
 
@@ -126,11 +127,16 @@ class PSAResult:
     actions : tuple of str
     wtp : numpy.ndarray, shape (n_wtp,)
     n_draws : int
-    expected_nb, sd_nb, ceac : numpy.ndarray, shape (n_actions, n_wtp)
-        Expected net monetary benefit, its standard deviation over draws and the probability
-        that each action has the highest net benefit (CEAC).
-    expected_max_nb, evpi : numpy.ndarray, shape (n_wtp,)
-        :math:`E[\max_a NB]` and the expected value of perfect information.
+    expected_nb, sd_nb : numpy.ndarray, shape (n_actions, n_wtp)
+        Expected net monetary benefit and its standard deviation over draws.
+    prob_best : numpy.ndarray, shape (n_wtp, n_actions)
+        Probability that each action has the highest net benefit (the CEAC, ties shared), in
+        the dim order of ``CEAResult.prob_best``.
+    expected_max_nb : numpy.ndarray, shape (n_wtp,)
+        :math:`E[\max_a NB]`.
+    evpi_nb : numpy.ndarray, shape (n_wtp,)
+        Expected value of perfect information (the exact mean regret of the chosen action);
+        :attr:`evpi` returns it as a Series indexed by wtp.
     sums : PSASums
         The exact sums, to merge with results on further draws:
         ``(r1.sums + r2.sums).result()``.
@@ -141,10 +147,15 @@ class PSAResult:
     n_draws: int
     expected_nb: np.ndarray
     sd_nb: np.ndarray
-    ceac: np.ndarray
+    prob_best: np.ndarray
     expected_max_nb: np.ndarray
-    evpi: np.ndarray
+    evpi_nb: np.ndarray
     sums: PSASums = field(repr=False)
+
+    @property
+    def evpi(self) -> pd.Series:
+        """EVPI per decision, a Series indexed by ``wtp`` (as every result returns it)."""
+        return pd.Series(self.evpi_nb, index=pd.Index(self.wtp, name="wtp"), name="evpi")
 
     @property
     def best(self) -> pd.Series:
@@ -161,8 +172,8 @@ class PSAResult:
                 "action": np.repeat(np.array(self.actions, dtype=object), n_w),
                 "expected_net_benefit": self.expected_nb.ravel(),
                 "sd": self.sd_nb.ravel(),
-                "prob_cost_effective": self.ceac.ravel(),
-                "evpi": np.tile(self.evpi, n_a),
+                "prob_best": self.prob_best.T.ravel(),
+                "evpi": np.tile(self.evpi_nb, n_a),
             }
         ).sort_values(["wtp", "action"], kind="stable", ignore_index=True)
 
@@ -181,7 +192,7 @@ class PSAResult:
             a = self.actions.index(best)
             lines.append(
                 f"  wtp {lam:>10.4g}: best {best:<20} E[NB] {self.expected_nb[a, w]:.6g}  "
-                f"P(CE) {self.ceac[a, w]:.3f}  EVPI {self.evpi[w]:.4g}"
+                f"P(best) {self.prob_best[w, a]:.3f}  EVPI {self.evpi_nb[w]:.4g}"
             )
             if w == 9 and self.wtp.size > 11:
                 lines.append(f"  ... ({self.wtp.size - 10} more)")
@@ -358,8 +369,8 @@ def run_psa_distributed(
     -------
     PSAResult
         Bit-identical to :func:`psa_summary` on the concatenated draws; it agrees with
-        ``dk.decide(out, dk.utility.net_monetary_benefit(effect, cost, wtp=...))`` to rounding
-        (decide uses numpy's pairwise mean).
+        ``dk.decide(out, dk.utility.net_monetary_benefit(effect=..., cost=..., wtp=...))``
+        to rounding (decide uses numpy's pairwise mean).
 
     References
     ----------
