@@ -94,6 +94,15 @@ PAGES: tuple[PageSpec, ...] = (
         "views/study_more.py",
     ),
     PageSpec(
+        "Survival extrapolation",
+        ":material/timeline:",
+        "survival",
+        "Which survival model should extrapolate a trial, and does the choice change whether "
+        "a cancer treatment is cost-effective? Fits over Kaplan-Meier curves with AIC, picked "
+        "or averaged, feed a partitioned survival model and its acceptability curve.",
+        "views/survival.py",
+    ),
+    PageSpec(
         "Your data",
         ":material/upload_file:",
         "your_data",

@@ -118,7 +118,7 @@ def main() -> None:
     ceac_loop, evpi_loop = run_loop(out)
     ce = dk.cea.analyze(out, wtp=WTP)
     assert np.allclose(ce.prob_best, ceac_loop)
-    assert np.allclose(ce.evpi()["evpi"], evpi_loop, rtol=1e-9, atol=1e-6)
+    assert np.allclose(ce.evpi, evpi_loop, rtol=1e-9, atol=1e-6)
     print(f"CEAC + CEAF + EVPI, {N_DRAWS} draws x {N_STRATEGIES} strategies x {WTP.size} wtp")
     print(f"{'method':<24}{'best wall (s)':>14}{'best CPU (s)':>14}{'peak memory (MB)':>18}")
     for name, fn, repeat in [

@@ -26,7 +26,13 @@ from decisionkit._validation import check_in, check_number, fail
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
-__all__ = ["DEFAULT_MAX_BYTES", "read_outcomes_csv", "read_patient_csv", "read_predictor_csv"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "read_outcomes_csv",
+    "read_patient_csv",
+    "read_predictor_csv",
+    "read_survival_csv",
+]
 
 #: Default size limit of a CSV file (50 MiB), the same as the dashboard's upload limit.
 DEFAULT_MAX_BYTES = 50 * 2**20
@@ -268,6 +274,47 @@ def read_predictor_csv(
 
 
 # ---------------------------------------------------------------------- private steps
+def read_survival_csv(source: _Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
+    r"""Read a time-to-event table: one row per patient, time and event columns (and others).
+
+    ::
+
+        arm,pfs_months,pfs_event,os_months,os_event
+        New drug,7.5,1,16.2,0
+
+    Only the reading is checked here (size, UTF-8, a header, rows of equal length); the
+    time and event columns are checked when the data are used
+    (:meth:`decisionkit.models.survival.SurvivalData.from_frame`: negative times, events not
+    0/1, missing values), since which columns they are is the user's choice.
+
+    Parameters
+    ----------
+    source : bytes, str, path-like or binary file-like
+        As in :func:`read_outcomes_csv`.
+    max_bytes : int
+        Refuse larger files (default 50 MiB).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read by :func:`pandas.read_csv`.
+
+    Examples
+    --------
+    >>> from decisionkit.io import read_survival_csv
+    >>> read_survival_csv(b"time,event\n3.2,1\n5.0,0\n").shape
+    (2, 2)
+    """
+    caller = "read_survival_csv"
+    df = _read_frame(source, max_bytes=max_bytes, caller=caller)
+    if df.shape[1] < 2:
+        raise ValidationError(
+            f"{caller}: the file has one column ({_cols(df)}); a survival table needs at least "
+            "a time column and an event column (1 = event, 0 = censored)."
+        )
+    return df
+
+
 def _outcome_table(
     source: _Source,
     outcome: str,

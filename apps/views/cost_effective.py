@@ -475,6 +475,15 @@ def main() -> None:
                 )
                 for note in notes:
                     st.caption(f"Note: {note}")
+        st.download_button(  # built by dk.report only when clicked
+            "Download the HTML report (with the CHEERS 2022 checklist)",
+            data=lambda: dk.report.report_html(
+                out, wtp=float(wtp), cost=cost, effect=effect, currency=currency, effect_unit=unit
+            ),
+            file_name="cost_effectiveness_report.html",
+            mime="text/html",
+            key="report_download",
+        )
 
 
 main()

@@ -138,3 +138,10 @@ def test_same_metric_for_cost_and_effect_is_an_error(page):
     page.selectbox(key="effect").set_value("cost").run()
     assert not page.exception
     assert "different metrics" in page.error[0].value
+
+
+def test_report_download_button_is_offered(page):
+    # the report itself is built by dk.report.report_html (tests/report) when clicked
+    buttons = page.get("download_button")
+    assert len(buttons) == 1
+    assert "HTML report" in buttons[0].proto.label
