@@ -39,7 +39,7 @@ INPUTS = pd.DataFrame({"p": RNG.uniform(size=N), "c": RNG.normal(size=N)})
 OUT = dk.OutcomeDistribution.from_arrays(
     {"cost": COST, "qaly": QALY}, actions=["A", "B", "C"], inputs=INPUTS
 )
-U = dk.utility.net_monetary_benefit("qaly", "cost", wtp=20_000)
+U = dk.utility.net_monetary_benefit(effect="qaly", cost="cost", wtp=20_000)
 Y = (RNG.uniform(size=200) < 0.3).astype(int)
 RISK = np.clip(Y * 0.3 + RNG.uniform(size=200) * 0.6, 0.01, 0.99)
 
@@ -67,7 +67,7 @@ def _cases() -> list[tuple[str, Callable[[], object]]]:
     add("net_health_benefit(wtp)", lambda v: util.net_health_benefit(wtp=v), [*NOT_GRID, 0, -5])
     add(
         "net_monetary_benefit(effect)",
-        lambda v: dk.decide(OUT, util.net_monetary_benefit(v, wtp=1)),
+        lambda v: dk.decide(OUT, util.net_monetary_benefit(effect=v, wtp=1)),
         BAD_NAMES,
     )
     add(

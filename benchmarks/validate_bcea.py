@@ -54,7 +54,7 @@ def check(name: str, cost_csv: str, eff_csv: str, wtps: list[float]) -> float:
         [f"{r.from_strategy}->{r.to_strategy} at {r.wtp:,.6g}" for r in sp.itertuples()],
     )
     ceac = ce.ceac().pivot(index="wtp", columns="strategy", values="probability")[out.actions]
-    evpi = ce.evpi().set_index("wtp")["evpi"]
+    evpi = ce.evpi
     worst = 0.0
     for w in wtps:
         p_np, ev_np = plain_numpy(cost.to_numpy(), eff.to_numpy(), w)
@@ -75,7 +75,7 @@ def voi_nb_check() -> None:
     out = dk.OutcomeDistribution.from_arrays(
         {"cost": cost.to_numpy(), "qaly": eff.to_numpy()}, actions=list(cost.columns)
     )
-    ev_dk = dk.cea.analyze(out, wtp=[20_000.0]).evpi()["evpi"].iloc[0]
+    ev_dk = dk.cea.analyze(out, wtp=[20_000.0]).evpi.iloc[0]
     print(f"\nvoi chemo EVPI at 20,000 from voi's chemo_nb: {ev:,.6g}; dk.cea: {ev_dk:,.6g}")
 
 

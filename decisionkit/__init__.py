@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 from decisionkit import exceptions
+from decisionkit._options import get_options, set_options
 from decisionkit.decision import utility
 from decisionkit.decision.analysis import Decision, decide
 from decisionkit.outcomes import OutcomeDistribution
@@ -38,6 +39,8 @@ __all__ = [
     "__version__",
     "decide",
     "exceptions",
+    "get_options",
+    "set_options",
     "utility",
 ]
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_number, fail, finite_or_raise
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Objective, cvar, linear, resolve_objective
@@ -20,7 +21,6 @@ __all__ = ["CapacityPlan", "plan_capacity"]
 _CALLER = "plan_capacity"
 _MAX_LEVELS = 2000
 # evaluate draws x capacity levels x dates in chunks of dates holding at most this many values
-_CHUNK_VALUES = 2_000_000
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -171,7 +171,8 @@ def plan_capacity(
     if len(set(labels)) != len(labels):
         raise fail("capacities", _CALLER, "levels distinct at 6 significant digits", capacities)
     utility = linear({"shortage": -k_s, "idle": -k_i}, name="-(capacity cost)")
-    step = max(1, _CHUNK_VALUES // (draws.shape[0] * levels.size))
+    # (draw, level, date) working arrays: a few per date, sized by dk.set_options
+    step = chunk_values(4 * draws.shape[0] * levels.size)
     rows, costs = [], []
     for start in range(0, draws.shape[1], step):
         chunk = slice(start, start + step)

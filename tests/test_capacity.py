@@ -94,14 +94,12 @@ def test_dataarray_with_dates_gives_one_row_per_date():
     np.testing.assert_array_equal(plan.recommended.to_numpy(), expected)  # empirical 0.8 quantile
 
 
-def test_dates_are_chunked_without_changing_the_answer(monkeypatch):
-    import decisionkit.capacity as cap
-
+def test_dates_are_chunked_without_changing_the_answer():
     rng = np.random.default_rng(2)
     demand = rng.poisson(np.linspace(5, 30, 12), size=(500, 12))
     whole = plan_capacity(demand, shortage_cost=3, idle_cost=1).to_frame()
-    monkeypatch.setattr(cap, "_CHUNK_VALUES", 1)  # one date per chunk
-    chunked = plan_capacity(demand, shortage_cost=3, idle_cost=1).to_frame()
+    with dk.set_options(working_memory=1e-9):  # one date per chunk
+        chunked = plan_capacity(demand, shortage_cost=3, idle_cost=1).to_frame()
     pd.testing.assert_frame_equal(whole, chunked)
 
 

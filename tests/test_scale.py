@@ -365,7 +365,7 @@ def test_psa_summary_matches_decide():
     ]
     frame = res.to_frame()
     np.testing.assert_allclose(frame["expected_net_benefit"], ref["expected_utility"], rtol=1e-12)
-    np.testing.assert_allclose(frame["prob_cost_effective"], ref["prob_best"], rtol=1e-12)
+    np.testing.assert_allclose(frame["prob_best"], ref["prob_best"], rtol=1e-12)
     np.testing.assert_allclose(frame["sd"], ref["sd"], rtol=1e-10)
     assert list(res.best) == list(dec.best)
 
@@ -377,7 +377,7 @@ def test_psa_ceac_shares_ties_like_decide():
 
     q = np.ones((10, 2))
     out = dk.OutcomeDistribution.from_arrays({"qaly": q, "cost": q}, actions=["A", "B"])
-    assert np.all(psa_summary(out, wtp=1.0).ceac == 0.5)
+    assert np.all(psa_summary(out, wtp=1.0).prob_best == 0.5)
 
 
 def test_psa_sums_add_like_the_concatenated_draws():

@@ -144,8 +144,8 @@ def test_psa_partitions_are_bit_identical_to_single_process():
         res = run_psa_distributed(toy_model, params, wtp=WTP, n_partitions=n_partitions)
         assert res == single
         assert np.array_equal(res.expected_nb, single.expected_nb)
-        assert np.array_equal(res.ceac, single.ceac)
-        assert np.array_equal(res.evpi, single.evpi)
+        assert np.array_equal(res.prob_best, single.prob_best)
+        assert np.array_equal(res.evpi_nb, single.evpi_nb)
         assert np.array_equal(res.sd_nb, single.sd_nb)
 
 
@@ -223,15 +223,15 @@ def test_cluster_psa_is_bit_identical_to_single_process_and_close_to_decide(clie
     assert res == single
     assert np.array_equal(res.expected_nb, single.expected_nb)
     # reference: dk.decide on the same draws (numpy pairwise mean: equal to ~1e-12 relative)
-    dec = dk.decide(out, dk.utility.net_monetary_benefit("qaly", "cost", wtp=WTP))
+    dec = dk.decide(out, dk.utility.net_monetary_benefit(effect="qaly", cost="cost", wtp=WTP))
     table = dec.table.set_index(["wtp", "action"])
     frame = res.to_frame().set_index(["wtp", "action"])
     ref = table.loc[frame.index]
     np.testing.assert_allclose(frame["expected_net_benefit"], ref["expected_utility"], rtol=1e-12)
     np.testing.assert_allclose(frame["sd"], ref["sd"], rtol=1e-10)
-    np.testing.assert_allclose(frame["prob_cost_effective"], ref["prob_best"], rtol=1e-12)
+    np.testing.assert_allclose(frame["prob_best"], ref["prob_best"], rtol=1e-12)
     scale = np.abs(res.expected_max_nb)
-    assert np.all(np.abs(res.evpi - dec.evpi.to_numpy()) <= 1e-12 * scale)
+    assert np.all(np.abs(res.evpi_nb - dec.evpi.to_numpy()) <= 1e-12 * scale)
 
 
 @pytest.mark.slow

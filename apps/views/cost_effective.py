@@ -61,7 +61,7 @@ def evppi_bars(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, w
 
     Returns the result, the number of fixed inputs left out and any library warnings.
     """
-    u = dk.utility.net_monetary_benefit(effect, cost, wtp=wtp)
+    u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DecisionKitWarning)
         # by default evppi_each leaves out inputs that never vary (their EVPPI is 0)
@@ -104,7 +104,7 @@ def recommendation(at_wtp: pd.Series, ce, wtp: int, money, effect: str, pop_evpi
     left.metric("Recommended strategy", at_wtp["strategy"])
     mid.metric(
         "Probability it is the most cost-effective",
-        f"{at_wtp['probability']:.0%}",
+        f"{at_wtp['prob_best']:.0%}",
         help="Share of the PSA draws in which it has the highest net benefit (the "
         "cost-effectiveness acceptability frontier at this willingness to pay).",
     )
@@ -126,7 +126,7 @@ def recommendation(at_wtp: pd.Series, ce, wtp: int, money, effect: str, pop_evpi
     st.markdown(
         f"At a willingness to pay of {money(wtp)} per {effect}, **{at_wtp['strategy']}** has "
         f"the highest expected net benefit; it is the most cost-effective strategy in "
-        f"{at_wtp['probability']:.0%} of the {ce.n_draws:,} draws.{note}"
+        f"{at_wtp['prob_best']:.0%} of the {ce.n_draws:,} draws.{note}"
     )
 
 
@@ -226,7 +226,7 @@ def ceac_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
 
 def evpi_charts(ce, wtp: int, currency: str, effect: str, pop: dict) -> list[alt.LayerChart]:
     """EVPI per person and for the population, against wtp (two charts)."""
-    frame = ce.evpi()
+    frame = ce.evpi.reset_index()
     frame["population"] = dk.voi.population_evpi(frame["evpi"].to_numpy(), **pop)
     x = alt.X("wtp:Q", title=f"Willingness to pay ({currency} per {effect})")
     tips = [
@@ -415,7 +415,7 @@ def main() -> None:
         ce = analysis(key, out, cost, effect, int(wtp_max))
         ceaf = ce.ceaf().set_index("wtp")
         at_wtp = ceaf.iloc[ceaf.index.get_indexer([wtp], method="nearest")[0]]
-        evpi_now = ce.evpi().set_index("wtp")["evpi"]
+        evpi_now = ce.evpi
         evpi_now = float(evpi_now.iloc[evpi_now.index.get_indexer([wtp], method="nearest")[0]])
     except ValidationError as exc:
         st.error(f"These draws cannot be analysed. {exc}")

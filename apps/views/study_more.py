@@ -61,7 +61,7 @@ def decision_problem() -> dk.OutcomeDistribution:
 def evsi_curve(wtp: float):
     """EVSI per sample size at one wtp, the current decision and any library warnings."""
     out = decision_problem()
-    u = dk.utility.net_monetary_benefit("qaly", "cost", wtp=wtp)
+    u = dk.utility.net_monetary_benefit(effect="qaly", cost="cost", wtp=wtp)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DecisionKitWarning)
         result = dk.voi.evsi(

@@ -123,7 +123,7 @@ def utility_knobs(out: dk.OutcomeDistribution) -> tuple[dk.utility.Utility, dict
         )
         if effect == cost:
             raise ValidationError("Choose different metrics for the effect and the cost.")
-        u = dk.utility.net_monetary_benefit(effect, cost, wtp=wtp)
+        u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
         labels = {
             "axis": f"Net monetary benefit ({currency})",
             "unit": currency,

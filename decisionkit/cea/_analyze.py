@@ -16,17 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_names, check_probability, check_wtp, fail
 from decisionkit.cea._icer import icer_table
-from decisionkit.decision.analysis import evpi_value
+from decisionkit.decision._kernel import net_benefit_grid
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution, require_outcomes
 
 __all__ = ["CEAResult", "analyze"]
 
 DEFAULT_WTP = np.arange(0.0, 50_001.0, 100.0)
-# values per block of the (wtp x draw) working arrays: ~0.5 MB each, so they stay in cache
-_BLOCK = 65_536
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -52,6 +51,9 @@ class CEAResult:
         net benefit (ties shared equally), the CEAC.
     expected_max_nb : numpy.ndarray
         Read-only ``(n_wtp,)``: :math:`E_s[\max_a NB_{sa}]` (the value with perfect information).
+    evpi_nb : numpy.ndarray
+        Read-only ``(n_wtp,)``: EVPI per decision, the mean per-draw regret of the strategy
+        with the highest expected net benefit (see :meth:`evpi`).
     """
 
     strategies: tuple[str, ...]
@@ -64,6 +66,7 @@ class CEAResult:
     effect: np.ndarray = field(repr=False)
     prob_best: np.ndarray = field(repr=False)
     expected_max_nb: np.ndarray = field(repr=False)
+    evpi_nb: np.ndarray = field(repr=False)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -96,18 +99,18 @@ class CEAResult:
         return icer_table(self.mean_cost, self.mean_effect, list(self.strategies))
 
     def ceac(self) -> pd.DataFrame:
-        """Cost-effectiveness acceptability curves: columns ``wtp, strategy, probability``.
+        """Cost-effectiveness acceptability curves: columns ``wtp, strategy, prob_best``.
 
-        ``probability`` is the probability that the strategy has the **highest net benefit
+        ``prob_best`` is the probability that the strategy has the **highest net benefit
         among all strategies** at that wtp (ties shared equally), so the values sum to 1
         over strategies at each wtp. This is not the pairwise "probability that a strategy
         is cost-effective compared with one comparator" that some software reports; with
         two strategies the two notions coincide.
         """
-        return self._long(self.prob_best, "probability")
+        return self._long(self.prob_best, "prob_best")
 
     def ceaf(self) -> pd.DataFrame:
-        """Cost-effectiveness acceptability frontier: ``wtp, strategy, probability, expected_nb``.
+        """Cost-effectiveness acceptability frontier: ``wtp, strategy, prob_best, expected_nb``.
 
         At each wtp, the strategy with the highest *expected* net benefit (the decision a
         risk-neutral decision maker takes; ties go to the strategy listed first) and the
@@ -121,15 +124,20 @@ class CEAResult:
             {
                 "wtp": self.wtp,
                 "strategy": np.asarray(self.strategies, dtype=object)[best].astype(str),
-                "probability": self.prob_best[rows, best],
+                "prob_best": self.prob_best[rows, best],
                 "expected_nb": enb[rows, best],
             }
         )
 
-    def evpi(self) -> pd.DataFrame:
-        r"""Per-decision EVPI: ``wtp, evpi`` with :math:`E[\max_a NB_a] - \max_a E[NB_a]`."""
-        value = evpi_value(self.expected_max_nb, self.expected_nb.max(axis=1))
-        return pd.DataFrame({"wtp": self.wtp, "evpi": value})
+    @property
+    def evpi(self) -> pd.Series:
+        r"""Per-decision EVPI, a Series named ``evpi`` indexed by ``wtp``.
+
+        The mean per-draw regret of the strategy with the highest expected net benefit, equal
+        to :math:`E[\max_a NB_a] - \max_a E[NB_a]` and never negative. Returned as by every
+        result (``Decision.evpi``, ``dk.voi.evpi``): a Series indexed by the extra dim.
+        """
+        return pd.Series(np.array(self.evpi_nb), index=pd.Index(self.wtp, name="wtp"), name="evpi")
 
     def switch_points(self) -> pd.DataFrame:
         """Willingness-to-pay values at which the optimal strategy (by expected NB) changes.
@@ -173,7 +181,7 @@ class CEAResult:
                 columns=["wtp", "strategy", "inb", "lower", "upper", "prob_positive"]
             )
         q = [(1 - self.prob) / 2, (1 + self.prob) / 2]
-        step = max(1, _BLOCK * 16 // max(1, dc.size))
+        step = chunk_values(4 * dc.size)  # inb and the quantile's working copies
         parts = []
         dct, det = np.ascontiguousarray(dc.T), np.ascontiguousarray(de.T)
         for s in range(0, grid.size, step):
@@ -212,9 +220,9 @@ class CEAResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy per (wtp, strategy): ``expected_nb``, ``probability`` (CEAC), ``optimal``."""
+        """Tidy per (wtp, strategy): ``expected_nb``, ``prob_best`` (CEAC), ``optimal``."""
         frame = self._long(self.expected_nb, "expected_nb")
-        frame["probability"] = self.prob_best.ravel()
+        frame["prob_best"] = self.prob_best.ravel()
         frame["optimal"] = (
             np.argmax(self.expected_nb, axis=1)[:, None] == np.arange(len(self.strategies))
         ).ravel()
@@ -235,7 +243,7 @@ class CEAResult:
             lines.append(
                 f"Optimal switches {r.from_strategy} -> {r.to_strategy} at wtp {r.wtp:,.6g}"
             )
-        ev = self.evpi()["evpi"]
+        ev = self.evpi
         lines.append(f"EVPI per decision: {ev.min():,.6g} to {ev.max():,.6g} over the grid")
         return "\n".join(lines)
 
@@ -278,7 +286,7 @@ def analyze(
       the probability of having the *highest* net benefit, which sums to 1 over strategies;
     - CEAF: :math:`\arg\max_a \overline{NB}_a(\lambda)` and its :math:`P_a(\lambda)`;
     - EVPI: :math:`\frac1S \sum_s \max_a NB_{sa} - \max_a \overline{NB}_a`, identical to
-      ``dk.decide(outcomes, dk.utility.net_monetary_benefit(effect, cost, wtp=w)).evpi``;
+      ``dk.decide(outcomes, dk.utility.net_monetary_benefit(wtp=w)).evpi`` (same metrics);
     - switch points: the ICERs along the frontier of expected costs and effects.
 
     Parameters
@@ -302,8 +310,11 @@ def analyze(
 
     Notes
     -----
-    The grid is processed in blocks of wtp values, looping over strategies (never over
-    draws) with a running maximum, so memory stays at a few MB whatever the grid size.
+    Net benefit is linear in :math:`\lambda`, so per draw the best strategy switches at most
+    (strategies - 1) times along the grid: the decision kernel builds the upper envelope of the
+    lines :math:`\lambda E_{sa} - C_{sa}` per draw and reads the CEAC and EVPI off it for the
+    whole grid (:func:`decisionkit.decision._kernel.net_benefit_grid`), with memory of the
+    order of the grid, not draws x strategies x grid.
 
     References
     ----------
@@ -338,9 +349,10 @@ def analyze(
         )
     cost_name = check_names([cost], "cost", caller)[0]
     effect_name = check_names([effect], "effect", caller)[0]
-    # copies: the result marks its arrays read-only and must not touch the user's arrays
-    c = np.array(outcomes.metric(cost_name).values, dtype=float)
-    e = np.array(outcomes.metric(effect_name).values, dtype=float)
+    # the outcomes' arrays are read-only already, so the result shares them (no copy, which
+    # keeps peak memory near the input's on millions of draws); anything writable is copied
+    c = _read_only(outcomes.metric(cost_name).values)
+    e = _read_only(outcomes.metric(effect_name).values)
     grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp, caller)
     prob = check_probability(prob, "prob", caller)
     strategies = tuple(outcomes.actions)
@@ -349,60 +361,19 @@ def analyze(
         reference = strategies[int(np.lexsort((-me, mc))[0])]
     elif reference not in strategies:
         raise fail("reference", caller, f"one of the strategies {list(strategies)}", reference)
-    prob_best, emax = _nb_kernel(c, e, grid)
-    for arr in (c, e, grid, prob_best, emax):
+    prob_best, evpi, emax = net_benefit_grid(c, e, grid)
+    for arr in (c, e, grid, prob_best, emax, evpi):
         arr.flags.writeable = False
     return CEAResult(
-        strategies, grid, str(reference), cost_name, effect_name, prob, c, e, prob_best, emax
+        strategies, grid, str(reference), cost_name, effect_name, prob, c, e, prob_best, emax, evpi
     )
+
+
+def _read_only(values: Any) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    return arr.copy() if arr.flags.writeable else arr
 
 
 def _wtp_grid(wtp: Any, caller: str) -> np.ndarray:
     scalar, grid = check_wtp(wtp, caller, positive=False)
     return np.array([scalar]) if grid is None else grid.copy()
-
-
-def _nb_kernel(cost: np.ndarray, effect: np.ndarray, wtp: np.ndarray) -> tuple[np.ndarray, ...]:
-    """CEAC probabilities ``(n_wtp, n_strategies)`` and ``E[max NB]`` ``(n_wtp,)``.
-
-    Hand-written rather than built on decide(): a running maximum over strategies on
-    cache-sized (wtp x draw) blocks is ~5x faster than materialising draw x action x wtp.
-    Blocks with exact ties in the maximum are recomputed sharing the ties equally.
-    """
-    n, k = cost.shape
-    et = np.ascontiguousarray(effect.T)
-    ct = np.ascontiguousarray(cost.T)
-    prob = np.empty((wtp.size, k))
-    emax = np.empty(wtp.size)
-    step = max(1, _BLOCK // n)
-    for start in range(0, wtp.size, step):
-        w = wtp[start : start + step, None]
-        m = w.shape[0]
-        best = w * et[0] - ct[0]
-        idx = np.zeros((m, n), dtype=np.intp)
-        nb = np.empty_like(best)
-        gt = np.empty(best.shape, dtype=bool)
-        eq = np.empty(best.shape, dtype=bool)
-        tie = False
-        for j in range(1, k):
-            np.multiply(w, et[j], out=nb)
-            np.subtract(nb, ct[j], out=nb)
-            np.greater(nb, best, out=gt)
-            np.copyto(idx, j, where=gt)
-            if not tie:  # once a block has a tie it is recomputed exactly anyway
-                tie = bool(np.equal(nb, best, out=eq).any())
-            np.maximum(best, nb, out=best)
-        emax[start : start + m] = best.mean(axis=1)
-        if tie:
-            prob[start : start + m] = _shared_ties(w, et, ct, best)
-        else:
-            flat = (idx + k * np.arange(m)[:, None]).ravel()
-            prob[start : start + m] = np.bincount(flat, minlength=m * k).reshape(m, k) / n
-    return prob, emax
-
-
-def _shared_ties(w: np.ndarray, et: np.ndarray, ct: np.ndarray, best: np.ndarray) -> np.ndarray:
-    """Probability best with exact ties shared equally (as in decide()), for one block."""
-    is_max = np.stack([(w * et[j] - ct[j]) == best for j in range(et.shape[0])], axis=-1)
-    share = is_max / is_max.sum(axis=-1, keepdims=True)
-    return share.mean(axis=1)

@@ -9,16 +9,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_probability, fail
+from decisionkit.decision._kernel import objective_values, reduce_draws
 from decisionkit.decision.utility import Objective, Utility, custom, resolve_objective
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution, require_outcomes
 
 __all__ = ["Decision", "decide"]
-
-# decide() evaluates a utility grid (e.g. wtp) in chunks of at most this many float64 values
-# (draw x action x grid), so a 10,000 x 10 x 501 grid never sits in memory at once (~32 MB).
-_CHUNK_VALUES = 4_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -32,13 +30,16 @@ class Decision:
         when there are any.
     table : pandas.DataFrame
         One row per action (and extra-dim value): ``expected_utility``, ``sd``, ``mcse``
-        (Monte-Carlo standard error of the expected utility, ``sd / sqrt(n_draws)``, which
-        assumes independent draws), ``lower``/``upper`` (central interval), ``objective``,
+        (Monte-Carlo standard error of the expected utility: ``sd / sqrt(n_draws)`` for
+        independent draws, ArviZ's ESS-based MCSE when the outcomes carry a ``chain``
+        coordinate along ``draw``), ``lower``/``upper`` (central interval), ``objective``,
         ``prob_best`` (probability of having the highest utility; ties are shared equally),
         ``expected_loss`` (mean regret against the best action in each draw) and ``rank``
         (1 = best by the objective).
     evpi : float or pandas.Series
-        Expected value of perfect information, ``E[max_a U] - max_a E[U]``, in utility units.
+        Expected value of perfect information in utility units: the mean per-draw regret of
+        the action with the highest expected utility, which equals ``E[max_a U] - max_a E[U]``
+        and is never negative.
     """
 
     table: pd.DataFrame
@@ -111,8 +112,13 @@ def decide(
     - expected utility :math:`\bar U_a = \frac1S \sum_s U_{sa}`;
     - probability best :math:`P_a = \frac1S \sum_s 1[U_{sa} = \max_b U_{sb}]` (ties shared);
     - expected loss :math:`L_a = \frac1S \sum_s (\max_b U_{sb} - U_{sa})`;
-    - EVPI :math:`= \frac1S \sum_s \max_a U_{sa} - \max_a \bar U_a`, which equals the
-      expected loss of the expected-utility-maximising action.
+    - EVPI :math:`= L_{a^*}`, the expected loss (mean per-draw regret) of the action
+      :math:`a^*` with the highest expected utility; it equals
+      :math:`\frac1S \sum_s \max_a U_{sa} - \max_a \bar U_a` but is a mean of non-negative
+      terms, so it is never negative and keeps its precision when utilities are large.
+
+    The reductions are those of the decision kernel (:mod:`decisionkit.decision._kernel`); a
+    utility grid is evaluated in chunks sized by ``dk.set_options(working_memory=...)``.
 
     Parameters
     ----------
@@ -155,7 +161,8 @@ def decide(
         utility = custom(utility)
     obj = resolve_objective(objective, caller)
     prob = None if prob is None else check_probability(prob, "prob", caller)
-    parts = [_summarise(u, obj, prob) for u in _utility_chunks(outcomes, utility)]
+    chain = outcomes.data.coords["chain"].values if "chain" in outcomes.data.coords else None
+    parts = [_summarise(u, obj, prob, chain) for u in _utility_chunks(outcomes, utility)]
     table, evpi, extra = _assemble(parts)
     return Decision(table, extra, obj.name, utility.name, outcomes.n_draws, prob, evpi)
 
@@ -168,7 +175,7 @@ def _utility_chunks(outcomes: OutcomeDistribution, utility: Utility):
     per_value = outcomes.n_draws * outcomes.n_actions
     for d in outcomes.extra_dims:
         per_value *= outcomes.data.sizes[d]
-    step = max(1, _CHUNK_VALUES // per_value)
+    step = chunk_values(per_value)
     for start in range(0, utility.grid.size, step):
         chunk = utility.grid[start : start + step]
         yield _checked(utility.evaluate(outcomes, chunk), outcomes, utility)
@@ -188,50 +195,32 @@ def _checked(u: Any, outcomes: OutcomeDistribution, utility: Utility) -> xr.Data
     return u
 
 
-def _summarise(u: xr.DataArray, obj: Objective, prob: float | None) -> _Part:
-    """Per-action statistics of utility draws ``u`` (draw, action, *extra)."""
+def _summarise(
+    u: xr.DataArray, obj: Objective, prob: float | None, chain: np.ndarray | None
+) -> _Part:
+    """Per-action statistics of utility draws ``u`` (draw, action, *extra), by the kernel."""
     extra = [str(d) for d in u.dims[2:]]
-    values = np.asarray(u.values, dtype=float)
-    n, n_actions = values.shape[:2]
-    # work on (cell, action, draw): the draws of one action in one extra-dim cell are
-    # contiguous, so every reduction (over draws, or across actions) streams through memory
-    w = values.reshape(n, n_actions, -1).transpose(2, 1, 0)
-    owned = not w.flags.c_contiguous  # a private copy may be partitioned in place below
-    if owned:
-        w = np.ascontiguousarray(w)
-    mean = w.mean(axis=2)  # (cell, action)
-    sd = _sd(w, mean)
-    umax = w.max(axis=1)  # (cell, draw)
-    expected_max = umax.mean(axis=1)
-    prob_best = _prob_best(w, umax)
-    loss = expected_max[:, None] - mean  # E[max U] - E[U_a], identical to the mean regret
-    if prob is None:
-        lo = hi = np.full_like(mean, np.nan)
-    else:
-        lo, hi = _central_interval(w, prob, in_place=owned)
-    mean, sd, prob_best, loss, lo, hi = (x.T for x in (mean, sd, prob_best, loss, lo, hi))
+    n_actions = u.sizes[ACTION]
+    ds = reduce_draws(u, prob=prob, chain=chain, what=f"The utility draws ({u.name or 'utility'})")
+    ds = ds.transpose(ACTION, *extra)
+    stats = {k: np.asarray(ds[k].values, dtype=float).reshape(n_actions, -1) for k in _COLUMNS}
     if obj.kind == "expected":
-        objective = mean
+        objective = stats["expected_utility"]
     else:
-        objective = np.asarray(obj(u).transpose(ACTION, *extra).values, dtype=float)
-        objective = objective.reshape(n_actions, -1)
-    rank = _rank_desc(objective, mean)  # rank 1 = best objective; ties: higher mean, order
-    evpi = evpi_value(expected_max, mean.max(axis=0))
-    stats = {
-        "expected_utility": mean,
-        "sd": sd,
-        "mcse": sd / np.sqrt(n),
-        "lower": lo,
-        "upper": hi,
-        "objective": objective,
-        "prob_best": prob_best,
-        "expected_loss": loss,
-        "rank": rank,
-    }
+        objective = np.asarray(
+            objective_values(u, obj.kind, obj.level).transpose(ACTION, *extra).values, dtype=float
+        ).reshape(n_actions, -1)
+    stats["objective"] = objective
+    # rank 1 = best objective; ties: higher mean, then input order
+    stats["rank"] = _rank_desc(objective, stats["expected_utility"])
+    stats = {k: stats[k] for k in _ORDER}
     cells = {d: u[d].values for d in extra}
-    return _Part(
-        {k: v.reshape(n_actions, -1) for k, v in stats.items()}, evpi, u[ACTION].values, cells
-    )
+    evpi = np.asarray(ds["evpi"].values, dtype=float).reshape(-1)
+    return _Part(stats, evpi, u[ACTION].values, cells)
+
+
+_COLUMNS = ("expected_utility", "sd", "mcse", "lower", "upper", "prob_best", "expected_loss")
+_ORDER = (*_COLUMNS[:5], "objective", *_COLUMNS[5:], "rank")
 
 
 @dataclass(frozen=True)
@@ -273,80 +262,6 @@ def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, pd.Series, tuple[str, .
         return table, pd.Series([float(evpi[0])], name="evpi"), extra
     index = cell_index.get_level_values(0) if len(extra) == 1 else cell_index
     return table, pd.Series(evpi, index=index, name="evpi"), extra
-
-
-def evpi_value(expected_max: np.ndarray, best_mean: np.ndarray) -> np.ndarray:
-    """EVPI ``E[max_a U] - max_a E[U]``, with floating-point round-off snapped to zero.
-
-    Mathematically EVPI >= 0. When one action is best in every draw the two terms are the same
-    number summed in different orders, so their difference is a few ulps either side of 0;
-    differences within 1e-12 of the magnitude of the terms are reported as exactly 0.
-    """
-    value = np.asarray(expected_max - best_mean, dtype=float)
-    scale = np.maximum(np.abs(expected_max), np.abs(best_mean))
-    return np.where(np.abs(value) <= 1e-12 * np.maximum(scale, 1e-300), 0.0, value)
-
-
-def _sd(w: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Sample sd over the last axis, centring in blocks of ~2 MB (no full-size temporary)."""
-    n = w.shape[-1]
-    rows = w.reshape(-1, n)
-    centre = mean.reshape(-1)
-    out = np.empty(rows.shape[0])
-    step = max(1, 2**18 // n)
-    for start in range(0, rows.shape[0], step):
-        block = rows[start : start + step] - centre[start : start + step, None]
-        out[start : start + step] = np.einsum("ij,ij->i", block, block)
-    return np.sqrt(out / max(n - 1, 1)).reshape(mean.shape)
-
-
-def _prob_best(w: np.ndarray, umax: np.ndarray) -> np.ndarray:
-    """P(action has the highest utility) per (cell, action) of ``w`` (cell, action, draw).
-
-    Tied maxima share the draw equally. Works through blocks of draws (~8 MB of booleans) so
-    no draw-sized integer temporaries are allocated.
-    """
-    n_cells, n_actions, n = w.shape
-    share = np.zeros((n_cells, n_actions))
-    step = max(1, 2**23 // max(1, n_cells * n_actions))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        is_max = w[:, :, start:stop] == umax[:, None, start:stop]
-        n_max = np.count_nonzero(is_max, axis=1)  # (cell, draws in block)
-        if n_max.max() == 1:  # no ties in this block
-            share += np.count_nonzero(is_max, axis=2)
-        else:
-            share += (is_max / n_max[:, None, :]).sum(axis=2)
-    return share / n
-
-
-def _central_interval(
-    v: np.ndarray, prob: float, *, in_place: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed interval per (cell, action) of ``v`` (cell, action, draw).
-
-    Uses numpy's default (linear) quantile definition.
-    Written by hand because ``np.quantile`` with two levels is several times slower here:
-    one partition at the lower order statistic, a second one only on the upper part.
-    """
-    n = v.shape[2]
-    a = v if in_place else v.copy()  # partitioned in place; draws are the last axis
-    k_lo, k_hi = (n - 1) * (1 - prob) / 2, (n - 1) * (1 + prob) / 2
-    i_lo, i_hi = int(np.floor(k_lo)), int(np.floor(k_hi))
-    a.partition(i_lo, axis=-1)
-    lo_at = a[..., i_lo]
-    rest = a[..., i_lo + 1 :]
-    lo_next = rest.min(axis=-1) if rest.shape[-1] else lo_at
-    if i_hi > i_lo:
-        rest.partition(i_hi - i_lo - 1, axis=-1)
-        hi_at = rest[..., i_hi - i_lo - 1]
-        hi_rest = rest[..., i_hi - i_lo :]
-        hi_next = hi_rest.min(axis=-1) if hi_rest.shape[-1] else hi_at
-    else:
-        hi_at, hi_next = lo_at, lo_next
-    lower = lo_at + (k_lo - i_lo) * (lo_next - lo_at)
-    upper = hi_at + (k_hi - i_hi) * (hi_next - hi_at)
-    return lower, upper
 
 
 def _rank_desc(objective: np.ndarray, mean: np.ndarray) -> np.ndarray:

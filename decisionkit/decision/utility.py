@@ -139,7 +139,7 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
     return Utility(label, fn, (effect, cost), "wtp" if grid is not None else None, grid)
 
 
-def net_monetary_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) -> Utility:
+def net_monetary_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
     r"""Net monetary benefit :math:`NMB = \lambda E - C` at willingness to pay :math:`\lambda`.
 
     Parameters
@@ -156,12 +156,12 @@ def net_monetary_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) 
 
     Examples
     --------
-    >>> u = net_monetary_benefit("qaly", "cost", wtp=20_000)
+    >>> u = net_monetary_benefit(effect="qaly", cost="cost", wtp=20_000)
     """
     return _wtp_utility(effect, cost, wtp, "net_monetary_benefit", health=False)
 
 
-def net_health_benefit(effect: str = "qaly", cost: str = "cost", *, wtp: Any) -> Utility:
+def net_health_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
     r"""Net health benefit :math:`NHB = E - C / \lambda` (in units of effect); ``wtp > 0``.
 
     References
@@ -251,11 +251,9 @@ class Objective:
 
     def __call__(self, u: xr.DataArray) -> xr.DataArray:
         """Objective value per action (and extra dims) of utility draws ``u``."""
-        if self.kind == "expected":
-            return u.mean(DRAW)
-        if self.kind == "quantile":
-            return u.quantile(self.level, dim=DRAW).drop_vars("quantile")
-        return _lower_tail_mean(u, self.level)
+        from decisionkit.decision._kernel import objective_values
+
+        return objective_values(u, self.kind, self.level)
 
 
 def expected_value() -> Objective:
@@ -282,22 +280,6 @@ def quantile(q: float = 0.05) -> Objective:
     """The ``q`` quantile of the utility draws (e.g. a 5th percentile guarantee)."""
     level = check_probability(q, "q", "quantile", open_interval=False)
     return Objective(f"quantile({level:g})", "quantile", level)
-
-
-def _lower_tail_mean(u: xr.DataArray, alpha: float) -> xr.DataArray:
-    n = u.sizes[DRAW]
-    k = alpha * n
-    whole = int(np.floor(k))
-    weights = np.zeros(n)
-    weights[:whole] = 1.0
-    if whole < n:
-        weights[whole] = k - whole
-    weights /= k
-    axis = u.get_axis_num(DRAW)
-    sorted_u = np.sort(u.values, axis=axis)
-    values = np.tensordot(np.moveaxis(sorted_u, axis, -1), weights, axes=([-1], [0]))
-    template = u.isel({DRAW: 0}, drop=True)
-    return template.copy(data=values)
 
 
 def resolve_objective(objective: Any, caller: str) -> Objective:

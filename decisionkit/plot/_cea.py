@@ -124,7 +124,7 @@ def ceac(
         ax.plot(result.wtp, result.prob_best[:, j], color=colours[name], lw=1.8, label=name)
     if frontier:
         f = result.ceaf()
-        ax.plot(f["wtp"], f["probability"], color="black", lw=3, alpha=0.35, label="Frontier")
+        ax.plot(f["wtp"], f["prob_best"], color="black", lw=3, alpha=0.35, label="Frontier")
     _probability_axes(ax, currency, effect_unit)
     ax.set_title("Cost-effectiveness acceptability curves")
     ax.legend(title="Probability highest net benefit", fontsize="small")
@@ -154,7 +154,7 @@ def ceaf(
         if on.any():
             ax.plot(
                 result.wtp,
-                np.where(on, f["probability"].to_numpy(), np.nan),
+                np.where(on, f["prob_best"].to_numpy(), np.nan),
                 color=colours[name],
                 lw=3,
                 label=f"{name} optimal",
@@ -180,8 +180,8 @@ def evpi_curve(
     """
     result = _check(result, "evpi_curve")
     ax = _axes(ax)
-    ev = result.evpi()
-    ax.plot(ev["wtp"], ev["evpi"], color="tab:blue", lw=2, label="EVPI")
+    ev = result.evpi
+    ax.plot(ev.index.to_numpy(), ev.to_numpy(), color="tab:blue", lw=2, label="EVPI")
     for i, w in enumerate(result.switch_points().query("in_grid")["wtp"]):
         ax.axvline(w, color="grey", ls=":", lw=1, label="Switch point" if i == 0 else None)
     ax.set_xlabel(f"Willingness to pay ({currency} per {effect_unit})")

@@ -202,7 +202,7 @@ def results_sections(doc: Any, ctx: Context, det: Any, cost: str, effect: str) -
     from decisionkit.decision.analysis import decide
     from decisionkit.decision.utility import net_monetary_benefit
 
-    dec = decide(ctx.outcomes, net_monetary_benefit(effect, cost, wtp=ctx.wtp))
+    dec = decide(ctx.outcomes, net_monetary_benefit(effect=effect, cost=cost, wtp=ctx.wtp))
     t = dec.table[
         ["action", "expected_utility", "lower", "upper", "prob_best", "expected_loss"]
     ].rename(columns={"expected_utility": "expected_nmb"})
@@ -280,7 +280,7 @@ def voi_section(doc: Any, ctx: Context, evppi: bool) -> None:
         from decisionkit.plot import evppi_bars
         from decisionkit.voi import evppi_each
 
-        u = net_monetary_benefit(ctx.ce.effect_name, ctx.ce.cost_name, wtp=ctx.wtp)
+        u = net_monetary_benefit(effect=ctx.ce.effect_name, cost=ctx.ce.cost_name, wtp=ctx.wtp)
         res = evppi_each(ctx.outcomes, u)
         frame = res.to_frame()[["parameters", "evppi", "se", "evpi", "method"]]
         body += doc.figure(

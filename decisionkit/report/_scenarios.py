@@ -143,7 +143,9 @@ class ScenarioResult:
         from decisionkit.decision.utility import net_monetary_benefit
 
         w = self.wtp if wtp is None else wtp
-        return decide(self.outcomes, net_monetary_benefit(self.effect, self.cost, wtp=w))
+        return decide(
+            self.outcomes, net_monetary_benefit(effect=self.effect, cost=self.cost, wtp=w)
+        )
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -24,6 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from decisionkit._options import chunk_values
+
 __all__ = ["SCALE_BITS", "exact_column_sums", "to_float"]
 
 SCALE_BITS = 1127  # sum = S * 2**-SCALE_BITS (1074 subnormal exponent bits + 53 mantissa bits)
@@ -31,7 +33,6 @@ _OFFSET = 1074  # frexp exponents of finite float64 lie in [-1073, 1024]
 _N_EXP = 2100
 _SPLIT = 26
 _MAX_ROWS = 1 << 26  # rows per bincount pass, so each bin stays below 2**53
-_BLOCK_VALUES = 2_000_000  # values per pass, to bound temporary memory
 
 
 def exact_column_sums(values: np.ndarray) -> list[int]:
@@ -44,7 +45,7 @@ def exact_column_sums(values: np.ndarray) -> list[int]:
     totals = [0] * n_cols
     if n_rows == 0 or n_cols == 0:
         return totals
-    step = int(max(1, min(_MAX_ROWS, _BLOCK_VALUES // n_cols)))
+    step = int(min(_MAX_ROWS, chunk_values(4 * n_cols)))  # a few temporaries per value
     col_base = (np.arange(n_cols) * _N_EXP)[None, :]
     for start in range(0, n_rows, step):
         block = values[start : start + step]

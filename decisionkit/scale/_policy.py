@@ -18,7 +18,9 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._atomic import atomic_file
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_names, check_number, fail, finite_or_raise
+from decisionkit.decision._kernel import reduce_draws
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["Policy"]
@@ -38,8 +40,6 @@ _KEYS = (
     "cost",
     "relative_risk",
 )
-# values of one (patient x draw) float64 block held at once by the chunked path (~32 MB)
-_CHUNK_VALUES = 4_000_000
 
 
 def _float_array(values: Any, param: str, ndim: int, caller: str) -> np.ndarray:
@@ -289,7 +289,7 @@ class Policy:
             raise fail("data", caller, "a pandas or dask DataFrame", type(df).__name__)
         n = len(df)
         if chunk_size is None:
-            chunk_size = max(1, _CHUNK_VALUES // (self.n_draws * max(2, len(self.actions))))
+            chunk_size = chunk_values(2 * self.n_draws * max(2, len(self.actions)))
         else:
             chunk_size = check_number(chunk_size, "chunk_size", caller, low=1, integer=True)
         if on_progress is not None and not callable(on_progress):
@@ -365,25 +365,20 @@ class Policy:
         return np.reciprocal(eta, out=eta)
 
     def _decide_block(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        risk = self.risk_draws(x)
+        """Per patient: recommended action, expected utilities and its P(best), by the kernel."""
+        risk = self.risk_draws(x)  # (patient, draw)
         base = self.u_noevent - self.cost
         slope = self.relative_risk * (self.u_event - self.u_noevent)
-        mean_risk = risk.mean(axis=1)
-        eu = base[None, :] + slope[None, :] * mean_risk[:, None]
+        u = base[None, None, :] + slope[None, None, :] * risk[:, :, None]
+        stats = reduce_draws(
+            xr.DataArray(u, dims=("unit", "draw", "action")),
+            prob=None,
+            what="The policy's utility draws",
+        )
+        eu = stats["expected_utility"].values  # (patient, action)
         best = np.argmax(eu, axis=1)
-        # share of draws in which the recommended action is (jointly) best
-        u = [base[a] + slope[a] * risk for a in range(len(self.actions))]
-        umax = u[0].copy()
-        for ua in u[1:]:
-            np.maximum(umax, ua, out=umax)
-        n_ties = np.zeros(risk.shape, dtype=np.int8)
-        for ua in u:
-            n_ties += ua == umax
-        u_best = u[0]
-        for a in range(1, len(u)):
-            u_best = np.where((best == a)[:, None], u[a], u_best)
-        share = (u_best == umax) / n_ties
-        return best, eu, share.mean(axis=1)
+        share = np.take_along_axis(stats["prob_best"].values, best[:, None], axis=1)[:, 0]
+        return best, eu, share
 
     # ------------------------------------------------------------------ serialisation
     def _dataset(self) -> xr.Dataset:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import (
     check_number,
     check_random_state,
@@ -34,13 +35,12 @@ from decisionkit._validation import (
     fail,
     finite_or_raise,
 )
+from decisionkit.decision._kernel import _OVERFLOW_HINT, draw_terms
 from decisionkit.exceptions import ModelError, ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 from decisionkit.scale._exact import SCALE_BITS, exact_column_sums, to_float
 
 __all__ = ["PSAResult", "PSASums", "psa_summary", "run_psa_distributed"]
-
-_BLOCK_VALUES = 2_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -58,6 +58,7 @@ class PSASums:
     nb_sq_sum: tuple[int, ...] = field(repr=False)
     max_sum: tuple[int, ...] = field(repr=False)  # (wtp,)
     best_share: tuple[int, ...] = field(repr=False)  # (action, wtp)
+    regret_sum: tuple[int, ...] = field(repr=False, default=())  # (action, wtp)
 
     def __add__(self, other: PSASums) -> PSASums:
         if not isinstance(other, PSASums):
@@ -79,6 +80,7 @@ class PSASums:
             add(self.nb_sq_sum, other.nb_sq_sum),
             add(self.max_sum, other.max_sum),
             add(self.best_share, other.best_share),
+            add(self.regret_sum, other.regret_sum),
         )
 
     def result(self) -> PSAResult:
@@ -94,21 +96,24 @@ class PSASums:
             var = (Fraction(sq, scale) - Fraction(s * s, scale * scale * n)) / (n - 1)
             sd[k] = math.sqrt(max(float(var), 0.0))
         lcm = math.lcm(*range(1, n_a + 1))
-        ceac = np.array([float(Fraction(c, lcm * n)) for c in self.best_share]).reshape(n_a, n_w)
-        best_sum = [
-            max(self.nb_sum[a * n_w + w] for a in range(n_a)) for w in range(n_w)
-        ]  # exact: compare integers
+        share = np.array([float(Fraction(c, lcm * n)) for c in self.best_share])
+        prob_best = share.reshape(n_a, n_w).T.copy()  # (wtp, action), as CEAResult.prob_best
+        # the chosen action per wtp: highest exact expected NB (integers compared; ties: first)
+        chosen = [
+            max(range(n_a), key=lambda a, w=w: (self.nb_sum[a * n_w + w], -a)) for w in range(n_w)
+        ]
         e_max = np.array([to_float(s, n) for s in self.max_sum])
-        evpi = np.array([to_float(m - b, n) for m, b in zip(self.max_sum, best_sum, strict=True)])
+        # EVPI: the exact mean per-draw regret of the chosen action (never negative)
+        evpi = np.array([to_float(self.regret_sum[a * n_w + w], n) for w, a in enumerate(chosen)])
         return PSAResult(
             actions=self.actions,
             wtp=np.array(self.wtp),
             n_draws=n,
             expected_nb=mean,
             sd_nb=sd.reshape(n_a, n_w),
-            ceac=ceac,
+            prob_best=prob_best,
             expected_max_nb=e_max,
-            evpi=evpi,
+            evpi_nb=evpi,
             sums=self,
         )
 
@@ -122,11 +127,16 @@ class PSAResult:
     actions : tuple of str
     wtp : numpy.ndarray, shape (n_wtp,)
     n_draws : int
-    expected_nb, sd_nb, ceac : numpy.ndarray, shape (n_actions, n_wtp)
-        Expected net monetary benefit, its standard deviation over draws and the probability
-        that each action has the highest net benefit (CEAC).
-    expected_max_nb, evpi : numpy.ndarray, shape (n_wtp,)
-        :math:`E[\max_a NB]` and the expected value of perfect information.
+    expected_nb, sd_nb : numpy.ndarray, shape (n_actions, n_wtp)
+        Expected net monetary benefit and its standard deviation over draws.
+    prob_best : numpy.ndarray, shape (n_wtp, n_actions)
+        Probability that each action has the highest net benefit (the CEAC, ties shared), in
+        the dim order of ``CEAResult.prob_best``.
+    expected_max_nb : numpy.ndarray, shape (n_wtp,)
+        :math:`E[\max_a NB]`.
+    evpi_nb : numpy.ndarray, shape (n_wtp,)
+        Expected value of perfect information (the exact mean regret of the chosen action);
+        :attr:`evpi` returns it as a Series indexed by wtp.
     sums : PSASums
         The exact sums, to merge with results on further draws:
         ``(r1.sums + r2.sums).result()``.
@@ -137,10 +147,15 @@ class PSAResult:
     n_draws: int
     expected_nb: np.ndarray
     sd_nb: np.ndarray
-    ceac: np.ndarray
+    prob_best: np.ndarray
     expected_max_nb: np.ndarray
-    evpi: np.ndarray
+    evpi_nb: np.ndarray
     sums: PSASums = field(repr=False)
+
+    @property
+    def evpi(self) -> pd.Series:
+        """EVPI per decision, a Series indexed by ``wtp`` (as every result returns it)."""
+        return pd.Series(self.evpi_nb, index=pd.Index(self.wtp, name="wtp"), name="evpi")
 
     @property
     def best(self) -> pd.Series:
@@ -157,8 +172,8 @@ class PSAResult:
                 "action": np.repeat(np.array(self.actions, dtype=object), n_w),
                 "expected_net_benefit": self.expected_nb.ravel(),
                 "sd": self.sd_nb.ravel(),
-                "prob_cost_effective": self.ceac.ravel(),
-                "evpi": np.tile(self.evpi, n_a),
+                "prob_best": self.prob_best.T.ravel(),
+                "evpi": np.tile(self.evpi_nb, n_a),
             }
         ).sort_values(["wtp", "action"], kind="stable", ignore_index=True)
 
@@ -177,7 +192,7 @@ class PSAResult:
             a = self.actions.index(best)
             lines.append(
                 f"  wtp {lam:>10.4g}: best {best:<20} E[NB] {self.expected_nb[a, w]:.6g}  "
-                f"P(CE) {self.ceac[a, w]:.3f}  EVPI {self.evpi[w]:.4g}"
+                f"P(best) {self.prob_best[w, a]:.3f}  EVPI {self.evpi_nb[w]:.4g}"
             )
             if w == 9 and self.wtp.size > 11:
                 lines.append(f"  ... ({self.wtp.size - 10} more)")
@@ -199,21 +214,25 @@ def _sums_from_arrays(
     nb_sum = [0] * (n_a * n_w)
     sq_sum = [0] * (n_a * n_w)
     max_sum = [0] * n_w
+    regret_sum = [0] * (n_a * n_w)
     share = np.zeros((n_a, n_w), dtype=np.int64)
-    step = max(1, _BLOCK_VALUES // (n_a * n_w))
+    step = chunk_values(4 * n_a * n_w)
     for start in range(0, n, step):
         e = effect[start : start + step, :, None]
         c = cost[start : start + step, :, None]
-        nb = wtp * e - c  # same IEEE operations as dk.utility.net_monetary_benefit
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            nb = wtp * e - c  # same IEEE operations as dk.utility.net_monetary_benefit
+        finite_or_raise(nb, "The net benefit of the PSA draws", _OVERFLOW_HINT)
         flat = nb.reshape(nb.shape[0], n_a * n_w)
         nb_sum = [x + y for x, y in zip(nb_sum, exact_column_sums(flat), strict=True)]
         sq = exact_column_sums(flat * flat)
         sq_sum = [x + y for x, y in zip(sq_sum, sq, strict=True)]
-        top = nb.max(axis=1)  # (draw, wtp)
+        top, ties, is_max, regret = draw_terms(nb, axis=1)  # the kernel's per-draw terms
+        finite_or_raise(regret, "The net benefit differences of the PSA draws", _OVERFLOW_HINT)
         max_sum = [x + y for x, y in zip(max_sum, exact_column_sums(top), strict=True)]
-        is_max = nb == top[:, None, :]
-        ties = is_max.sum(axis=1, keepdims=True)
-        share += np.where(is_max, lcm // ties, 0).sum(axis=0)
+        rs = exact_column_sums(regret.reshape(nb.shape[0], n_a * n_w))
+        regret_sum = [x + y for x, y in zip(regret_sum, rs, strict=True)]
+        share += np.where(is_max, lcm // ties[:, None, :], 0).sum(axis=0)
     return PSASums(
         actions,
         tuple(float(w) for w in wtp),
@@ -222,6 +241,7 @@ def _sums_from_arrays(
         tuple(sq_sum),
         tuple(max_sum),
         tuple(int(v) for v in share.ravel()),
+        tuple(regret_sum),
     )
 
 
@@ -356,8 +376,8 @@ def run_psa_distributed(
     -------
     PSAResult
         Bit-identical to :func:`psa_summary` on the concatenated draws; it agrees with
-        ``dk.decide(out, dk.utility.net_monetary_benefit(effect, cost, wtp=...))`` to rounding
-        (decide uses numpy's pairwise mean).
+        ``dk.decide(out, dk.utility.net_monetary_benefit(effect=..., cost=..., wtp=...))``
+        to rounding (decide uses numpy's pairwise mean).
 
     References
     ----------

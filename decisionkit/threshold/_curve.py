@@ -15,6 +15,7 @@ from decisionkit._validation import (
     check_random_state,
     fail,
 )
+from decisionkit.decision._kernel import prob_best_array
 from decisionkit.exceptions import ValidationError
 from decisionkit.threshold import _engine as engine
 from decisionkit.threshold._inputs import (
@@ -367,7 +368,7 @@ def _tidy(point_reps, reps, names, thr, harms, *, prob, nia_per, n) -> pd.DataFr
             with warnings.catch_warnings():  # all-NaN columns (NIA at threshold 0) stay NaN
                 warnings.simplefilter("ignore", RuntimeWarning)
                 lower[key], upper[key] = np.nanquantile(rep[key], q, axis=0)
-        prob_best = _prob_best(rep["net_benefit"])
+        prob_best = prob_best_array(rep["net_benefit"], action_axis=1)
     strategies = [*names, TREAT_ALL, TREAT_NONE]
     data = {
         "model": np.repeat(strategies, thr.size),
@@ -387,12 +388,3 @@ def _tidy(point_reps, reps, names, thr, harms, *, prob, nia_per, n) -> pd.DataFr
         "harm": np.repeat([harms[s] for s in strategies], thr.size),
     }
     return pd.DataFrame(data, columns=_COLUMNS)
-
-
-def _prob_best(nb: np.ndarray) -> np.ndarray:
-    """Share of replicates in which each strategy has the highest net benefit (ties shared)."""
-    filled = np.where(np.isnan(nb), -np.inf, nb)
-    is_best = (filled == filled.max(axis=1, keepdims=True)) & np.isfinite(filled)
-    count = is_best.sum(axis=1, keepdims=True)
-    share = np.where(count > 0, is_best / np.maximum(count, 1), np.nan)
-    return share.mean(axis=0)

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from decisionkit._options import chunk_values
+
 # replicates are processed in chunks of at most this many (replicate x patient) values, so
 # 1,000 draws x 10,000 patients never materialises more than ~16 MB of bin indices at once
-CHUNK_VALUES = 2_000_000
 
 STATS = ("tp_rate", "fp_rate", "pos_rate", "net_benefit")
 
@@ -108,7 +109,7 @@ def km_positive_risk(
         # a_i = number of event times <= time_i: patient i is at risk at event times 0..a_i-1
         a = np.searchsorted(ev_times, time, side="right")
         m = ev_times.size
-        step = max(1, CHUNK_VALUES // width)
+        step = chunk_values(2 * width)
         # at risk at event time l among positives at j = n_pos[j] - #{k > j, a_i <= l}
         left = np.zeros(n_thr)
         order = np.argsort(a, kind="stable")
@@ -153,7 +154,7 @@ def replicate_chunks(
     bootstrap_rng: np.random.Generator | None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """Yield (draw rows, patient indices or None) for chunks of replicates."""
-    step = max(1, CHUNK_VALUES // max(n, 1))
+    step = chunk_values(2 * max(n, 1))
     for start in range(0, n_rep, step):
         rows = np.arange(start, min(n_rep, start + step))
         idx = None

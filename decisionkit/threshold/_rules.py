@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_number, check_probability, fail, finite_or_raise
 from decisionkit.decision.analysis import Decision, decide
 from decisionkit.decision.utility import linear
@@ -25,7 +26,6 @@ __all__ = [
 NO_TREATMENT = "No treatment"
 TREAT = "Treat"
 # recommend_treatment calls decide() on chunks of units of at most this many draws x units
-_CHUNK_VALUES = 1_000_000
 
 
 def optimal_threshold(benefit: float, harm: float) -> float:
@@ -264,7 +264,7 @@ def recommend_treatment(
         raise fail("unit_labels", caller, f"{n_units} labels (one per patient)", unit_labels)
     # decide() needs at least two draws; point risks are repeated (identical results)
     draws = p if p.shape[0] > 1 else np.repeat(p, 2, axis=0)
-    step = max(1, _CHUNK_VALUES // draws.shape[0])
+    step = chunk_values(4 * draws.shape[0])
     tables = [
         _decide_chunk(draws[:, i : i + step], labels[i : i + step], b, h)
         for i in range(0, n_units, step)

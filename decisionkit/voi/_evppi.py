@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit.decision._kernel import mean_regret
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.outcomes import OutcomeDistribution, require_outcomes
@@ -52,9 +53,8 @@ class NetBenefit:
 
     @property
     def evpi(self) -> np.ndarray:
-        """EVPI per grid value from the draws, ``mean max_a - max_a mean``."""
-        v = self.values
-        return v.max(axis=1).mean(axis=0) - v.mean(axis=0).max(axis=0)
+        """EVPI per grid value from the draws (the kernel's mean regret of the chosen action)."""
+        return mean_regret(self.values, action_axis=1)
 
 
 def utility_draws(outcomes: Any, utility: Any, caller: str) -> NetBenefit:
@@ -195,14 +195,15 @@ def _check_group(names: list[Any], caller: str) -> list[str]:
 
 
 def value_from_fitted(fitted: np.ndarray, n_actions: int) -> np.ndarray:
-    """``mean max_a g_a - max_a mean g_a`` with ``g_1 = 0``; fitted is (n, (A-1)*G[, S])."""
+    """``mean max_a g_a - max_a mean g_a`` with ``g_1 = 0``; fitted is (n, (A-1)*G[, S]).
+
+    The maximisation step of EVPPI: the EVPI of the fitted values, by the kernel's mean
+    regret of the action with the highest mean (never negative).
+    """
     n = fitted.shape[0]
     g = fitted.reshape(n, n_actions - 1, -1, *fitted.shape[2:])
-    if n_actions == 2:
-        g = g[:, 0]
-        return np.maximum(g, 0.0).mean(axis=0) - np.maximum(g.mean(axis=0), 0.0)
-    best = np.maximum(g.max(axis=1), 0.0)
-    return best.mean(axis=0) - np.maximum(g.mean(axis=0).max(axis=0), 0.0)
+    g = np.concatenate([np.zeros_like(g[:, :1]), g], axis=1)
+    return mean_regret(g, action_axis=1)
 
 
 def clip_to_bounds(values: np.ndarray, upper: np.ndarray, what: str) -> np.ndarray:

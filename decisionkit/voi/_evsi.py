@@ -34,7 +34,7 @@ __all__ = [
     "CustomStudy",
     "ENBSResult",
     "EVSIResult",
-    "NormalKnownVariance",
+    "NormalMean",
     "SingleArmBinary",
     "TwoArmBinary",
     "enbs",
@@ -99,7 +99,7 @@ class SingleArmBinary:
 
 
 @dataclass(frozen=True)
-class NormalKnownVariance:
+class NormalMean:
     """Study of a normal outcome with known sd ``sigma``: the sample mean ``N(mu, sigma^2/n)``."""
 
     mu: str = "mu"
@@ -107,7 +107,7 @@ class NormalKnownVariance:
     participants_per_n: int = 1
 
     def __post_init__(self) -> None:
-        check_number(self.sigma, "sigma", "NormalKnownVariance", low=0.0, low_inclusive=False)
+        check_number(self.sigma, "sigma", "NormalMean", low=0.0, low_inclusive=False)
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -116,7 +116,7 @@ class NormalKnownVariance:
 
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Sample mean for each parameter draw."""
-        mu = parameter_matrix(params, [self.mu], "NormalKnownVariance")[:, 0]
+        mu = parameter_matrix(params, [self.mu], "NormalMean")[:, 0]
         return pd.DataFrame({"mean": rng.normal(mu, self.sigma / np.sqrt(n))})
 
 
@@ -137,7 +137,7 @@ class CustomStudy:
             raise fail("simulate", "CustomStudy", "a callable", self.simulate)
 
 
-STUDIES = (TwoArmBinary, SingleArmBinary, NormalKnownVariance, CustomStudy)
+STUDIES = (TwoArmBinary, SingleArmBinary, NormalMean, CustomStudy)
 
 
 # ---------------------------------------------------------------------- results
@@ -278,7 +278,7 @@ def evsi(
         Outcome draws with the input parameter draws attached (or pass ``inputs``).
     utility : Utility, callable or None
         Net-benefit utility; a wtp grid gives one EVSI per wtp.
-    study : TwoArmBinary, SingleArmBinary, NormalKnownVariance or CustomStudy
+    study : TwoArmBinary, SingleArmBinary, NormalMean or CustomStudy
         The proposed study design.
     n : int or sequence of int
         Sample size(s) (per arm for two-arm designs).
@@ -320,7 +320,7 @@ def evsi(
         raise fail(
             "study",
             caller,
-            "a study design: TwoArmBinary, SingleArmBinary, NormalKnownVariance or CustomStudy",
+            "a study design: TwoArmBinary, SingleArmBinary, NormalMean or CustomStudy",
             type(study).__name__,
         )
     sizes = _check_sizes(n, caller)

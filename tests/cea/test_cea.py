@@ -19,12 +19,12 @@ def _outcomes(n=2000, seed=0, k=3):
 
 
 def _decide(out, w):
-    return dk.decide(out, dk.utility.net_monetary_benefit("qaly", "cost", wtp=w))
+    return dk.decide(out, dk.utility.net_monetary_benefit(effect="qaly", cost="cost", wtp=w))
 
 
 def test_ceac_sums_to_one_at_every_wtp():
     ce = dk.cea.analyze(_outcomes(), wtp=WTP)
-    sums = ce.ceac().groupby("wtp")["probability"].sum()
+    sums = ce.ceac().groupby("wtp")["prob_best"].sum()
     np.testing.assert_allclose(sums, 1.0)
 
 
@@ -32,7 +32,7 @@ def test_evpi_equals_decide_evpi_at_each_wtp():
     out = _outcomes()
     ce = dk.cea.analyze(out, wtp=WTP)
     expected = [_decide(out, w).evpi for w in WTP[::10]]
-    got = ce.evpi()["evpi"].to_numpy()[::10]
+    got = ce.evpi.to_numpy()[::10]
     # identical up to rounding of E[NB] (mean of draws vs lambda*mean(E) - mean(C))
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-6)
 
@@ -92,7 +92,7 @@ def test_two_strategy_ceac_is_probability_inb_positive():
     out = _outcomes(k=2)
     ce = dk.cea.analyze(out, wtp=WTP, reference="SoC")
     inb = ce.inb()
-    p_new = ce.ceac().query("strategy == 'Drug A'")["probability"].to_numpy()
+    p_new = ce.ceac().query("strategy == 'Drug A'")["prob_best"].to_numpy()
     np.testing.assert_allclose(p_new, inb["prob_positive"].to_numpy())
 
 
@@ -135,7 +135,7 @@ def test_one_strategy_alone_works():
     out = _outcomes(k=1)
     ce = dk.cea.analyze(out, wtp=WTP)
     np.testing.assert_allclose(ce.prob_best, 1.0)
-    np.testing.assert_allclose(ce.evpi()["evpi"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(ce.evpi, 0.0, atol=1e-9)
     assert ce.switch_points().empty
     assert ce.ce_plane().empty
     assert "1 strategies" in ce.summary()
@@ -158,7 +158,7 @@ def test_result_is_immutable():
 def test_to_frame_flags_one_optimal_strategy_per_wtp():
     frame = dk.cea.analyze(_outcomes(), wtp=WTP).to_frame()
     assert (frame.groupby("wtp")["optimal"].sum() == 1).all()
-    assert list(frame.columns) == ["wtp", "strategy", "expected_nb", "probability", "optimal"]
+    assert list(frame.columns) == ["wtp", "strategy", "expected_nb", "prob_best", "optimal"]
 
 
 def test_summary_mentions_switch_points():

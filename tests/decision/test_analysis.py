@@ -116,16 +116,14 @@ def test_wtp_grid_gives_best_per_wtp():
     assert isinstance(dec.evpi, pd.Series) and len(dec.evpi) == 4
 
 
-def test_wtp_grid_chunking_matches_scalar_decisions(monkeypatch):
-    import decisionkit.decision.analysis as analysis
-
+def test_wtp_grid_chunking_matches_scalar_decisions():
     rng = np.random.default_rng(4)
     out = dk.OutcomeDistribution.from_arrays(
         {"cost": rng.normal(1000, 300, (300, 3)), "qaly": rng.normal(1, 0.05, (300, 3))}
     )
-    monkeypatch.setattr(analysis, "_CHUNK_VALUES", 1000)  # force several chunks
     grid = np.arange(0, 50_001, 5000)
-    dec = dk.decide(out, dk.utility.net_monetary_benefit(wtp=grid))
+    with dk.set_options(working_memory=1000 * 8 / 2**20):  # 1000 values: several chunks
+        dec = dk.decide(out, dk.utility.net_monetary_benefit(wtp=grid))
     for w in grid:
         single = dk.decide(out, dk.utility.net_monetary_benefit(wtp=w))
         assert dec.best[float(w)] == single.best

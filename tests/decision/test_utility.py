@@ -20,7 +20,7 @@ def test_linear_is_weighted_sum(ce):
 
 
 def test_nmb_scalar_matches_formula(ce):
-    u = dk.utility.net_monetary_benefit("qaly", "cost", wtp=20_000)(ce)
+    u = dk.utility.net_monetary_benefit(effect="qaly", cost="cost", wtp=20_000)(ce)
     assert np.allclose(u.values, 20_000 * ce["qaly"].values - ce["cost"].values)
 
 
@@ -65,7 +65,7 @@ def test_custom_nan_is_an_error(ce):
 
 def test_unknown_metric_lists_available(ce):
     with pytest.raises(ValidationError, match=r"available metrics are \['cost', 'qaly'\]"):
-        dk.utility.net_monetary_benefit("qalys", "cost", wtp=1)(ce)
+        dk.utility.net_monetary_benefit(effect="qalys", cost="cost", wtp=1)(ce)
 
 
 @pytest.mark.parametrize(

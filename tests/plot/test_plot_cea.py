@@ -35,7 +35,7 @@ def test_ceac_draws_one_curve_per_strategy_with_ceac_values(result):
 
 def test_ceac_frontier_overlay_follows_ceaf(result):
     ax = dk.plot.ceac(result, frontier=True)
-    np.testing.assert_allclose(ax.get_lines()[-1].get_ydata(), result.ceaf()["probability"])
+    np.testing.assert_allclose(ax.get_lines()[-1].get_ydata(), result.ceaf()["prob_best"])
 
 
 def test_axis_labels_carry_units(result):

@@ -62,7 +62,7 @@ def test_normal_known_variance_matches_closed_form_preposterior_evsi(normal_mode
     # closed form above; over 5 seeds at 10,000 draws the error sd was 0.003, at 4,000 draws
     # about 0.005: tolerance 0.02 (4 sd)
     sizes = [1, 10, 100, 1000]
-    study = dk.voi.NormalKnownVariance(mu="mu", sigma=4.0)
+    study = dk.voi.NormalMean(mu="mu", sigma=4.0)
     res = dk.voi.evsi(normal_model, None, study=study, n=sizes, random_seed=3)
     expected = [preposterior_evsi(0.2, 1.0, 4.0, n) for n in sizes]
     np.testing.assert_allclose(res.evsi.to_numpy(), expected, atol=0.02)
@@ -82,7 +82,7 @@ def test_evsi_approaches_evppi_of_the_parameters_the_study_informs(binary_model,
 
 def test_evsi_of_study_informing_one_parameter_approaches_its_evppi(toy):
     # the study measures p2 only: EVSI -> EVPPI(p2) = 0.39559 (closed form), below the EVPI
-    study = dk.voi.NormalKnownVariance(mu="p2", sigma=2.0)
+    study = dk.voi.NormalMean(mu="p2", sigma=2.0)
     res = dk.voi.evsi(toy, None, study=study, n=1_000_000, random_seed=4)
     evppi_p2 = norm.cdf(0.5) + 2 * norm.pdf(0.5) - 1
     assert res.evsi == pytest.approx(evppi_p2, abs=0.02)  # MC error at 4,000 draws ~ 0.006
@@ -94,7 +94,7 @@ def test_custom_study_reproduces_the_built_in_design(normal_model):
         return pd.DataFrame({"mean": rng.normal(params["mu"], 4.0 / np.sqrt(n))})
 
     built_in = dk.voi.evsi(
-        normal_model, None, study=dk.voi.NormalKnownVariance("mu", 4.0), n=10, random_seed=5
+        normal_model, None, study=dk.voi.NormalMean("mu", 4.0), n=10, random_seed=5
     )
     custom = dk.voi.evsi(
         normal_model, None, study=dk.voi.CustomStudy(simulate, ("mu",)), n=10, random_seed=5
@@ -126,7 +126,7 @@ def test_evsi_per_wtp_has_one_row_per_size_and_wtp():
 
 
 def test_same_seed_gives_same_evsi(normal_model):
-    study = dk.voi.NormalKnownVariance("mu", 4.0)
+    study = dk.voi.NormalMean("mu", 4.0)
     a = dk.voi.evsi(normal_model, None, study=study, n=5, random_seed=9).evsi
     b = dk.voi.evsi(normal_model, None, study=study, n=5, random_seed=9).evsi
     assert a == b

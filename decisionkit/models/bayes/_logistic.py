@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_number, check_probability, check_random_state, fail
 from decisionkit.exceptions import NotFittedError, ValidationError
 from decisionkit.models.bayes._base import BayesianModel
@@ -46,7 +47,6 @@ _PARAMS = (
     "target_accept",
 )
 # bytes of float64 scratch per predict_risk chunk (the (draw, chunk) block)
-_CHUNK_BYTES = 32 * 2**20
 
 
 class BayesianLogisticRisk(BayesianModel):
@@ -273,7 +273,7 @@ class BayesianLogisticRisk(BayesianModel):
         values, index = check_predict_X(X, self.feature_names_in_, caller)
         n_draws = self.intercept_draws_.shape[0]
         if chunk_size is None:
-            chunk_size = max(1, _CHUNK_BYTES // (8 * n_draws))
+            chunk_size = chunk_values(n_draws)
         else:
             chunk_size = check_number(chunk_size, "chunk_size", caller, low=1, integer=True)
         return values, index, n_draws, chunk_size
