@@ -69,9 +69,14 @@ class OutcomeDistribution:
                 f"Got {type(data).__name__} instead. Use OutcomeDistribution.from_arrays() "
                 "for dicts of arrays or from_dataframe() for pandas data."
             )
-        data = _check_dataset(data, caller).copy(deep=True)
-        for var in data.data_vars.values():
-            var.values.flags.writeable = False  # immutable: never aliases the user's arrays
+        data = _check_dataset(data, caller)
+        if _is_lazy(data):
+            # dask arrays are immutable already; copying would not load them either
+            data = data.copy(deep=False)
+        else:
+            data = data.copy(deep=True)
+            for var in data.data_vars.values():
+                var.values.flags.writeable = False  # immutable: never aliases the user's arrays
         self._data = data
         self._inputs = _check_inputs(inputs, data.sizes[DRAW], caller)
 
@@ -118,7 +123,7 @@ class OutcomeDistribution:
                         "those draws first."
                     )
                 value = value.data
-            arr = np.asarray(value)
+            arr = value if _is_dask_array(value) else np.asarray(value)
             if arr.dtype.kind not in "biuf":
                 raise fail(f"metrics['{name}']", caller, "a numeric array", arr.dtype)
             arrays[name] = arr
@@ -378,14 +383,31 @@ class OutcomeDistribution:
         return cls(data, inputs=in_frame)
 
     @classmethod
-    def from_netcdf(cls, path: str | Path) -> OutcomeDistribution:
-        """Read an OutcomeDistribution written by :meth:`to_netcdf`."""
+    def from_netcdf(
+        cls, path: str | Path, *, chunks: Mapping[str, int] | None = None
+    ) -> OutcomeDistribution:
+        """Read an OutcomeDistribution written by :meth:`to_netcdf`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+        chunks : mapping of dim to chunk size, optional
+            Open lazily as dask arrays with these chunks (e.g. ``{"unit": 100_000}``): the
+            draws stay on disk and every reduction runs chunk by chunk (on a
+            ``dask.distributed`` cluster when one is active). Every chunk holds all draws.
+            Default: load into memory.
+        """
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"No such netCDF file: '{path}'.")
         try:
-            with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
-                data = f.load()
+            if chunks is not None:
+                spec = {DRAW: -1, **dict(chunks)}
+                data = xr.open_dataset(path, group="outcomes", engine="h5netcdf", chunks=spec)
+            else:
+                with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
+                    data = f.load()
         except (OSError, ValueError, KeyError) as exc:
             raise ValidationError(
                 f"'{path}' is not an OutcomeDistribution netCDF file (written by "
@@ -433,6 +455,15 @@ class OutcomeDistribution:
     def extra_dims(self) -> list[str]:
         """Dims beyond ``draw`` and ``action`` (e.g. ``unit``)."""
         return [str(d) for d in next(iter(self._data.data_vars.values())).dims[2:]]
+
+    @property
+    def is_lazy(self) -> bool:
+        """True when the draws are dask arrays (computed chunk by chunk, never all at once)."""
+        return _is_lazy(self._data)
+
+    def compute(self) -> OutcomeDistribution:
+        """An in-memory copy (loads every draw: only for data that fits in memory)."""
+        return OutcomeDistribution(self._data.compute(), inputs=self._inputs)
 
     @property
     def inputs(self) -> pd.DataFrame | None:
@@ -582,6 +613,46 @@ def _check_label(name: str, kind: str, caller: str) -> None:
         )
 
 
+_FINITE_HINT = "Remove or fix the draws that produced them; decisionkit never drops draws silently."
+
+
+def _is_dask_array(x: Any) -> bool:
+    return type(x).__module__.startswith("dask.") and hasattr(x, "chunks")
+
+
+def _is_lazy(data: xr.Dataset) -> bool:
+    return any(_is_dask_array(v.data) for v in data.data_vars.values())
+
+
+def _check_finite_block(block: np.ndarray, what: str) -> np.ndarray:
+    """Runs inside the dask graph: a block with NaN or infinity fails the computation."""
+    finite_or_raise(block, what + " (in one chunk)", _FINITE_HINT)
+    return block
+
+
+def _finite_in_graph(da: xr.DataArray, what: str, caller: str) -> xr.DataArray:
+    """Validate a dask-backed metric chunk by chunk when it is computed, never loading it all.
+
+    Every chunk must hold all draws (chunk along ``action`` or extra dims such as ``unit``),
+    because every reduction over draws needs a whole column of draws at once.
+    """
+    draw_chunks = da.chunksizes.get(DRAW, (da.sizes[DRAW],))
+    if len(draw_chunks) > 1:
+        raise ValidationError(
+            f"{caller}: {what} is split into {len(draw_chunks)} chunks along 'draw'. Each "
+            "chunk must hold every draw; chunk along another dim instead, e.g. "
+            "ds.chunk({'draw': -1, 'unit': 100_000})."
+        )
+    return xr.apply_ufunc(
+        _check_finite_block,
+        da,
+        kwargs={"what": what},
+        dask="parallelized",
+        output_dtypes=[da.dtype],
+        keep_attrs=True,
+    )
+
+
 def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
     if not data.data_vars:
         raise ValidationError(f"{caller}: the dataset has no metric variables.")
@@ -602,11 +673,10 @@ def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
         dims = da.dims
         if da.dtype.kind not in "biuf":
             raise ValidationError(f"{caller}: metric '{name}' is not numeric ({da.dtype}).")
-        finite_or_raise(
-            da.values,
-            f"Metric '{name}'",
-            "Remove or fix the draws that produced them; decisionkit never drops draws silently.",
-        )
+        if _is_dask_array(da.data):
+            data[name] = _finite_in_graph(da, f"Metric '{name}'", caller)
+        else:
+            finite_or_raise(da.values, f"Metric '{name}'", _FINITE_HINT)
     if data.sizes[DRAW] < 2:
         raise ValidationError(
             f"{caller}: got {data.sizes[DRAW]} draw(s); at least 2 draws are needed to describe "
