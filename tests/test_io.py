@@ -129,7 +129,7 @@ def test_bad_reader_arguments_raise(kwargs, error, fragment):
 
 
 def test_missing_path_raises_validation_error(tmp_path):
-    with pytest.raises(ValidationError, match="(?i)no file at"):
+    with pytest.raises(ValidationError, match=r"(?i)no file at"):
         read_outcomes_csv(tmp_path / "absent.csv")
 
 

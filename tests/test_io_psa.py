@@ -32,7 +32,9 @@ def check_cost_qaly(psa, strategies=("A", "B")):
 
 LAYOUTS = {
     "long": b"draw,action,cost,qaly\n0,A,10,1.0\n0,B,20,1.5\n1,A,12,0.9\n1,B,25,1.6\n",
-    "long-strategy": b"iteration,Strategy,cost,qaly\n1,A,10,1.0\n1,B,20,1.5\n2,A,12,0.9\n2,B,25,1.6\n",
+    "long-strategy": (
+        b"iteration,Strategy,cost,qaly\n1,A,10,1.0\n1,B,20,1.5\n2,A,12,0.9\n2,B,25,1.6\n"
+    ),
     "colon": b"cost:A,cost:B,qaly:A,qaly:B\n10,20,1.0,1.5\n12,25,0.9,1.6\n",
     "strategy-colon-metric": b"A:cost,B:cost,A:qaly,B:qaly\n10,20,1.0,1.5\n12,25,0.9,1.6\n",
     "pipe": b"cost|A,cost|B,qaly|A,qaly|B\n10,20,1.0,1.5\n12,25,0.9,1.6\n",
