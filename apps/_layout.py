@@ -1,21 +1,95 @@
-"""Shared layout: the sidebar every page shows, and small display helpers."""
+"""Shared layout: the sidebar every page shows, and the helpers every page displays through.
+
+* :func:`safe` escapes a user string (a file name, column, strategy or metric name, an error
+  message quoting them) before it reaches ``st.markdown``/``st.metric``/``st.caption``/
+  ``st.error``: every ASCII punctuation character is backslash-escaped (CommonMark), so a
+  name such as ``[Click](https://evil.example) ![t](https://evil.example/px.png) $x^2$``
+  renders as that text: no link, no image request, no KaTeX.
+* :func:`show_error` is the one way a page reports a refused file or setting: in the page
+  body, in the dashboard's words.
+* :func:`csv_download` is the one export: cells a spreadsheet would run as a formula are
+  neutralised (OWASP "CSV injection").
+* :func:`currency` is the currency symbol chosen once in the sidebar.
+"""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
 import decisionkit as dk
 
 DOCS_URL = "https://github.com/decisionkit/decisionkit#readme"
+ICON = Path(__file__).resolve().parent / "icon.png"  # served by this server, never a CDN
 BLURB = (
     "Decision analysis from uncertain outcomes to a recommendation: expected utility, "
     "cost-effectiveness, value of information and decision curves, with the uncertainty shown."
 )
+CURRENCIES = ("$", "£", "€", "CHF ", "¥")
+
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(text: object) -> str:
+    """``text`` escaped for Streamlit Markdown: shown literally, never a link/image/formula.
+
+    >>> safe("[x](https://e.example) $a$")
+    '\\\\[x\\\\]\\\\(https\\\\:\\\\/\\\\/e\\\\.example\\\\) \\\\$a\\\\$'
+    """
+    return _PUNCT.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def show_error(message: object, prefix: str = "This file cannot be used.") -> None:
+    """A refused file or setting, in the page body, escaped."""
+    st.error(f"{prefix} {safe(message)}".strip(), icon=":material/error:")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and column names cannot run as spreadsheet formulas.
+
+    Cells starting with ``= + - @``, tab or carriage return get a leading apostrophe (the
+    OWASP recommendation); numbers are left as numbers.
+    """
+
+    def fix(value):
+        if isinstance(value, str) and value.startswith(_FORMULA):
+            return "'" + value
+        return value
+
+    out = frame.copy()
+    out.columns = [fix(str(c)) for c in out.columns]
+    for col in out.columns[[not pd.api.types.is_numeric_dtype(t) for t in out.dtypes]]:
+        out[col] = out[col].map(fix)
+    return out
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download as CSV") -> None:
+    """A download button for ``frame`` as CSV, formula cells neutralised."""
+    data = neutralise(frame).to_csv(index=False).encode("utf-8")
+    st.download_button(
+        label, data, file_name=file_name, mime="text/csv", icon=":material/download:"
+    )
+
+
+def currency() -> str:
+    """The currency symbol chosen in the sidebar (one for every page)."""
+    return st.session_state.get("currency", CURRENCIES[0])
 
 
 def sidebar() -> None:
-    """Render the sidebar shared by every page: title, blurb, version and docs link."""
+    """Render the sidebar shared by every page: title, blurb, currency, version, docs link."""
     with st.sidebar:
         st.title("decisionkit")
         st.caption(BLURB)
+        st.selectbox(
+            "Currency",
+            CURRENCIES,
+            key="currency",
+            help="The currency symbol every page shows money in. It labels amounts only; "
+            "nothing is converted.",
+        )
         st.caption(f"Version {dk.__version__} · [Documentation]({DOCS_URL})")
