@@ -86,7 +86,7 @@ def percent(p: Any, decimals: int = 0) -> str:
     p = float(p)
     text = f"{100 * p:.{decimals}f}%"
     step = 10.0**-decimals
-    if 0 < p and 100 * p < step:
+    if p > 0 and 100 * p < step:
         return f"<{step:g}%"
     if p < 1 and 100 * p > 100 - step:
         return f">{100 - step:g}%"

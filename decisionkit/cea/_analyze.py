@@ -226,7 +226,7 @@ class CEAResult:
             f"Cost-effectiveness analysis: {len(self.strategies)} strategies, "
             f"{self.n_draws} draws, wtp {self.wtp[0]:,.6g} to {self.wtp[-1]:,.6g} "
             f"({self.wtp.size} values); reference {self.reference!r}",
-            self.icers().to_string(index=False, float_format=lambda v: f"{v:,.6g}"),
+            _readable(self.icers()).to_string(index=False),
         ]
         sp = self.switch_points()
         if sp.empty:
@@ -406,3 +406,11 @@ def _shared_ties(w: np.ndarray, et: np.ndarray, ct: np.ndarray, best: np.ndarray
     is_max = np.stack([(w * et[j] - ct[j]) == best for j in range(et.shape[0])], axis=-1)
     share = is_max / is_max.sum(axis=-1, keepdims=True)
     return share.mean(axis=1)
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers of a summary table as people read them ("—" where not applicable)."""
+    from decisionkit._format import number, table
+
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    return table(frame, dict.fromkeys(numeric, number))

@@ -160,7 +160,9 @@ def upload(page, server, path, url_path="your_data"):
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
     settle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
-    page.locator('[data-testid="stFileUploaderFile"]').first.wait_for(timeout=60_000)
+    # the chip of the uploaded file (with its remove button) shows once the bytes are sent
+    page.get_by_role("button", name=f"Remove {Path(path).name}").wait_for(timeout=60_000)
+    page.wait_for_timeout(500)  # let the rerun the upload triggers start
     settle(page, timeout=120)
     assert page.locator('[data-testid="stException"]').count() == 0
 
