@@ -279,13 +279,13 @@ def coefficients(model, model_key: tuple) -> None:
         hide_index=True,
         column_config={
             "term": "Term",
-            "mean": st.column_config.NumberColumn("Posterior mean", format="%.4g"),
+            "mean": st.column_config.NumberColumn("Posterior mean", format="%.3f"),
             "sd": st.column_config.NumberColumn("Posterior sd", format="%.3g"),
             "lower": st.column_config.NumberColumn(
-                f"{INTERVAL:.0%} interval: lower", format="%.4g"
+                f"{INTERVAL:.0%} interval: lower", format="%.3f"
             ),
             "upper": st.column_config.NumberColumn(
-                f"{INTERVAL:.0%} interval: upper", format="%.4g"
+                f"{INTERVAL:.0%} interval: upper", format="%.3f"
             ),
             "ess_bulk": st.column_config.NumberColumn("Bulk ESS", format="%d"),
             "r_hat": st.column_config.NumberColumn("r_hat", format="%.3f"),
