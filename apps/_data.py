@@ -100,14 +100,15 @@ def mapping_step(table, sha: str, key: str) -> PSAMapping | None:
     except ValidationError as exc:
         show_error(exc)
         return None
+    with st.container(key=f"{key}_mapping"):
+        st.markdown(f"**How your file was read.** {safe(proposal.describe())}")
+        for note in proposal.notes:
+            st.caption(safe(note))
     with st.expander(
-        "How your file was read: check the strategies, metrics and parameters",
+        "Correct how your file was read (strategies, metrics, parameters, cost and effect)",
         expanded=question is not None,
         icon=":material/table_view:",
     ):
-        st.markdown(safe(proposal.describe()))
-        for note in proposal.notes:
-            st.caption(safe(note))
         st.caption(
             "Correct a row if it is wrong: role (outcome, parameter, strategy names, draw "
             "number, ignore), and for a wide file the metric and strategy each outcome column "
@@ -140,7 +141,8 @@ def mapping_step(table, sha: str, key: str) -> PSAMapping | None:
         return None
     if question is not None:
         st.warning(
-            f"{safe(question)} Check the table under *How your file was read*, then confirm.",
+            f"{safe(question)} Check the table under *Correct how your file was read*, then "
+            "confirm.",
             icon=":material/help:",
         )
         if not st.checkbox("The mapping is right: analyse the file", key=f"{key}_ok_{sha[:16]}"):

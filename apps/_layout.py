@@ -31,16 +31,22 @@ BLURB = (
 CURRENCIES = ("$", "£", "€", "CHF ", "¥")
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# GFM turns bare URLs and e-mail addresses into links *after* escapes are resolved, so a
+# zero-width space (invisible) breaks "://", "www." and "@" first.
+_AUTOLINK = re.compile(r"(?i)(:)(//)|\b(www)(\.)")
+_ZWSP = "\u200b"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe(text: object) -> str:
     """``text`` escaped for Streamlit Markdown: shown literally, never a link/image/formula.
 
-    >>> safe("[x](https://e.example) $a$")
+    >>> safe("[x](https://e.example) $a$").replace("\\u200b", "")
     '\\\\[x\\\\]\\\\(https\\\\:\\\\/\\\\/e\\\\.example\\\\) \\\\$a\\\\$'
     """
-    return _PUNCT.sub(r"\\\1", str(text)).replace("\n", " ")
+    unlinked = _AUTOLINK.sub(lambda m: _ZWSP.join(g for g in m.groups() if g), str(text))
+    unlinked = unlinked.replace("@", _ZWSP + "@")
+    return _PUNCT.sub(r"\\\1", unlinked).replace("\n", " ")
 
 
 def show_error(message: object, prefix: str = "This file cannot be used.") -> None:
