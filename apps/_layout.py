@@ -36,6 +36,7 @@ _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _AUTOLINK = re.compile(r"(?i)(:)(//)|\b(www)(\.)")
 _ZWSP = "\u200b"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_VALIDATED: set[tuple[str, str]] = set()  # kinds of chart whose spec was validated once
 
 
 def safe(text: object) -> str:
@@ -79,6 +80,36 @@ def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download as 
     st.download_button(
         label, data, file_name=file_name, mime="text/csv", icon=":material/download:"
     )
+
+
+def spec(chart) -> dict:
+    """The Vega-Lite spec of an Altair chart, schema-validated once per kind of chart.
+
+    Streamlit's ``st.altair_chart`` validates the spec against the Vega-Lite JSON schema on
+    every rerun: ~0.1 s per chart, most of a slider step's budget on a page of five charts.
+    Our charts are fixed code whose data change, not their structure, so each kind of chart
+    (by its title) is validated the first time this process draws it, not on every step.
+    Pages may cache the spec and change only a named dataset per step (:func:`show_spec`).
+    """
+    import altair as alt
+
+    kind = (type(chart).__name__, str(getattr(chart, "title", "")))
+    with alt.data_transformers.disable_max_rows():
+        out = chart.to_dict(validate=kind not in _VALIDATED)
+    _VALIDATED.add(kind)
+    return out
+
+
+def show_spec(spec: dict, where=None, *, datasets: dict | None = None, **kwargs) -> None:
+    """Draw a Vega-Lite spec, replacing or adding the named ``datasets`` (e.g. a wtp rule)."""
+    if datasets:
+        spec = {**spec, "datasets": {**spec.get("datasets", {}), **datasets}}
+    (where or st).vega_lite_chart(spec, width="stretch", **kwargs)
+
+
+def chart(chart, where=None, **kwargs) -> None:
+    """Show an Altair chart (see :func:`spec`)."""
+    show_spec(spec(chart), where, **kwargs)
 
 
 def currency() -> str:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from _data import digest, psa_upload, session_cached, uploader
-from _layout import csv_download, currency, safe, show_error
+from _layout import chart as show
+from _layout import csv_download, currency, safe, show_error, show_spec, spec
 
 import decisionkit as dk
 from decisionkit import _format as fmt
@@ -190,12 +191,20 @@ def icer_section(table: pd.DataFrame, money, effect: str) -> None:
     csv_download(table, "icers.csv", "Download the ICER table as CSV")
 
 
-def ce_plane_chart(res: dict, wtp: int, currency: str, effect: str) -> alt.LayerChart:
-    """Incremental cost vs effect draws against the reference, with the wtp line."""
+def wtp_line(res: dict, wtp: float) -> list[dict]:
+    """The two ends of the wtp line on the CE plane (the chart's named dataset)."""
+    plane = res["plane"]
+    x_lo, x_hi = min(plane["inc_effect"].min(), 0.0), max(plane["inc_effect"].max(), 0.0)
+    return [{"inc_effect": x, "inc_cost": wtp * x} for x in (x_lo, x_hi)]
+
+
+def ce_plane_chart(res: dict, currency: str, effect: str) -> alt.LayerChart:
+    """Incremental cost vs effect draws against the reference, with the wtp line.
+
+    The line is the named dataset ``wtp_line`` (:func:`wtp_line`), so the spec is built once.
+    """
     ce, plane = res["ce"], res["plane"]
     means = plane.groupby("strategy", sort=False)[["inc_effect", "inc_cost"]].mean().reset_index()
-    x_lo, x_hi = min(plane["inc_effect"].min(), 0.0), max(plane["inc_effect"].max(), 0.0)
-    line = pd.DataFrame({"inc_effect": [x_lo, x_hi], "inc_cost": [wtp * x_lo, wtp * x_hi]})
     x = alt.X("inc_effect:Q", title=f"Incremental {effect} vs {ce.reference}")
     y = alt.Y(
         "inc_cost:Q",
@@ -215,14 +224,14 @@ def ce_plane_chart(res: dict, wtp: int, currency: str, effect: str) -> alt.Layer
         .encode(x, y, color, tooltip=tips)
     )
     wtp_line = (
-        alt.Chart(line)
+        alt.Chart(alt.NamedData("wtp_line"))
         .mark_line(color="black", strokeDash=[6, 4])
         .encode(x, y, tooltip=[alt.Tooltip("inc_cost:Q", title="Cost at the wtp", format=",.0f")])
     )
     return (points + wtp_line + centre).properties(title="Cost-effectiveness plane", height=340)
 
 
-def ceac_chart(res: dict, wtp: int, currency: str, effect: str) -> alt.LayerChart:
+def ceac_chart(res: dict, currency: str, effect: str) -> alt.LayerChart:
     """CEAC per strategy, the CEAF as a grey band, a rule at the chosen wtp."""
     ceac, ceaf = res["ceac"], res["ceaf"]
     x = alt.X(
@@ -251,12 +260,12 @@ def ceac_chart(res: dict, wtp: int, currency: str, effect: str) -> alt.LayerChar
             x, y, tooltip=[*tips, alt.Tooltip("expected_nb:Q", title="Expected NB", format=",.0f")]
         )
     )
-    return (frontier + curves + wtp_rule(wtp)).properties(
+    return (frontier + curves + wtp_rule()).properties(
         title="Acceptability curves and frontier", height=340
     )
 
 
-def evpi_charts(res: dict, wtp: int, currency: str, effect: str, pop: dict) -> list:
+def evpi_charts(res: dict, currency: str, effect: str, pop: dict) -> list:
     """EVPI per person and for the population (in thousands/millions), against wtp."""
     frame = res["evpi"].copy()
     frame["population"] = dk.voi.population_evpi(frame["evpi"].to_numpy(), **pop)
@@ -295,7 +304,7 @@ def evpi_charts(res: dict, wtp: int, currency: str, effect: str, pop: dict) -> l
         )
         .properties(title="Population EVPI", height=280)
     )
-    return [person + wtp_rule(wtp), population + wtp_rule(wtp)]
+    return [person + wtp_rule(), population + wtp_rule()]
 
 
 def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
@@ -339,9 +348,10 @@ def strategy_color(ce) -> alt.Color:
     )
 
 
-def wtp_rule(wtp: int) -> alt.Chart:
+def wtp_rule() -> alt.Chart:
+    """A rule at the chosen wtp: the named dataset ``wtp_rule``, set per slider step."""
     return (
-        alt.Chart(pd.DataFrame({"wtp": [wtp]}))
+        alt.Chart(alt.NamedData("wtp_rule"))
         .mark_rule(color="grey", strokeDash=[2, 2])
         .encode(alt.X("wtp:Q"), tooltip=[alt.Tooltip("wtp:Q", title="Chosen WTP", format=",.0f")])
     )
@@ -464,7 +474,16 @@ def main() -> None:
         st.subheader("Evidence")
         icer_section(res["icers"], money, unit)
         left, right = st.columns(2)
-        left.altair_chart(ce_plane_chart(res, wtp, money_symbol, unit), width="stretch")
+        specs = session_cached(
+            ("specs", key, cost, effect, int(wtp_max), money_symbol, unit, *pop.values()),
+            lambda: {
+                "plane": spec(ce_plane_chart(res, money_symbol, unit)),
+                "ceac": spec(ceac_chart(res, money_symbol, unit)),
+                "evpi": [spec(c) for c in evpi_charts(res, money_symbol, unit, pop)],
+            },
+        )
+        rule = {"wtp_rule": [{"wtp": wtp}]}
+        show_spec(specs["plane"], left, datasets={"wtp_line": wtp_line(res, wtp)})
         ref = safe(res["ce"].reference)
         left.caption(
             f"Each dot is one PSA draw against {ref} (at most {fmt.count(MAX_PLANE_POINTS)} "
@@ -472,7 +491,7 @@ def main() -> None:
             f"willingness to pay of {money(wtp)} per {safe(unit)}) a strategy is cost-effective "
             f"against {ref}."
         )
-        right.altair_chart(ceac_chart(res, wtp, money_symbol, unit), width="stretch")
+        show_spec(specs["ceac"], right, datasets=rule)
         right.caption(
             "Probability that each strategy has the highest net benefit. Grey band: the "
             "frontier, the strategy with the highest expected net benefit (the recommendation). "
@@ -486,10 +505,8 @@ def main() -> None:
             f"{pop['discount_rate']:.1%} a year). Research costing more than this cannot pay "
             "off. Dotted: the chosen willingness to pay."
         )
-        for column, chart in zip(
-            st.columns(2), evpi_charts(res, wtp, money_symbol, unit, pop), strict=True
-        ):
-            column.altair_chart(chart, width="stretch")
+        for column, chart_spec in zip(st.columns(2), specs["evpi"], strict=True):
+            show_spec(chart_spec, column, datasets=rule)
         evppi_section(out, key, cost, effect, wtp, unit, money, money_symbol, pop)
 
 
@@ -507,7 +524,7 @@ def evppi_section(out, key, cost, effect, wtp, unit, money, money_symbol, pop) -
     except ValidationError as exc:
         show_error(exc, "EVPPI cannot be estimated here.")
         return
-    st.altair_chart(evppi_chart(result, money_symbol, pop), width="stretch", key="evppi")
+    show(evppi_chart(result, money_symbol, pop), key="evppi")
     thinned_note = (
         f" Estimated on {fmt.count(EVPPI_DRAWS)} evenly spaced draws of {fmt.count(out.n_draws)}."
         if out.n_draws > EVPPI_DRAWS

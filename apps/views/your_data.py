@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from _data import MAX_MB, digest, psa_upload, session_cached, uploader
+from _layout import chart as show
 from _layout import csv_download, currency, safe, show_error
 from _risk import decision_curve_chart
 
@@ -201,7 +202,7 @@ def evidence(utilities, dec: dk.Decision, labels: dict) -> None:
     )
     st.dataframe(shown, hide_index=True)
     csv_download(table, "decision_table.csv")
-    st.altair_chart(utility_chart(utilities, table, labels), width="stretch")
+    show(utility_chart(utilities, table, labels))
     if dec.n_draws > CHART_DRAWS:
         st.caption(
             f"The chart draws {fmt.count(CHART_DRAWS)} evenly spaced draws per action; the "
@@ -380,7 +381,7 @@ def patients_page(upload) -> None:
             x_max=0.8,
             title="Net benefit of treating by each risk column (bands: 95% bootstrap intervals)",
         )
-        st.altair_chart(chart, width="stretch")
+        show(chart)
         st.caption(
             "Net benefit of treating the patients whose risk is at least each threshold, "
             "against treating everyone and no one (Vickers & Elkin 2006); dashed: the chosen "
