@@ -23,13 +23,13 @@ import decisionkit as dk
 from decisionkit.exceptions import ValidationError
 from decisionkit.io import (
     DEFAULT_MAX_BYTES,
+    ROLES,
     AmbiguousLayoutError,
     PSAMapping,
     apply_mapping,
     infer_mapping,
     read_psa_table,
 )
-from decisionkit.io._psa import ROLES
 
 MAX_MB = DEFAULT_MAX_BYTES // 1_000_000
 _CACHE, _DIGESTS = "_dk_session_cache", "_dk_upload_digests"

@@ -20,6 +20,11 @@ from _registry import HOME, built_pages
 st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="decisionkit", page_icon=str(ICON), layout="wide")
 
+# The uploader's own "200MB per file" is Streamlit's transport ceiling (config.toml), not the
+# limit users meet (decisionkit.io.DEFAULT_MAX_BYTES, stated in every uploader's label and
+# checked with an error in the page body): hide it, so the dashboard states one limit.
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions']{display:none}</style>")
+
 pages = [
     st.Page(
         spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is HOME

@@ -19,6 +19,7 @@ how to fix it. They never drop, clip or impute anything.
 from decisionkit.io._patients import read_patient_csv, read_predictor_csv
 from decisionkit.io._psa import (
     MAX_ACTIONS,
+    ROLES,
     AmbiguousLayoutError,
     PSAFile,
     PSAMapping,
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "MAX_ACTIONS",
     "MAX_COLUMNS",
+    "ROLES",
     "AmbiguousLayoutError",
     "PSAFile",
     "PSAMapping",

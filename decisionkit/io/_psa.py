@@ -44,7 +44,7 @@ from decisionkit.outcomes import OutcomeDistribution
 #: Most strategies a file may compare.
 MAX_ACTIONS = 100
 
-# Roles of a column in a mapping (PSAMapping.to_frame / from_frame).
+#: Roles of a column in a mapping (PSAMapping.to_frame / from_frame), and the unknown role.
 STRATEGY, DRAW, OUTCOME, PARAMETER, IGNORE, UNKNOWN = (
     "strategy names",
     "draw number",
