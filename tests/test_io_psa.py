@@ -228,3 +228,29 @@ def test_mapping_frame_lists_every_column_once():
     assert sorted(frame["column"]) == ["cost:A", "cost:B", "draw", "p"]
     assert dict(zip(frame["column"], frame["role"], strict=True))["p"] == "parameter"
     assert isinstance(frame, pd.DataFrame)
+
+
+# ---------------------------------------------------------------------- property: round trip
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# printable names without leading/trailing blanks (the reader strips blanks around a field)
+NAME = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s == s.strip() and s.strip() != "")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(NAME, min_size=2, max_size=4, unique=True))
+def test_csv_round_trip_keeps_any_printable_strategy_name(names):
+    # the long CSV written by OutcomeDistribution.to_frame().to_csv() is read back unchanged
+    # (issue 18: "01"/"1", "NA", "None", quotes, commas, semicolons, formula-like names)
+    import decisionkit as dk
+
+    values = np.arange(3 * len(names), dtype=float).reshape(3, len(names))
+    out = dk.OutcomeDistribution.from_arrays({"cost": values}, actions=names)
+    back = read_psa(out.to_frame().to_csv(index=False).encode()).outcomes
+    assert back.actions == names
+    np.testing.assert_array_equal(back.metric("cost").values, values)
