@@ -16,13 +16,10 @@ how to fix it. They never drop, clip or impute anything.
 * :func:`read_patient_csv` and :func:`read_predictor_csv` read patient tables.
 """
 
+from decisionkit.io._mapping import MAX_ACTIONS, ROLES, AmbiguousLayoutError, PSAMapping
 from decisionkit.io._patients import read_patient_csv, read_predictor_csv
 from decisionkit.io._psa import (
-    MAX_ACTIONS,
-    ROLES,
-    AmbiguousLayoutError,
     PSAFile,
-    PSAMapping,
     apply_mapping,
     infer_mapping,
     read_outcomes_csv,
