@@ -93,6 +93,16 @@ def check_names(names: Iterable[Any], param: str, caller: str) -> list[str]:
     if bad:
         raise fail(param, caller, "a sequence of non-empty names", bad[0])
     labels = [str(n) for n in out]
+    # NUL and other control characters vanish or break files (numpy drops trailing NULs)
+    ctrl = [n for n in labels if any(ord(ch) < 32 for ch in n)]
+    if ctrl:
+        raise fail(
+            param,
+            caller,
+            "names of printable characters (no NUL, tab or line break)",
+            ctrl[0],
+            "Rename it.",
+        )
     seen: set[str] = set()
     dupes = sorted({n for n in labels if n in seen or seen.add(n)})
     if dupes:

@@ -14,6 +14,7 @@ __all__ = [
     "DecisionKitWarning",
     "EstimationWarning",
     "MissingDependencyError",
+    "ModelError",
     "NotFittedError",
     "ValidationError",
 ]
@@ -36,6 +37,13 @@ class NotFittedError(DecisionKitError, AttributeError):
 
 class MissingDependencyError(DecisionKitError, ImportError):
     """An optional dependency is needed for this feature; the message says what to install."""
+
+
+class ModelError(DecisionKitError, RuntimeError):
+    """A user-supplied model function failed; the message says where (e.g. which partition).
+
+    The original exception is chained as ``__cause__``.
+    """
 
 
 class DecisionKitWarning(UserWarning):

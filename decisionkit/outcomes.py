@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._atomic import atomic_file
 from decisionkit._validation import check_names, check_probability, fail, finite_or_raise
 from decisionkit.exceptions import ValidationError
 
@@ -25,6 +26,7 @@ DRAW = "draw"
 ACTION = "action"
 _FORMAT_ATTR = "decisionkit_format"
 _FORMAT_VERSION = "outcome-distribution/1"
+_RESERVED = (DRAW, ACTION)
 
 
 class OutcomeDistribution:
@@ -103,8 +105,19 @@ class OutcomeDistribution:
         if not isinstance(metrics, Mapping) or not metrics:
             raise fail("metrics", caller, "a non-empty dict of metric name to array", metrics)
         names = check_names(metrics.keys(), "metrics", caller)
+        for name in names:
+            _check_label(name, "metric", caller)
         arrays = {}
         for name, value in zip(names, metrics.values(), strict=True):
+            if isinstance(value, np.ma.MaskedArray):
+                if np.ma.getmaskarray(value).any():
+                    raise ValidationError(
+                        f"{caller}: metric '{name}' is a masked array with "
+                        f"{int(np.ma.getmaskarray(value).sum())} masked value(s). decisionkit "
+                        "never drops draws silently: fill them (value.filled(...)) or remove "
+                        "those draws first."
+                    )
+                value = value.data
             arr = np.asarray(value)
             if arr.dtype.kind not in "biuf":
                 raise fail(f"metrics['{name}']", caller, "a numeric array", arr.dtype)
@@ -191,6 +204,7 @@ class OutcomeDistribution:
                 f"{df.shape[1]} columns). It needs one row per draw (wide) or per draw and "
                 "action (long)."
             )
+        check_names(list(df.columns), "df columns", caller)  # `1` and "1" are the same name
         if layout == "auto":
             layout = "long" if action in df.columns else "wide"
         if layout == "long":
@@ -245,13 +259,33 @@ class OutcomeDistribution:
     @classmethod
     def _from_wide(cls, df, *, metric, sep, inputs) -> OutcomeDistribution:
         caller = "OutcomeDistribution.from_dataframe"
+        if DRAW in df.columns and not isinstance(df.columns, pd.MultiIndex):
+            raise ValidationError(
+                f"{caller}: the wide layout has one row per draw, so a '{DRAW}' column would "
+                "be read as an action. Drop it (or make it the index), or use layout='long'."
+            )
         _check_numeric_columns(df, list(df.columns), caller)
         if isinstance(df.columns, pd.MultiIndex):
             pairs = [(str(m), str(a)) for m, a in df.columns]
-        elif all(isinstance(c, str) and sep in c for c in df.columns):
-            pairs = [tuple(c.split(sep, 1)) for c in df.columns]
         else:
-            pairs = [(metric, str(c)) for c in df.columns]
+            with_sep = [isinstance(c, str) and sep in c for c in df.columns]
+            if any(with_sep) and not all(with_sep):
+                lacking = [c for c, w in zip(df.columns, with_sep, strict=True) if not w]
+                raise ValidationError(
+                    f"{caller}: some columns are named '<metric>{sep}<action>' but {lacking[:5]} "
+                    f"{'is' if len(lacking) == 1 else 'are'} not. Rename them the same way, "
+                    "or pass the parameter columns separately as inputs=."
+                )
+            if all(with_sep):
+                pairs = [tuple(c.split(sep, 1)) for c in df.columns]
+            else:
+                pairs = [(metric, str(c)) for c in df.columns]
+        if len(set(pairs)) != len(pairs):
+            dupes = sorted({f"{m}{sep}{a}" for m, a in pairs if pairs.count((m, a)) > 1})
+            raise ValidationError(
+                f"{caller}: the columns {dupes} appear more than once. Each (metric, action) "
+                "pair needs exactly one column."
+            )
         metric_names = list(dict.fromkeys(m for m, _ in pairs))
         actions = list(dict.fromkeys(a for _, a in pairs))
         lookup = dict(zip(pairs, range(len(pairs)), strict=True))
@@ -349,8 +383,14 @@ class OutcomeDistribution:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"No such netCDF file: '{path}'.")
-        with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
-            data = f.load()
+        try:
+            with xr.open_dataset(path, group="outcomes", engine="h5netcdf") as f:
+                data = f.load()
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValidationError(
+                f"'{path}' is not an OutcomeDistribution netCDF file (written by "
+                f"OutcomeDistribution.to_netcdf): {type(exc).__name__}: {exc}"
+            ) from None
         if data.attrs.get(_FORMAT_ATTR) != _FORMAT_VERSION:
             raise ValidationError(
                 f"'{path}' was not written by OutcomeDistribution.to_netcdf (its format "
@@ -413,7 +453,19 @@ class OutcomeDistribution:
 
     def sel_actions(self, actions: Sequence[str]) -> OutcomeDistribution:
         """A new OutcomeDistribution with only ``actions``, in the given order."""
+        if isinstance(actions, str):
+            raise fail(
+                "actions",
+                "OutcomeDistribution.sel_actions",
+                "a list of action names",
+                actions,
+                f"For one action pass [{actions!r}].",
+            )
         wanted = check_names(actions, "actions", "OutcomeDistribution.sel_actions")
+        if not wanted:
+            raise fail(
+                "actions", "OutcomeDistribution.sel_actions", "at least one action name", actions
+            )
         unknown = [a for a in wanted if a not in self.actions]
         if unknown:
             raise ValidationError(
@@ -453,7 +505,11 @@ class OutcomeDistribution:
         return self._data.to_dataframe().reset_index()
 
     def to_netcdf(self, path: str | Path) -> Path:
-        """Write to a netCDF file (groups ``outcomes`` and ``inputs``); never pickles."""
+        """Write to a netCDF file (groups ``outcomes`` and ``inputs``); never pickles.
+
+        The file is written to a temporary sibling and moved over ``path`` only when complete,
+        so an error or a killed process never leaves a damaged file or destroys the old one.
+        """
         path = Path(path)
         data = self._data.copy()
         data.attrs = {
@@ -461,10 +517,11 @@ class OutcomeDistribution:
             _FORMAT_ATTR: _FORMAT_VERSION,
             "has_inputs": int(self._inputs is not None),
         }
-        data.to_netcdf(path, group="outcomes", mode="w", engine="h5netcdf")
-        if self._inputs is not None:
-            inp = xr.Dataset.from_dataframe(self._inputs.rename_axis(DRAW))
-            inp.to_netcdf(path, group="inputs", mode="a", engine="h5netcdf")
+        with atomic_file(path) as tmp:
+            data.to_netcdf(tmp, group="outcomes", mode="w", engine="h5netcdf")
+            if self._inputs is not None:
+                inp = xr.Dataset.from_dataframe(self._inputs.rename_axis(DRAW))
+                inp.to_netcdf(tmp, group="inputs", mode="a", engine="h5netcdf")
         return path
 
     def __repr__(self) -> str:
@@ -506,9 +563,30 @@ def require_outcomes(obj: Any, caller: str, *, hint: str = "") -> OutcomeDistrib
     return obj
 
 
+def _check_label(name: str, kind: str, caller: str) -> None:
+    """Refuse names that cannot be written to netCDF and read back as they were.
+
+    Control characters are refused for every name by ``check_names``; a variable name (a
+    metric or an input column) may also not contain '/' (a netCDF group separator) nor be a
+    name the format uses itself (``draw``, ``action``), which would vanish in a round trip.
+    """
+    if "/" in name:
+        raise ValidationError(
+            f"{caller}: the {kind} name {name!r} contains '/', which files cannot store. "
+            "Rename it (for example with '_' or ' per ')."
+        )
+    if name in _RESERVED:
+        raise ValidationError(
+            f"{caller}: {kind} cannot be called {name!r}: the name is reserved for the "
+            f"{name} dimension. Rename it (for example '{name}_value')."
+        )
+
+
 def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
     if not data.data_vars:
         raise ValidationError(f"{caller}: the dataset has no metric variables.")
+    for name in data.data_vars:
+        _check_label(str(name), "metric", caller)
     dims = None
     for name, da in data.data_vars.items():
         if da.dims[:2] != (DRAW, ACTION):
@@ -534,6 +612,11 @@ def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
             f"{caller}: got {data.sizes[DRAW]} draw(s); at least 2 draws are needed to describe "
             "uncertainty. Sample more draws (typically 1,000 or more)."
         )
+    if data.sizes[ACTION] == 0:
+        raise ValidationError(
+            f"{caller}: there are no actions to decide between. Pass at least one column "
+            "(action) of draws; two or more to compare."
+        )
     if ACTION not in data.coords:
         data = data.assign_coords({ACTION: [f"action_{i}" for i in range(data.sizes[ACTION])]})
     check_names(list(data[ACTION].values), "actions", caller)
@@ -557,7 +640,34 @@ def _check_inputs(inputs: Any, n_draws: int, caller: str) -> pd.DataFrame | None
     names = check_names(inputs.columns, "inputs", caller)
     frame = inputs.copy()
     frame.columns = names
+    for name in names:
+        _check_label(name, "input parameter", caller)
+        frame[name] = _numeric_input(frame[name], name, caller)
     return frame.reset_index(drop=True)
+
+
+def _numeric_input(col: pd.Series, name: str, caller: str) -> pd.Series:
+    """Input parameters must be plain numbers: EVPPI regresses on them and files store them.
+
+    pandas' nullable numbers (``Int64``, ``Float64``, ``boolean``) without missing values
+    become the equal numpy dtype (the values are unchanged); anything else is refused.
+    """
+    dtype = col.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biuf":
+        if col.isna().any():
+            raise ValidationError(
+                f"{caller}: input parameter {name!r} has {int(col.isna().sum())} missing "
+                "value(s). Every draw needs a value of every input; fix or drop them."
+            )
+        return col.to_numpy(dtype=dtype.numpy_dtype)
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        raise ValidationError(
+            f"{caller}: input parameter {name!r} is not numeric (dtype {dtype}). Inputs are "
+            "the model's parameter draws and must be numbers; encode categories as 0/1 "
+            "indicators or drop the column."
+        )
+    finite_or_raise(col.to_numpy(), f"Input parameter {name!r}", "Fix or drop those draws.")
+    return col
 
 
 def _inputs_frame(inputs: Any, caller: str) -> pd.DataFrame | None:

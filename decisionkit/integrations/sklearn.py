@@ -66,10 +66,40 @@ def net_benefit_score(
     Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating prediction
     models. Med Decis Making 2006;26(6):565-574.
     """
-    yt = np.asarray(y_true) == pos_label
-    yp = np.asarray(y_pred) == pos_label
-    w = np.ones(yt.size) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    from sklearn.utils import check_consistent_length, column_or_1d
+    from sklearn.utils.validation import _check_sample_weight
+
+    caller = "net_benefit_score"
+    threshold = check_number(
+        threshold, "threshold", caller, low=0.0, high=1.0, high_inclusive=False
+    )
+    harm = check_number(harm, "harm", caller, low=0.0)
+    y_true = column_or_1d(y_true)
+    y_pred = column_or_1d(y_pred)
+    if y_true.size == 0:
+        raise fail("y_true", caller, "a non-empty array of labels", "an empty array")
+    # scikit-learn's own checks: equal lengths (no silent broadcasting of one prediction)
+    try:
+        check_consistent_length(y_true, y_pred, sample_weight)
+    except ValueError as exc:
+        raise ValidationError(f"{caller}: {exc} Pass one prediction per patient.") from None
+    labels = set(np.unique(y_true).tolist()) | set(np.unique(y_pred).tolist())
+    if pos_label not in labels:
+        raise fail(
+            "pos_label",
+            caller,
+            f"one of the labels in the data {sorted(labels, key=str)}",
+            pos_label,
+        )
+    try:
+        w = _check_sample_weight(sample_weight, y_true, dtype=np.float64, ensure_non_negative=True)
+    except ValueError as exc:
+        raise ValidationError(f"{caller}: {exc}") from None
     n = w.sum()
+    if not n > 0:
+        raise fail("sample_weight", caller, "weights with a positive sum", sample_weight)
+    yt = y_true == pos_label
+    yp = y_pred == pos_label
     tp = w[yt & yp].sum() / n
     fp = w[~yt & yp].sum() / n
     return float(tp - fp * threshold / (1 - threshold) - harm)

@@ -7,14 +7,13 @@ Dask is optional; it is imported inside the functions here, through
 from __future__ import annotations
 
 import contextlib
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from decisionkit._atomic import atomic_folder, check_replaceable_folder
 from decisionkit._validation import fail, require
 from decisionkit.exceptions import ValidationError
 
@@ -165,8 +164,11 @@ def apply_to_parquet(
         raise fail(
             "path", caller, "a path that does not exist yet", str(path), "Pass overwrite=True."
         )
-    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    try:
+    # only a folder this function wrote earlier may be replaced (never '.', a parent, a
+    # project folder or the folder the input is read from)
+    check_replaceable_folder(path, caller, sources=_source_paths(data))
+
+    def write(tmp: Path) -> None:
         if _is_dask(data):
             client = active_client()
             result = apply_dask(policy, data, client=client)
@@ -184,13 +186,24 @@ def apply_to_parquet(
             result = policy.apply(data, chunk_size=chunk_size)
             for k, start in enumerate(range(0, max(n, 1), max(step, 1))):
                 result.iloc[start : start + step].to_parquet(tmp / f"part.{k}.parquet")
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.rename(path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    atomic_folder(path, write)
     return path
+
+
+def _source_paths(data: Any) -> tuple[Path, ...]:
+    """Files or folders a Dask DataFrame reads from (best effort; empty for pandas)."""
+    expr = getattr(data, "expr", None)
+    if expr is None or not hasattr(expr, "walk"):
+        return ()
+    found: list[Path] = []
+    for node in expr.walk():
+        params = getattr(type(node), "_parameters", ())
+        if "path" in params:
+            value = node.operand("path")
+            items = value if isinstance(value, list | tuple) else [value]
+            found += [Path(v) for v in items if isinstance(v, str | Path)]
+    return tuple(found)
 
 
 def _is_dask(data: Any) -> bool:

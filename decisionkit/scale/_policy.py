@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._atomic import atomic_file
 from decisionkit._validation import check_names, check_number, fail, finite_or_raise
 from decisionkit.exceptions import ValidationError
 
@@ -24,6 +25,19 @@ __all__ = ["Policy"]
 
 _FORMAT = "decisionkit.Policy"
 _FORMAT_VERSION = 1
+# keys a policy's JSON must hold (see Policy.to_json)
+_KEYS = (
+    "feature",
+    "action",
+    "intercept",
+    "coef",
+    "means",
+    "scales",
+    "u_event",
+    "u_noevent",
+    "cost",
+    "relative_risk",
+)
 # values of one (patient x draw) float64 block held at once by the chunked path (~32 MB)
 _CHUNK_VALUES = 4_000_000
 
@@ -394,7 +408,8 @@ class Policy:
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the policy to a netCDF file (float64 arrays, exact; never pickles)."""
         path = Path(path)
-        self._dataset().to_netcdf(path, mode="w", engine="h5netcdf")
+        with atomic_file(path) as tmp:  # never destroys an older file on error or kill
+            self._dataset().to_netcdf(tmp, mode="w", engine="h5netcdf")
         return path
 
     @classmethod
@@ -437,7 +452,21 @@ class Policy:
                 "Policy.from_json needs text written by Policy.to_json() "
                 "(a JSON object with format 'decisionkit.Policy')."
             )
-        return cls._from_mapping(obj, features=obj["feature"], actions=obj["action"])
+        missing = [k for k in _KEYS if k not in obj]
+        if missing:
+            raise ValidationError(
+                f"Policy.from_json: the text lacks the key(s) {missing}; it was not written by "
+                "Policy.to_json() or was edited. Write it again with Policy.to_json()."
+            )
+        try:
+            return cls._from_mapping(obj, features=obj["feature"], actions=obj["action"])
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise ValidationError(
+                f"Policy.from_json: the stored arrays do not fit together ({exc}). Write the "
+                "policy again with Policy.to_json()."
+            ) from None
 
     @classmethod
     def _from_mapping(cls, m: dict[str, Any], *, features: list[str], actions: list[str]):

@@ -34,7 +34,7 @@ from decisionkit._validation import (
     fail,
     finite_or_raise,
 )
-from decisionkit.exceptions import ValidationError
+from decisionkit.exceptions import ModelError, ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 from decisionkit.scale._exact import SCALE_BITS, exact_column_sums, to_float
 
@@ -269,7 +269,14 @@ def _run_partition(
                 f"The sampler must return a DataFrame with {size} rows {where}; got "
                 f"{type(params).__name__} of length {getattr(params, 'shape', ['?'])[0]}."
             )
-    return _outcome_sums(model_fn(params), wtp, effect, cost, len(params), where)
+    try:
+        out = model_fn(params)
+    except Exception as exc:  # the user's model failed: say where, keep the cause chained
+        raise ModelError(
+            f"The model function raised {type(exc).__name__} {where} ({len(params)} draws, "
+            f"rows {params.index[0]} to {params.index[-1]} of the parameters): {exc}"
+        ) from exc
+    return _outcome_sums(out, wtp, effect, cost, len(params), where)
 
 
 def _total(parts: Sequence[PSASums]) -> PSASums:
@@ -384,9 +391,10 @@ def run_psa_distributed(
                 "n_partitions", caller, f"at most the number of draws ({len(params)})", n_partitions
             )
         bounds = np.linspace(0, len(params), n_partitions + 1).round().astype(int)
+        # the slices travel inside the task graph rather than being scattered: scattered data
+        # lives on one worker and is lost with it (FutureCancelledError), while the scheduler
+        # can re-run a graph task elsewhere when a worker dies
         slices: list[Any] = [params.iloc[a:b] for a, b in itertools.pairwise(bounds)]
-        if client is not None:
-            slices = client.scatter(slices)
         tasks = [
             dask.delayed(_run_partition)(model_fn, s, None, int(b - a), None, grid, effect, cost, k)
             for k, (s, a, b) in enumerate(zip(slices, bounds[:-1], bounds[1:], strict=True))

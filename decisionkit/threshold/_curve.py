@@ -340,8 +340,11 @@ def _derived(stats: dict[str, Any], thr: np.ndarray, nia_per: float) -> dict[str
     """Net interventions avoided and standardised net benefit per replicate."""
     w = thr / (1 - thr)
     nb = stats["net_benefit"]
+    # NIA divides by the odds pt / (1 - pt): undefined at pt = 0 and numerically meaningless
+    # (overflowing) for odds below ~1e-12, so it is reported as missing there
+    defined = w > 1e-12
     with np.errstate(divide="ignore", invalid="ignore"):
-        nia = np.where(w > 0, (nb - nb[:, -2:-1, :]) / np.where(w > 0, w, 1), np.nan) * nia_per
+        nia = np.where(defined, (nb - nb[:, -2:-1, :]) / np.where(defined, w, 1), np.nan) * nia_per
         snb = nb / stats["prevalence"][:, None, None]
     return {**stats, "net_interventions_avoided": nia, "standardized_net_benefit": snb}
 

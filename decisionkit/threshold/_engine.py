@@ -43,9 +43,9 @@ def _bin_lookup(thresholds: np.ndarray):
     """Lookup table for :func:`risk_bins`, or None when thresholds are too close together."""
     gaps = np.diff(thresholds)
     min_gap = gaps.min() if gaps.size else 1.0
-    cells = 1 << max(8, int(np.ceil(np.log2(2.0 / min_gap))))
-    if cells > 1 << 22:
+    if min_gap < 2.0 / (1 << 22):  # thresholds closer than a table cell (even 5e-324 apart)
         return None
+    cells = 1 << max(8, int(np.ceil(np.log2(2.0 / min_gap))))
     edges = np.arange(cells + 1) / cells  # exact: cells is a power of two
     table = np.searchsorted(thresholds, edges, side="right").astype(np.int32)
     nxt = np.append(thresholds, np.inf)[table]  # the next threshold above each cell edge

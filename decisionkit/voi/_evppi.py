@@ -133,6 +133,13 @@ def parameter_matrix(inputs: pd.DataFrame, names: Sequence[str], caller: str) ->
             f"{caller}: parameter(s) {missing} are not among the inputs. The available "
             f"parameters are {available}."
         )
+    text = [n for n in names if not pd.api.types.is_numeric_dtype(inputs[n])]
+    if text:
+        raise ValidationError(
+            f"{caller}: parameter(s) {text} are not numeric (dtype "
+            f"{inputs[text[0]].dtype}). EVPPI regresses net benefit on parameter values, so "
+            "they must be numbers; encode categories as 0/1 indicators."
+        )
     x = np.column_stack([np.asarray(inputs[n], dtype=float) for n in names])
     finite_or_raise(x, f"The parameter draws {list(names)} in {caller}")
     for j, name in enumerate(names):

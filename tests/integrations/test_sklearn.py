@@ -131,3 +131,24 @@ def test_bayes_decision_rejects_bad_input(args, kwargs, fragment):
 def test_scorer_factories_reject_bad_input(factory, kwargs, fragment):
     with pytest.raises(ValidationError, match=re.escape(fragment)):
         factory(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "fragment"),
+    [
+        # issue 18 item 11: one prediction was broadcast over four patients (returned 0.0)
+        (([1, 1, 0, 0], [1]), {"threshold": 0.5}, "inconsistent numbers of samples"),
+        (([1, 0], [1, 0]), {"threshold": 1}, "'threshold' parameter"),  # was -inf
+        (([1, 0], [1, 0]), {"threshold": -0.1}, "'threshold' parameter"),
+        (([1, 0], [1, 0]), {"threshold": 0.1, "harm": -1}, "'harm' parameter"),
+        (([], []), {"threshold": 0.1}, "'y_true' parameter"),
+        (([1, 0], [1, 0]), {"threshold": 0.1, "pos_label": 2}, "'pos_label' parameter"),
+        (([1, 0], [1, 0]), {"threshold": 0.1, "sample_weight": [-1, 1]}, "Negative values"),
+    ],
+)
+def test_net_benefit_score_refuses_bad_input(args, kwargs, fragment):
+    from decisionkit.exceptions import ValidationError
+    from decisionkit.integrations.sklearn import net_benefit_score
+
+    with pytest.raises(ValidationError, match=fragment):
+        net_benefit_score(*args, **kwargs)

@@ -26,7 +26,7 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
     "draws": 1000,
     "tune": 1000,
     "chains": 4,
-    "cores": 1,
+    "cores": None,  # PyMC's choice: one process per chain up to the number of CPUs
     "target_accept": 0.9,
     "progressbar": None,
 }
@@ -74,7 +74,11 @@ class BayesianModel(BaseEstimator):
 
     # -- sampling ---------------------------------------------------------------------------
     def _sampler_kwargs(self, caller: str) -> dict[str, Any]:
-        """Defaults merged with ``sampler_config``, validated."""
+        """Defaults, then the model's own sampler parameters, then ``sampler_config``.
+
+        A model may expose some sampler settings as constructor parameters (``draws``,
+        ``chains``, ...); those are set there only, so ``sampler_config`` may not repeat them.
+        """
         config = self.sampler_config
         if config is None:
             config = {}
@@ -89,9 +93,23 @@ class BayesianModel(BaseEstimator):
                 config,
                 hint=f"Set the seed with the model's random_seed instead of {bad[0]!r}.",
             )
-        kwargs = {**DEFAULT_SAMPLER_CONFIG, **dict(config)}
+        own = {
+            k: getattr(self, k)
+            for k in DEFAULT_SAMPLER_CONFIG
+            if k in self.get_params(deep=False) and getattr(self, k) is not None
+        }
+        both = sorted(set(own) & set(config))
+        if both:
+            raise fail(
+                "sampler_config",
+                caller,
+                f"a dict without {both} (set them with the model's own parameters)",
+                config,
+            )
+        kwargs = {**DEFAULT_SAMPLER_CONFIG, **own, **dict(config)}
         for name, low in (("draws", 1), ("tune", 0), ("chains", 1), ("cores", 1)):
-            kwargs[name] = check_number(kwargs[name], name, caller, low=low, integer=True)
+            if kwargs[name] is not None or name != "cores":
+                kwargs[name] = check_number(kwargs[name], name, caller, low=low, integer=True)
         check_number(
             kwargs["target_accept"],
             "target_accept",
@@ -105,19 +123,29 @@ class BayesianModel(BaseEstimator):
         kwargs["progressbar"] = progressbar_on(kwargs["progressbar"])
         return kwargs
 
-    def _sample(self, model: Any, *, caller: str | None = None, check: bool = True) -> Any:
+    def _sample(
+        self,
+        model: Any,
+        *,
+        caller: str | None = None,
+        seed: Any = "auto",
+        check: bool = True,
+        **fixed: Any,
+    ) -> Any:
         """Run ``pm.sample`` on ``model`` with the merged config; check convergence.
 
-        Returns the DataTree and sets ``self.diagnostics_``. A second integer seed for
-        posterior-predictive sampling is kept in ``self._ppc_seed``.
+        ``fixed`` are ``pm.sample`` arguments the model itself requires (they override the
+        user's config). ``seed="auto"`` derives the sampling seed (and a second one for
+        posterior-predictive sampling, kept in ``self._ppc_seed``) from ``random_seed``.
+        Returns the DataTree and sets ``self.diagnostics_``.
         """
         import pymc as pm
 
         name = type(self).__name__
         caller = caller or f"{name}.fit"
-        kwargs = self._sampler_kwargs(caller)
-        seed, ppc_seed, _ = sampler_seeds(self.random_seed, caller)
-        self._ppc_seed = ppc_seed
+        kwargs = {**self._sampler_kwargs(caller), **fixed}
+        if isinstance(seed, str) and seed == "auto":
+            seed, self._ppc_seed, _ = sampler_seeds(self.random_seed, caller)
         with model:
             idata = pm.sample(random_seed=seed, **kwargs)
         self.diagnostics_ = (

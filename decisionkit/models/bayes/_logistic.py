@@ -25,6 +25,7 @@ import xarray as xr
 
 from decisionkit._validation import check_number, check_probability, check_random_state, fail
 from decisionkit.exceptions import NotFittedError, ValidationError
+from decisionkit.models.bayes._base import BayesianModel
 from decisionkit.models.bayes._diagnostics import check_convergence
 from decisionkit.models.bayes._tabular import (
     check_binary_y,
@@ -48,7 +49,7 @@ _PARAMS = (
 _CHUNK_BYTES = 32 * 2**20
 
 
-class BayesianLogisticRisk:
+class BayesianLogisticRisk(BayesianModel):
     r"""Bayesian logistic regression giving posterior draws of each patient's risk.
 
     Predictors are standardised internally (training mean and standard deviation, stored
@@ -114,6 +115,8 @@ class BayesianLogisticRisk:
     >>> model.summary()  # doctest: +SKIP
     """
 
+    _convergence_vars = ("intercept_std", "coef_std")
+
     def __init__(
         self,
         *,
@@ -126,8 +129,10 @@ class BayesianLogisticRisk:
         random_seed: int | np.random.Generator | None = None,
         progressbar: bool | None = None,
         target_accept: float = 0.9,
+        sampler_config: dict[str, Any] | None = None,
     ) -> None:
         caller = "BayesianLogisticRisk"
+        self.sampler_config = sampler_config
         self.prior_intercept_sd = check_number(
             prior_intercept_sd, "prior_intercept_sd", caller, low=0, low_inclusive=False
         )
@@ -193,24 +198,14 @@ class BayesianLogisticRisk:
                 "log_likelihood",
                 alpha * n_events + pm.math.dot(zy, gamma) - pm.math.sum(pm.math.softplus(eta)),
             )
-            idata = pm.sample(
-                draws=self.draws,
-                tune=self.tune,
-                chains=self.chains,
-                cores=self.cores,
-                random_seed=self._seed(),
-                progressbar=progress,
-                quiet=not progress,
-                target_accept=self.target_accept,
-                compute_convergence_checks=False,
-            )
-        self._set_fitted(idata, names, means, scales)
-        self.diagnostics_ = check_convergence(
-            idata,
-            model_name="BayesianLogisticRisk",
-            var_names=["intercept_std", "coef_std"],
-            stacklevel=3,
+            model = pm.modelcontext(None)
+        idata = self._sample(
+            model,
+            seed=self._seed(),
+            quiet=not progress,
+            compute_convergence_checks=False,
         )
+        self._set_fitted(idata, names, means, scales)
         return self
 
     def _seed(self) -> int | None:

@@ -12,12 +12,10 @@ import xarray as xr
 
 from decisionkit._validation import check_number, check_probability, check_random_state, fail
 from decisionkit.exceptions import ValidationError
-from decisionkit.models.bayes._diagnostics import check_convergence
+from decisionkit.models.bayes._base import BayesianModel
 from decisionkit.models.bayes._pymc_common import (
     check_sampler_settings,
-    progressbar_on,
     require_fitted,
-    sampler_seeds,
 )
 
 __all__ = ["CountDemand"]
@@ -28,7 +26,7 @@ _FORMAT = "decisionkit-count-demand/1"
 _MIN_DAYS = 28
 
 
-class CountDemand:
+class CountDemand(BayesianModel):
     r"""Bayesian negative-binomial regression for daily counts (admissions, arrivals).
 
     For day :math:`t` with weekday :math:`w(t)` and time :math:`x_t` in years from the middle
@@ -88,6 +86,8 @@ class CountDemand:
     >>> model.forecast(7)          # (draw, date) predictive counts      # doctest: +SKIP
     """
 
+    _convergence_vars = ("intercept", "weekday", "trend", "alpha")
+
     def __init__(
         self,
         *,
@@ -100,7 +100,9 @@ class CountDemand:
         target_accept: float = 0.9,
         random_seed: int | np.random.Generator | None = None,
         progressbar: bool | None = None,
+        sampler_config: dict[str, Any] | None = None,
     ) -> None:
+        self.sampler_config = sampler_config
         self.prior_weekday_sd = prior_weekday_sd
         self.prior_trend_sd = prior_trend_sd
         self.draws = draws
@@ -140,8 +142,7 @@ class CountDemand:
         start = (dates[0] + (dates[-1] - dates[0]) / 2).normalize()
         x = _years_since(dates, start)
         wd = dates.day_of_week.to_numpy()
-        seed_sample, _, _ = sampler_seeds(self.random_seed, caller)
-        with pm.Model(coords={"day_of_week": WEEKDAYS}):
+        with pm.Model(coords={"day_of_week": WEEKDAYS}) as model:
             intercept = pm.Normal("intercept", np.log(max(y.mean(), 0.5)), 1.0)
             weekday = pm.ZeroSumNormal("weekday", sigma=self.prior_weekday_sd, dims="day_of_week")
             trend = pm.Normal("trend", 0.0, self.prior_trend_sd)
@@ -149,23 +150,12 @@ class CountDemand:
             alpha = pm.Deterministic("alpha", 1.0 / inv_sqrt_alpha**2)
             mu = pm.math.exp(intercept + weekday[wd] + trend * x)
             pm.NegativeBinomial("count", mu=mu, alpha=alpha, observed=y)
-            idata = pm.sample(
-                draws=self.draws,
-                tune=self.tune,
-                chains=self.chains,
-                cores=self.cores,
-                target_accept=self.target_accept,
-                random_seed=seed_sample,
-                progressbar=progressbar_on(self.progressbar),
-            )
+        idata = self._sample(model, caller=caller)
         self.idata_ = idata
         self.reference_date_ = start
         index = pd.DatetimeIndex(dates, name=date).as_unit("ns")
         self.observed_ = pd.Series(y, index=index, name=count)
         self.date_col_, self.count_col_ = date, count
-        self.diagnostics_ = check_convergence(
-            idata, model_name="CountDemand", var_names=["intercept", "weekday", "trend", "alpha"]
-        )
         return self
 
     # ------------------------------------------------------------------ prediction

@@ -16,12 +16,10 @@ from decisionkit._validation import (
     fail,
 )
 from decisionkit.exceptions import ValidationError
-from decisionkit.models.bayes._diagnostics import check_convergence
+from decisionkit.models.bayes._base import BayesianModel
 from decisionkit.models.bayes._pymc_common import (
     check_sampler_settings,
-    progressbar_on,
     require_fitted,
-    sampler_seeds,
 )
 from decisionkit.outcomes import OutcomeDistribution
 
@@ -30,7 +28,7 @@ __all__ = ["HierarchicalRates"]
 _GROUP = "group"
 
 
-class HierarchicalRates:
+class HierarchicalRates(BayesianModel):
     r"""Binomial event rates across groups with partial pooling on the logit scale.
 
     For group :math:`j` with :math:`y_j` events out of :math:`n_j` trials (non-centred
@@ -93,6 +91,8 @@ class HierarchicalRates:
     >>> model.summary()                                           # doctest: +SKIP
     """
 
+    _convergence_vars = ("mu", "tau", "z")
+
     def __init__(
         self,
         *,
@@ -105,7 +105,9 @@ class HierarchicalRates:
         target_accept: float = 0.9,
         random_seed: int | np.random.Generator | None = None,
         progressbar: bool | None = None,
+        sampler_config: dict[str, Any] | None = None,
     ) -> None:
+        self.sampler_config = sampler_config
         self.prior_mu_sd = prior_mu_sd
         self.prior_tau_sd = prior_tau_sd
         self.draws = draws
@@ -148,35 +150,24 @@ class HierarchicalRates:
         caller = "HierarchicalRates.fit"
         self._check_settings(caller)
         y, trials, labels = _read_input(data, events, n, groups, caller)
-        seed_sample, seed_ppc, _ = sampler_seeds(self.random_seed, caller)
-        with pm.Model(coords={_GROUP: labels}):
+        with pm.Model(coords={_GROUP: labels}) as model:
             mu = pm.Normal("mu", 0.0, self.prior_mu_sd)
             tau = pm.HalfNormal("tau", self.prior_tau_sd)
             z = pm.Normal("z", 0.0, 1.0, dims=_GROUP)
             theta = pm.Deterministic("theta", pm.math.invlogit(mu + tau * z), dims=_GROUP)
             pm.Binomial("events", n=trials, p=theta, observed=y, dims=_GROUP)
-            idata = pm.sample(
-                draws=self.draws,
-                tune=self.tune,
-                chains=self.chains,
-                cores=self.cores,
-                target_accept=self.target_accept,
-                random_seed=seed_sample,
-                progressbar=progressbar_on(self.progressbar),
-            )
+        idata = self._sample(model, caller=caller)
+        with model:
             pm.sample_posterior_predictive(
                 idata,
                 extend_inferencedata=True,
-                random_seed=seed_ppc,
+                random_seed=self._ppc_seed,
                 progressbar=False,
             )
         self.groups_ = labels
         self.events_ = y
         self.n_ = trials
         self.idata_ = idata
-        self.diagnostics_ = check_convergence(
-            idata, model_name="HierarchicalRates", var_names=["mu", "tau", "z"]
-        )
         return self
 
     def _check_settings(self, caller: str) -> None:

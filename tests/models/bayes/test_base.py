@@ -37,3 +37,44 @@ def test_sampler_config_is_merged_over_the_defaults():
 def test_bad_sampler_config_is_refused(config, fragment):
     with pytest.raises(ValidationError, match=fragment):
         _Toy(sampler_config=config)._sampler_kwargs("Toy.fit")
+
+
+@pytest.mark.parametrize("name", ["BayesianLogisticRisk", "HierarchicalRates", "CountDemand"])
+def test_every_pymc_model_clones_and_shares_the_base_class(name):
+    import decisionkit as dk
+
+    cls = getattr(dk.models, name)
+    m = cls(random_seed=4, sampler_config={"nuts_sampler": "pymc"}, draws=50)
+    assert isinstance(m, BayesianModel)
+    c = clone(m)
+    assert c.get_params() == m.get_params()
+
+
+def test_sampler_config_reaches_pm_sample(monkeypatch):
+    import pymc as pm
+
+    import decisionkit as dk
+
+    seen = {}
+
+    def fake_sample(**kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(pm, "sample", fake_sample)
+    m = dk.models.HierarchicalRates(
+        draws=20, random_seed=1, sampler_config={"nuts_sampler": "nutpie", "init": "adapt_diag"}
+    )
+    with pytest.raises(RuntimeError, match="stop here"):
+        m.fit(events=[1, 2], n=[10, 10])
+    assert seen["nuts_sampler"] == "nutpie"
+    assert seen["init"] == "adapt_diag"
+    assert seen["draws"] == 20  # the model's own parameter
+
+
+def test_sampler_config_may_not_repeat_the_models_own_settings():
+    import decisionkit as dk
+
+    m = dk.models.HierarchicalRates(draws=20, sampler_config={"draws": 30})
+    with pytest.raises(ValidationError, match="set them with the model's own parameters"):
+        m._sampler_kwargs("HierarchicalRates.fit")
