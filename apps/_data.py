@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from _layout import safe, show_error
@@ -48,6 +49,16 @@ def session_cached(key: Hashable, compute: Callable[[], Any]) -> Any:
     while len(cache) > MAX_ENTRIES:
         cache.popitem(last=False)
     return value
+
+
+def thinned(out: dk.OutcomeDistribution, n: int) -> dk.OutcomeDistribution:
+    """At most n evenly spaced draws (with their inputs): for charts and EVPPI regressions."""
+    if out.n_draws <= n:
+        return out
+    idx = np.linspace(0, out.n_draws - 1, n).astype(int)
+    data = out.data.isel(draw=idx).assign_coords(draw=np.arange(n))
+    inputs = None if out.inputs is None else out.inputs.iloc[idx].reset_index(drop=True)
+    return dk.OutcomeDistribution(data, inputs=inputs)
 
 
 def digest(upload) -> str:

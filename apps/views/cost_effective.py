@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from _data import digest, psa_upload, session_cached, uploader
+from _data import digest, psa_upload, session_cached, thinned, uploader
 from _layout import chart as show
 from _layout import csv_download, currency, safe, show_error, show_spec, spec
 
@@ -27,6 +27,7 @@ SEED = 2026
 N_GRID = 200  # wtp grid steps for the curves; the slider moves on the same grid
 MAX_PLANE_POINTS = 1_000  # draws shown per strategy on the CE plane (all are analysed)
 EVPPI_DRAWS = 20_000  # EVPPI regression on at most this many evenly spaced draws
+EVPPI_EVERY = 5  # EVPPI at every 5th wtp of the grid (41 values), nearest to the slider
 STATUS = {"ND": "On the frontier", "D": "Dominated", "ED": "Extendedly dominated"}
 BUNDLED = (
     "the bundled Sick-Sicker Markov model (Alarid-Escudero et al. 2023, dampack): "
@@ -64,15 +65,6 @@ def analysis(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp_max: 
         }
 
     return session_cached(("cea", key, cost, effect, wtp_max), compute)
-
-
-def thinned(out: dk.OutcomeDistribution, n: int) -> dk.OutcomeDistribution:
-    """At most n evenly spaced draws (with their inputs), for the EVPPI regression."""
-    if out.n_draws <= n:
-        return out
-    idx = np.linspace(0, out.n_draws - 1, n).astype(int)
-    data = out.data.isel(draw=idx).assign_coords(draw=np.arange(n))
-    return dk.OutcomeDistribution(data, inputs=out.inputs.iloc[idx].reset_index(drop=True))
 
 
 def evppi_bars(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp: float):
@@ -507,10 +499,10 @@ def main() -> None:
         )
         for column, chart_spec in zip(st.columns(2), specs["evpi"], strict=True):
             show_spec(chart_spec, column, datasets=rule)
-        evppi_section(out, key, cost, effect, wtp, unit, money, money_symbol, pop)
+        evppi_section(out, key, cost, effect, wtp, int(wtp_max), unit, money, money_symbol, pop)
 
 
-def evppi_section(out, key, cost, effect, wtp, unit, money, money_symbol, pop) -> None:
+def evppi_section(out, key, cost, effect, wtp, wtp_max, unit, money, money_symbol, pop) -> None:
     """EVPPI bars when the draws carry their parameters (bundled model or uploaded columns)."""
     if out.inputs is None:
         st.info(
@@ -519,22 +511,30 @@ def evppi_section(out, key, cost, effect, wtp, unit, money, money_symbol, pop) -
             "per draw) and they are recognised as parameters."
         )
         return
+    grid_step = EVPPI_EVERY * (wtp_max // N_GRID)
+    at = int(round(wtp / grid_step) * grid_step) if grid_step else int(wtp)
     try:
-        result, n_fixed, notes = evppi_bars(key, out, cost, effect, float(wtp))
+        result, n_fixed, notes = evppi_bars(key, out, cost, effect, float(at))
     except ValidationError as exc:
         show_error(exc, "EVPPI cannot be estimated here.")
         return
     show(evppi_chart(result, money_symbol, pop), key="evppi")
+    snapped = (
+        f" EVPPI is estimated at {N_GRID // EVPPI_EVERY + 1} evenly spaced willingness-to-pay "
+        "values; this is the one nearest to yours."
+        if at != wtp
+        else ""
+    )
     thinned_note = (
         f" Estimated on {fmt.count(EVPPI_DRAWS)} evenly spaced draws of {fmt.count(out.n_draws)}."
         if out.n_draws > EVPPI_DRAWS
         else ""
     )
     st.caption(
-        f"EVPPI per person of each parameter at {money(wtp)} per {safe(unit)} (GAM "
+        f"EVPPI per person of each parameter at {money(at)} per {safe(unit)} (GAM "
         "regression, Strong et al. 2014); dashed line: the EVPI, the value of learning all "
         f"parameters together. {n_fixed} fixed inputs have no uncertainty and are left out."
-        f"{thinned_note}"
+        f"{thinned_note}{snapped}"
     )
     for note in notes:
         st.caption(f"Note: {safe(note)}")

@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from _data import MAX_MB, digest, psa_upload, session_cached, uploader
+from _data import MAX_MB, digest, psa_upload, session_cached, thinned, uploader
 from _layout import chart as show
 from _layout import csv_download, currency, safe, show_error
 from _risk import decision_curve_chart
@@ -212,9 +212,7 @@ def evidence(utilities, dec: dk.Decision, labels: dict) -> None:
 
 def utility_chart(draws, table: pd.DataFrame, labels: dict) -> alt.LayerChart:
     """Density of the utility draws per action, with a rule at each expected utility."""
-    step = max(1, draws.sizes["draw"] // CHART_DRAWS)
-    frame = draws.isel(draw=slice(None, None, step)).to_dataframe().reset_index()
-    frame = frame[["action", "utility"]]
+    frame = draws.to_dataframe().reset_index()[["action", "utility"]]
     order = list(table.sort_values("rank")["action"])
     color = alt.Color("action:N", title="Action", sort=order, scale=alt.Scale(scheme="tableau10"))
     axis_x = alt.X("utility:Q", title=labels["axis"], axis=alt.Axis(format=",~r"))
@@ -282,7 +280,8 @@ def outcomes_page(upload) -> None:
     with rec_box:
         recommendation(dec, labels)
     with evidence_box:
-        evidence(session_cached(("utilities", key, u_key), lambda: u(out)), dec, labels)
+        sample = session_cached(("thinned", key), lambda: thinned(out, CHART_DRAWS))
+        evidence(session_cached(("utilities", key, u_key), lambda: u(sample)), dec, labels)
 
 
 # ---------------------------------------------------------------------- patient table
