@@ -3,8 +3,6 @@
 Expected values are the numbers and names written in the CSV text of each test (the source).
 """
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -203,14 +201,19 @@ def test_more_strategies_than_the_cap_are_refused():
         read_psa(f"draw,action,cost\n{rows}\n".encode())
 
 
-def test_a_million_column_file_fails_fast():
-    # issue 18.8: 244 s of CPU and 2.4 GB for a 12.9 MB file of 1,000,000 columns
+def test_a_million_column_file_is_refused_before_it_is_parsed(monkeypatch):
+    # issue 18.8: 244 s of CPU and 2.4 GB for a 12.9 MB file of 1,000,000 columns. The cap is
+    # checked on the header line, so pandas never sees the file (no timing assert needed).
+    from decisionkit.io import _source
+
+    def never(*args, **kwargs):
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(_source.pd, "read_csv", never)
     n = 1_000_000
     content = b",".join(b"c%d" % i for i in range(n)) + b"\n" + b"1," * (n - 1) + b"1\n"
-    start = time.process_time()
     with pytest.raises(ValidationError, match=f"at most {MAX_COLUMNS:,}"):
         read_psa(content)
-    assert time.process_time() - start < 20  # generous: the check itself takes ~0.4 s
 
 
 def test_european_file_notes_how_it_was_read():
