@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from _data import digest, psa_upload, session_cached, thinned, uploader
-from _layout import chart as show
 from _layout import csv_download, currency, safe, show_error, show_spec, spec
 
 import decisionkit as dk
@@ -518,7 +517,11 @@ def evppi_section(out, key, cost, effect, wtp, wtp_max, unit, money, money_symbo
     except ValidationError as exc:
         show_error(exc, "EVPPI cannot be estimated here.")
         return
-    show(evppi_chart(result, money_symbol, pop), key="evppi")
+    evppi_spec = session_cached(
+        ("evppi_spec", key, cost, effect, at, money_symbol, *pop.values()),
+        lambda: spec(evppi_chart(result, money_symbol, pop)),
+    )
+    show_spec(evppi_spec, key="evppi")
     snapped = (
         f" EVPPI is estimated at {N_GRID // EVPPI_EVERY + 1} evenly spaced willingness-to-pay "
         "values; this is the one nearest to yours."
