@@ -94,6 +94,24 @@ PAGES: tuple[PageSpec, ...] = (
         "views/study_more.py",
     ),
     PageSpec(
+        "Survival extrapolation",
+        ":material/timeline:",
+        "survival",
+        "Which survival model should extrapolate a trial, and does the choice change whether "
+        "a cancer treatment is cost-effective? Fits over Kaplan-Meier curves with AIC, picked "
+        "or averaged, feed a partitioned survival model and its acceptability curve.",
+        "views/survival.py",
+    ),
+    PageSpec(
+        "Compare treatments across trials",
+        ":material/hub:",
+        "network",
+        "Which treatment works best when trials compared different pairs? Upload a table of "
+        "trial arms (study, treatment, events, total) and see the network of comparisons, the "
+        "odds ratios between every pair from a network meta-analysis, and the ranking.",
+        "views/network.py",
+    ),
+    PageSpec(
         "Your data",
         ":material/upload_file:",
         "your_data",

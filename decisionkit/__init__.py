@@ -25,6 +25,7 @@ _LAZY = {
     "io": "decisionkit.io",
     "models": "decisionkit.models",
     "plot": "decisionkit.plot",
+    "report": "decisionkit.report",
     "scale": "decisionkit.scale",
     "sensitivity": "decisionkit.sensitivity",
     "threshold": "decisionkit.threshold",

@@ -499,6 +499,20 @@ def main() -> None:
         for column, chart_spec in zip(st.columns(2), specs["evpi"], strict=True):
             show_spec(chart_spec, column, datasets=rule)
         evppi_section(out, key, cost, effect, wtp, int(wtp_max), unit, money, money_symbol, pop)
+        st.download_button(  # built by dk.report only when clicked
+            "Download the HTML report (with the CHEERS 2022 checklist)",
+            data=lambda: dk.report.report_html(
+                out,
+                wtp=float(wtp),
+                cost=cost,
+                effect=effect,
+                currency=money_symbol,
+                effect_unit=unit,
+            ),
+            file_name="cost_effectiveness_report.html",
+            mime="text/html",
+            key="report_download",
+        )
 
 
 def evppi_section(out, key, cost, effect, wtp, wtp_max, unit, money, money_symbol, pop) -> None:

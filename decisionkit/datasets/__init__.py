@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 from decisionkit.datasets._breast_cancer import load_breast_cancer
 from decisionkit.datasets._demo import DEMO_ACTIONS, demo_outcomes, demo_patients
+from decisionkit.datasets._oncology import load_oncology_trial
 
 __all__ = [
     "DEMO_ACTIONS",
@@ -30,6 +31,7 @@ __all__ = [
     "load_cvd_cohort",
     "load_cvd_risk_model",
     "load_hospital_outcomes",
+    "load_oncology_trial",
 ]
 
 

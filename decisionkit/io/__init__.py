@@ -17,7 +17,7 @@ how to fix it. They never drop, clip or impute anything.
 """
 
 from decisionkit.io._mapping import MAX_ACTIONS, ROLES, AmbiguousLayoutError, PSAMapping
-from decisionkit.io._patients import read_patient_csv, read_predictor_csv
+from decisionkit.io._patients import read_patient_csv, read_predictor_csv, read_survival_csv
 from decisionkit.io._psa import (
     PSAFile,
     apply_mapping,
@@ -44,4 +44,5 @@ __all__ = [
     "read_predictor_csv",
     "read_psa",
     "read_psa_table",
+    "read_survival_csv",
 ]

@@ -151,6 +151,46 @@ def read_predictor_csv(
     return y, frame
 
 
+def read_survival_csv(source: _Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
+    r"""Read a time-to-event table: one row per patient, time and event columns (and others).
+
+    ::
+
+        arm,pfs_months,pfs_event,os_months,os_event
+        New drug,7.5,1,16.2,0
+
+    Only the reading is checked here (size, UTF-8, a header, rows of equal length); the
+    time and event columns are checked when the data are used
+    (:meth:`decisionkit.models.survival.SurvivalData.from_frame`: negative times, events not
+    0/1, missing values), since which columns they are is the user's choice.
+
+    Parameters
+    ----------
+    source : bytes, str, path-like or binary file-like
+        As in :func:`decisionkit.io.read_psa`.
+    max_bytes : int
+        Refuse larger files (default :data:`decisionkit.io.DEFAULT_MAX_BYTES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read (text labels as written).
+
+    Examples
+    --------
+    >>> from decisionkit.io import read_survival_csv
+    >>> read_survival_csv(b"time,event\n3.2,1\n5.0,0\n").shape
+    (2, 2)
+    """
+    df = read_table(source, max_bytes=max_bytes, caller="read_survival_csv").frame
+    if df.shape[1] < 2:
+        raise ValidationError(
+            f"The file has one column ({shown(df.columns)}); a survival table needs at least "
+            "a time column and an event column (1 = event, 0 = censored)."
+        )
+    return df
+
+
 # ---------------------------------------------------------------------- private steps
 def _outcome_table(
     source: _Source,

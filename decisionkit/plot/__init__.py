@@ -7,12 +7,17 @@ re-exported here.
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
+from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
+from decisionkit.plot._partitioned import psm_curves, psm_occupancy
+from decisionkit.plot._report import budget_impact, scenario_comparison
 from decisionkit.plot._sensitivity import tornado, two_way
+from decisionkit.plot._survival import kaplan_meier, survival_fits
 from decisionkit.plot._threshold import decision_curve
 from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
 
 __all__: list[str] = [
+    "budget_impact",
     "ce_plane",
     "ceac",
     "ceaf",
@@ -21,12 +26,20 @@ __all__: list[str] = [
     "evpi_curve",
     "evppi_bars",
     "evsi_curve",
+    "forest_plot",
     "icer_frontier",
+    "kaplan_meier",
+    "network_plot",
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
+    "psm_curves",
+    "psm_occupancy",
+    "rank_plot",
     "regression_check",
+    "scenario_comparison",
     "state_trace",
+    "survival_fits",
     "tornado",
     "two_way",
     "voi_evpi",

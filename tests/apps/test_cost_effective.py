@@ -164,3 +164,9 @@ def test_uploaded_parameters_enable_evppi(page):
     assert len(charts) == 5  # plane, CEAC, EVPI x2 and the EVPPI bars
     captions = " ".join(c.value for c in page.caption).replace("\\", "")
     assert "EVPPI per person of each parameter" in captions
+
+
+def test_report_download_button_is_offered(page):
+    # the report itself is built by dk.report.report_html (tests/report) when clicked
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert sum("HTML report" in label for label in labels) == 1

@@ -44,8 +44,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,177 +53,14 @@ import xarray as xr
 
 from decisionkit._validation import check_in, check_names, check_number, fail, finite_or_raise
 from decisionkit.exceptions import ValidationError
-from decisionkit.outcomes import OutcomeDistribution
+from decisionkit.models.cohort import _conventions as conv
+from decisionkit.models.cohort._conventions import PairCosts, params_dict, within_cycle_weights
+from decisionkit.models.cohort._markov_result import MarkovResult
 
 __all__ = ["MarkovModel", "MarkovResult", "params_dict", "within_cycle_weights"]
 
-_METHODS = ("half-cycle", "simpson", "none", "end")
+_METHODS = conv.METHODS
 Spec = Any  # array-like, callable(params, cycle, strategy) or {strategy: array or callable}
-
-
-def params_dict(params: Any, caller: str) -> tuple[dict[str, np.ndarray], int]:
-    """Turn a DataFrame (or mapping of scalars/1-D arrays) into ``{name: float array}``.
-
-    Returns the dict and the number of draws. Scalars become length-1 arrays when nothing
-    else sets the length.
-    """
-    if isinstance(params, pd.DataFrame):
-        items = {str(c): params[c].to_numpy() for c in params.columns}
-    elif isinstance(params, Mapping | pd.Series):
-        items = {str(k): np.asarray(v) for k, v in params.items()}
-    else:
-        raise fail(
-            "params", caller, "a DataFrame (one row per draw) or a dict of values", type(params)
-        )
-    lengths = {k: v.shape[0] for k, v in items.items() if v.ndim == 1}
-    bad = [k for k, v in items.items() if v.ndim > 1]
-    if bad:
-        raise fail(f"params['{bad[0]}']", caller, "a scalar or a 1-D array", items[bad[0]].shape)
-    sizes = set(lengths.values())
-    if len(sizes) > 1:
-        raise ValidationError(
-            f"{caller}: the parameters have different numbers of draws {lengths}. Pass one "
-            "value per draw for every parameter (a DataFrame keeps them aligned)."
-        )
-    n = sizes.pop() if sizes else 1
-    if isinstance(params, pd.DataFrame):
-        n = len(params)
-    out = {}
-    for k, v in items.items():
-        if v.dtype.kind not in "biuf":
-            raise fail(f"params['{k}']", caller, "numeric", v.dtype)
-        arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
-        finite_or_raise(arr, f"Parameter '{k}' passed to {caller}")
-        out[k] = arr
-    if n < 1:
-        raise ValidationError(f"{caller}: params has no rows; pass at least one draw.")
-    return out, n
-
-
-def within_cycle_weights(n_cycles: int, method: str) -> np.ndarray:
-    """Within-cycle correction weights ``w_t`` for the ``n_cycles + 1`` trace points.
-
-    See the module docstring for each method. The weights of ``half-cycle`` and ``simpson``
-    integrate a smooth occupancy curve over ``[0, n_cycles]`` cycles.
-    """
-    check_in(method, _METHODS, "within_cycle", "within_cycle_weights")
-    n = n_cycles
-    w = np.ones(n + 1)
-    if method == "half-cycle":
-        w[[0, -1]] = 0.5
-    elif method == "none":
-        w[-1] = 0.0
-    elif method == "end":
-        w[0] = 0.0
-    else:
-        if n < 2:
-            raise ValidationError(
-                "Simpson's within-cycle correction needs at least 2 cycles; use "
-                "within_cycle='half-cycle' for a 1-cycle model."
-            )
-        m = n if n % 2 == 0 else n - 3  # Simpson 1/3 on [0, m], Simpson 3/8 on [m, n]
-        w = np.zeros(n + 1)
-        if m > 0:
-            w[: m + 1] = 2.0
-            w[1:m:2] = 4.0
-            w[[0, m]] = 1.0
-            w[: m + 1] /= 3.0
-        if m != n:
-            w[m : n + 1] += np.array([1.0, 3.0, 3.0, 1.0]) * 3.0 / 8.0
-    return w
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class MarkovResult:
-    """The result of :meth:`MarkovModel.run` (immutable).
-
-    Attributes
-    ----------
-    values : xarray.Dataset
-        ``cost``, ``qaly`` and ``life_years`` with dims ``(draw, action)``; actions are the
-        strategies.
-    inputs : pandas.DataFrame
-        The parameter draws, one row per draw.
-    mean_trace : xarray.DataArray
-        Mean state occupancy over draws, dims ``(strategy, cycle, state)``, with a ``time``
-        coordinate (``cycle * cycle_length``).
-    trace : xarray.DataArray or None
-        Occupancy per draw ``(draw, strategy, cycle, state)`` when ``return_trace=True``.
-    cycle_length : float
-        Length of a cycle in years.
-    """
-
-    values: xr.Dataset
-    inputs: pd.DataFrame
-    mean_trace: xr.DataArray
-    trace: xr.DataArray | None
-    cycle_length: float
-
-    @property
-    def strategies(self) -> list[str]:
-        """Strategy names in order."""
-        return [str(a) for a in self.values["action"].values]
-
-    @property
-    def states(self) -> list[str]:
-        """State names in order."""
-        return [str(s) for s in self.mean_trace["state"].values]
-
-    @property
-    def n_draws(self) -> int:
-        """Number of parameter draws."""
-        return int(self.values.sizes["draw"])
-
-    @property
-    def outcomes(self) -> OutcomeDistribution:
-        """The outcomes as an :class:`~decisionkit.OutcomeDistribution` (inputs attached).
-
-        Needs at least 2 draws; for a single deterministic run use :meth:`mean`.
-        """
-        if self.n_draws < 2:
-            raise ValidationError(
-                "MarkovResult.outcomes needs at least 2 draws; this run had 1 (a deterministic "
-                "base case). Read its values with .mean() or .to_frame(), or run the model on "
-                "a PSA sample."
-            )
-        return OutcomeDistribution(self.values, inputs=self.inputs)
-
-    def mean(self) -> pd.DataFrame:
-        """Expected cost, QALYs and life years per strategy (one row per strategy)."""
-        frame = self.values.mean("draw").to_dataframe().reset_index()
-        return frame.rename(columns={"action": "strategy"})
-
-    def expected(self) -> dict[str, dict[str, float]]:
-        """Mean of each metric per strategy as ``{strategy: {metric: value}}``.
-
-        The form deterministic sensitivity analysis takes from a model run on one parameter
-        set (``decisionkit.sensitivity``).
-        """
-        means = self.values.mean("draw")
-        return {
-            s: {m: float(means[m].sel(action=s)) for m in means.data_vars} for s in self.strategies
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy frame: one row per (draw, strategy), columns cost, qaly, life_years."""
-        return self.values.to_dataframe().reset_index().rename(columns={"action": "strategy"})
-
-    def trace_frame(self) -> pd.DataFrame:
-        """Mean trace as a long frame: strategy, cycle, time, state, proportion."""
-        frame = self.mean_trace.rename("proportion").to_dataframe().reset_index()
-        return frame[["strategy", "cycle", "time", "state", "proportion"]]
-
-    def summary(self) -> str:
-        """A short readable report of the expected outcomes."""
-        n_cycles = self.mean_trace.sizes["cycle"] - 1
-        head = (
-            f"Markov cohort model: {len(self.states)} states, {n_cycles} cycles of "
-            f"{self.cycle_length:g} year(s), {self.n_draws} draw(s)"
-        )
-        return head + "\n" + self.mean().to_string(index=False, float_format=lambda x: f"{x:,.4f}")
-
-    def __repr__(self) -> str:
-        return f"<MarkovResult>\n{self.summary()}"
 
 
 class MarkovModel:
@@ -242,12 +78,16 @@ class MarkovModel:
         on the draw), row ``i`` holding the probabilities of moving from state ``i``; or a dict
         ``{strategy: array or callable}`` (callables in the dict are also called as
         ``f(params, cycle, strategy)``). ``params`` is a dict of 1-D float arrays, one per
-        parameter column, length ``n_draws``; ``cycle`` is the 0-based index of the cycle
-        (its start is at time ``cycle * cycle_length``). Every row must sum to 1.
+        parameter column, length ``n_draws``; ``cycle`` is the model time in the convention
+        of ``model_time``. Every row must sum to 1.
     state_costs, state_utilities : callable, dict or array-like
         Annual cost and utility of each state, shape ``(n_draws, n_states)`` or
-        ``(n_states,)``; callables are called as ``f(params, t, strategy)`` at each trace point
-        ``t = 0..n_cycles``; a dict maps each strategy to an array or callable.
+        ``(n_states,)``; callables are called as ``f(params, t, strategy)`` at each counted
+        trace point; a dict maps each strategy to an array or callable.
+    cost_components : dict, optional
+        Named cost components ``{name: spec}`` (each as ``state_costs``) instead of
+        ``state_costs``: the result reports ``cost_<name>`` for each and their sum as ``cost``,
+        and each may have its own discount rate.
     transition_costs : callable, dict or None
         One-off costs of moving ``i -> j``: a callable/dict/array giving
         ``(n_draws, n_states, n_states)`` per strategy and cycle, or a dict of pairs
@@ -259,13 +99,37 @@ class MarkovModel:
         Number of cycles.
     cycle_length : float
         Cycle length in years (default 1).
-    discount_cost, discount_effect : float
-        Annual discount rates for costs and for QALYs/life years (default 0.035, NICE).
+    discount_cost : float or dict
+        Annual discount rate of costs (default 0.035, NICE), or ``{component: rate}`` with a
+        rate for every entry of ``cost_components`` (and ``"transition_costs"`` when there are
+        transition costs); a rate of 0 leaves that value undiscounted.
+    discount_effect : float
+        Annual discount rate of QALYs (default 0.035).
+    discount_life_years : float, optional
+        Annual discount rate of life years (default: ``discount_effect``).
+    discount_first_cycle : bool or None
+        When discounting starts, independent of how membership is counted (see
+        :mod:`~decisionkit.models.cohort._conventions`): ``None`` (default) discounts each
+        counted trace point by its time; ``True``/``False`` discount per cycle, the first
+        cycle by one cycle or not at all (heemod's ``first``).
+    model_time : {"elapsed", "cycle"}
+        What callables receive as ``cycle``/``t``: ``"elapsed"`` (default) the number of
+        cycles elapsed (0 for the first transition, the trace point for values);
+        ``"cycle"`` the 1-based number of the cycle (heemod's ``model_time``).
+    background_mortality : LifeTable, optional
+        General-population mortality added to every state outside ``dead``: with ``q`` the
+        probability of dying during the cycle from the life table at the cohort's age, each
+        row becomes ``(1 - q) P[i] + q e_dead`` (competing risks, dying first).
+    start_age : float, optional
+        Age of the cohort at time 0 (required with ``background_mortality``).
+    sex : str, optional
+        Row of the life table to use when it is tabulated by sex.
     within_cycle : {"half-cycle", "simpson", "none", "end"} or array-like
         Within-cycle correction (see the module documentation), or explicit weights for
         the ``n_cycles + 1`` trace points.
     dead : str or sequence of str, optional
-        States that do not count towards life years (default none).
+        States that do not count towards life years (default none); the first is where
+        background mortality goes.
     tol : float
         Tolerance on row sums of the transition matrices (default 1e-8).
 
@@ -287,14 +151,21 @@ class MarkovModel:
         *,
         strategies: Sequence[str],
         transition: Spec,
-        state_costs: Spec,
+        state_costs: Spec | None = None,
         state_utilities: Spec,
+        cost_components: Mapping[str, Spec] | None = None,
         transition_costs: Spec | None = None,
         initial: str | Sequence[float] | None = None,
         n_cycles: int,
         cycle_length: float = 1.0,
-        discount_cost: float = 0.035,
+        discount_cost: float | Mapping[str, float] = 0.035,
         discount_effect: float = 0.035,
+        discount_life_years: float | None = None,
+        discount_first_cycle: bool | None = None,
+        model_time: str = "elapsed",
+        background_mortality: Any = None,
+        start_age: float | None = None,
+        sex: str | None = None,
         within_cycle: str | Sequence[float] = "half-cycle",
         dead: str | Sequence[str] | None = None,
         tol: float = 1e-8,
@@ -310,8 +181,12 @@ class MarkovModel:
         self.cycle_length = check_number(
             cycle_length, "cycle_length", caller, low=0.0, low_inclusive=False
         )
-        self.discount_cost = check_number(discount_cost, "discount_cost", caller, low=0.0)
         self.discount_effect = check_number(discount_effect, "discount_effect", caller, low=0.0)
+        self.discount_life_years = (
+            self.discount_effect
+            if discount_life_years is None
+            else check_number(discount_life_years, "discount_life_years", caller, low=0.0)
+        )
         if isinstance(within_cycle, str):
             self.within_cycle = check_in(within_cycle, _METHODS, "within_cycle", caller)
             self._weights = within_cycle_weights(self.n_cycles, self.within_cycle)
@@ -327,15 +202,28 @@ class MarkovModel:
                 )
             self.within_cycle = "custom"
             self._weights = w
+        if discount_first_cycle is not None and not isinstance(discount_first_cycle, bool):
+            raise fail("discount_first_cycle", caller, "None, True or False", discount_first_cycle)
+        if discount_first_cycle is not None:
+            conv.check_per_cycle(self.within_cycle, "discount_first_cycle", caller)
+        self.discount_first_cycle = discount_first_cycle
+        self.model_time = check_in(model_time, ("elapsed", "cycle"), "model_time", caller)
+        if model_time == "cycle" and self.within_cycle not in ("end", "none"):
+            raise ValidationError(
+                f"{caller}: model_time='cycle' numbers each counted trace point by its cycle, "
+                f"which needs within_cycle 'end' or 'none'; got {self.within_cycle!r}."
+            )
         self.tol = check_number(tol, "tol", caller, low=0.0, low_inclusive=False)
         self.transition = self._check_spec(transition, "transition", caller)
-        self.state_costs = self._check_spec(state_costs, "state_costs", caller)
         self.state_utilities = self._check_spec(state_utilities, "state_utilities", caller)
+        self.cost_components = self._check_components(state_costs, cost_components, caller)
+        self.state_costs = state_costs if cost_components is None else None
         self.transition_costs = (
             None
             if transition_costs is None
             else self._check_transition_costs(transition_costs, caller)
         )
+        self.discount_cost = self._check_discount_cost(discount_cost, caller)
         self.initial = self._check_initial(initial, caller)
         dead_list = [dead] if isinstance(dead, str) else list(dead or [])
         unknown = [d for d in dead_list if d not in self.states]
@@ -345,6 +233,7 @@ class MarkovModel:
             )
         self.dead = dead_list
         self._alive = np.array([s not in dead_list for s in self.states], dtype=float)
+        self._set_background(background_mortality, start_age, sex, caller)
 
     # ---------------------------------------------------------------- validation at init
     def _check_spec(self, spec: Spec, name: str, caller: str) -> Spec:
@@ -362,6 +251,72 @@ class MarkovModel:
             raise fail(name, caller, "an array, a callable or a dict per strategy", spec)
         return spec
 
+    def _check_components(self, state_costs, components, caller) -> dict[str | None, Spec]:
+        if components is None:
+            return {None: self._check_spec(state_costs, "state_costs", caller)}
+        if state_costs is not None:
+            raise ValidationError(
+                f"{caller}: pass either state_costs or cost_components, not both; put the "
+                "state costs in cost_components as one more named component."
+            )
+        if not isinstance(components, Mapping) or not components:
+            raise fail("cost_components", caller, "a non-empty dict {name: costs}", components)
+        names = check_names(components.keys(), "cost_components", caller)
+        return {
+            n: self._check_spec(v, f"cost_components['{n}']", caller)
+            for n, v in zip(names, components.values(), strict=True)
+        }
+
+    def _check_discount_cost(self, rate, caller) -> float | dict[str, float]:
+        if not isinstance(rate, Mapping):
+            return check_number(rate, "discount_cost", caller, low=0.0)
+        needed = [n for n in self.cost_components if n is not None]
+        if None in self.cost_components:
+            raise ValidationError(
+                f"{caller}: a discount rate per value (a dict discount_cost) needs named "
+                "cost_components; pass discount_cost as one number with state_costs."
+            )
+        if self.transition_costs is not None:
+            needed.append("transition_costs")
+        keys = [str(k) for k in rate]
+        missing = [n for n in needed if n not in keys]
+        extra = [k for k in keys if k not in needed]
+        if missing or extra:
+            raise ValidationError(
+                f"The 'discount_cost' dict of {caller} must give a rate for each of {needed}; "
+                f"missing {missing}, unknown {extra}."
+            )
+        return {
+            str(k): check_number(v, f"discount_cost['{k}']", caller, low=0.0)
+            for k, v in rate.items()
+        }
+
+    def _set_background(self, table, start_age, sex, caller) -> None:
+        self.background_mortality, self.start_age, self.sex = table, None, sex
+        if table is None:
+            if start_age is not None or sex is not None:
+                raise ValidationError(
+                    f"{caller}: start_age and sex are used with background_mortality (a "
+                    "LifeTable); pass one or leave them out."
+                )
+            return
+        from decisionkit.models.life_table import LifeTable
+
+        if not isinstance(table, LifeTable):
+            raise fail("background_mortality", caller, "a decisionkit.models.LifeTable", table)
+        if not self.dead:
+            raise ValidationError(
+                f"{caller}: background_mortality needs a dead state to move people to; "
+                "name it with dead=..."
+            )
+        if start_age is None:
+            raise fail("start_age", caller, "the cohort's age at time 0 (years)", start_age)
+        self.start_age = check_number(start_age, "start_age", caller, low=0.0)
+        # fail early on an age or sex the table lacks (a table by sex without ``sex`` is left
+        # to a microsimulation whose individuals carry their own sex)
+        if sex is not None or not table.has_sex_:
+            table.hazard(self.start_age, sex)
+
     def _check_transition_costs(self, spec: Spec, caller: str) -> Spec:
         if isinstance(spec, Mapping) and spec and all(isinstance(k, tuple) for k in spec):
             pairs = {}
@@ -373,7 +328,7 @@ class MarkovModel:
                             f"the states {self.states}."
                         )
                 pairs[(self.states.index(a), self.states.index(b))] = value
-            return _PairCosts(pairs, len(self.states))
+            return PairCosts(pairs, len(self.states))
         return self._check_spec(spec, "transition_costs", caller)
 
     def _check_initial(self, initial: Any, caller: str) -> np.ndarray:
@@ -391,51 +346,143 @@ class MarkovModel:
             raise fail("initial", caller, "proportions summing to 1", initial, f"Sum {arr.sum()}.")
         return arr
 
+    # ---------------------------------------------------------------- conventions
+    def _value_weights(self, rate: float) -> np.ndarray:
+        """Weight of the annual value counted at each trace point: w_t d_t cycle_length."""
+        n, cl = self.n_cycles, self.cycle_length
+        d = conv.value_discount(rate, n, cl, self.within_cycle, self.discount_first_cycle)
+        return self._weights * d * cl
+
+    def _reward_weights(self) -> tuple[dict[str | None, np.ndarray], np.ndarray, np.ndarray]:
+        """Weights per cost component, for QALYs and for life years (one per trace point)."""
+        rates = self.discount_cost
+        costs = {
+            name: self._value_weights(rates if not isinstance(rates, dict) else rates[name])
+            for name in self.cost_components
+        }
+        return (
+            costs,
+            self._value_weights(self.discount_effect),
+            self._value_weights(self.discount_life_years),
+        )
+
+    def _transition_cost_discount(self) -> np.ndarray:
+        """Discount of the one-off transition costs of each cycle (index: 0-based cycle)."""
+        rate = self.discount_cost
+        rate = rate.get("transition_costs", 0.0) if isinstance(rate, dict) else rate
+        n, cl = self.n_cycles, self.cycle_length
+        return conv.transition_discount(rate, n, cl, self.discount_first_cycle)
+
+    def _value_time(self, t: int) -> int:
+        return conv.value_model_time(t, self.within_cycle, self.model_time)
+
+    def _cycle_time(self, cycle: int) -> int:
+        return cycle + (1 if self.model_time == "cycle" else 0)
+
+    def background_probability(self, cycle: int, age: Any = None, sex: Any = None) -> np.ndarray:
+        """Probability of dying from background causes during cycle ``cycle`` (0-based).
+
+        ``1 - exp(-(H(age, cycle_length)))`` with ``H`` the life table's cumulative hazard
+        over the cycle, from ``age`` (default: the cohort's age ``start_age + cycle *
+        cycle_length``) and ``sex`` (default: the model's).
+        """
+        if self.background_mortality is None:
+            raise ValidationError("This MarkovModel has no background_mortality (LifeTable).")
+        a = self.start_age + cycle * self.cycle_length if age is None else age
+        s = self.sex if sex is None else sex
+        h = self.background_mortality.cumulative_hazard(a, self.cycle_length, s)
+        return -np.expm1(-h)
+
     # ---------------------------------------------------------------- evaluation
-    def _eval(self, spec, strategy, params, cycle, shape, what) -> np.ndarray:
+    def _eval(self, spec, strategy, params, t, shape, what, *, time=None) -> np.ndarray:
+        """Evaluate a value spec at trace point ``t`` (model time converted)."""
         if isinstance(spec, Mapping):
             spec = spec[strategy]
-        value = spec(params, cycle, strategy) if callable(spec) else spec
+        when = self._value_time(t) if time is None else time
+        value = spec(params, when, strategy) if callable(spec) else spec
         arr = np.asarray(value, dtype=float)
         try:
             arr = np.broadcast_to(arr, shape)
         except ValueError:
             raise ValidationError(
-                f"MarkovModel: {what} for strategy {strategy!r} at cycle {cycle} has shape "
+                f"MarkovModel: {what} for strategy {strategy!r} at cycle {when} has shape "
                 f"{arr.shape}; expected {shape} (or {shape[1:]} for values shared by all draws)."
             ) from None
-        finite_or_raise(arr, f"MarkovModel: {what} for strategy {strategy!r} at cycle {cycle}")
+        finite_or_raise(arr, f"MarkovModel: {what} for strategy {strategy!r} at cycle {when}")
         return arr
 
-    def _transition(self, strategy, params, cycle, n) -> np.ndarray:
+    def _state_costs(self, strategy, params, t, shape, weights) -> np.ndarray:
+        """Weighted cost of each state at trace point ``t``, summed over components."""
+        total = np.zeros(shape)
+        for name, spec in self.cost_components.items():
+            if weights[name][t] != 0:
+                what = "state_costs" if name is None else f"cost_components['{name}']"
+                total = total + weights[name][t] * self._eval(
+                    spec, strategy, params, t, shape, what
+                )
+        return total
+
+    def _transition_costs(self, strategy, params, cycle, n) -> np.ndarray:
         k = len(self.states)
+        time = self._cycle_time(cycle)
+        return self._eval(
+            self.transition_costs,
+            strategy,
+            params,
+            cycle,
+            (n, k, k),
+            "transition_costs",
+            time=time,
+        )
+
+    def _transition(self, strategy, params, cycle, n, *, background: bool = True) -> np.ndarray:
+        """Transition matrices of cycle ``cycle`` (0-based), background mortality included."""
+        k = len(self.states)
+        time = self._cycle_time(cycle)
         spec = self.transition[strategy] if isinstance(self.transition, dict) else self.transition
-        value = spec(params, cycle, strategy) if callable(spec) else spec
+        value = spec(params, time, strategy) if callable(spec) else spec
         p = np.asarray(value, dtype=float)
         if p.shape not in ((n, k, k), (k, k)):
             raise ValidationError(
-                f"MarkovModel: the transition matrix for strategy {strategy!r} at cycle {cycle} "
+                f"MarkovModel: the transition matrix for strategy {strategy!r} at cycle {time} "
                 f"has shape {p.shape}; expected {(n, k, k)} (or {(k, k)} for a matrix shared "
                 "by all draws)."
             )
         p = np.broadcast_to(p, (n, k, k))
+        self._check_rows(p, strategy, time)
+        if background and self.background_mortality is not None:
+            p = self.add_background(p, self.background_probability(cycle))
+        return p
+
+    def add_background(self, p: np.ndarray, q: Any) -> np.ndarray:
+        """Matrices ``(..., k, k)`` with rows ``(1 - q) P[i] + q e_dead`` outside ``dead``.
+
+        ``q`` broadcasts against ``p.shape[:-2]`` (one probability per draw, or a scalar).
+        """
+        q = np.asarray(q, dtype=float)[..., None, None]
+        out = (1.0 - q) * p
+        out[..., self.states.index(self.dead[0])] += q[..., 0]
+        for d in self.dead:  # dead states keep their own rows
+            i = self.states.index(d)
+            out[..., i, :] = p[..., i, :]
+        return out
+
+    def _check_rows(self, p: np.ndarray, strategy: str, time: int) -> None:
+        k, tol = p.shape[-1], self.tol
         rows = p @ np.ones(k)  # row sums; faster than p.sum(-1) on a short last axis
-        tol = self.tol
         # fast path: three reductions; NaN fails every comparison and falls through
         if np.abs(rows - 1.0).max() <= tol and p.min() >= -tol and p.max() <= 1 + tol:
-            return p
+            return
         bad = ~(np.abs(rows - 1.0) <= tol) | ~np.all((p >= -tol) & (p <= 1 + tol), -1)
-        if bad.any():
-            draw, state = (int(i) for i in np.argwhere(bad)[0])
-            row = p[draw, state]
-            raise ValidationError(
-                f"MarkovModel: the transition matrix of strategy {strategy!r} at cycle {cycle} "
-                f"is invalid in row (from state) {self.states[state]!r}, draw {draw}: the row "
-                f"sums to {rows[draw, state]:.10g} (must be 1 within {self.tol:g}) and holds "
-                f"{np.round(row, 6).tolist()}. Check the complement (1 - sum of the others) "
-                "and that every probability is in [0, 1]."
-            )
-        return p
+        draw, state = (int(i) for i in np.argwhere(bad)[0])
+        row = p[draw, state]
+        raise ValidationError(
+            f"MarkovModel: the transition matrix of strategy {strategy!r} at cycle {time} "
+            f"is invalid in row (from state) {self.states[state]!r}, draw {draw}: the row "
+            f"sums to {rows[draw, state]:.10g} (must be 1 within {self.tol:g}) and holds "
+            f"{np.round(row, 6).tolist()}. Check the complement (1 - sum of the others) "
+            "and that every probability is in [0, 1]."
+        )
 
     def run(self, params: Any, *, return_trace: bool = False) -> MarkovResult:
         """Run the cohort for every parameter draw and strategy.
@@ -458,44 +505,47 @@ class MarkovModel:
         inputs = pd.DataFrame({k: np.array(v) for k, v in pdict.items()})
         k, t_max = len(self.states), self.n_cycles
         times = np.arange(t_max + 1) * self.cycle_length
-        disc_c = self._weights * (1 + self.discount_cost) ** -times * self.cycle_length
-        disc_e = self._weights * (1 + self.discount_effect) ** -times * self.cycle_length
-        disc_tc = (1 + self.discount_cost) ** -times  # transition costs at end of cycle
+        w_cost, w_qaly, w_ly = self._reward_weights()
+        disc_tc = self._transition_cost_discount()
         n_s = len(self.strategies)
-        cost, qaly, ly = (np.zeros((n, n_s)) for _ in range(3))
+        parts = {name: np.zeros((n, n_s)) for name in w_cost}
+        qaly, ly = np.zeros((n, n_s)), np.zeros((n, n_s))
         mean_trace = np.empty((n_s, t_max + 1, k))
         full = np.empty((n, n_s, t_max + 1, k)) if return_trace else None
+        tc_part = "transition_costs" if isinstance(self.discount_cost, dict) else None
+        if self.transition_costs is not None and tc_part is not None:
+            parts[tc_part] = np.zeros((n, n_s))
         for j, strat in enumerate(self.strategies):
             m = np.broadcast_to(self.initial, (n, k)).copy()
             for t in range(t_max + 1):
                 mean_trace[j, t] = m.mean(axis=0)
                 if full is not None:
                     full[:, j, t] = m
-                c = self._eval(self.state_costs, strat, pdict, t, (n, k), "state_costs")
-                u = self._eval(self.state_utilities, strat, pdict, t, (n, k), "state_utilities")
-                cost[:, j] += disc_c[t] * np.einsum("ns,ns->n", m, c)
-                qaly[:, j] += disc_e[t] * np.einsum("ns,ns->n", m, u)
-                ly[:, j] += disc_e[t] * (m @ self._alive)
+                for name, spec in self.cost_components.items():
+                    if w_cost[name][t] != 0:
+                        what = "state_costs" if name is None else f"cost_components['{name}']"
+                        c = self._eval(spec, strat, pdict, t, (n, k), what)
+                        parts[name][:, j] += w_cost[name][t] * np.einsum("ns,ns->n", m, c)
+                if w_qaly[t] != 0:
+                    u = self._eval(self.state_utilities, strat, pdict, t, (n, k), "state_utilities")
+                    qaly[:, j] += w_qaly[t] * np.einsum("ns,ns->n", m, u)
+                ly[:, j] += w_ly[t] * (m @ self._alive)
                 if t == t_max:
                     break
                 p = self._transition(strat, pdict, t, n)
                 if self.transition_costs is not None:
-                    tc = self._eval(
-                        self.transition_costs, strat, pdict, t, (n, k, k), "transition_costs"
-                    )
-                    cost[:, j] += disc_tc[t + 1] * np.einsum(
+                    tc = self._transition_costs(strat, pdict, t, n)
+                    parts[tc_part][:, j] += disc_tc[t] * np.einsum(
                         "ni,ni->n", m, np.einsum("nij,nij->ni", p, tc)
                     )
                 m = np.einsum("ni,nij->nj", m, p)
         coords = {"draw": np.arange(n), "action": self.strategies}
-        values = xr.Dataset(
-            {
-                "cost": (("draw", "action"), cost),
-                "qaly": (("draw", "action"), qaly),
-                "life_years": (("draw", "action"), ly),
-            },
-            coords=coords,
-        )
+        data = {"cost": (("draw", "action"), sum(parts.values()))}
+        data |= {"qaly": (("draw", "action"), qaly), "life_years": (("draw", "action"), ly)}
+        for name, part in parts.items():
+            if name is not None:
+                data[f"cost_{name}"] = (("draw", "action"), part)
+        values = xr.Dataset(data, coords=coords)
         tcoords = {
             "strategy": self.strategies,
             "cycle": np.arange(t_max + 1),
@@ -518,18 +568,3 @@ class MarkovModel:
             f"n_cycles={self.n_cycles}, cycle_length={self.cycle_length:g}, "
             f"within_cycle={self.within_cycle!r})"
         )
-
-
-class _PairCosts:
-    """Transition costs given as ``{(from, to): value or callable}``, built into a matrix."""
-
-    def __init__(self, pairs: dict[tuple[int, int], Any], k: int) -> None:
-        self.pairs, self.k = pairs, k
-
-    def __call__(self, params: Mapping[str, np.ndarray], cycle: int, strategy: str) -> np.ndarray:
-        n = len(next(iter(params.values()))) if params else 1
-        out = np.zeros((n, self.k, self.k))
-        for (i, j), value in self.pairs.items():
-            v: Callable | Any = value
-            out[:, i, j] = v(params, cycle, strategy) if callable(v) else v
-        return out

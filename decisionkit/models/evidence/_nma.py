@@ -1,0 +1,525 @@
+r"""NetworkMetaAnalysis: Bayesian network meta-analysis following NICE DSU TSD 2 (PyMC).
+
+See :mod:`decisionkit.models.evidence._engine` for the model. This module holds the
+estimator: reading the data, sampling, and the outputs (relative effects against any
+reference, league table, ranks and SUCRA, residual deviance and DIC, LOO).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from decisionkit._validation import check_in, check_probability, fail
+from decisionkit.models.evidence import _absolute, _engine, _inconsistency
+from decisionkit.models.evidence._data import Network, read_arms, read_contrasts
+from decisionkit.models.evidence._sampling import EvidenceModel, require_fitted
+
+__all__ = ["NetworkMetaAnalysis"]
+
+
+class NetworkMetaAnalysis(EvidenceModel):
+    r"""Bayesian network meta-analysis of trial arms or contrasts (NICE DSU TSD 2).
+
+    Arm-level binary data use a binomial likelihood with a logit link (relative effects
+    are log odds ratios); arm-level continuous data a normal likelihood with identity link
+    (mean differences); contrast-level data (estimate and standard error against each
+    study's baseline arm) a multivariate normal likelihood. With ``effects="random"`` the
+    study-specific effects vary around the mean effects with between-study sd :math:`\sigma`,
+    arms of a multi-arm study correlated by :math:`\sigma^2/2`, sampled non-centred.
+
+    Parameters
+    ----------
+    effects : {"random", "fixed"}
+        Random or fixed (common) effects.
+    reference : str, optional
+        Reference treatment of the basic parameters :math:`d` (default: the first treatment
+        in the table). Results can be reported against any treatment later.
+    prior_d_sd, prior_mu_sd : float
+        Sd of the normal priors on the relative effects :math:`d` and on each study's
+        baseline :math:`\mu_i` (TSD 2: 100, i.e. :math:`\mathcal N(0, 100^2)`).
+    prior_heterogeneity : {"uniform", "halfnormal"}
+        Prior of the between-study sd: :math:`U(0, s)` (TSD 2) or half-normal with scale
+        :math:`s`.
+    prior_heterogeneity_scale : float
+        The :math:`s` above (TSD 2: 5 on the log-odds scale; choose it on the scale of the
+        outcome for continuous data).
+    sampler_config : dict, optional
+        Keyword arguments of ``pymc.sample`` merged over the shared defaults (4 chains x
+        1,000 draws after 1,000 tuning steps, ``target_accept=0.9``), e.g. ``{"draws": 2000,
+        "nuts_sampler": "nutpie"}``.
+    random_seed : int or numpy.random.Generator, optional
+        Same seed, same draws.
+
+    Attributes
+    ----------
+    network_ : Network
+        The checked data (studies, treatments, arms in model order).
+    idata_ : xarray.DataTree
+        Posterior (``d``, ``mu``, ``sd``, ``z``, fitted ``eta``), log likelihood, sample stats.
+    diagnostics_ : dict
+        Shared convergence check (max r_hat, min bulk ESS, divergences).
+
+    Notes
+    -----
+    Residual deviance, leverage and DIC follow TSD 2: :math:`\bar D_{res}` is the posterior
+    mean of the summed residual deviance, the leverage of each data point is its posterior
+    mean deviance minus its deviance at the posterior mean of the fitted values *on the
+    natural scale* (probabilities for binomial data), :math:`p_D` their sum and
+    :math:`DIC = \bar D_{res} + p_D`.
+
+    References
+    ----------
+    Dias S, Welton NJ, Sutton AJ, Ades AE. NICE DSU TSD 2: a generalised linear modelling
+    framework for pairwise and network meta-analysis of randomised controlled trials. 2011.
+    Salanti G, Ades AE, Ioannidis JPA. Graphical methods and numerical summaries for
+    presenting results from multiple-treatment meta-analysis. J Clin Epidemiol
+    2011;64:163-171 (SUCRA).
+
+    Examples
+    --------
+    >>> nma = NetworkMetaAnalysis(effects="fixed", random_seed=1)          # doctest: +SKIP
+    >>> nma.fit(trials, events="events", total="total")                    # doctest: +SKIP
+    >>> nma.relative_effects()                                             # doctest: +SKIP
+    """
+
+    _name = "NetworkMetaAnalysis"
+
+    def __init__(
+        self,
+        *,
+        effects: str = "random",
+        reference: str | None = None,
+        prior_d_sd: float = 100.0,
+        prior_mu_sd: float = 100.0,
+        prior_heterogeneity: str = "uniform",
+        prior_heterogeneity_scale: float = 5.0,
+        sampler_config: dict[str, Any] | None = None,
+        random_seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.effects = effects
+        self.reference = reference
+        self.prior_d_sd = prior_d_sd
+        self.prior_mu_sd = prior_mu_sd
+        self.prior_heterogeneity = prior_heterogeneity
+        self.prior_heterogeneity_scale = prior_heterogeneity_scale
+        super().__init__(sampler_config=sampler_config, random_seed=random_seed)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        data: pd.DataFrame,
+        *,
+        study: str = "study",
+        treatment: str = "treatment",
+        events: str | None = None,
+        total: str | None = None,
+        mean: str | None = None,
+        se: str | None = None,
+        sd: str | None = None,
+        n: str | None = None,
+    ) -> NetworkMetaAnalysis:
+        """Fit arm-level data: one row per study arm.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The trial table.
+        study, treatment : str
+            Columns naming the study and the treatment of each arm.
+        events, total : str, optional
+            Binary outcome: events and participants per arm (binomial-logit model).
+        mean, se, sd, n : str, optional
+            Continuous outcome: the arm mean and either its standard error ``se`` or the
+            sd and number of participants (normal-identity model).
+
+        Returns
+        -------
+        self
+        """
+        caller = f"{self._name}.fit"
+        cols = {
+            "study": study,
+            "treatment": treatment,
+            "events": events,
+            "total": total,
+            "mean": mean,
+            "se": se,
+            "sd": sd,
+            "n": n,
+        }
+        return self._fit_network(self._read("arms", data, caller, cols), caller)
+
+    def fit_contrasts(
+        self,
+        data: pd.DataFrame,
+        *,
+        study: str = "study",
+        treatment: str = "treatment",
+        estimate: str = "estimate",
+        se: str = "se",
+    ) -> NetworkMetaAnalysis:
+        """Fit contrast-level data: per study, estimates against its baseline arm.
+
+        Each study has one baseline row with an empty (NaN) ``estimate``; its ``se`` is the
+        standard error of the baseline arm's mean, needed only for studies with three or
+        more arms. Other rows hold the contrast (e.g. log odds ratio, mean difference) of
+        that arm against the baseline and its standard error.
+        """
+        caller = f"{self._name}.fit_contrasts"
+        cols = {"study": study, "treatment": treatment, "estimate": estimate, "se": se}
+        return self._fit_network(self._read("contrasts", data, caller, cols), caller)
+
+    def updated(self, new_data: pd.DataFrame) -> NetworkMetaAnalysis:
+        """The same analysis refitted with new studies added (e.g. a proposed trial's data).
+
+        ``new_data`` has the columns of the table the model was fitted on; its study names
+        must be new. The fitted model is not changed; a new fitted one is returned. This is
+        the posterior update an EVSI calculation of a new trial needs.
+        """
+        require_fitted(self, "updated")
+        kind, cols = self._fit_args
+        clash = set(map(str, new_data[cols["study"]])) & set(self.network_.studies)
+        if clash:
+            raise fail(
+                "new_data",
+                f"{self._name}.updated",
+                "new studies only",
+                sorted(clash),
+                "Give the new study a name not already in the network.",
+            )
+        combined = pd.concat([self._data, new_data], ignore_index=True)
+        from sklearn.base import clone as sk_clone
+
+        clone = sk_clone(self)
+        if kind == "arms":
+            return clone.fit(combined, **cols)
+        return clone.fit_contrasts(combined, **cols)
+
+    def _read(self, kind: str, data: pd.DataFrame, caller: str, cols: dict) -> Network:
+        """Check the table (arm- or contrast-level) and keep it for :meth:`updated`."""
+        reader = read_arms if kind == "arms" else read_contrasts
+        net = reader(data, caller, reference=self.reference, **cols)
+        self._fit_args = (kind, cols)
+        self._data = data.copy()
+        return net
+
+    def _prepare(self, net: Network, caller: str) -> Network:
+        """Hook for subclasses: check or transform the network before the model is built."""
+        return net
+
+    def _fit_network(self, net: Network, caller: str) -> NetworkMetaAnalysis:
+        net = self._prepare(net, caller)
+        check_in(self.effects, _engine.EFFECTS, "effects", caller)
+        priors = self._priors()
+        priors.check(caller)
+        design, names = _engine.consistency_design(net)
+        model = _engine.build_model(net, design, names, effects=self.effects, priors=priors)
+        self.network_ = net
+        self.idata_, self.diagnostics_ = self._sample_checked(
+            model, var_names=_engine.free_variables(net, self.effects), caller=caller
+        )
+        return self
+
+    def _priors(self) -> _engine.Priors:
+        return _engine.Priors(
+            self.prior_d_sd,
+            self.prior_mu_sd,
+            self.prior_heterogeneity,
+            self.prior_heterogeneity_scale,
+        )
+
+    # ------------------------------------------------------------------ relative effects
+    def relative_effect_draws(self, reference: str | None = None) -> xr.DataArray:
+        """Posterior draws of every treatment's effect against ``reference``.
+
+        Dims ``(draw, treatment)``, chains stacked; the reference's own column is 0.
+        """
+        require_fitted(self, "relative_effect_draws")
+        net = self.network_
+        d = np.column_stack([np.zeros(self._n_draws()), _engine.draws_of(self.idata_, "d")])
+        if reference is not None:
+            ref = self._treatment_index(reference, "reference", "relative_effect_draws")
+            d = d - d[:, [ref]]
+        return xr.DataArray(
+            d,
+            dims=("draw", "treatment"),
+            coords={"draw": np.arange(d.shape[0]), "treatment": list(net.treatments)},
+            name="relative_effect",
+        )
+
+    def relative_effects(
+        self, reference: str | None = None, *, ci_prob: float = 0.95
+    ) -> pd.DataFrame:
+        """Posterior summary of each treatment's effect against ``reference``.
+
+        Columns ``treatment, reference, mean, sd, lower, median, upper`` (equal-tailed
+        ``ci_prob`` interval); the scale is that of the model (log odds ratio for binary
+        data, mean difference for continuous data, the contrasts' scale otherwise).
+        """
+        draws = self.relative_effect_draws(reference)
+        ref = reference if reference is not None else self.network_.treatments[0]
+        frame = _summarise(draws.values, ci_prob, "relative_effects")
+        frame.insert(0, "reference", ref)
+        frame.insert(0, "treatment", list(self.network_.treatments))
+        return frame[frame["treatment"] != ref].reset_index(drop=True)
+
+    def league_table(self, *, ci_prob: float = 0.95, digits: int = 2) -> pd.DataFrame:
+        """All pairwise effects (league table).
+
+        Cell (row ``A``, column ``B``) is A versus B as ``"mean (lower, upper)"``; the
+        diagonal holds the treatment names.
+        """
+        require_fitted(self, "league_table")
+        check_probability(ci_prob, "ci_prob", "league_table")
+        d = self.relative_effect_draws().values
+        names = list(self.network_.treatments)
+        lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
+        table = pd.DataFrame("", index=pd.Index(names, name="treatment"), columns=names)
+        for i, a in enumerate(names):
+            for j, b in enumerate(names):
+                if i == j:
+                    table.loc[a, b] = a
+                    continue
+                diff = d[:, i] - d[:, j]
+                q = np.quantile(diff, [lo, hi])
+                table.loc[a, b] = f"{diff.mean():.{digits}f} ({q[0]:.{digits}f}, {q[1]:.{digits}f})"
+        return table
+
+    def heterogeneity(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
+        """Posterior summary of the between-study sd (random effects only)."""
+        require_fitted(self, "heterogeneity")
+        if self.effects != "random":
+            raise fail(
+                "effects",
+                f"{self._name}.heterogeneity",
+                "'random'",
+                self.effects,
+                "A fixed-effect model has no between-study sd.",
+            )
+        frame = _summarise(_engine.draws_of(self.idata_, "sd")[:, None], ci_prob, "heterogeneity")
+        frame.insert(0, "parameter", ["sd"])
+        return frame
+
+    # ------------------------------------------------------------------ ranks
+    def rank_probabilities(self, *, lower_is_better: bool) -> pd.DataFrame:
+        """Probability that each treatment takes each rank (1 = best).
+
+        ``lower_is_better`` has no default: whether a larger log odds ratio is good depends
+        on the outcome (quitting smoking: ``False``; death: ``True``). Rows are treatments,
+        columns ranks ``1..K``; rows sum to 1.
+        """
+        ranks = self._ranks(lower_is_better)
+        k = ranks.shape[1]
+        probs = np.stack([(ranks == r).mean(axis=0) for r in range(1, k + 1)], axis=1)
+        return pd.DataFrame(
+            probs,
+            index=pd.Index(self.network_.treatments, name="treatment"),
+            columns=pd.Index(range(1, k + 1), name="rank"),
+        )
+
+    def sucra(self, *, lower_is_better: bool) -> pd.Series:
+        r"""Surface under the cumulative ranking curve (SUCRA) per treatment.
+
+        :math:`(K - \bar r)/(K - 1)`: 1 = certainly best, 0 = certainly worst (Salanti et
+        al. 2011).
+        """
+        ranks = self._ranks(lower_is_better)
+        k = ranks.shape[1]
+        return pd.Series(
+            (k - ranks.mean(axis=0)) / (k - 1),
+            index=pd.Index(self.network_.treatments, name="treatment"),
+            name="sucra",
+        )
+
+    def _ranks(self, lower_is_better: Any) -> np.ndarray:
+        if not isinstance(lower_is_better, bool):
+            raise fail(
+                "lower_is_better",
+                f"{self._name}.rank_probabilities",
+                "True or False",
+                lower_is_better,
+            )
+        d = self.relative_effect_draws().values
+        order = d if lower_is_better else -d
+        return order.argsort(axis=1).argsort(axis=1) + 1
+
+    # ------------------------------------------------------------------ into the decision
+    def reference_arms(self) -> pd.DataFrame:
+        """The reference treatment's arms (``group, events, n``).
+
+        Ready for a baseline model such as
+        ``dk.models.HierarchicalRates().fit(nma.reference_arms())``.
+        """
+        require_fitted(self, "reference_arms")
+        return _absolute.reference_arms(self)
+
+    def psa_inputs(
+        self,
+        baseline: Any,
+        *,
+        n_draws: int | None = None,
+        link: str | None = None,
+        predictive: bool = False,
+        random_seed: int | np.random.Generator | None = None,
+    ) -> pd.DataFrame:
+        r"""Absolute and relative effects as correlated PSA inputs, one row per draw.
+
+        Each row is one joint posterior draw of the relative effects, combined with one
+        draw of the baseline: :math:`g(p_k) = g(p_\text{ref}) + d_k`. Pass the frame to a
+        cohort model (``MarkovModel.run``) or add it to other PSA inputs with
+        ``pd.concat(axis=1)``; EVPPI of the NMA then uses the ``d[...]`` columns.
+
+        Parameters
+        ----------
+        baseline : fitted HierarchicalRates, float or array-like
+            The reference treatment's outcome in the target population on the natural scale:
+            a fitted :class:`~decisionkit.models.HierarchicalRates` (its predictive rate for
+            a new study; see :meth:`reference_arms`), a number, or one draw per row.
+        n_draws : int, optional
+            Rows to return (a random subset of whole posterior draws); default all.
+        link : {"logit", "log", "identity"}, optional
+            Scale of the relative effects (default logit for binary, identity for
+            continuous data; required for contrast-level data).
+        predictive : bool, default False
+            Random effects only: use the effects in a new study (predictive distribution,
+            :math:`\delta_{new} \sim N(d, \sigma^2)`) instead of the mean effects.
+        random_seed : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        DataFrame
+            Columns ``p[<treatment>]`` (``rate[...]`` for a log link, ``mean[...]`` for
+            identity) and ``d[<treatment>]`` for every non-reference treatment.
+        """
+        require_fitted(self, "psa_inputs")
+        return _absolute.psa_inputs(
+            self,
+            baseline,
+            n_draws=n_draws,
+            link=link,
+            predictive=predictive,
+            random_seed=random_seed,
+        )
+
+    # ------------------------------------------------------------------ model fit
+    def deviance_contributions(self) -> pd.DataFrame:
+        """Per data point: posterior mean residual deviance, plug-in deviance and leverage."""
+        require_fitted(self, "deviance_contributions")
+        net = self.network_
+        draws, plug = _engine.deviance(net, _engine.draws_of(self.idata_, "eta"))
+        idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
+        mean = draws.mean(axis=0)
+        return pd.DataFrame(
+            {
+                "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
+                "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
+                "resdev": mean,
+                "deviance_at_mean": plug,
+                "leverage": mean - plug,
+            }
+        )
+
+    def fit_statistics(self) -> pd.Series:
+        """TSD 2 fit: data points, posterior mean residual deviance, pD and DIC."""
+        c = self.deviance_contributions()
+        resdev, p_d = float(c["resdev"].sum()), float(c["leverage"].sum())
+        return pd.Series(
+            {"n_data": float(len(c)), "resdev": resdev, "pD": p_d, "DIC": resdev + p_d},
+            name=f"{self.effects} effects",
+        )
+
+    def loo(self) -> Any:
+        """PSIS-LOO (ArviZ) from the stored pointwise log likelihood (one term per arm).
+
+        Random-effects NMAs have one study-specific parameter per arm, so many Pareto k
+        values exceed 0.7 and ArviZ warns; compare models with :meth:`fit_statistics`
+        (TSD 2's residual deviance and DIC) in that case.
+        """
+        require_fitted(self, "loo")
+        import arviz as az
+
+        return az.loo(self.idata_)
+
+    # ------------------------------------------------------------------ inconsistency
+    def unrelated_mean_effects(self, *, ci_prob: float = 0.95) -> Any:
+        """Fit the unrelated mean effects model (TSD 4) and compare it with this fit.
+
+        Returns an :class:`InconsistencyResult` (per-comparison estimates, residual
+        deviance and DIC of both models, per-data-point deviances).
+        """
+        require_fitted(self, "unrelated_mean_effects")
+        return _inconsistency.unrelated_mean_effects(self, ci_prob=ci_prob)
+
+    def node_split(self, comparisons: Any = None, *, ci_prob: float = 0.95) -> Any:
+        """Direct versus indirect evidence for each comparison in a loop (Dias et al. 2010).
+
+        ``comparisons``: pairs of treatment names; default every comparison that has both
+        direct and indirect evidence. One model is fitted per comparison.
+        """
+        require_fitted(self, "node_split")
+        return _inconsistency.node_split(self, comparisons, ci_prob=ci_prob)
+
+    # ------------------------------------------------------------------ reporting
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Relative effects against the reference, with the between-study sd if random."""
+        frame = self.relative_effects()
+        frame.insert(0, "parameter", "d[" + frame["treatment"] + "]")
+        frame = frame.drop(columns=["treatment", "reference"])
+        if self.effects == "random":
+            frame = pd.concat([frame, self.heterogeneity()], ignore_index=True)
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy posterior draws of the relative effects against the reference."""
+        da = self.relative_effect_draws()
+        return da.to_dataframe().reset_index()
+
+    def print_summary(self) -> None:
+        """Print the relative effects and the model fit."""
+        print(repr(self))
+
+    def __repr__(self) -> str:
+        if getattr(self, "idata_", None) is None:
+            return f"{self._name}(effects={self.effects!r}) (not fitted)"
+        net = self.network_
+        stats = self.fit_statistics()
+        head = (
+            f"{self._name}: {self.effects} effects, {net.kind} data, {net.n_studies} "
+            f"studies, {net.n_treatments} treatments (reference '{net.treatments[0]}')"
+        )
+        fit = (
+            f"residual deviance {stats['resdev']:.1f} for {int(stats['n_data'])} data "
+            f"points, pD {stats['pD']:.1f}, DIC {stats['DIC']:.1f}"
+        )
+        return "\n".join([head, self.summary.round(3).to_string(index=False), fit])
+
+    # ------------------------------------------------------------------ helpers
+    def _n_draws(self) -> int:
+        post = self.idata_["posterior"]
+        return int(post.sizes["chain"] * post.sizes["draw"])
+
+    def _treatment_index(self, name: Any, param: str, method: str) -> int:
+        names = list(self.network_.treatments)
+        if str(name) not in names:
+            raise fail(param, f"{self._name}.{method}", f"one of the treatments {names}", name)
+        return names.index(str(name))
+
+
+def _summarise(values: np.ndarray, ci_prob: float, caller: str) -> pd.DataFrame:
+    check_probability(ci_prob, "ci_prob", caller)
+    lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
+    q = np.quantile(values, [lo, 0.5, hi], axis=0)
+    return pd.DataFrame(
+        {
+            "mean": values.mean(axis=0),
+            "sd": values.std(axis=0, ddof=1),
+            "lower": q[0],
+            "median": q[1],
+            "upper": q[2],
+        }
+    )

@@ -1,0 +1,45 @@
+"""Sampling for the evidence-synthesis models: the shared BayesianModel plus LOO storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from decisionkit.exceptions import NotFittedError
+from decisionkit.models.bayes._base import BayesianModel
+from decisionkit.models.bayes._diagnostics import check_convergence
+
+__all__ = ["EvidenceModel", "require_fitted"]
+
+
+def require_fitted(obj: Any, method: str) -> None:
+    """Raise NotFittedError when ``obj.fit()`` has not been called."""
+    if getattr(obj, "idata_", None) is None:
+        raise NotFittedError(
+            f"This {type(obj).__name__} is not fitted yet; call fit() before {method}()."
+        )
+
+
+class EvidenceModel(BayesianModel):
+    """BayesianModel whose fits also store the pointwise log likelihood (for LOO).
+
+    ``_sample_checked`` samples a model, checks convergence of ``var_names`` and returns the
+    diagnostics without touching the estimator's own ``diagnostics_``, so that the
+    inconsistency models fitted from a fitted NMA leave its state alone.
+    """
+
+    _name = "model"
+
+    def _sample_checked(self, model: Any, *, var_names: list[str], caller: str) -> tuple[Any, dict]:
+        import pymc as pm
+
+        # the warning points at the user's fit(): check_convergence <- here <- _fit_network
+        # <- fit <- caller
+        previous = getattr(self, "diagnostics_", None)
+        idata = self._sample(model, caller=caller, check=False)
+        self.diagnostics_ = previous
+        with model:
+            pm.compute_log_likelihood(idata, progressbar=False)
+        diagnostics = check_convergence(
+            idata, model_name=self._name, var_names=var_names, stacklevel=5
+        )
+        return idata, diagnostics

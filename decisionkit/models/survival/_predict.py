@@ -1,0 +1,311 @@
+"""Predictions shared by every fitted parametric survival model (MLE and Bayesian).
+
+A fitted model holds a family, the :class:`SurvivalData` it was fitted to, and a way to draw
+its parameter vector (transformed scale: base parameters, then covariate coefficients). All
+predictions (survival, hazard, RMST, median, draws for PSA) are computed here from parameter
+draws, vectorised over draws x covariate profiles x times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decisionkit._validation import check_number, check_probability, check_random_state, fail
+from decisionkit.exceptions import NotFittedError
+from decisionkit.models.survival._families import Family, NumpyOps
+
+__all__ = ["ParametricPredictions", "check_times", "evaluate"]
+
+_TINY_T = 1e-12  # h(0) is reported as the hazard at this time (the limit for most families)
+
+
+def check_times(times: Any, caller: str, *, positive: bool = False) -> np.ndarray:
+    """A 1-D array of finite, non-negative (or positive) times."""
+    arr = np.atleast_1d(np.asarray(times, dtype=float)) if _numeric(times) else None
+    if arr is None or arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
+        raise fail("times", caller, "a non-empty 1-D array of finite times", times)
+    if (arr < 0).any() or (positive and (arr <= 0).any()):
+        raise fail("times", caller, "positive" if positive else "non-negative", times)
+    return arr
+
+
+def _numeric(values: Any) -> bool:
+    try:
+        return np.asarray(values).dtype.kind in "biuf"
+    except (TypeError, ValueError):
+        return False
+
+
+def evaluate(
+    family: Family, theta: np.ndarray, X: np.ndarray, times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``log S`` and ``log h`` with shape (draws, profiles, times).
+
+    ``theta`` is (draws, n_params + k) on the transformed scale, ``X`` (profiles, k).
+    """
+    theta = np.atleast_2d(theta)
+    p = family.n_params
+    lp = theta[:, p:] @ X.T  # (draws, profiles)
+    base = [theta[:, j][:, None, None] for j in range(p)]
+    base[family.location] = base[family.location] + lp[:, :, None]
+    natural = family.natural(base, NumpyOps)
+    logt = np.log(np.maximum(times, _TINY_T))[None, None, :]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        log_s, log_h = family.log_sh(logt, natural, NumpyOps)
+    log_s = np.where(times[None, None, :] == 0, 0.0, np.broadcast_to(log_s, lp.shape + times.shape))
+    return log_s, np.broadcast_to(log_h, log_s.shape)
+
+
+def _marginal(log_s: np.ndarray, log_h: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Population-average S and h over weighted covariate profiles (axis 1)."""
+    s = np.exp(log_s)
+    surv = np.einsum("dmt,m->dt", s, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dens = np.einsum("dmt,m->dt", s * np.exp(log_h), w)
+        haz = np.where(surv > 0, dens / surv, np.exp(log_h).max(axis=1))
+    return surv, haz
+
+
+class ParametricPredictions:
+    """Mixin: predictions of a fitted parametric survival model from parameter draws."""
+
+    family_: Family
+    _caller = "ParametricSurvival"
+
+    # ---- hooks the fitted model provides -------------------------------------
+    def _theta_draws(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def _theta_point(self) -> np.ndarray | None:
+        """The parameter vector for point predictions, or None to average over draws."""
+        raise NotImplementedError
+
+    def _check_fitted(self, method: str) -> None:
+        if getattr(self, "data_", None) is None:
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet; call fit() before {method}()."
+            )
+
+    # ---- parameter names -------------------------------------------------------
+    @property
+    def parameter_names(self) -> list[str]:
+        """Natural-scale parameter names, then the covariate coefficients."""
+        self._check_fitted("parameter_names")
+        return list(self.family_.params) + self.data_.design_columns
+
+    def _natural_frame(self, theta: np.ndarray) -> pd.DataFrame:
+        nat = np.array(theta, dtype=float, copy=True)
+        for j, pos in enumerate(self.family_.positive):
+            if pos:
+                nat[:, j] = np.exp(nat[:, j])
+        return pd.DataFrame(nat, columns=self.parameter_names)
+
+    # ---- core ------------------------------------------------------------------
+    def _curves(self, times, covariates, theta, caller):
+        X, w = self.data_.design_for(covariates, caller)
+        log_s, log_h = evaluate(self.family_, theta, X, times)
+        if len(w) == 1:
+            return np.exp(log_s[:, 0]), np.exp(log_h[:, 0])
+        return _marginal(log_s, log_h, w)
+
+    def _point_and_draws(self, times, covariates, ci, n_draws, random_seed, caller, which):
+        self._check_fitted(caller.split(".")[-1])
+        times = check_times(times, caller)
+        level = check_probability(ci, "ci", caller)
+        n = check_number(n_draws, "n_draws", caller, low=2, integer=True)
+        rng = check_random_state(random_seed, caller)
+        draws = self._curves(times, covariates, self._theta_draws(n, rng), caller)[which]
+        point = self._theta_point()
+        if point is None:
+            est = draws.mean(axis=0)
+        else:
+            est = self._curves(times, covariates, point[None, :], caller)[which][0]
+        lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        return pd.DataFrame({"time": times, "estimate": est, "lower": lo, "upper": hi})
+
+    # ---- public predictions ----------------------------------------------------
+    def survival(self, times: Any, *, covariates: Any = None) -> np.ndarray:
+        r"""Point estimate of :math:`S(t)` at ``times``.
+
+        For an MLE fit this is :math:`S(t; \hat\theta)`; for a Bayesian fit the posterior
+        mean of :math:`S(t)`. ``covariates``: ``None`` (the average over the fitted
+        patients), a mapping ``{column: value}`` or a DataFrame whose rows are averaged.
+        """
+        return self._point_curve(times, covariates, 0, f"{type(self).__name__}.survival")
+
+    def hazard(self, times: Any, *, covariates: Any = None) -> np.ndarray:
+        """Point estimate of the hazard :math:`h(t)` at ``times`` (see :meth:`survival`)."""
+        return self._point_curve(times, covariates, 1, f"{type(self).__name__}.hazard")
+
+    def _point_curve(self, times, covariates, which, caller):
+        self._check_fitted(caller.split(".")[-1])
+        times = check_times(times, caller)
+        point = self._theta_point()
+        if point is None:
+            theta = self._theta_draws(1000, np.random.default_rng(0))
+            return self._curves(times, covariates, theta, caller)[which].mean(axis=0)
+        return self._curves(times, covariates, point[None, :], caller)[which][0]
+
+    def predict(
+        self,
+        times: Any,
+        *,
+        what: str = "survival",
+        covariates: Any = None,
+        ci: float = 0.95,
+        n_draws: int = 1000,
+        random_seed: Any = 0,
+    ) -> pd.DataFrame:
+        """Survival or hazard at ``times`` with a ``ci`` interval from parameter draws.
+
+        Returns a tidy DataFrame with columns ``time, estimate, lower, upper``. Intervals
+        are quantiles over ``n_draws`` parameter draws (asymptotic normal for MLE,
+        posterior for Bayes).
+        """
+        caller = f"{type(self).__name__}.predict"
+        which = {"survival": 0, "hazard": 1}.get(what)
+        if which is None:
+            raise fail("what", caller, "'survival' or 'hazard'", what)
+        return self._point_and_draws(times, covariates, ci, n_draws, random_seed, caller, which)
+
+    def draw_survival(
+        self,
+        times: Any,
+        *,
+        n_draws: int,
+        random_seed: Any = None,
+        covariates: Any = None,
+    ):
+        """Draws of :math:`S(t)` for probabilistic sensitivity analysis.
+
+        Parameters
+        ----------
+        times : array-like
+            Times (in the unit of the fitted data) at which to evaluate :math:`S(t)`.
+        n_draws : int
+            Number of parameter draws.
+        random_seed : int or Generator, optional
+            The same seed gives the same parameter draws whatever ``times`` and
+            ``covariates`` are, so two arms of one model stay correlated.
+        covariates : mapping or DataFrame, optional
+            The covariate profile (see :meth:`survival`).
+
+        Returns
+        -------
+        SurvivalDraws
+            ``survival`` (n_draws, n_times) and ``parameters``, one row per draw (natural
+            scale), ready to become PSA inputs for EVPPI.
+        """
+        from decisionkit.models.survival._draws import SurvivalDraws
+
+        caller = f"{type(self).__name__}.draw_survival"
+        self._check_fitted("draw_survival")
+        times = check_times(times, caller)
+        n = check_number(n_draws, "n_draws", caller, low=1, integer=True)
+        theta = self._theta_draws(n, check_random_state(random_seed, caller))
+        # a spline's cumulative hazard can turn down far outside the data for some draws: the
+        # hazard is clamped at 0 there (S held flat), as a survival curve cannot rise
+        surv = np.minimum.accumulate(self._curves(times, covariates, theta, caller)[0], axis=1)
+        return SurvivalDraws(times=times, survival=surv, parameters=self._natural_frame(theta))
+
+    def rmst(
+        self,
+        tau: float,
+        *,
+        covariates: Any = None,
+        ci: float = 0.95,
+        n_draws: int = 1000,
+        random_seed: Any = 0,
+    ) -> pd.Series:
+        r"""Restricted mean survival time :math:`\int_0^\tau S(t)\,dt` with an interval.
+
+        Integrated by Simpson's rule on 2,001 points. Returns a Series ``estimate, lower,
+        upper``.
+        """
+        caller = f"{type(self).__name__}.rmst"
+        tau = check_number(tau, "tau", caller, low=0, low_inclusive=False)
+        grid = np.linspace(0.0, tau, 2001)
+        frame = self._area(grid, covariates, ci, n_draws, random_seed, caller)
+        return frame
+
+    def _area(self, grid, covariates, ci, n_draws, random_seed, caller):
+        from scipy.integrate import simpson
+
+        self._check_fitted("rmst")
+        level = check_probability(ci, "ci", caller)
+        n = check_number(n_draws, "n_draws", caller, low=2, integer=True)
+        draws = self._curves(
+            grid, covariates, self._theta_draws(n, check_random_state(random_seed, caller)), caller
+        )[0]
+        area = simpson(draws, x=grid, axis=1)
+        point = self._theta_point()
+        if point is None:
+            est = float(area.mean())
+        else:
+            est = float(simpson(self._curves(grid, covariates, point[None], caller)[0][0], x=grid))
+        lo, hi = np.quantile(area, [(1 - level) / 2, (1 + level) / 2])
+        return pd.Series({"estimate": est, "lower": lo, "upper": hi}, name=f"rmst({grid[-1]:g})")
+
+    def quantile(
+        self,
+        prob: float = 0.5,
+        *,
+        covariates: Any = None,
+        ci: float = 0.95,
+        n_draws: int = 1000,
+        random_seed: Any = 0,
+    ) -> pd.Series:
+        r"""Time by which a fraction ``prob`` of patients has had the event, with interval.
+
+        ``quantile(0.5)`` is the median survival time. Solved by bisection on
+        :math:`\\log t` for every draw at once; ``inf`` when :math:`S` never falls to
+        ``1 - prob`` (e.g. a Gompertz with negative shape, a cure plateau).
+        """
+        caller = f"{type(self).__name__}.quantile"
+        self._check_fitted("quantile")
+        prob = check_probability(prob, "prob", caller)
+        level = check_probability(ci, "ci", caller)
+        n = check_number(n_draws, "n_draws", caller, low=2, integer=True)
+        theta = self._theta_draws(n, check_random_state(random_seed, caller))
+        draws = self._solve(theta, 1 - prob, covariates, caller)
+        point = self._theta_point()
+        # inverted-CDF quantiles: draws may be inf (S never falls that low), and
+        # interpolating between two infinities would give NaN
+        est = (
+            np.quantile(draws, 0.5, method="inverted_cdf")
+            if point is None
+            else self._solve(point[None], 1 - prob, covariates, caller)[0]
+        )
+        lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+        return pd.Series({"estimate": est, "lower": lo, "upper": hi}, name=f"quantile({prob:g})")
+
+    def median(self, **kwargs: Any) -> pd.Series:
+        """Median survival time with interval (see :meth:`quantile`)."""
+        return self.quantile(0.5, **kwargs)
+
+    def _solve(self, theta, target, covariates, caller):
+        scale = float(self.data_.time.max())
+        lo = np.full(len(theta), np.log(scale) - 30.0)
+        hi = np.full(len(theta), np.log(scale) + 12.0)
+        s_hi = self._curves_each(np.exp(hi), covariates, theta, caller)
+        for _ in range(70):
+            mid = 0.5 * (lo + hi)
+            above = self._curves_each(np.exp(mid), covariates, theta, caller) > target
+            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+        out = np.exp(0.5 * (lo + hi))
+        return np.where(s_hi > target, np.inf, out)
+
+    def _curves_each(self, t_per_draw, covariates, theta, caller):
+        """S at one time per draw: evaluate draw d at t_per_draw[d]."""
+        X, w = self.data_.design_for(covariates, caller)
+        p = self.family_.n_params
+        lp = theta[:, p:] @ X.T
+        base = [theta[:, j][:, None] for j in range(p)]
+        base[self.family_.location] = base[self.family_.location] + lp
+        natural = self.family_.natural(base, NumpyOps)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            log_s, _ = self.family_.log_sh(np.log(t_per_draw)[:, None], natural, NumpyOps)
+        return np.exp(np.broadcast_to(log_s, lp.shape)) @ w
