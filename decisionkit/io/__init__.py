@@ -46,3 +46,13 @@ __all__ = [
     "read_psa_table",
     "read_survival_csv",
 ]
+
+
+def _read_frame(source, *, max_bytes: int, caller: str):
+    """Bytes -> checked CSV table as a DataFrame (the shared first steps, for other readers).
+
+    Used by :func:`decisionkit.models.evidence.read_trials_csv`.
+    """
+    from decisionkit.io._source import read_table
+
+    return read_table(source, max_bytes=max_bytes, caller=caller).frame
