@@ -41,7 +41,11 @@ def test_app_config_sets_upload_limit_and_local_address():
     import tomllib
 
     config = tomllib.loads((APPS / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] == 50
+    # a transport ceiling above the one limit users meet (decisionkit.io.DEFAULT_MAX_BYTES,
+    # refused with an error in the page body rather than only in the uploader's chip)
+    from decisionkit.io import DEFAULT_MAX_BYTES
+
+    assert config["server"]["maxUploadSize"] * 2**20 > DEFAULT_MAX_BYTES
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["headless"] is True
     assert config["browser"]["gatherUsageStats"] is False

@@ -12,6 +12,7 @@ import time
 import altair as alt
 import pandas as pd
 import streamlit as st
+from _layout import currency
 
 import decisionkit as dk
 from decisionkit.exceptions import ValidationError
@@ -22,7 +23,7 @@ HISTORY_DAYS = 28  # observed days shown before the forecast
 BUNDLED, REFIT = "bundled", "refit"
 REFIT_SETTINGS = {"draws": 1000, "tune": 1000, "chains": 2, "cores": 1, "random_seed": 7}
 UNIT = "admission slots"
-CURRENCY = "£"
+CURRENCY = currency()  # the sidebar choice (this script reruns on every change)
 
 
 # ---------------------------------------------------------------------- model (cached)

@@ -13,22 +13,25 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from _data import digest, psa_upload, session_cached, thinned, uploader
+from _layout import csv_download, currency, safe, show_error, show_spec, spec
 
 import decisionkit as dk
+from decisionkit import _format as fmt
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
-from decisionkit.io import DEFAULT_MAX_BYTES, read_outcomes_csv
 from decisionkit.models.cohort.sick_sicker import sick_sicker_psa
 
 N_DRAWS = 2_000  # bundled PSA: ~0.3 s to simulate once (cached), EVPPI ~0.2 s per wtp
 SEED = 2026
 N_GRID = 200  # wtp grid steps for the curves; the slider moves on the same grid
 MAX_PLANE_POINTS = 1_000  # draws shown per strategy on the CE plane (all are analysed)
-MAX_MB = DEFAULT_MAX_BYTES // 2**20
+EVPPI_DRAWS = 20_000  # EVPPI regression on at most this many evenly spaced draws
+EVPPI_EVERY = 5  # EVPPI at every 5th wtp of the grid (41 values), nearest to the slider
 STATUS = {"ND": "On the frontier", "D": "Dominated", "ED": "Extendedly dominated"}
 BUNDLED = (
     "the bundled Sick-Sicker Markov model (Alarid-Escudero et al. 2023, dampack): "
-    f"{N_DRAWS:,} probabilistic sensitivity analysis draws, costs in US dollars and QALYs "
-    "per person over a lifetime, discounted at 3% a year"
+    f"{N_DRAWS:,} probabilistic sensitivity analysis draws, costs (US dollars in the source) "
+    "and QALYs per person over a lifetime, discounted at 3% a year"
 )
 
 
@@ -39,72 +42,87 @@ def bundled_psa() -> dk.OutcomeDistribution:
     return sick_sicker_psa(N_DRAWS, random_seed=SEED)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(file_id: str, _upload, layout: str) -> dk.OutcomeDistribution:
-    """The validated upload (keyed by Streamlit's file id and the layout)."""
-    _upload.seek(0)
-    return read_outcomes_csv(_upload, layout=layout)
+def analysis(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp_max: int) -> dict:
+    """CEA on the whole wtp grid and every table the page shows, once per data and metrics.
+
+    The slider then only looks values up: nothing is recomputed over the draws per step.
+    """
+
+    def compute() -> dict:
+        grid = np.linspace(0, wtp_max, N_GRID + 1)
+        ce = dk.cea.analyze(out, cost=cost, effect=effect, wtp=grid)
+        plane = ce.ce_plane()
+        step = max(1, out.n_draws // MAX_PLANE_POINTS)
+        return {
+            "ce": ce,
+            "ceac": ce.ceac(),
+            "ceaf": ce.ceaf(),
+            "evpi": ce.evpi.rename("evpi").reset_index(),
+            "icers": ce.icers(),
+            "switches": ce.switch_points(),
+            "plane": plane[plane["draw"] % step == 0],
+        }
+
+    return session_cached(("cea", key, cost, effect, wtp_max), compute)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def analysis(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, wtp_max: int):
-    """CEA on the whole wtp grid: curves, ICER table, CE plane (cached per data and metrics)."""
-    grid = np.linspace(0, wtp_max, N_GRID + 1)
-    return dk.cea.analyze(_out, cost=cost, effect=effect, wtp=grid)
-
-
-@st.cache_resource(max_entries=64, show_spinner="Estimating the value of each parameter…")
-def evppi_bars(key: str, _out: dk.OutcomeDistribution, cost: str, effect: str, wtp: float):
+def evppi_bars(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp: float):
     """EVPPI of each varying PSA input at one wtp (GAM regression; cached per wtp).
 
     Without standard errors: they triple the time (~0.2 s instead of ~0.07 s per wtp).
 
     Returns the result, the number of fixed inputs left out and any library warnings.
     """
+
+    def compute():
+        u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
+        sample = thinned(out, EVPPI_DRAWS)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DecisionKitWarning)
+            # by default evppi_each leaves out inputs that never vary (their EVPPI is 0)
+            result = dk.voi.evppi_each(sample, u, se=False, random_seed=SEED)
+        notes = [str(w.message) for w in caught if issubclass(w.category, DecisionKitWarning)]
+        return result, len(out.inputs.columns) - len(result.groups), notes
+
+    if key == "bundled":
+        return _bundled_evppi(cost, effect, wtp)
+    return session_cached(("evppi", key, cost, effect, wtp), compute)
+
+
+@st.cache_resource(max_entries=64, show_spinner="Estimating the value of each parameter…")
+def _bundled_evppi(cost: str, effect: str, wtp: float):
+    """EVPPI bars of the bundled PSA (shared by every session: no user data)."""
+    out = bundled_psa()
     u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DecisionKitWarning)
-        # by default evppi_each leaves out inputs that never vary (their EVPPI is 0)
-        result = dk.voi.evppi_each(_out, u, se=False, random_seed=SEED)
+        result = dk.voi.evppi_each(out, u, se=False, random_seed=SEED)
     notes = [str(w.message) for w in caught if issubclass(w.category, DecisionKitWarning)]
-    return result, len(_out.inputs.columns) - len(result.groups), notes
+    return result, len(out.inputs.columns) - len(result.groups), notes
 
 
 def data_source():
     """The uploaded file, or None for the bundled PSA."""
     with st.container(border=True):
-        upload = st.file_uploader(
-            f"Upload PSA draws as CSV (up to {MAX_MB} MB), or use the bundled Sick-Sicker model",
-            type=["csv"],
+        upload = uploader(
+            "Upload PSA draws, or use the bundled Sick-Sicker model",
             key="upload",
-            help="Long layout: columns draw, action, cost, effect. Wide layout: one column per "
-            "metric and action named metric:action (e.g. cost:Drug A).",
+            help="Long layout: columns draw, action, cost, qaly. Wide layout: columns "
+            "cost:<strategy>, qaly:<strategy>. Any other numeric column is read as a PSA "
+            "parameter, for the value of learning it (EVPPI). You check the mapping before "
+            "any result.",
         )
     return upload
 
 
-def load(upload) -> tuple[dk.OutcomeDistribution, str, str]:
-    """The outcome draws, a cache key and a description of the source."""
-    if upload is None:
-        return bundled_psa(), "bundled", BUNDLED
-    layout = st.selectbox(
-        "CSV layout",
-        ["auto", "long", "wide"],
-        key="layout",
-        help="auto: long when the file has an 'action' column, wide otherwise.",
-    )
-    out = read_upload(upload.file_id, upload, layout)
-    return out, f"{upload.file_id}:{layout}", f"'{upload.name}'"
-
-
 # ---------------------------------------------------------------------- sections
-def recommendation(at_wtp: pd.Series, ce, wtp: int, money, effect: str, pop_evpi: float) -> None:
+def recommendation(at_wtp: pd.Series, res: dict, wtp: int, money, effect: str, pop_evpi) -> None:
     """The answer first: the strategy with the highest expected net benefit and P(best)."""
     left, mid, right = st.columns(3)
-    left.metric("Recommended strategy", at_wtp["strategy"])
+    left.metric("Recommended strategy", safe(at_wtp["strategy"]))
     mid.metric(
         "Probability it is the most cost-effective",
-        f"{at_wtp['prob_best']:.0%}",
+        fmt.percent(at_wtp["prob_best"]),
         help="Share of the PSA draws in which it has the highest net benefit (the "
         "cost-effectiveness acceptability frontier at this willingness to pay).",
     )
@@ -114,59 +132,76 @@ def recommendation(at_wtp: pd.Series, ce, wtp: int, money, effect: str, pop_evpi
         help="Expected value of perfect information for the population and horizon set below: "
         "the most that removing all uncertainty, and so any research, could be worth.",
     )
-    switches = ce.switch_points()
+    switches = res["switches"]
     switches = switches[switches["in_grid"]]
     note = ""
     if len(switches):
         parts = [
-            f"{row.from_strategy} → {row.to_strategy} at {money(row.wtp)}"
+            f"{safe(row.from_strategy)} → {safe(row.to_strategy)} at {money(row.wtp)}"
             for row in switches.itertuples()
         ]
-        note = " The recommendation changes at " + "; ".join(parts) + f" per {effect}."
+        note = " The recommendation changes at " + "; ".join(parts) + f" per {safe(effect)}."
     st.markdown(
-        f"At a willingness to pay of {money(wtp)} per {effect}, **{at_wtp['strategy']}** has "
-        f"the highest expected net benefit; it is the most cost-effective strategy in "
-        f"{at_wtp['prob_best']:.0%} of the {ce.n_draws:,} draws.{note}"
+        f"At a willingness to pay of {money(wtp)} per {safe(effect)}, "
+        f"**{safe(at_wtp['strategy'])}** has the highest expected net benefit; it is the most "
+        f"cost-effective strategy in {fmt.percent(at_wtp['prob_best'])} of the "
+        f"{fmt.count(res['ce'].n_draws)} draws.{note}"
     )
 
 
-def icer_section(ce, money_fmt: str, effect: str) -> None:
+def icer_section(table: pd.DataFrame, money, effect: str) -> None:
     st.markdown("**Incremental cost-effectiveness ratios**")
-    table = ce.icers()
-    table["status"] = table["status"].map(STATUS).fillna(table["status"])
-    st.dataframe(
+    table = table.assign(status=table["status"].map(STATUS).fillna(table["status"]))
+    shown = fmt.table(
         table,
-        hide_index=True,
-        column_config={
-            "strategy": "Strategy",
-            "cost": st.column_config.NumberColumn("Mean cost", format=money_fmt),
-            "effect": st.column_config.NumberColumn(f"Mean {effect}", format="%.3f"),
-            "inc_cost": st.column_config.NumberColumn("Incremental cost", format=money_fmt),
-            "inc_effect": st.column_config.NumberColumn(f"Incremental {effect}", format="%.3f"),
-            "icer": st.column_config.NumberColumn(
-                f"ICER (per {effect})",
-                format=money_fmt,
-                help="Incremental cost per extra unit of effect against the previous strategy "
-                "on the frontier; blank for the cheapest and for dominated strategies.",
-            ),
-            "status": "Status",
+        {
+            "cost": money,
+            "effect": lambda v: fmt.fixed(v, 3),
+            "inc_cost": money,
+            "inc_effect": lambda v: fmt.fixed(v, 3),
+            "icer": money,
         },
+    ).rename(
+        columns={
+            "strategy": "Strategy",
+            "cost": "Mean cost",
+            "effect": f"Mean {effect}",
+            "inc_cost": "Incremental cost",
+            "inc_effect": f"Incremental {effect}",
+            "icer": f"ICER (per {effect})",
+            "status": "Status",
+        }
     )
+    st.dataframe(shown, hide_index=True)
     st.caption(
-        "Strategies sorted by mean cost. Dominated: another strategy costs less and gives more. "
-        "Extendedly dominated: a mix of two other strategies would do better."
+        "Strategies sorted by mean cost. ICER: incremental cost per extra unit of effect "
+        "against the previous strategy on the frontier; — for the cheapest and for dominated "
+        "strategies. Dominated: another strategy costs less and gives more. Extendedly "
+        "dominated: a mix of two other strategies would do better."
     )
+    csv_download(table, "icers.csv", "Download the ICER table as CSV")
 
 
-def ce_plane_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
-    """Incremental cost vs effect draws against the reference, with the wtp line."""
-    plane = ce.ce_plane()
-    plane = plane[plane["draw"] < MAX_PLANE_POINTS]
-    means = plane.groupby("strategy", sort=False)[["inc_effect", "inc_cost"]].mean().reset_index()
+def wtp_line(res: dict, wtp: float) -> list[dict]:
+    """The two ends of the wtp line on the CE plane (the chart's named dataset)."""
+    plane = res["plane"]
     x_lo, x_hi = min(plane["inc_effect"].min(), 0.0), max(plane["inc_effect"].max(), 0.0)
-    line = pd.DataFrame({"inc_effect": [x_lo, x_hi], "inc_cost": [wtp * x_lo, wtp * x_hi]})
+    return [{"inc_effect": x, "inc_cost": wtp * x} for x in (x_lo, x_hi)]
+
+
+def ce_plane_chart(res: dict, currency: str, effect: str) -> alt.LayerChart:
+    """Incremental cost vs effect draws against the reference, with the wtp line.
+
+    The line is the named dataset ``wtp_line`` (:func:`wtp_line`), so the spec is built once.
+    """
+    ce, plane = res["ce"], res["plane"]
+    means = plane.groupby("strategy", sort=False)[["inc_effect", "inc_cost"]].mean().reset_index()
     x = alt.X("inc_effect:Q", title=f"Incremental {effect} vs {ce.reference}")
-    y = alt.Y("inc_cost:Q", title=f"Incremental cost vs {ce.reference} ({currency})")
+    y = alt.Y(
+        "inc_cost:Q",
+        title=f"Incremental cost vs {ce.reference} ({currency})",
+        axis=alt.Axis(format=",~r"),
+    )
     color = strategy_color(ce)
     tips = [
         alt.Tooltip("strategy:N", title="Strategy"),
@@ -180,33 +215,35 @@ def ce_plane_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
         .encode(x, y, color, tooltip=tips)
     )
     wtp_line = (
-        alt.Chart(line)
+        alt.Chart(alt.NamedData("wtp_line"))
         .mark_line(color="black", strokeDash=[6, 4])
         .encode(x, y, tooltip=[alt.Tooltip("inc_cost:Q", title="Cost at the wtp", format=",.0f")])
     )
-    return (points + wtp_line + centre).properties(
-        title=titled(
-            "Cost-effectiveness plane",
-            f"Diamonds: means. Below the dashed line ({currency}{wtp:,} per {effect}): "
-            "cost-effective.",
-        ),
-        height=340,
+    return (points + wtp_line + centre).properties(title="Cost-effectiveness plane", height=340)
+
+
+def ceac_chart(res: dict, currency: str, effect: str) -> alt.LayerChart:
+    """CEAC per strategy, the CEAF as a grey band, a rule at the chosen wtp."""
+    ceac, ceaf = res["ceac"], res["ceaf"]
+    x = alt.X(
+        "wtp:Q", title=f"Willingness to pay ({currency} per {effect})", axis=alt.Axis(format=",~r")
     )
-
-
-def ceac_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
-    """CEAC per strategy, the CEAF as black dots, a rule at the chosen wtp."""
-    ceac, ceaf = ce.ceac(), ce.ceaf()
-    x = alt.X("wtp:Q", title=f"Willingness to pay ({currency} per {effect})")
     y = alt.Y(
-        "probability:Q", title="Probability most cost-effective", scale=alt.Scale(domain=[0, 1])
+        "prob_best:Q",
+        title="Probability most cost-effective",
+        scale=alt.Scale(domain=[0, 1]),
+        axis=alt.Axis(format="%"),
     )
     tips = [
         alt.Tooltip("strategy:N", title="Strategy"),
         alt.Tooltip("wtp:Q", title=f"WTP ({currency})", format=",.0f"),
-        alt.Tooltip("probability:Q", title="Probability", format=".1%"),
+        alt.Tooltip("prob_best:Q", title="Probability", format=".0%"),
     ]
-    curves = alt.Chart(ceac).mark_line(strokeWidth=2).encode(x, y, strategy_color(ce), tooltip=tips)
+    curves = (
+        alt.Chart(ceac)
+        .mark_line(strokeWidth=2)
+        .encode(x, y, strategy_color(res["ce"]), tooltip=tips)
+    )
     frontier = (
         alt.Chart(ceaf)
         .mark_line(color="black", strokeWidth=7, opacity=0.18)
@@ -214,34 +251,35 @@ def ceac_chart(ce, wtp: int, currency: str, effect: str) -> alt.LayerChart:
             x, y, tooltip=[*tips, alt.Tooltip("expected_nb:Q", title="Expected NB", format=",.0f")]
         )
     )
-    return (frontier + curves + wtp_rule(wtp)).properties(
-        title=titled(
-            "Acceptability curves and frontier",
-            "Grey band: frontier, the probability of the strategy with the highest expected "
-            "net benefit.",
-        ),
-        height=340,
+    return (frontier + curves + wtp_rule()).properties(
+        title="Acceptability curves and frontier", height=340
     )
 
 
-def evpi_charts(ce, wtp: int, currency: str, effect: str, pop: dict) -> list[alt.LayerChart]:
-    """EVPI per person and for the population, against wtp (two charts)."""
-    frame = ce.evpi.reset_index()
+def evpi_charts(res: dict, currency: str, effect: str, pop: dict) -> list:
+    """EVPI per person and for the population (in thousands/millions), against wtp."""
+    frame = res["evpi"].copy()
     frame["population"] = dk.voi.population_evpi(frame["evpi"].to_numpy(), **pop)
-    x = alt.X("wtp:Q", title=f"Willingness to pay ({currency} per {effect})")
+    scale, word = fmt.money_unit(frame["population"])
+    frame["population_scaled"] = frame["population"] / scale
+    pop_unit = f"{currency} {word}".strip() if word else currency
+    x = alt.X(
+        "wtp:Q", title=f"Willingness to pay ({currency} per {effect})", axis=alt.Axis(format=",~r")
+    )
     tips = [
         alt.Tooltip("wtp:Q", title=f"WTP ({currency})", format=",.0f"),
         alt.Tooltip("evpi:Q", title=f"EVPI per person ({currency})", format=",.0f"),
-        alt.Tooltip("population:Q", title=f"Population EVPI ({currency})", format=",.0f"),
+        alt.Tooltip("population_scaled:Q", title=f"Population EVPI ({pop_unit})", format=",.3~r"),
     ]
     person = (
         alt.Chart(frame)
         .mark_line()
-        .encode(x, alt.Y("evpi:Q", title=f"EVPI per person ({currency})"), tooltip=tips)
-        .properties(
-            title=titled("EVPI per person", "Expected value of perfect information"),
-            height=280,
+        .encode(
+            x,
+            alt.Y("evpi:Q", title=f"EVPI per person ({currency})", axis=alt.Axis(format=",~r")),
+            tooltip=tips,
         )
+        .properties(title="EVPI per person", height=280)
     )
     population = (
         alt.Chart(frame)
@@ -249,20 +287,15 @@ def evpi_charts(ce, wtp: int, currency: str, effect: str, pop: dict) -> list[alt
         .encode(
             x,
             alt.Y(
-                "population:Q", title=f"Population EVPI ({currency})", axis=alt.Axis(format="~s")
+                "population_scaled:Q",
+                title=f"Population EVPI ({pop_unit})",
+                axis=alt.Axis(format=",~r"),
             ),
             tooltip=tips,
         )
-        .properties(
-            title=titled(
-                "Population EVPI",
-                f"{pop['population_per_year']:,.0f} people a year for {pop['horizon_years']:g} "
-                f"years, discounted at {pop['discount_rate']:.1%}",
-            ),
-            height=280,
-        )
+        .properties(title="Population EVPI", height=280)
     )
-    return [person + wtp_rule(wtp), population + wtp_rule(wtp)]
+    return [person + wtp_rule(), population + wtp_rule()]
 
 
 def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
@@ -276,13 +309,13 @@ def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            alt.X("evppi:Q", title=f"EVPPI per person ({currency})"),
+            alt.X("evppi:Q", title=f"EVPPI per person ({currency})", axis=alt.Axis(format=",~r")),
             y,
             tooltip=[
                 alt.Tooltip("parameters:N", title="Parameter"),
                 alt.Tooltip("evppi:Q", title=f"EVPPI per person ({currency})", format=",.0f"),
                 alt.Tooltip("share:Q", title="Share of EVPI", format=".0%"),
-                alt.Tooltip("population:Q", title=f"Population ({currency})", format=",.3s"),
+                alt.Tooltip("population:Q", title=f"Population ({currency})", format=",.0f"),
             ],
         )
     )
@@ -292,11 +325,7 @@ def evppi_chart(result, currency: str, pop: dict) -> alt.LayerChart:
         .encode(alt.X("evpi:Q"), tooltip=[alt.Tooltip("evpi:Q", title="EVPI", format=",.0f")])
     )
     return (bars + evpi).properties(
-        title=titled(
-            "Value of learning each parameter exactly (EVPPI)",
-            "Dashed line: EVPI, the value of learning all parameters together.",
-        ),
-        height=alt.Step(22),
+        title="Value of learning each parameter exactly (EVPPI)", height=alt.Step(22)
     )
 
 
@@ -310,42 +339,43 @@ def strategy_color(ce) -> alt.Color:
     )
 
 
-def titled(text: str, subtitle: str) -> str:
-    """Chart title (Streamlit shows it on one line); the subtitle goes in a caption below."""
-    return text
-
-
-def wtp_rule(wtp: int) -> alt.Chart:
+def wtp_rule() -> alt.Chart:
+    """A rule at the chosen wtp: the named dataset ``wtp_rule``, set per slider step."""
     return (
-        alt.Chart(pd.DataFrame({"wtp": [wtp]}))
+        alt.Chart(alt.NamedData("wtp_rule"))
         .mark_rule(color="grey", strokeDash=[2, 2])
         .encode(alt.X("wtp:Q"), tooltip=[alt.Tooltip("wtp:Q", title="Chosen WTP", format=",.0f")])
     )
 
 
-def metric_knobs(out: dk.OutcomeDistribution, bundled: bool) -> tuple[str, str, str]:
-    """Cost and effect metrics and the currency symbol."""
-    if bundled:
-        return "cost", "qaly", "$"  # the effect label is shown as "QALY"
-    left, mid, right = st.columns(3)
+def metric_knobs(out: dk.OutcomeDistribution, roles) -> tuple[str, str]:
+    """Cost and effect metrics (the bundled model's, or chosen among the file's)."""
+    if roles is None:
+        return "cost", "qaly"  # the effect label is shown as "QALY"
     metrics = out.metrics
-    cost = left.selectbox("Cost metric", metrics, index=_index(metrics, "cost", 0), key="cost")
-    effect = mid.selectbox(
-        "Effect metric (e.g. QALYs)", metrics, index=_index(metrics, "qaly", 1), key="effect"
-    )
-    currency = right.text_input("Currency", "$", key="currency", max_chars=5)
     if len(metrics) < 2:
         raise ValidationError(
-            f"The file has one metric ({metrics[0]!r}); cost-effectiveness needs a cost and an "
-            "effect column (e.g. cost and qaly)."
+            f"The file has one metric ({metrics[0]}); cost-effectiveness needs a cost and an "
+            "effect (e.g. cost and qaly). Check how the file was read above."
         )
+    cost_guess, effect_guess = roles
+    left, mid = st.columns(2)
+    cost = left.selectbox("Cost metric", metrics, index=_index(metrics, cost_guess, 0), key="cost")
+    effect = mid.selectbox(
+        "Effect metric (e.g. QALYs)", metrics, index=_index(metrics, effect_guess, 1), key="effect"
+    )
     if cost == effect:
         raise ValidationError("Choose different metrics for the cost and the effect.")
-    return cost, effect, currency
+    return cost, effect
 
 
-def _index(options: list[str], preferred: str, fallback: int) -> int:
+def _index(options: list[str], preferred: str | None, fallback: int) -> int:
     return options.index(preferred) if preferred in options else min(fallback, len(options) - 1)
+
+
+def nearest(frame: pd.DataFrame, wtp: float) -> pd.Series:
+    """The row of a wtp-indexed table nearest to wtp."""
+    return frame.iloc[frame.index.get_indexer([wtp], method="nearest")[0]]
 
 
 # ---------------------------------------------------------------------- page
@@ -356,26 +386,36 @@ def main() -> None:
         "sure can we be, and which uncertainty would be worth resolving?"
     )
     upload = data_source()
-    try:
-        out, key, source = load(upload)
-    except ValidationError as exc:
-        st.error(f"This file cannot be used. {exc}")
-        return
+    if upload is None:
+        out, key, source, roles = bundled_psa(), "bundled", BUNDLED, None
+    else:
+        read = psa_upload(upload, "cost_effective")
+        if read is None:
+            return
+        out, mapping = read
+        key = (digest(upload), mapping)
+        source, roles = f"your file {safe(upload.name)}", (mapping.cost, mapping.effect)
     st.caption(
-        f"Data: {source}; strategies {', '.join(out.actions)}; metrics {', '.join(out.metrics)}."
+        f"Data: {source}; strategies {safe(', '.join(out.actions))}; metrics "
+        f"{safe(', '.join(out.metrics))}."
     )
+    money_symbol = currency()
+
+    def money(v: float) -> str:
+        return fmt.money(v, money_symbol)
+
     rec_box = st.container(key="recommendation")
     evidence_box = st.container()
     with st.container(key="knobs"):
         st.subheader("Settings")
         try:
-            cost, effect, currency = metric_knobs(out, upload is None)
+            cost, effect = metric_knobs(out, roles)
         except ValidationError as exc:
-            st.error(str(exc))
+            show_error(exc, "")
             return
         unit = "QALY" if effect.lower() == "qaly" else effect  # for labels only
         wtp_max = st.number_input(
-            f"Largest willingness to pay shown ({currency} per {unit})",
+            f"Largest willingness to pay shown ({money_symbol} per {unit})",
             min_value=1_000,
             max_value=10_000_000,
             value=200_000,
@@ -384,12 +424,12 @@ def main() -> None:
         )
         step = int(wtp_max) // N_GRID
         wtp = st.slider(
-            f"Willingness to pay ({currency} per {unit})",
+            f"Willingness to pay ({money_symbol} per {unit})",
             0,
             step * N_GRID,
             min(100_000 // step * step, step * N_GRID),
             step=step,
-            format=f"{currency}%,d",
+            format=f"{money_symbol}%,d",
             key="wtp",
         )
         st.markdown("**Population for the value of information**")
@@ -412,33 +452,37 @@ def main() -> None:
             / 100,
         }
     try:
-        ce = analysis(key, out, cost, effect, int(wtp_max))
-        ceaf = ce.ceaf().set_index("wtp")
-        at_wtp = ceaf.iloc[ceaf.index.get_indexer([wtp], method="nearest")[0]]
-        evpi_now = ce.evpi
-        evpi_now = float(evpi_now.iloc[evpi_now.index.get_indexer([wtp], method="nearest")[0]])
+        res = analysis(key, out, cost, effect, int(wtp_max))
     except ValidationError as exc:
-        st.error(f"These draws cannot be analysed. {exc}")
+        show_error(exc, "These draws cannot be analysed.")
         return
-
-    def money(v: float) -> str:
-        return f"{currency}{v:,.0f}"
-
+    at_wtp = nearest(res["ceaf"].set_index("wtp"), wtp)
+    evpi_now = float(nearest(res["evpi"].set_index("wtp"), wtp)["evpi"])
     pop_evpi = float(dk.voi.population_evpi(evpi_now, **pop))
-    money_fmt = f"{currency}%,.0f"
     with rec_box:
-        recommendation(at_wtp, ce, wtp, money, unit, pop_evpi)
+        recommendation(at_wtp, res, wtp, money, unit, pop_evpi)
     with evidence_box:
         st.subheader("Evidence")
-        icer_section(ce, money_fmt, unit)
+        icer_section(res["icers"], money, unit)
         left, right = st.columns(2)
-        left.altair_chart(ce_plane_chart(ce, wtp, currency, unit), width="stretch")
-        left.caption(
-            f"Each dot is one PSA draw against {ce.reference}; diamonds are the means. Below the "
-            f"dashed line (a willingness to pay of {money(wtp)} per {unit}) a strategy is "
-            f"cost-effective against {ce.reference}."
+        specs = session_cached(
+            ("specs", key, cost, effect, int(wtp_max), money_symbol, unit, *pop.values()),
+            lambda: {
+                "plane": spec(ce_plane_chart(res, money_symbol, unit)),
+                "ceac": spec(ceac_chart(res, money_symbol, unit)),
+                "evpi": [spec(c) for c in evpi_charts(res, money_symbol, unit, pop)],
+            },
         )
-        right.altair_chart(ceac_chart(ce, wtp, currency, unit), width="stretch")
+        rule = {"wtp_rule": [{"wtp": wtp}]}
+        show_spec(specs["plane"], left, datasets={"wtp_line": wtp_line(res, wtp)})
+        ref = safe(res["ce"].reference)
+        left.caption(
+            f"Each dot is one PSA draw against {ref} (at most {fmt.count(MAX_PLANE_POINTS)} "
+            f"per strategy); diamonds are the means of all draws. Below the dashed line (a "
+            f"willingness to pay of {money(wtp)} per {safe(unit)}) a strategy is cost-effective "
+            f"against {ref}."
+        )
+        show_spec(specs["ceac"], right, datasets=rule)
         right.caption(
             "Probability that each strategy has the highest net benefit. Grey band: the "
             "frontier, the strategy with the highest expected net benefit (the recommendation). "
@@ -446,44 +490,71 @@ def main() -> None:
         )
         st.subheader("Value of information")
         st.caption(
-            f"EVPI at {money(wtp)} per {unit}: {money(evpi_now)} per person, {money(pop_evpi)} "
-            f"for the population ({pop['population_per_year']:,} people a year for "
-            f"{pop['horizon_years']} years, discounted at {pop['discount_rate']:.1%} a year). "
-            "Research costing more than this cannot pay off. Dotted: the chosen willingness to pay."
+            f"EVPI at {money(wtp)} per {safe(unit)}: {money(evpi_now)} per person, "
+            f"{money(pop_evpi)} for the population ({fmt.count(pop['population_per_year'])} "
+            f"people a year for {pop['horizon_years']} years, discounted at "
+            f"{pop['discount_rate']:.1%} a year). Research costing more than this cannot pay "
+            "off. Dotted: the chosen willingness to pay."
         )
-        for column, chart in zip(
-            st.columns(2), evpi_charts(ce, wtp, currency, unit, pop), strict=True
-        ):
-            column.altair_chart(chart, width="stretch")
-        if out.inputs is None:
-            st.info(
-                "The value of learning each parameter (EVPPI) needs the input parameter draws "
-                "behind the outcomes; uploaded files carry outcomes only."
-            )
-        else:
-            try:
-                result, n_fixed, notes = evppi_bars(key, out, cost, effect, float(wtp))
-            except ValidationError as exc:
-                st.error(f"EVPPI cannot be estimated here. {exc}")
-            else:
-                st.altair_chart(evppi_chart(result, currency, pop), width="stretch")
-                st.caption(
-                    f"EVPPI per person of each parameter at {money(wtp)} per {unit} (GAM "
-                    "regression, Strong et al. 2014); dashed line: the EVPI, the value of "
-                    f"learning all parameters together. {n_fixed} fixed inputs have no "
-                    "uncertainty and are left out."
-                )
-                for note in notes:
-                    st.caption(f"Note: {note}")
+        for column, chart_spec in zip(st.columns(2), specs["evpi"], strict=True):
+            show_spec(chart_spec, column, datasets=rule)
+        evppi_section(out, key, cost, effect, wtp, int(wtp_max), unit, money, money_symbol, pop)
         st.download_button(  # built by dk.report only when clicked
             "Download the HTML report (with the CHEERS 2022 checklist)",
             data=lambda: dk.report.report_html(
-                out, wtp=float(wtp), cost=cost, effect=effect, currency=currency, effect_unit=unit
+                out,
+                wtp=float(wtp),
+                cost=cost,
+                effect=effect,
+                currency=money_symbol,
+                effect_unit=unit,
             ),
             file_name="cost_effectiveness_report.html",
             mime="text/html",
             key="report_download",
         )
+
+
+def evppi_section(out, key, cost, effect, wtp, wtp_max, unit, money, money_symbol, pop) -> None:
+    """EVPPI bars when the draws carry their parameters (bundled model or uploaded columns)."""
+    if out.inputs is None:
+        st.info(
+            "The value of learning each parameter (EVPPI) needs the parameter draws behind the "
+            "outcomes: add them to your file as extra columns (one per parameter, one value "
+            "per draw) and they are recognised as parameters."
+        )
+        return
+    grid_step = EVPPI_EVERY * (wtp_max // N_GRID)
+    at = int(round(wtp / grid_step) * grid_step) if grid_step else int(wtp)
+    try:
+        result, n_fixed, notes = evppi_bars(key, out, cost, effect, float(at))
+    except ValidationError as exc:
+        show_error(exc, "EVPPI cannot be estimated here.")
+        return
+    evppi_spec = session_cached(
+        ("evppi_spec", key, cost, effect, at, money_symbol, *pop.values()),
+        lambda: spec(evppi_chart(result, money_symbol, pop)),
+    )
+    show_spec(evppi_spec, key="evppi")
+    snapped = (
+        f" EVPPI is estimated at {N_GRID // EVPPI_EVERY + 1} evenly spaced willingness-to-pay "
+        "values; this is the one nearest to yours."
+        if at != wtp
+        else ""
+    )
+    thinned_note = (
+        f" Estimated on {fmt.count(EVPPI_DRAWS)} evenly spaced draws of {fmt.count(out.n_draws)}."
+        if out.n_draws > EVPPI_DRAWS
+        else ""
+    )
+    st.caption(
+        f"EVPPI per person of each parameter at {money(at)} per {safe(unit)} (GAM "
+        "regression, Strong et al. 2014); dashed line: the EVPI, the value of learning all "
+        f"parameters together. {n_fixed} fixed inputs have no uncertainty and are left out."
+        f"{thinned_note}{snapped}"
+    )
+    for note in notes:
+        st.caption(f"Note: {safe(note)}")
 
 
 main()

@@ -9,12 +9,14 @@ dk.threshold.recommend_treatment.
 
 from __future__ import annotations
 
-import hashlib
+import threading
 import time
 import warnings
 
 import pandas as pd
 import streamlit as st
+from _data import MAX_MB, digest, session_cached, uploader
+from _layout import safe, show_error
 from _risk import (
     INTERVAL,
     OUTCOME,
@@ -28,11 +30,13 @@ from _risk import (
 
 import decisionkit as dk
 from decisionkit.exceptions import ConvergenceWarning, ValidationError
-from decisionkit.io import DEFAULT_MAX_BYTES, read_predictor_csv
+from decisionkit.io import read_predictor_csv
 
 BUNDLED, UPLOAD = "Bundled cohort (2,000 simulated adults)", "Upload a CSV file"
-MAX_MB = DEFAULT_MAX_BYTES // 2**20
-MAX_FITS = 4  # fitted models kept in memory (shared by every session)
+MAX_FITS = 4  # fits of the bundled cohort kept in memory (shared by every session)
+# Bounds on a fit any session can start (issue 18.8): at most MAX_CHAINS x MAX_DRAWS draws
+# after MAX_TUNE tuning steps, and one fit at a time on the server (FIT_LOCK).
+MAX_DRAWS, MAX_TUNE, MAX_CHAINS = 2_000, 2_000, 2
 DEFAULTS = {
     "draws": 500,
     "tune": 1000,
@@ -55,10 +59,10 @@ age,male,sbp,event
 
 
 # ---------------------------------------------------------------------- data
-@st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(digest: str, _raw: bytes, outcome: str) -> tuple[pd.Series, pd.DataFrame]:
-    """The validated upload (keyed by the SHA-256 of its bytes and the outcome column)."""
-    return read_predictor_csv(_raw, outcome=outcome)
+@st.cache_resource
+def fit_lock() -> threading.Lock:
+    """One fit at a time on this server, whichever session asks (shared by every session)."""
+    return threading.Lock()
 
 
 def data_source() -> tuple[str, pd.Series, pd.DataFrame, str]:
@@ -69,23 +73,23 @@ def data_source() -> tuple[str, pd.Series, pd.DataFrame, str]:
         if source == BUNDLED:
             data = cohort()
             return "bundled", data[OUTCOME], data[PREDICTORS], "the bundled cohort"
-        upload = right.file_uploader(
-            f"CSV file (up to {MAX_MB} MB)", type=["csv"], key="upload_cohort"
-        )
+        with right:
+            upload = uploader("Cohort file", key="upload_cohort")
         outcome = right.text_input("Outcome column (1 = event, 0 = none)", OUTCOME, key="outcome")
         with right.expander("Accepted file format"):
             st.markdown(FORMAT.format(max_mb=MAX_MB))
     if upload is None:
         st.info("Upload a cohort to fit the model on it, or choose the bundled cohort.")
         st.stop()
-    raw = upload.getvalue()
-    digest = hashlib.sha256(raw).hexdigest()
+    sha = digest(upload)
     try:
-        y, X = read_upload(digest, raw, outcome)
+        y, X = session_cached(
+            ("cohort", sha, outcome), lambda: read_predictor_csv(upload, outcome=outcome)
+        )
     except ValidationError as exc:
-        st.error(f"This file cannot be used. {exc}")
+        show_error(exc)
         st.stop()
-    return digest, y, X, f"'{upload.name}'"
+    return sha, y, X, f"your file {safe(upload.name)}"
 
 
 # ---------------------------------------------------------------------- fitting
@@ -109,12 +113,12 @@ def settings_form(X: pd.DataFrame, data_key: str) -> None:
         )
         c1, c2, c3 = st.columns(3)
         draws = c1.number_input(
-            "Draws per chain", 20, 5000, DEFAULTS["draws"], step=100, key="draws"
+            "Draws per chain", 20, MAX_DRAWS, DEFAULTS["draws"], step=100, key="draws"
         )
         tune = c2.number_input(
-            "Tuning steps per chain", 20, 5000, DEFAULTS["tune"], step=100, key="tune"
+            "Tuning steps per chain", 20, MAX_TUNE, DEFAULTS["tune"], step=100, key="tune"
         )
-        chains = c3.number_input("Chains", 1, 4, DEFAULTS["chains"], key="chains")
+        chains = c3.number_input("Chains", 1, MAX_CHAINS, DEFAULTS["chains"], key="chains")
         c1, c2, c3 = st.columns(3)
         intercept_sd = c1.number_input(
             "Prior sd of the intercept (log-odds)",
@@ -151,10 +155,34 @@ def settings_form(X: pd.DataFrame, data_key: str) -> None:
 
 
 def fit(key: tuple, request: dict, y: pd.Series, X: pd.DataFrame):
-    """The cached fit for ``key``, or a new one with visible progress."""
-    store = fitted_models()
+    """The cached fit for ``key``, or a new one with visible progress (one at a time).
+
+    Fits of the bundled cohort are shared by every session; fits of an upload stay in the
+    session that uploaded it.
+    """
+    store = fitted_models() if key[0] == "bundled" else st.session_state.setdefault("_fits", {})
     if key in store:
         return store[key]
+    lock = fit_lock()
+    if not lock.acquire(blocking=False):
+        st.warning(
+            "Another fit is running on this server; the dashboard runs one at a time. Press "
+            "'Fit the model' again in a few seconds.",
+            icon=":material/hourglass:",
+        )
+        st.stop()
+    try:
+        model = _sample(request, y, X)
+    finally:
+        lock.release()
+    while len(store) >= MAX_FITS:
+        store.pop(next(iter(store)))
+    store[key] = model
+    return model
+
+
+def _sample(request: dict, y: pd.Series, X: pd.DataFrame):
+    """Run the sampler with visible progress."""
     cols = list(request["predictors"])
     with st.status(
         f"Fitting: {request['chains']} chain(s) × {request['draws']:,} draws after "
@@ -180,9 +208,6 @@ def fit(key: tuple, request: dict, y: pd.Series, X: pd.DataFrame):
         status.update(
             label=f"Fitted in {time.perf_counter() - start:.1f} s", state="complete", expanded=False
         )
-    while len(store) >= MAX_FITS:
-        store.pop(next(iter(store)))
-    store[key] = model
     return model
 
 
@@ -254,13 +279,13 @@ def coefficients(model, model_key: tuple) -> None:
         hide_index=True,
         column_config={
             "term": "Term",
-            "mean": st.column_config.NumberColumn("Posterior mean", format="%.4g"),
+            "mean": st.column_config.NumberColumn("Posterior mean", format="%.3f"),
             "sd": st.column_config.NumberColumn("Posterior sd", format="%.3g"),
             "lower": st.column_config.NumberColumn(
-                f"{INTERVAL:.0%} interval: lower", format="%.4g"
+                f"{INTERVAL:.0%} interval: lower", format="%.3f"
             ),
             "upper": st.column_config.NumberColumn(
-                f"{INTERVAL:.0%} interval: upper", format="%.4g"
+                f"{INTERVAL:.0%} interval: upper", format="%.3f"
             ),
             "ess_bulk": st.column_config.NumberColumn("Bulk ESS", format="%d"),
             "r_hat": st.column_config.NumberColumn("r_hat", format="%.3f"),
@@ -332,7 +357,7 @@ if request is not None and request["data"] == data_key:
     try:
         model = fit(model_key, request, y, X)
     except ValidationError as exc:
-        st.error(f"The model cannot be fitted on these data. {exc}")
+        show_error(exc, "The model cannot be fitted on these data.")
         st.stop()
     which = "your fit"
 elif data_key == "bundled":

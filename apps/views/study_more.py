@@ -13,8 +13,10 @@ import warnings
 import altair as alt
 import pandas as pd
 import streamlit as st
+from _layout import currency
 
 import decisionkit as dk
+from decisionkit import _format as fmt
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
 from decisionkit.models.trial_example import TRIAL_EXAMPLE, trial_example_outcomes
 
@@ -22,7 +24,7 @@ N_DRAWS = 2_000  # PSA draws: EVSI over 13 sample sizes takes ~0.15 s (cached pe
 SEED = 2026
 SIZES = (10, 25, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000)  # per arm
 LOG_N = alt.Scale(type="log", domain=[SIZES[0], SIZES[-1]], nice=False)
-CURRENCY = "£"
+CURRENCY = currency()  # the sidebar choice (this script reruns on every change)
 
 # The teaching example (hypothetical numbers, documented on the page).
 PRIOR = TRIAL_EXAMPLE
@@ -73,8 +75,7 @@ def evsi_curve(wtp: float):
 
 # ---------------------------------------------------------------------- sections
 def money(v: float) -> str:
-    sign = "-" if v < 0 else ""
-    return f"{sign}{CURRENCY}{abs(v):,.0f}"
+    return fmt.money(v, CURRENCY)
 
 
 def recommendation(best: pd.Series, decision: dk.Decision, participants: int) -> None:
@@ -174,7 +175,7 @@ def enbs_chart(enbs, best: pd.Series) -> alt.LayerChart:
         .mark_line(point=True)
         .encode(
             x,
-            alt.Y("value:Q", title=y_title, axis=alt.Axis(format="~s")),
+            alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",~r")),
             alt.Color(
                 "quantity:N",
                 title=None,

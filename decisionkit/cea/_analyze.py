@@ -234,7 +234,7 @@ class CEAResult:
             f"Cost-effectiveness analysis: {len(self.strategies)} strategies, "
             f"{self.n_draws} draws, wtp {self.wtp[0]:,.6g} to {self.wtp[-1]:,.6g} "
             f"({self.wtp.size} values); reference {self.reference!r}",
-            self.icers().to_string(index=False, float_format=lambda v: f"{v:,.6g}"),
+            _readable(self.icers()).to_string(index=False),
         ]
         sp = self.switch_points()
         if sp.empty:
@@ -377,3 +377,11 @@ def _read_only(values: Any) -> np.ndarray:
 def _wtp_grid(wtp: Any, caller: str) -> np.ndarray:
     scalar, grid = check_wtp(wtp, caller, positive=False)
     return np.array([scalar]) if grid is None else grid.copy()
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers of a summary table as people read them ("—" where not applicable)."""
+    from decisionkit._format import number, table
+
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    return table(frame, dict.fromkeys(numeric, number))

@@ -76,15 +76,17 @@ class Decision:
 
     def summary(self) -> str:
         """A short readable report."""
-        lines = [f"Decision on {self.utility} ({self.objective}), {self.n_draws} draws"]
+        from decisionkit._format import count, number, percent
+
+        lines = [f"Decision on {self.utility} ({self.objective}), {count(self.n_draws)} draws"]
         if not self.extra_dims:
             t = self.table.sort_values("rank")
-            lines.append(f"Recommended: {self.best}  (EVPI {self.evpi:.4g})")
+            lines.append(f"Recommended: {self.best}  (EVPI {number(self.evpi)})")
             for _, r in t.iterrows():
                 lines.append(
-                    f"  {r['rank']:>2}. {r['action']:<20} E[U] {r['expected_utility']:>12.4g}"
-                    f" ± {r['mcse']:.2g}  P(best) {r['prob_best']:.3f}  "
-                    f"E[loss] {r['expected_loss']:.4g}"
+                    f"  {r['rank']:>2}. {r['action']:<20} E[U] {number(r['expected_utility']):>12}"
+                    f" ± {number(r['mcse'], 2)}  P(best) {percent(r['prob_best'])}  "
+                    f"E[loss] {number(r['expected_loss'])}"
                 )
         else:
             best = self.best

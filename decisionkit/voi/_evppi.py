@@ -325,12 +325,14 @@ class EVPPIResult:
 
     def summary(self) -> str:
         """A short readable report."""
+        from decisionkit._format import number
+
         head = (
             f"EVPPI ({self.table['method'].iloc[0]}) for {len(self._groups)} parameter "
             f"group(s), {self.n_draws} draws, actions {self.actions}"
         )
         cols = ["parameters", *([self.grid_dim] if self.grid_dim else []), "evppi", "se", "evpi"]
-        return head + "\n" + self.table[cols].to_string(index=False, float_format="{:.4g}".format)
+        return head + "\n" + self.table[cols].to_string(index=False, float_format=number)
 
     def __repr__(self) -> str:
         return f"<EVPPIResult>\n{self.summary()}"

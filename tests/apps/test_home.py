@@ -41,3 +41,19 @@ def test_every_built_page_renders_without_exception(app):
         if spec is not HOME:
             app.switch_page(spec.path).run()
             assert not app.exception, spec.title
+
+
+def test_no_traceback_reaches_the_browser_and_table_export_is_ours(app):
+    # issue 18.7: a traceback with server paths reached the page; issue 18.6: exports go
+    # through _layout.csv_download (formula cells neutralised), not Streamlit's table menu
+    import tomllib
+
+    import streamlit as st
+
+    from tests.apps.conftest import APP_DIR
+
+    app.run()
+    assert st.get_option("client.showErrorDetails") == "none"  # set by dashboard.py
+    config = tomllib.loads((APP_DIR / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["disableDataExport"] is True

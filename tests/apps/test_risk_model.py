@@ -76,7 +76,14 @@ def test_upload_without_fit_asks_for_a_fit_and_bad_upload_shows_error(page):
     assert not page.exception
     page.file_uploader(key="upload_cohort").upload("bad.csv", b"age,y\n60,1\n", "text/csv").run()
     assert not page.exception
-    assert len(page.error) == 1 and "no 'event' column" in page.error[0].value
+    assert len(page.error) == 1 and "no 'event' column" in page.error[0].value.replace("\\", "")
+
+
+def test_a_fit_any_session_can_start_is_bounded(page):
+    # issue 18.8: any session could start 4 chains x 5,000 draws
+    assert page.number_input(key="draws").max == 2_000
+    assert page.number_input(key="tune").max == 2_000
+    assert page.number_input(key="chains").max == 2
 
 
 @pytest.mark.slow  # PyMC compile + sampling, ~15 s
@@ -110,5 +117,5 @@ def test_uploaded_cohort_is_fitted_on_submit_only(page):
     page.button[0].click().run(timeout=180)
     assert not page.exception and not page.error
     assert "Fitted in" in page.status[0].label
-    assert "'mine.csv'" in sentence(page)
+    assert "mine.csv" in sentence(page).replace("\\", "")
     assert page.dataframe[0].value["term"].tolist() == ["intercept", "coef[age]", "coef[smoker]"]

@@ -30,7 +30,10 @@ def metric(at, label):
 
 
 def pounds(text):
-    return float(text.replace("£", "").replace(",", ""))
+    """ "£2.1 million" -> 2.1e6 (money as decisionkit._format writes it; any currency)."""
+    number, *word = text.lstrip("-").lstrip("$£€¥CHF ").replace(",", "").split()
+    sign = -1 if text.startswith("-") else 1
+    return sign * float(number) * {"million": 1e6, "billion": 1e9}.get(word[0] if word else "", 1)
 
 
 def test_default_renders_recommendation_charts_and_table(page):
@@ -43,10 +46,11 @@ def test_default_renders_recommendation_charts_and_table(page):
 
 
 def test_raising_setup_cost_lowers_enbs_by_the_same_amount(page):
-    before = pounds(metric(page, ENBS))
+    before = page.dataframe[0].value["enbs"].max()
     page.slider(key="setup_cost").set_value(1_500_000).run()  # default 500,000
-    after = pounds(metric(page, ENBS))
-    assert after == pytest.approx(before - 1_000_000, abs=1.0)  # same best n, rounding to £1
+    after = page.dataframe[0].value["enbs"].max()
+    assert after == pytest.approx(before - 1_000_000, abs=1e-6)  # same best n
+    assert pounds(metric(page, ENBS)) == pytest.approx(after, rel=0.05)  # 2 digits shown
 
 
 def test_setup_cost_above_the_value_of_information_means_no_study(page):
