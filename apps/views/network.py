@@ -16,10 +16,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from _data import MAX_MB, uploader
 
 import decisionkit as dk
 from decisionkit.exceptions import ConvergenceWarning, ValidationError
-from decisionkit.io import DEFAULT_MAX_BYTES
 from decisionkit.models.evidence import (
     NetworkMetaAnalysis,
     load_smoking_cessation,
@@ -27,7 +27,6 @@ from decisionkit.models.evidence import (
 )
 
 BUILT_IN, UPLOAD = "Smoking cessation (24 trials, built in)", "Upload a CSV file"
-MAX_MB = DEFAULT_MAX_BYTES // 2**20
 MAX_FITS = 4  # fitted models kept in memory (shared by every session)
 FORMAT = """One row per study arm, with the columns `study`, `treatment`, `events` (participants
 with the outcome) and `total` (participants in the arm). UTF-8 CSV, read with pandas only; at
@@ -67,9 +66,8 @@ def trial_table() -> tuple[str, pd.DataFrame, str]:
                 "counselling (Hasselblad 1998, the network of NICE DSU TSD 2)."
             )
             return "built-in", load_smoking_cessation(), "the smoking cessation trials"
-        upload = right.file_uploader(
-            f"Trial table, CSV (up to {MAX_MB} MB)", type=["csv"], key="nma_upload"
-        )
+        with right:
+            upload = uploader("Trial table", key="nma_upload")
         with right.expander("Accepted file format"):
             st.markdown(FORMAT.format(max_mb=MAX_MB))
     if upload is None:

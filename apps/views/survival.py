@@ -18,11 +18,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from _data import uploader
 from matplotlib.ticker import MaxNLocator
 
 import decisionkit as dk
 from decisionkit.exceptions import EstimationWarning, ValidationError
-from decisionkit.io import DEFAULT_MAX_BYTES, read_survival_csv
+from decisionkit.io import read_survival_csv
 from decisionkit.models.survival import (
     PartitionedSurvivalModel,
     average_models,
@@ -36,7 +37,6 @@ DISTRIBUTIONS = ("exponential", "weibull", "gompertz", "loglogistic", "lognormal
 AVERAGE = "AIC-weighted average of all six"
 ENDPOINTS = ("PFS", "OS")
 UNITS = {"months": 12.0, "weeks": 52.0, "years": 1.0, "days": 365.25}
-MAX_MB = DEFAULT_MAX_BYTES // 2**20
 # default treatment (cost per month, months): comparator chemotherapy, new drug (example 07)
 DEFAULT_DRUG = ((1_000, 6), (1_750, 12))
 BUNDLED = {
@@ -71,10 +71,8 @@ def fits_for(key: str, _frame: pd.DataFrame, time: str, event: str, arm: str) ->
 # ---------------------------------------------------------------------- sections
 def data_source():
     with st.container(border=True):
-        return st.file_uploader(
-            f"Upload a time-to-event CSV (up to {MAX_MB} MB), or use the bundled simulated "
-            "oncology trial",
-            type=["csv"],
+        return uploader(
+            "Upload a time-to-event table, or use the bundled simulated oncology trial",
             key="upload",
             help="One row per patient: an arm column, and a time and an event column (1 = "
             "event, 0 = censored) for progression-free survival and for overall survival.",
