@@ -57,9 +57,9 @@ def test_wtp_grid_on_the_cluster_equals_in_memory(client):
 @pytest.mark.slow
 def test_per_patient_decisions_on_the_cluster_equal_in_memory(client):
     # issue 12 asks for 1,000 draws x 1,000,000 units x 2 actions (16 GB in memory); the
-    # in-memory side of the comparison must fit, so the test runs 1,000 x 20,000 x 2 chunked
-    # along units, the same code path at 1/50 of the size
-    eager, lazy = _pair((1_000, 2, 20_000), chunks=(1_000, 2, 4_000), dims=["unit"], seed=1)
+    # in-memory side of the comparison must fit, so the test runs 1,000 x 8,000 x 2 chunked
+    # along units, the same code path at 1/125 of the size
+    eager, lazy = _pair((1_000, 2, 8_000), chunks=(1_000, 2, 2_000), dims=["unit"], seed=1)
     u = dk.utility.net_monetary_benefit(wtp=20_000)
     d_lazy, d_eager = dk.decide(lazy, u), dk.decide(eager, u)
     np.testing.assert_allclose(d_lazy.evpi.to_numpy(), d_eager.evpi.to_numpy(), rtol=1e-12)
