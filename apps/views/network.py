@@ -13,7 +13,6 @@ import time
 import warnings
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import streamlit as st
 from _data import MAX_MB, uploader
@@ -190,13 +189,13 @@ def show(model: NetworkMetaAnalysis, request: dict) -> None:
         plt.close(fig)
     with right:
         st.subheader(f"Odds ratios against {ref}")
-        rel = model.relative_effects(reference=ref)
+        rel = model.relative_effects(reference=ref, exponentiate=True)
         shown = pd.DataFrame(
             {
                 "treatment": rel["treatment"],
-                "odds ratio": np.exp(rel["median"]),
+                "odds ratio": rel["median"],
                 "95% interval": [
-                    f"{np.exp(lo):.2f} to {np.exp(hi):.2f}"
+                    f"{lo:.2f} to {hi:.2f}"
                     for lo, hi in zip(rel["lower"], rel["upper"], strict=True)
                 ],
             }

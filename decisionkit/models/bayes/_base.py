@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from sklearn.base import BaseEstimator
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import check_number, check_random_state, fail
 from decisionkit.exceptions import NotFittedError
 from decisionkit.models.bayes._diagnostics import check_convergence
 from decisionkit.models.bayes._pymc_common import progressbar_on, sampler_seeds
@@ -121,6 +121,7 @@ class BayesianModel(BaseEstimator):
         if kwargs["progressbar"] is not None and not isinstance(kwargs["progressbar"], bool):
             raise fail("progressbar", caller, "True, False or None", kwargs["progressbar"])
         kwargs["progressbar"] = progressbar_on(kwargs["progressbar"])
+        check_random_state(self.random_seed, caller)  # used at sampling; refused now if bad
         return kwargs
 
     def _sample(

@@ -1,4 +1,4 @@
-"""Private helpers shared by the PyMC models: sampler settings, seeds, fitted-state checks."""
+"""Private helpers of BayesianModel: the progress-bar default and seeds derived from one seed."""
 
 from __future__ import annotations
 
@@ -7,27 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_number, check_random_state, fail
-from decisionkit.exceptions import NotFittedError
+from decisionkit._validation import check_random_state
 
-__all__ = [
-    "check_sampler_settings",
-    "progressbar_on",
-    "require_fitted",
-    "sampler_seeds",
-]
-
-
-def check_sampler_settings(obj: Any, caller: str) -> None:
-    """Validate the common sampler settings stored on a model."""
-    for name, low in (("draws", 1), ("tune", 0), ("chains", 1), ("cores", 1)):
-        check_number(getattr(obj, name), name, caller, low=low, integer=True)
-    check_number(
-        obj.target_accept, "target_accept", caller, low=0.5, high=1.0, high_inclusive=False
-    )
-    if obj.progressbar is not None and not isinstance(obj.progressbar, bool):
-        raise fail("progressbar", caller, "True, False or None (on in a terminal)", obj.progressbar)
-    check_random_state(obj.random_seed, caller)
+__all__ = ["progressbar_on", "sampler_seeds"]
 
 
 def progressbar_on(setting: bool | None) -> bool:
@@ -45,11 +27,3 @@ def sampler_seeds(random_seed: Any, caller: str) -> tuple[int, int, np.random.Ge
     rng = check_random_state(random_seed, caller)
     seeds = rng.integers(0, 2**31 - 1, size=2)
     return int(seeds[0]), int(seeds[1]), rng
-
-
-def require_fitted(obj: Any, method: str) -> None:
-    """Raise NotFittedError when ``obj.fit()`` has not been called."""
-    if getattr(obj, "idata_", None) is None:
-        raise NotFittedError(
-            f"This {type(obj).__name__} is not fitted yet; call fit() before {method}()."
-        )

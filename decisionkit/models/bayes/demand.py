@@ -13,10 +13,6 @@ import xarray as xr
 from decisionkit._validation import check_number, check_probability, check_random_state, fail
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.bayes._base import BayesianModel
-from decisionkit.models.bayes._pymc_common import (
-    check_sampler_settings,
-    require_fitted,
-)
 
 __all__ = ["CountDemand"]
 
@@ -136,7 +132,7 @@ class CountDemand(BayesianModel):
         caller = "CountDemand.fit"
         check_number(self.prior_weekday_sd, "prior_weekday_sd", caller, low=0, low_inclusive=False)
         check_number(self.prior_trend_sd, "prior_trend_sd", caller, low=0, low_inclusive=False)
-        check_sampler_settings(self, caller)
+        self._sampler_kwargs(caller)  # sampler settings checked before any work
         dates, y = _read_counts(data, date, count, caller)
         # centre time on the middle of the data: decorrelates intercept and trend (mixes faster)
         start = (dates[0] + (dates[-1] - dates[0]) / 2).normalize()
@@ -161,7 +157,7 @@ class CountDemand(BayesianModel):
     # ------------------------------------------------------------------ prediction
     def expected_counts(self, dates: Any) -> xr.DataArray:
         r"""Posterior draws of the mean count :math:`\lambda_t`, dims ``(draw, date)``."""
-        require_fitted(self, "expected_counts")
+        self._require_fitted("expected_counts")
         idx = self._dates(dates, "CountDemand.expected_counts")
         p = self._posterior()
         x = _years_since(idx, self.reference_date_)
@@ -199,7 +195,7 @@ class CountDemand(BayesianModel):
             Integer counts, dims ``("draw", "date")``.
         """
         caller = "CountDemand.forecast"
-        require_fitted(self, "forecast")
+        self._require_fitted("forecast")
         rng = check_random_state(random_seed, caller)
         lam = self.expected_counts(self._dates(dates, caller))
         alpha = self._posterior()["alpha"][:, None]
@@ -215,7 +211,7 @@ class CountDemand(BayesianModel):
         """
         import arviz as az
 
-        require_fitted(self, "summary")
+        self._require_fitted("summary")
         prob = check_probability(prob, "prob", "CountDemand.summary")
         post = self.idata_["posterior"].to_dataset()[_PARAMS]
         table = az.summary(post, ci_prob=prob, ci_kind="eti", round_to="none")
@@ -249,7 +245,7 @@ class CountDemand(BayesianModel):
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write the posterior and the training data to a netCDF file (never pickle)."""
-        require_fitted(self, "save")
+        self._require_fitted("save")
         path = Path(path)
         post = self.idata_["posterior"].to_dataset()[_PARAMS]
         post.attrs = {

@@ -17,10 +17,6 @@ from decisionkit._validation import (
 )
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.bayes._base import BayesianModel
-from decisionkit.models.bayes._pymc_common import (
-    check_sampler_settings,
-    require_fitted,
-)
 from decisionkit.outcomes import OutcomeDistribution
 
 __all__ = ["HierarchicalRates"]
@@ -173,7 +169,7 @@ class HierarchicalRates(BayesianModel):
     def _check_settings(self, caller: str) -> None:
         check_number(self.prior_mu_sd, "prior_mu_sd", caller, low=0.0, low_inclusive=False)
         check_number(self.prior_tau_sd, "prior_tau_sd", caller, low=0.0, low_inclusive=False)
-        check_sampler_settings(self, caller)
+        self._sampler_kwargs(caller)  # sampler settings checked before any work
 
     # ------------------------------------------------------------------ results
     def group_rates(self) -> xr.DataArray:
@@ -181,12 +177,12 @@ class HierarchicalRates(BayesianModel):
 
         Chains are stacked into ``draw`` (chain 0's draws first).
         """
-        require_fitted(self, "group_rates")
+        self._require_fitted("group_rates")
         return _stack(self.idata_["posterior"]["theta"]).rename("event_rate")
 
     def pooled_rate(self) -> xr.DataArray:
         r"""Posterior draws of the population rate :math:`\operatorname{logit}^{-1}(\mu)`."""
-        require_fitted(self, "pooled_rate")
+        self._require_fitted("pooled_rate")
         mu = _stack(self.idata_["posterior"]["mu"])
         return (1.0 / (1.0 + np.exp(-mu))).rename("pooled_rate")
 
@@ -211,7 +207,7 @@ class HierarchicalRates(BayesianModel):
             Dims ``(draw, group)``, integer counts.
         """
         caller = "HierarchicalRates.predictive_events"
-        require_fitted(self, "predictive_events")
+        self._require_fitted("predictive_events")
         rng = check_random_state(random_seed, caller)
         arr = np.asarray(n_new)
         if arr.ndim == 0:
@@ -245,7 +241,7 @@ class HierarchicalRates(BayesianModel):
         """
         import arviz as az
 
-        require_fitted(self, "summary")
+        self._require_fitted("summary")
         prob = check_probability(prob, "prob", "HierarchicalRates.summary")
         rates = self.group_rates()
         lo, hi = np.quantile(rates.values, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
@@ -295,7 +291,7 @@ class HierarchicalRates(BayesianModel):
         OutcomeDistribution
             Dims ``(draw, action)``; actions are the group labels.
         """
-        require_fitted(self, "to_outcomes")
+        self._require_fitted("to_outcomes")
         if metric not in ("event_rate", "survival"):
             raise fail(
                 "metric", "HierarchicalRates.to_outcomes", "'event_rate' or 'survival'", metric

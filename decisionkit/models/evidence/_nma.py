@@ -16,7 +16,7 @@ import xarray as xr
 from decisionkit._validation import check_in, check_probability, fail
 from decisionkit.models.evidence import _absolute, _engine, _inconsistency
 from decisionkit.models.evidence._data import Network, read_arms, read_contrasts
-from decisionkit.models.evidence._sampling import EvidenceModel, require_fitted
+from decisionkit.models.evidence._sampling import EvidenceModel
 
 __all__ = ["NetworkMetaAnalysis"]
 
@@ -180,7 +180,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         must be new. The fitted model is not changed; a new fitted one is returned. This is
         the posterior update an EVSI calculation of a new trial needs.
         """
-        require_fitted(self, "updated")
+        self._require_fitted("updated")
         kind, cols = self._fit_args
         clash = set(map(str, new_data[cols["study"]])) & set(self.network_.studies)
         if clash:
@@ -238,7 +238,7 @@ class NetworkMetaAnalysis(EvidenceModel):
 
         Dims ``(draw, treatment)``, chains stacked; the reference's own column is 0.
         """
-        require_fitted(self, "relative_effect_draws")
+        self._require_fitted("relative_effect_draws")
         net = self.network_
         d = np.column_stack([np.zeros(self._n_draws()), _engine.draws_of(self.idata_, "d")])
         if reference is not None:
@@ -252,17 +252,20 @@ class NetworkMetaAnalysis(EvidenceModel):
         )
 
     def relative_effects(
-        self, reference: str | None = None, *, ci_prob: float = 0.95
+        self, reference: str | None = None, *, ci_prob: float = 0.95, exponentiate: bool = False
     ) -> pd.DataFrame:
         """Posterior summary of each treatment's effect against ``reference``.
 
         Columns ``treatment, reference, mean, sd, lower, median, upper`` (equal-tailed
         ``ci_prob`` interval); the scale is that of the model (log odds ratio for binary
         data, mean difference for continuous data, the contrasts' scale otherwise).
+        ``exponentiate=True`` summarises the exponentiated draws instead (odds ratios from
+        log odds ratios); the mean is then the posterior mean of the ratio itself.
         """
         draws = self.relative_effect_draws(reference)
         ref = reference if reference is not None else self.network_.treatments[0]
-        frame = _summarise(draws.values, ci_prob, "relative_effects")
+        values = np.exp(draws.values) if exponentiate else draws.values
+        frame = _summarise(values, ci_prob, "relative_effects")
         frame.insert(0, "reference", ref)
         frame.insert(0, "treatment", list(self.network_.treatments))
         return frame[frame["treatment"] != ref].reset_index(drop=True)
@@ -273,7 +276,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         Cell (row ``A``, column ``B``) is A versus B as ``"mean (lower, upper)"``; the
         diagonal holds the treatment names.
         """
-        require_fitted(self, "league_table")
+        self._require_fitted("league_table")
         check_probability(ci_prob, "ci_prob", "league_table")
         d = self.relative_effect_draws().values
         names = list(self.network_.treatments)
@@ -291,7 +294,7 @@ class NetworkMetaAnalysis(EvidenceModel):
 
     def heterogeneity(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
         """Posterior summary of the between-study sd (random effects only)."""
-        require_fitted(self, "heterogeneity")
+        self._require_fitted("heterogeneity")
         if self.effects != "random":
             raise fail(
                 "effects",
@@ -354,7 +357,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         Ready for a baseline model such as
         ``dk.models.HierarchicalRates().fit(nma.reference_arms())``.
         """
-        require_fitted(self, "reference_arms")
+        self._require_fitted("reference_arms")
         return _absolute.reference_arms(self)
 
     def psa_inputs(
@@ -395,7 +398,7 @@ class NetworkMetaAnalysis(EvidenceModel):
             Columns ``p[<treatment>]`` (``rate[...]`` for a log link, ``mean[...]`` for
             identity) and ``d[<treatment>]`` for every non-reference treatment.
         """
-        require_fitted(self, "psa_inputs")
+        self._require_fitted("psa_inputs")
         return _absolute.psa_inputs(
             self,
             baseline,
@@ -408,7 +411,7 @@ class NetworkMetaAnalysis(EvidenceModel):
     # ------------------------------------------------------------------ model fit
     def deviance_contributions(self) -> pd.DataFrame:
         """Per data point: posterior mean residual deviance, plug-in deviance and leverage."""
-        require_fitted(self, "deviance_contributions")
+        self._require_fitted("deviance_contributions")
         net = self.network_
         draws, plug = _engine.deviance(net, _engine.draws_of(self.idata_, "eta"))
         idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
@@ -439,7 +442,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         values exceed 0.7 and ArviZ warns; compare models with :meth:`fit_statistics`
         (TSD 2's residual deviance and DIC) in that case.
         """
-        require_fitted(self, "loo")
+        self._require_fitted("loo")
         import arviz as az
 
         return az.loo(self.idata_)
@@ -451,7 +454,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         Returns an :class:`InconsistencyResult` (per-comparison estimates, residual
         deviance and DIC of both models, per-data-point deviances).
         """
-        require_fitted(self, "unrelated_mean_effects")
+        self._require_fitted("unrelated_mean_effects")
         return _inconsistency.unrelated_mean_effects(self, ci_prob=ci_prob)
 
     def node_split(self, comparisons: Any = None, *, ci_prob: float = 0.95) -> Any:
@@ -460,7 +463,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         ``comparisons``: pairs of treatment names; default every comparison that has both
         direct and indirect evidence. One model is fitted per comparison.
         """
-        require_fitted(self, "node_split")
+        self._require_fitted("node_split")
         return _inconsistency.node_split(self, comparisons, ci_prob=ci_prob)
 
     # ------------------------------------------------------------------ reporting

@@ -31,7 +31,6 @@ from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _engine
 from decisionkit.models.evidence._data import Network, read_contrasts
 from decisionkit.models.evidence._nma import NetworkMetaAnalysis, _summarise
-from decisionkit.models.evidence._sampling import require_fitted
 
 __all__ = ["PairwiseMetaAnalysis"]
 
@@ -167,7 +166,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
         For OR and RR the ratio itself is reported too.
         """
-        require_fitted(self, "pooled")
+        self._require_fitted("pooled")
         d = _engine.draws_of(self.idata_, "d")[:, 0]
         ratio_scale = self.measure in _RATIO and self._fit_args[0] == "arms"
         rows = {"log " + self.measure if ratio_scale else "effect": d}
@@ -190,7 +189,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
     def prediction_interval(self, *, ci_prob: float = 0.95) -> tuple[float, float]:
         """Interval for the effect in a new study (random effects), on the model's scale."""
-        require_fitted(self, "prediction_interval")
+        self._require_fitted("prediction_interval")
         if self.effects != "random":
             raise fail(
                 "effects",
@@ -210,7 +209,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         study with a zero cell; continuous: difference of means. Columns ``study,
         estimate, se``.
         """
-        require_fitted(self, "study_estimates")
+        self._require_fitted("study_estimates")
         net = self.network_
         if net.kind == "contrast":
             rel = net.rel

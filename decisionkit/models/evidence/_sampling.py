@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisionkit.exceptions import NotFittedError
 from decisionkit.models.bayes._base import BayesianModel
 from decisionkit.models.bayes._diagnostics import check_convergence
 
-__all__ = ["EvidenceModel", "require_fitted"]
-
-
-def require_fitted(obj: Any, method: str) -> None:
-    """Raise NotFittedError when ``obj.fit()`` has not been called."""
-    if getattr(obj, "idata_", None) is None:
-        raise NotFittedError(
-            f"This {type(obj).__name__} is not fitted yet; call fit() before {method}()."
-        )
+__all__ = ["EvidenceModel"]
 
 
 class EvidenceModel(BayesianModel):
