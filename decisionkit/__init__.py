@@ -7,10 +7,8 @@ dependencies (PyMC, scikit-learn, matplotlib) load on first use, so ``import dec
 stays fast.
 """
 
-import importlib
-from typing import Any
-
 from decisionkit import exceptions
+from decisionkit._lazy import lazy_exports
 from decisionkit._options import get_options, set_options
 from decisionkit.decision import utility
 from decisionkit.decision.analysis import Decision, decide
@@ -45,13 +43,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'decisionkit' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), modules=_LAZY)

@@ -4,8 +4,7 @@ Heavy dependencies (PyMC, scikit-learn) are imported inside the methods that nee
 so ``import decisionkit.models`` stays light; the classes below load on first access.
 """
 
-import importlib
-from typing import Any
+from decisionkit._lazy import lazy_exports
 
 # public name -> private module defining it (loaded on first attribute access)
 _LAZY = {
@@ -38,17 +37,9 @@ _SUBPACKAGES = ("bayes", "cohort", "evidence", "simulation", "survival")
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBPACKAGES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'decisionkit.models' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBPACKAGES))
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    globals(),
+    attributes=_LAZY,
+    modules={name: f"{__name__}.{name}" for name in _SUBPACKAGES},
+)

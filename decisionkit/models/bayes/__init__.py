@@ -4,8 +4,7 @@ Imported lazily: the base class needs scikit-learn and the models PyMC, so nothi
 until a name is used.
 """
 
-import importlib
-from typing import Any
+from decisionkit._lazy import lazy_exports
 
 _LAZY = {
     "BayesianModel": "decisionkit.models.bayes._base",
@@ -17,13 +16,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'decisionkit.models.bayes' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), attributes=_LAZY)

@@ -4,8 +4,7 @@ Public names load on first access so that ``import decisionkit.models.survival``
 (scipy and PyMC are imported by the modules that need them).
 """
 
-import importlib
-from typing import Any
+from decisionkit._lazy import lazy_exports
 
 _LAZY = {
     "DISTRIBUTIONS": "decisionkit.models.survival._parametric",
@@ -28,13 +27,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'decisionkit.models.survival' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), attributes=_LAZY)
