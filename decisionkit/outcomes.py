@@ -601,6 +601,10 @@ def _check_label(name: str, kind: str, caller: str) -> None:
     metric or an input column) may also not contain '/' (a netCDF group separator) nor be a
     name the format uses itself (``draw``, ``action``), which would vanish in a round trip.
     """
+    if name == ".":  # HDF5 reads "." as the group itself: the variable cannot be written
+        raise ValidationError(
+            f"{caller}: a {kind} cannot be called '.', which files cannot store. Rename it."
+        )
     if "/" in name:
         raise ValidationError(
             f"{caller}: the {kind} name {name!r} contains '/', which files cannot store. "
