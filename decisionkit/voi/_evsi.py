@@ -140,6 +140,21 @@ class CustomStudy:
 STUDIES = (TwoArmBinary, SingleArmBinary, NormalMean, CustomStudy)
 
 
+def is_study(study: Any) -> bool:
+    """Whether ``study`` follows the study-design protocol every EVSI method relies on.
+
+    A design has ``parameters`` (the input names it informs), ``participants_per_n`` and
+    ``simulate(params, n, rng) -> DataFrame`` of summary statistics, one row per draw. Designs
+    built on the survival or evidence-synthesis models live beside those models and follow the
+    same protocol, so :func:`evsi` accepts them without knowing their classes.
+    """
+    return (
+        callable(getattr(study, "simulate", None))
+        and hasattr(study, "parameters")
+        and hasattr(study, "participants_per_n")
+    )
+
+
 # ---------------------------------------------------------------------- results
 def _series(table: pd.DataFrame, column: str, index: list[str]) -> float | pd.Series:
     if len(table) == 1:
@@ -316,7 +331,7 @@ def evsi(
         raise fail("method", caller, "'regression'", method)
     if regression not in REGRESSIONS:
         raise fail("regression", caller, "one of " + ", ".join(map(repr, REGRESSIONS)), regression)
-    if not isinstance(study, STUDIES):
+    if not is_study(study):
         raise fail(
             "study",
             caller,
