@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -38,6 +38,43 @@ def fail(param: str, caller: str, expected: str, got: Any, hint: str = "") -> Va
     if hint:
         msg += " " + hint
     return ValidationError(msg)
+
+
+def repeated(labels: Iterable[str]) -> list[str]:
+    """The labels that occur more than once, sorted."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for label in labels:
+        (twice if label in seen else seen).add(label)
+    return sorted(twice)
+
+
+@overload
+def check_number(
+    value: Any,
+    param: str,
+    caller: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    integer: Literal[True],
+) -> int: ...
+
+
+@overload
+def check_number(
+    value: Any,
+    param: str,
+    caller: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    integer: Literal[False] = False,
+) -> float: ...
 
 
 def check_number(
@@ -70,7 +107,7 @@ def check_number(
         raise fail(param, caller, expected, value)
     if high is not None and (x > high or (not high_inclusive and x == high)):
         raise fail(param, caller, expected, value)
-    return int(value) if integer else x
+    return int(cast(Any, value)) if integer else x  # int(), not int(x): exact for big ints
 
 
 def check_probability(value: Any, param: str, caller: str, *, open_interval: bool = True) -> float:
@@ -103,8 +140,7 @@ def check_names(names: Iterable[Any], param: str, caller: str) -> list[str]:
             ctrl[0],
             "Rename it.",
         )
-    seen: set[str] = set()
-    dupes = sorted({n for n in labels if n in seen or seen.add(n)})
+    dupes = repeated(labels)
     if dupes:
         raise ValidationError(
             f"The '{param}' parameter of {caller} must hold unique names, but {dupes} "

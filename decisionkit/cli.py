@@ -123,8 +123,8 @@ def _cmd_examples(args: argparse.Namespace) -> int:
         )
         return 2
     if args.run is None:
-        for path in examples:
-            print(f"{path.stem[:2]}  {path.stem:<32} {_first_line(path)}")
+        for listed in examples:
+            print(f"{listed.stem[:2]}  {listed.stem:<32} {_first_line(listed)}")
         print("\nRun one with: decisionkit examples --run 2 [--fast]")
         return 0
     path = _choose(examples, args.run)

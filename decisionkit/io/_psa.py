@@ -382,6 +382,7 @@ def _apply_wide(frame: pd.DataFrame, mapping: PSAMapping) -> OutcomeDistribution
 
 def _apply_long(table: Table, mapping: PSAMapping) -> OutcomeDistribution:
     frame = table.frame
+    assert mapping.action is not None  # a long layout always names its action column
     labels = frame[mapping.action]
     if pd.api.types.is_numeric_dtype(labels):  # labels read as numbers: read them again as text
         labels = reread_as_text(table, mapping.action)

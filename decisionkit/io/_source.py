@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import check_number, fail, repeated
 from decisionkit.exceptions import ValidationError
 
 #: The one size limit of a file read by decisionkit.io and uploaded to the dashboard:
@@ -114,8 +114,8 @@ def read_bytes(source: _Source, max_bytes: int, caller: str) -> bytes:
             raise ValidationError(too_big + f" (It has {_size(size)}.)")
         return path.read_bytes()
     if hasattr(source, "read"):
-        size = getattr(source, "size", None)  # Streamlit's UploadedFile knows its size
-        if isinstance(size, int) and size > max_bytes:
+        declared = getattr(source, "size", None)  # Streamlit's UploadedFile knows its size
+        if isinstance(declared, int) and declared > max_bytes:
             raise ValidationError(too_big + f" (It has {_size(size)}.)")
         if hasattr(source, "seek"):
             source.seek(0)
@@ -322,8 +322,7 @@ def _check_names(names: list[str]) -> None:
             "DataFrame.to_csv()). Remove that column or save with index=False, and give every "
             "column a name."
         )
-    seen: set[str] = set()
-    dupes = sorted({n for n in names if n in seen or seen.add(n)})
+    dupes = repeated(names)
     if dupes:
         raise ValidationError(
             f"The header repeats the column name(s) {cols(dupes)}. Give every column a unique "

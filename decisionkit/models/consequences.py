@@ -231,12 +231,12 @@ def treatment_outcomes(
         for label, arr in (("effect", effects), ("cost_treat", costs), ("harm_qaly", harms)):
             if np.ndim(np.asarray(getattr(arr[action], "values", arr[action]))) == 1:
                 inputs[f"{label}[{action}]"] = _per_draw(arr[action], label, n_draws)
-    for label, value, arr in (
+    for label, value, per_draw in (
         ("cost_event", cost_event, c_event),
         ("qaly_event", qaly_event, q_event),
     ):
         if np.ndim(np.asarray(getattr(value, "values", value))) == 1:
-            inputs[label] = arr
+            inputs[label] = per_draw
 
     cost = treat_cost + c_event[:, None, None] * events
     qaly = -q_event[:, None, None] * events - treat_harm

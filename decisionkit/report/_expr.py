@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -143,7 +143,7 @@ class Expression:
 
     def _eval(self, node: ast.AST, env: Mapping[str, Any]) -> Any:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(cast(Any, node.value))  # numeric constants only (checked at parse)
         if isinstance(node, ast.Name):
             return env[node.id]
         if isinstance(node, ast.BinOp):

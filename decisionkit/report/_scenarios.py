@@ -316,7 +316,7 @@ def run_scenarios(
     for spec in specs:
         key = repr(sorted(spec.settings.items())) if batch else spec.name
         groups.setdefault(key, []).append(spec)
-    values: dict[str, xr.Dataset] = {}
+    values: dict[str, tuple[xr.Dataset, xr.Dataset]] = {}
     for members in groups.values():
         stacked = pd.concat([tables[s.name][1] for s in members], ignore_index=True)
         ds = _as_dataset(

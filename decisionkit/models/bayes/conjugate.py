@@ -75,6 +75,13 @@ class _Conjugate:
 
     _caller = "conjugate model"
     _value_name = "value"
+    posterior_: pd.DataFrame  # set by fit(): one row of posterior parameters per arm
+
+    def mean(self) -> pd.Series:  # pragma: no cover - each model defines its own
+        raise NotImplementedError
+
+    def var(self) -> pd.Series:  # pragma: no cover - each model defines its own
+        raise NotImplementedError
 
     def _check_fitted(self, method: str) -> None:
         if not hasattr(self, "posterior_"):

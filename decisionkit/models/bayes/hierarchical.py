@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.special import expit
 
 from decisionkit._validation import (
     check_names,
@@ -184,7 +185,7 @@ class HierarchicalRates(BayesianModel):
         r"""Posterior draws of the population rate :math:`\operatorname{logit}^{-1}(\mu)`."""
         self._require_fitted("pooled_rate")
         mu = _stack(self.idata_["posterior"]["mu"])
-        return (1.0 / (1.0 + np.exp(-mu))).rename("pooled_rate")
+        return xr.apply_ufunc(expit, mu).rename("pooled_rate")
 
     def predictive_events(
         self, n_new: Any, *, random_seed: int | np.random.Generator | None = None

@@ -111,6 +111,8 @@ class Normal(Distribution):
     """
 
     __slots__ = ("loc", "scale")
+    loc: float
+    scale: float
 
     def __init__(self, mean: float, sd: float) -> None:
         caller = "Normal"
@@ -143,6 +145,8 @@ class LogNormal(Distribution):
     """
 
     __slots__ = ("meanlog", "sdlog")
+    meanlog: float
+    sdlog: float
 
     def __init__(self, *, mean: float, sd: float) -> None:
         caller = "LogNormal"
@@ -188,6 +192,8 @@ class Beta(Distribution):
     """
 
     __slots__ = ("alpha", "beta")
+    alpha: float
+    beta: float
 
     def __init__(self, *, mean: float, sd: float) -> None:
         caller = "Beta"
@@ -241,6 +247,8 @@ class Gamma(Distribution):
     """
 
     __slots__ = ("scale", "shape")
+    scale: float
+    shape: float
 
     def __init__(self, *, mean: float, sd: float) -> None:
         caller = "Gamma"
@@ -278,6 +286,8 @@ class Uniform(Distribution):
     """Uniform distribution on ``[low, high]``."""
 
     __slots__ = ("high", "low")
+    high: float
+    low: float
 
     def __init__(self, low: float, high: float) -> None:
         caller = "Uniform"
@@ -296,6 +306,9 @@ class Triangular(Distribution):
     """Triangular distribution with minimum ``low``, mode ``mode`` and maximum ``high``."""
 
     __slots__ = ("high", "low", "mode")
+    high: float
+    low: float
+    mode: float
 
     def __init__(self, low: float, mode: float, high: float) -> None:
         caller = "Triangular"
@@ -321,6 +334,10 @@ class TruncatedNormal(Distribution):
     """
 
     __slots__ = ("high", "loc", "low", "scale")
+    high: float
+    loc: float
+    low: float
+    scale: float
 
     def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
         caller = "TruncatedNormal"
@@ -348,6 +365,7 @@ class Fixed(Distribution):
     """A parameter held at one value in every draw (no uncertainty)."""
 
     __slots__ = ("value",)
+    value: float
 
     def __init__(self, value: float) -> None:
         self._set(value=check_number(value, "value", "Fixed"))
@@ -388,6 +406,8 @@ class Dirichlet(Distribution):
     """
 
     __slots__ = ("counts", "names")
+    counts: np.ndarray
+    names: tuple[str, ...] | None
 
     def __init__(self, counts: Sequence[float], *, names: Sequence[str] | None = None) -> None:
         caller = "Dirichlet"

@@ -98,7 +98,8 @@ class MarkovResult(StateTransitionResult):
         """
         means = self.values.mean("draw")
         return {
-            s: {m: float(means[m].sel(action=s)) for m in means.data_vars} for s in self.strategies
+            s: {str(m): float(means[m].sel(action=s)) for m in means.data_vars}
+            for s in self.strategies
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -357,7 +357,10 @@ class MarkovModel:
         """Weights per cost component, for QALYs and for life years (one per trace point)."""
         rates = self.discount_cost
         costs = {
-            name: self._value_weights(rates if not isinstance(rates, dict) else rates[name])
+            # per-component rates (a dict) are accepted only with named components (__init__)
+            name: self._value_weights(
+                rates if not isinstance(rates, dict) else rates[name]  # type: ignore[index]
+            )
             for name in self.cost_components
         }
         return (
@@ -386,7 +389,7 @@ class MarkovModel:
         over the cycle, from ``age`` (default: the cohort's age ``start_age + cycle *
         cycle_length``) and ``sex`` (default: the model's).
         """
-        if self.background_mortality is None:
+        if self.background_mortality is None or self.start_age is None:
             raise ValidationError("This MarkovModel has no background_mortality (LifeTable).")
         a = self.start_age + cycle * self.cycle_length if age is None else age
         s = self.sex if sex is None else sex

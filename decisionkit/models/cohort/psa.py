@@ -95,6 +95,9 @@ class PSA:
     """
 
     __slots__ = ("_corr", "_dists", "_normal_corr")
+    _corr: pd.DataFrame | None
+    _dists: dict[str, Distribution]
+    _normal_corr: np.ndarray | None
 
     def __init__(
         self, distributions: Mapping[str, Distribution], *, correlation: Any = None
@@ -182,6 +185,7 @@ class PSA:
         z = rng.standard_normal((n, len(scalar)))
         if self._corr is not None:
             idx = [scalar.index(c) for c in self._corr.columns]
+            assert self._normal_corr is not None  # set together with _corr in __init__
             vals, vecs = np.linalg.eigh(self._normal_corr)
             root = vecs * np.sqrt(np.clip(vals, 0.0, None))  # PSD square root, R = root root'
             z[:, idx] = z[:, idx] @ root.T

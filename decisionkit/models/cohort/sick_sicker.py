@@ -36,7 +36,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -157,7 +157,7 @@ def _transition(params: Mapping[str, np.ndarray], cycle: int, strategy: str) -> 
 
 
 def _costs(params: Mapping[str, np.ndarray], t: int, strategy: str) -> np.ndarray:
-    treat = 0.0
+    treat: float | np.ndarray = 0.0
     if strategy in _USES_A:
         treat = treat + params["c_trtA"]
     if strategy in _USES_B:
@@ -221,6 +221,26 @@ def sick_sicker_model(
         within_cycle=weights,
         dead="D",
     )
+
+
+@overload
+def sick_sicker_outcomes(
+    params: Any,
+    *,
+    strategies: Sequence[str] | None = None,
+    within_cycle: str = "simpson",
+    return_result: Literal[False] = False,
+) -> OutcomeDistribution: ...
+
+
+@overload
+def sick_sicker_outcomes(
+    params: Any,
+    *,
+    strategies: Sequence[str] | None = None,
+    within_cycle: str = "simpson",
+    return_result: Literal[True],
+) -> MarkovResult: ...
 
 
 def sick_sicker_outcomes(

@@ -77,6 +77,8 @@ class Terminal:
     """
 
     __slots__ = ("name", "payoffs")
+    name: str
+    payoffs: dict[str, Value]
 
     def __init__(self, name: str, **payoffs: Value) -> None:
         if not isinstance(name, str) or not name:
@@ -121,6 +123,9 @@ class Chance:
     """
 
     __slots__ = ("branches", "name", "payoffs")
+    branches: tuple[tuple[Value, Chance | Terminal], ...]
+    name: str
+    payoffs: dict[str, Value]
 
     def __init__(
         self,
@@ -278,7 +283,7 @@ class DecisionTree:
             total = explicit + np.clip(rest, 0.0, None)  # only for the check below
         else:
             total = explicit
-        stacked = np.stack(probs)  # (branches, n)
+        stacked = np.stack([p for p in probs if p is not None])  # (branches, n); none left
         bad = (np.abs(total - 1.0) > self.tol) | np.any(
             (stacked < -self.tol) | (stacked > 1 + self.tol), axis=0
         )

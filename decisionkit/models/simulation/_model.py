@@ -161,7 +161,7 @@ class Microsimulation:
 
     def _specs(self) -> list[Any]:
         spec = self._spec
-        out = []
+        out: list[Any] = []
         parts = [spec.transition, spec.state_utilities, spec.transition_costs]
         for s in [*parts, *spec.cost_components.values()]:
             out.extend(s.values() if isinstance(s, dict) else [s])

@@ -296,8 +296,8 @@ class ParametricSurvival(ParametricPredictions):
 
     # ------------------------------------------------------------------ predictions hooks
     def _theta_draws(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-        if getattr(self, "bootstrap_", None) is not None:
-            boot = self.bootstrap_
+        boot = getattr(self, "bootstrap_", None)
+        if boot is not None:
             return boot[rng.choice(len(boot), size=n_draws, replace=n_draws > len(boot))]
         return rng.multivariate_normal(self.coef_, self.cov_, size=n_draws, method="eigh")
 

@@ -83,7 +83,9 @@ __all__ = ["PartitionedSurvivalModel"]
 
 _METHODS = ("exact", "half-cycle", "simpson", "none", "end")
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(4)
-_DEFAULT_STATES = {("PFS", "OS"): ["Progression-free", "Progressed", "Dead"]}
+_DEFAULT_STATES: dict[tuple[str, ...], list[str]] = {
+    ("PFS", "OS"): ["Progression-free", "Progressed", "Dead"]
+}
 
 
 class PartitionedSurvivalModel:
@@ -215,7 +217,7 @@ class PartitionedSurvivalModel:
             step = _GL_X.size + 1
             self._grid_idx = np.arange(n + 1) * step
             node_idx = (np.arange(n)[:, None] * step + 1 + np.arange(_GL_X.size)).ravel()
-            self._node_idx = node_idx
+            self._node_idx: np.ndarray | None = node_idx
             quad = np.zeros(times.size)
             quad[node_idx] = np.tile(_GL_W * h / 2, n)
         else:
@@ -289,7 +291,8 @@ class PartitionedSurvivalModel:
         years_e, years_c = np.zeros((n, n_s, k)), np.zeros((n, n_s, k))
         cost = np.zeros((n, n_s))
         mean_occ = np.zeros((n_s, self.n_cycles + 1, k))
-        crossings, frames = [], []
+        crossings: list[Any] = []
+        frames: list[pd.DataFrame] = []
         d_e = (1 + self.discount_effect) ** -self._times
         d_c = (1 + self.discount_cost) ** -self._times
         w = np.column_stack([self._quad * d_e, self._quad * d_c])  # (n_times, 2)

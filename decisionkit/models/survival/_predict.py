@@ -73,6 +73,7 @@ class ParametricPredictions:
     """Mixin: predictions of a fitted parametric survival model from parameter draws."""
 
     family_: Family
+    data_: Any  # the fitted model's SurvivalData (set by fit)
     _caller = "ParametricSurvival"
 
     # ---- hooks the fitted model provides -------------------------------------
