@@ -215,19 +215,23 @@ def enbs_chart(enbs, best: pd.Series) -> alt.LayerChart:
 
 def table_section(enbs) -> None:
     frame = enbs.to_frame()
-    money_fmt = f"{CURRENCY}%,.0f"
-    st.dataframe(
-        frame[["n", "population_evsi", "study_cost", "enbs", "enbs_lower", "enbs_upper"]],
-        hide_index=True,
-        column_config={
-            "n": st.column_config.NumberColumn("Patients per arm", format="%d"),
-            "population_evsi": st.column_config.NumberColumn("Population EVSI", format=money_fmt),
-            "study_cost": st.column_config.NumberColumn("Trial cost", format=money_fmt),
-            "enbs": st.column_config.NumberColumn("ENBS", format=money_fmt),
-            "enbs_lower": st.column_config.NumberColumn("ENBS 95%: lower", format=money_fmt),
-            "enbs_upper": st.column_config.NumberColumn("ENBS 95%: upper", format=money_fmt),
-        },
+    money_cols = ["population_evsi", "study_cost", "enbs", "enbs_lower", "enbs_upper"]
+    labels = {
+        "n": "Patients per arm",
+        "population_evsi": "Population EVSI",
+        "study_cost": "Trial cost",
+        "enbs": "ENBS",
+        "enbs_lower": "ENBS 95%: lower",
+        "enbs_upper": "ENBS 95%: upper",
+    }
+    # text cells from the one formatting layer ("-£91,392", "—"); whole units in this detail
+    # table so rows can be compared to the unit (the headline metrics above are compact)
+    shown = fmt.table(
+        frame[list(labels)],
+        {"n": fmt.count}
+        | {c: (lambda v: fmt.money(v, CURRENCY, compact=False)) for c in money_cols},
     )
+    st.dataframe(shown.rename(columns=labels), hide_index=True)
 
 
 def knobs() -> dict:

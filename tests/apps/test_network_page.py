@@ -82,6 +82,6 @@ def test_events_counted_as_bad_reverse_the_ranking(page):
 def test_bad_tables_say_which_study_is_wrong(page, content, fragment):
     upload(page, content)
     if not page.error:  # the counts are checked when the network is fitted
-        page.button[0].click().run(timeout=60)
+        page.button[0].click().run(timeout=300)
     assert page.error and fragment in page.error[0].value
     assert not page.exception

@@ -91,7 +91,7 @@ def test_submitting_the_form_fits_and_shows_diagnostics(page):
     page.number_input(key="draws").set_value(50)
     page.number_input(key="tune").set_value(50)
     page.multiselect(key="predictors_bundled").set_value(["age", "smoker"])
-    page.button[0].click().run(timeout=180)  # the form's submit button
+    page.button[0].click().run(timeout=300)  # the form's submit button
     assert not page.exception
     assert page.status and "Fitted in" in page.status[0].label
     assert "your fit" in sentence(page)
@@ -114,7 +114,7 @@ def test_uploaded_cohort_is_fitted_on_submit_only(page):
     assert "Press 'Fit the model'" in page.info[0].value  # nothing fitted yet
     page.number_input(key="draws").set_value(50)
     page.number_input(key="tune").set_value(50)
-    page.button[0].click().run(timeout=180)
+    page.button[0].click().run(timeout=300)
     assert not page.exception and not page.error
     assert "Fitted in" in page.status[0].label
     assert "mine.csv" in sentence(page).replace("\\", "")

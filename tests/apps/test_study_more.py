@@ -36,20 +36,32 @@ def pounds(text):
     return sign * float(number) * {"million": 1e6, "billion": 1e9}.get(word[0] if word else "", 1)
 
 
+def test_table_writes_negative_money_with_the_sign_first(page):
+    page.slider(key="setup_cost").set_value(5_000_000).run()
+    cells = page.dataframe[0].value["ENBS"].tolist()
+    # "-$91,392" (sign, currency, digits), never "$-91,392"
+    assert all(c[0] == "-" and not c[1].isdigit() and c[2].isdigit() for c in cells), cells
+
+
 def test_default_renders_recommendation_charts_and_table(page):
     assert metric(page, WORTH) == "Yes"
     assert metric(page, SIZE).endswith("per arm")
     assert pounds(metric(page, ENBS)) > 0
     assert len(page.get("vega_lite_chart")) == 2
-    assert page.dataframe[0].value["n"].tolist()[0] == 10
+    assert page.dataframe[0].value["Patients per arm"].tolist()[0] == "10"
     assert not page.error
 
 
+def enbs_column(at):
+    """The table's ENBS cells as numbers (whole currency units, as the page shows them)."""
+    return [pounds(text) for text in at.dataframe[0].value["ENBS"]]
+
+
 def test_raising_setup_cost_lowers_enbs_by_the_same_amount(page):
-    before = page.dataframe[0].value["enbs"].max()
+    before = max(enbs_column(page))
     page.slider(key="setup_cost").set_value(1_500_000).run()  # default 500,000
-    after = page.dataframe[0].value["enbs"].max()
-    assert after == pytest.approx(before - 1_000_000, abs=1e-6)  # same best n
+    after = max(enbs_column(page))
+    assert after == pytest.approx(before - 1_000_000, abs=1.0)  # same best n; shown to the unit
     assert pounds(metric(page, ENBS)) == pytest.approx(after, rel=0.05)  # 2 digits shown
 
 

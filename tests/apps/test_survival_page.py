@@ -57,7 +57,7 @@ def library_icer(fits, pfs, os_):
 @pytest.fixture
 def page(app):
     app.run()
-    app.switch_page("views/survival.py").run(timeout=180)
+    app.switch_page("views/survival.py").run(timeout=300)
     assert not app.exception
     return app
 
@@ -84,21 +84,21 @@ def test_default_uses_the_lowest_aic_models_and_shows_their_icer(page, fits):
 
 def test_aic_average_for_os_drives_the_result(page, fits):
     avg = next(o for o in page.selectbox(key="model_OS").options if o.startswith("AIC"))
-    page.selectbox(key="model_OS").select(avg).run(timeout=180)
+    page.selectbox(key="model_OS").select(avg).run(timeout=300)
     assert not page.exception
     expected = library_icer(fits, fits["PFS"]["weibull"], average_models(fits["OS"]))
     assert icer_of(page) == pytest.approx(expected, abs=1)
 
 
 def test_higher_willingness_to_pay_recommends_the_new_drug(page):
-    page.slider(key="wtp").set_value(100_000).run(timeout=180)
+    page.slider(key="wtp").set_value(100_000).run(timeout=300)
     assert metric(page, REC) == "New drug"
 
 
 def test_uploaded_csv_gives_the_same_answer_as_the_bundled_data(page):
     csv = dk.datasets.load_oncology_trial().to_csv(index=False).encode()
     bundled = icer_of(page)
-    page.file_uploader(key="upload").upload("trial.csv", csv, "text/csv").run(timeout=180)
+    page.file_uploader(key="upload").upload("trial.csv", csv, "text/csv").run(timeout=300)
     assert not page.exception and not page.error
     # the columns are guessed from their names
     assert page.selectbox(key="col_os_time").value == "os_months"
@@ -115,8 +115,8 @@ BAD_UPLOADS = [
 
 def test_bad_uploads_show_an_error_and_the_page_keeps_working(page):
     for content, fragment in BAD_UPLOADS:
-        page.file_uploader(key="upload").upload("bad.csv", content, "text/csv").run(timeout=180)
+        page.file_uploader(key="upload").upload("bad.csv", content, "text/csv").run(timeout=300)
         assert not page.exception
         assert any(fragment in e.value for e in page.error), [e.value for e in page.error]
-    page.file_uploader(key="upload").clear().run(timeout=180)
+    page.file_uploader(key="upload").clear().run(timeout=300)
     assert not page.error and np.isfinite(icer_of(page))

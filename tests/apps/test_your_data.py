@@ -151,7 +151,7 @@ def test_two_sessions_with_the_same_numbers_see_their_own_names(app):
 
     seen = []
     for names in (("Alpha", "Beta"), ("Gamma", "Delta")):
-        at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60).run()
+        at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=300).run()
         at.switch_page("views/your_data.py").run()
         a, b = names
         upload(at, f"gain:{a},gain:{b}\n1,5\n2,4\n0,3\n".encode())
