@@ -21,6 +21,7 @@ _LAZY = {
     "capacity": "decisionkit.capacity",
     "cea": "decisionkit.cea",
     "datasets": "decisionkit.datasets",
+    "formatting": "decisionkit.formatting",
     "io": "decisionkit.io",
     "models": "decisionkit.models",
     "plot": "decisionkit.plot",

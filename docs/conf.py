@@ -43,6 +43,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # serves MathJax from _static: the site reads offline, no CDN
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",

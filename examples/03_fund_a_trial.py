@@ -44,6 +44,7 @@ from _common import parse_args, save
 from scipy import stats
 
 import decisionkit as dk
+from decisionkit import formatting as fmt
 from decisionkit.models.cohort.psa import PSA, Beta, Gamma
 
 SEED = 2026
@@ -141,7 +142,7 @@ discounted_patients = float(
     )
 )
 population_evpi = evpi * discounted_patients
-print(f"EVPI per patient £{evpi:,.0f}; population EVPI £{population_evpi:,.0f}")
+print(f"EVPI per patient {fmt.money(evpi)}; population EVPI {fmt.money(population_evpi)}")
 
 study = dk.voi.TwoArmBinary(p_control="p_standard", p_treatment="p_new")
 evsi = dk.voi.evsi(outcomes, utility, study=study, n=SAMPLE_SIZES, random_seed=SEED)

@@ -29,6 +29,7 @@ import pandas as pd
 from _common import parse_args, save
 
 import decisionkit as dk
+from decisionkit import formatting as fmt
 from decisionkit.exceptions import EstimationWarning
 from decisionkit.models.cohort.psa import Beta, Gamma
 from decisionkit.models.survival import (
@@ -252,7 +253,7 @@ groups = {
 evpi = float(dk.voi.evpi(outcomes, utility))
 evppi = dk.voi.evppi(outcomes, utility, groups, method="gam", se=False, random_seed=SEED)
 table = evppi.table.sort_values("evppi", ascending=False)
-print(f"EVPI per patient: {evpi:,.0f} GBP")
+print(f"EVPI per patient: {fmt.money(evpi)}")
 print(table[["parameters", "evppi"]].to_string(index=False))
 top = str(table["parameters"].iloc[0])
 ax = dk.plot.evppi_bars(evppi)

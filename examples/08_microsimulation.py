@@ -32,6 +32,7 @@ import pandas as pd
 from _common import parse_args, save
 
 import decisionkit as dk
+from decisionkit import formatting as fmt
 from decisionkit.models.cohort.psa import PSA, Beta, Gamma, LogNormal
 from decisionkit.models.simulation import Microsimulation, compare_with_cohort, per_individual
 
@@ -166,7 +167,10 @@ core_inc = check.set_index(["comparison", "metric"])["cohort"]
 core_icer = (
     core_inc[("Treatment - No Treatment", "cost")] / core_inc[("Treatment - No Treatment", "qaly")]
 )
-print(f"ICER, full microsimulation: {icer:,.0f} USD/QALY; cohort-style model: {core_icer:,.0f}")
+print(
+    f"ICER, full microsimulation: {fmt.money(icer, '$')} per QALY; "
+    f"cohort-style model: {fmt.money(core_icer, '$')}"
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 cohort_trace = core.to_cohort().run(BASE).trace_frame()
