@@ -216,3 +216,11 @@ def test_range_beyond_the_draws_warns_and_data_is_untouched(small):
         warnings.simplefilter("error")
         dk.sensitivity.one_way_psa(out, 1.0, ["x"], inputs=p[["x"]])
     pd.testing.assert_frame_equal(p, before)
+
+
+def test_default_parameters_skip_constant_inputs(small):
+    out, p = small
+    res = dk.sensitivity.one_way_psa(out, 1.0, inputs=p[["x", "flat"]])
+    assert res.parameters == ["x"]
+    with pytest.raises(ValidationError, match="none of the inputs"):
+        dk.sensitivity.one_way_psa(out, 1.0, inputs=p[["flat"]])

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._format import number
 from decisionkit._validation import fail
 from decisionkit.plot._cea import _money
 from decisionkit.sensitivity import OneWayPSAResult, OneWayResult, TwoWayPSAResult, TwoWayResult
@@ -189,7 +190,7 @@ def one_way_optimal(result: OneWayPSAResult, *, ax: Any = None) -> Any:
     """Optimal strategy across each parameter's range (dampack's ``owsa_opt_strat``).
 
     One row per parameter (widest tornado swing on top); along each row the range runs from
-    its low value (left) to its high value (right; both written under its name), coloured by the
+    its low value (left) to its high value (right; both written beside its name), coloured by the
     strategy with the highest predicted utility.
     """
     from matplotlib.patches import Patch
@@ -209,7 +210,7 @@ def one_way_optimal(result: OneWayPSAResult, *, ax: Any = None) -> Any:
         for i, r in runs.iterrows():
             left, right = (edges[i] - lo) / span, (edges[i + 1] - lo) / span
             ax.barh(yi, right - left, left=left, color=colours[r["strategy"]], height=0.7)
-    ticks = [f"{p}\n{result.ranges[p][0]:.4g} to {result.ranges[p][1]:.4g}" for p in order]
+    ticks = [f"{p} ({number(result.ranges[p][0])} to {number(result.ranges[p][1])})" for p in order]
     ax.set_yticks(np.arange(len(order))[::-1], ticks, fontsize="small")
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.5, 1], ["low", "middle", "high"])

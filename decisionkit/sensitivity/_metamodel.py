@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._format import number
 from decisionkit._validation import check_names, check_number, fail
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
 from decisionkit.sensitivity._deterministic import _check_bounds
@@ -194,9 +195,9 @@ class OneWayPSAResult:
         ]
         for _, r in self.summary.iterrows():
             lines.append(
-                f"  {r.parameter:<16} {r.low:.4g} to {r.high:.4g}: {r.outcome_low:,.6g} to "
-                f"{r.outcome_high:,.6g} (swing {r.swing:,.6g}); optimal {r.optimal}; "
-                f"R2 {r.r_squared:.3f}"
+                f"  {r.parameter:<16} {number(r.low)} to {number(r.high)}: "
+                f"{number(r.outcome_low, 4)} to {number(r.outcome_high, 4)} (swing "
+                f"{number(r.swing)}); optimal {r.optimal}; R2 {r.r_squared:.3f}"
             )
         return "\n".join(lines)
 
@@ -307,7 +308,8 @@ def one_way_psa(
         is shorthand for the net monetary benefit at that willingness to pay with metrics
         ``qaly`` and ``cost``. A single value, not a wtp grid.
     parameters : list of str, optional
-        Parameters to analyse (default: every input column).
+        Parameters to analyse (default: every numeric input column that varies; a named
+        parameter without variation is an error).
     inputs : DataFrame, optional
         Parameter draws, one row per draw (default: those attached to ``outcomes``).
     degree : int
@@ -504,7 +506,19 @@ def _prepare(
         names = wanted
     frame = resolve_inputs(outcomes, inputs, caller)
     available = [str(c) for c in frame.columns]
-    params = available if parameters is None else check_names(parameters, "parameters", caller)
+    if parameters is None:  # every numeric input that varies; constants are not parameters
+        params = [
+            c
+            for c in available
+            if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique(dropna=False) > 1
+        ]
+        if not params:
+            raise ValidationError(
+                f"{caller}: none of the inputs {available} varies across the draws, so there "
+                "is nothing to analyse. Attach the PSA parameter draws with inputs=."
+            )
+    else:
+        params = check_names(parameters, "parameters", caller)
     missing = [p for p in params if p not in available]
     if missing:
         raise ValidationError(
