@@ -345,8 +345,8 @@ def one_way_psa(
     ...      "cost": np.column_stack([np.zeros(1000), np.full(1000, 2000.0)])},
     ...     actions=["Old", "New"], inputs=p)
     >>> res = dk.sensitivity.one_way_psa(out, 20_000)
-    >>> res.optimal()[["strategy", "low", "high"]].round(3).values.tolist()
-    [['Old', 0.124, 0.2], ['New', 0.201, 0.285]]
+    >>> res.optimal()[["strategy", "low", "high"]].round(3).values.tolist()  # switch at 0.2
+    [['Old', 0.125, 0.199], ['New', 0.201, 0.282]]
     """
     caller = "one_way_psa"
     name, names, u, params, x = _prepare(outcomes, utility, parameters, inputs, strategies, caller)
