@@ -13,8 +13,9 @@ parameter's range and compares it with
    its ``triangle`` import (``triangle`` is not packaged by Debian and CRAN is unreachable
    here; it is used only by ``gen_psa_samp`` for triangular distributions, not by the
    metamodel). Compared: ``owsa(psa, params, outcome = "nmb", wtp = 51000)``, the
-   ``owsa_opt_strat(..., return = "data")`` intervals, and ``twsa(psa, "pFailChemo",
-   "muDieCancer", ...)``.
+   ``owsa_opt_strat(..., return = "data")`` intervals, ``twsa(psa, "pFailChemo",
+   "muDieCancer", ...)`` and, for dk.voi.evsi_gaussian, ``calc_evsi(psa, wtp = 51000, params
+   = p, outcome = "nmb", n = c(10, 100, 1000), n0 = 10)`` for each of the two parameters.
 2. an independent plain-numpy reimplementation of dampack's formulas, always: one-way
    ``lm(y ~ poly(p, 2, raw = TRUE))`` is least squares on the raw columns ``[1, p, p^2]``;
    two-way ``lm(y ~ poly(p1, 2, raw = TRUE) + poly(p2, 2, raw = TRUE) + poly(p1, 2, raw =
@@ -66,6 +67,13 @@ opt <- owsa_opt_strat(ow, return = "data")
 write.csv(as.data.frame(opt), file.path(out, "opt.csv"), row.names = FALSE)
 tw <- twsa(psa, param1 = "pFailChemo", param2 = "muDieCancer", outcome = "nmb", wtp = 51000)
 write.csv(as.data.frame(tw), file.path(out, "twsa.csv"), row.names = FALSE)
+ev <- NULL
+for (p in c("pFailChemo", "muDieCancer")) {
+  e <- calc_evsi(psa, wtp = 51000, params = p, outcome = "nmb", n = c(10, 100, 1000),
+                 n0 = 10, progress = FALSE)$df_evsi
+  ev <- rbind(ev, data.frame(parameter = p, n = e$n, evsi = e$EVSI))
+}
+write.csv(ev, file.path(out, "evsi.csv"), row.names = FALSE)
 cat("dampack", as.character(packageVersion("dampack")), "\n")
 """
 
@@ -147,7 +155,7 @@ def run_dampack() -> dict[str, pd.DataFrame] | None:
             print("\ndampack could not run (install it and set R_LIBS):", run.stderr.strip()[-400:])
             return None
         print("\n" + run.stdout.strip())
-        return {k: pd.read_csv(Path(tmp) / f"{k}.csv") for k in ("owsa", "opt", "twsa")}
+        return {k: pd.read_csv(Path(tmp) / f"{k}.csv") for k in ("owsa", "opt", "twsa", "evsi")}
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ import pandas as pd
 from decisionkit._format import number
 from decisionkit._validation import check_names, check_number, fail
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
-from decisionkit.sensitivity._deterministic import _check_bounds
+from decisionkit.sensitivity._deterministic import _check_bounds, _optimal_grid
 
 __all__ = ["OneWayPSAResult", "TwoWayPSAResult", "one_way_psa", "two_way_psa"]
 
@@ -244,9 +244,7 @@ class TwoWayPSAResult:
 
     def optimal(self) -> pd.DataFrame:
         """Grid of the optimal strategy: index ``param_y`` values, columns ``param_x`` values."""
-        best = self.frame[self.frame["optimal"]]
-        grid = best.pivot(index="y", columns="x", values="strategy")
-        return grid.rename_axis(index=self.param_y, columns=self.param_x)
+        return _optimal_grid(self.frame, self.param_x, self.param_y)
 
     @property
     def summary(self) -> pd.DataFrame:
