@@ -210,6 +210,19 @@ def main() -> int:
             f"dampack twsa vs dk two_way_psa: {len(tws)} rows, max |diff| {worst2:.3g}; "
             f"optimal strategy agrees in {agree:.2%} of {len(best)} cells"
         )
+        # EVSI by Gaussian approximation: both shrink a GAM fit, but mgcv's thin-plate
+        # spline and decisionkit's P-spline differ, so agreement is within regression noise
+        print(
+            "\nEVSI by Gaussian approximation (n0 = 10): dampack calc_evsi vs dk.voi.evsi_gaussian"
+        )
+        for p, g in r["evsi"].groupby("parameter", sort=False):
+            dk_ev = dk.voi.evsi_gaussian(out, u, p, n=g["n"].tolist(), n0=10).evsi
+            for row in g.itertuples():
+                ours = float(dk_ev[row.n])
+                print(
+                    f"  {p:<12} n={row.n:<5} dampack {row.evsi:10,.1f}  dk {ours:10,.1f}  "
+                    f"({ours / row.evsi - 1:+.2%})"
+                )
     return 0
 
 
