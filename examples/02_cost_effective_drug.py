@@ -233,6 +233,24 @@ ax.set_title(f"One-way sensitivity of the incremental NMB of {best} (WTP {WTP:,}
 save(ax.figure, args, "tornado.png")
 
 # %% [markdown]
+# ## The same question from the PSA alone: a regression metamodel
+#
+# A reader who received only the PSA draws (no model to re-run) can ask the same question
+# with dampack's one-way *metamodel*: for each input and strategy, a quadratic regression of
+# the net monetary benefit on that input over the PSA draws, predicted across the input's 95%
+# interval (the other inputs vary as in the PSA rather than sit at their means). Where the
+# predicted best strategy changes along an input's range, that input can flip the decision.
+
+# %%
+metamodel = dk.sensitivity.one_way_psa(outcomes, utility)
+print(metamodel)
+changes = metamodel.summary
+metamodel_flips = sorted(changes.loc[changes["optimal"] != best, "parameter"])
+ax = dk.plot.one_way_optimal(metamodel)
+ax.figure.set_size_inches(8, 6)
+save(ax.figure, args, "optimal_strategy_metamodel.png")
+
+# %% [markdown]
 # ## The recommendation and what it would change
 #
 # At 100,000 USD/QALY the payer should fund **Strategy B** (ICER about 76,000 USD/QALY
@@ -246,7 +264,8 @@ save(ax.figure, args, "tornado.png")
 # dollars, so research is worth considering. The EVPPI says where to look: the utility of
 # the Sick state (a quality-of-life study) and the price of treatment A (a negotiation). The
 # one-way analysis agrees: these are the inputs whose plausible range flips the decision,
-# the two bars that cross zero in the tornado of B's incremental net benefit (a cheaper A
+# the two bars that cross zero in the tornado of B's incremental net benefit, and the
+# regression metamodel of the PSA draws finds the same two (a cheaper A
 # makes AB the better buy), while the disease-course rates, which move every strategy's NMB
 # by far more, move B's margin over its rivals much less. If the WTP were
 # 120,000 USD/QALY or more, the recommendation would change to AB.
@@ -256,7 +275,8 @@ print(
     f"KEY: wtp={WTP} icer_best={icer_best:.0f} prob_best={p_best:.3f} "
     f"evpi_per_patient={evpi:.0f} population_evpi={pop_evpi:.0f} "
     f"top_evppi_parameter={top_parameter} decision_flips_on={','.join(flips) or 'none'} "
-    f"tornado_crosses_zero={','.join(crosses_zero) or 'none'}"
+    f"tornado_crosses_zero={','.join(crosses_zero) or 'none'} "
+    f"metamodel_flips_on={','.join(metamodel_flips) or 'none'}"
 )
 print(
     f"RECOMMENDATION: fund {best} at {WTP:,} USD/QALY "

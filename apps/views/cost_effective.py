@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from _data import digest, psa_upload, session_cached, thinned, uploader
+from _drivers import drivers_section
 from _layout import csv_download, currency, safe, show_error, show_spec, spec
 
 import decisionkit as dk
@@ -499,6 +500,7 @@ def main() -> None:
         for column, chart_spec in zip(st.columns(2), specs["evpi"], strict=True):
             show_spec(chart_spec, column, datasets=rule)
         evppi_section(out, key, cost, effect, wtp, int(wtp_max), unit, money, money_symbol, pop)
+        drivers_section(key, out, cost, effect, wtp, money, money_symbol)
         st.download_button(  # built by dk.report only when clicked
             "Download the HTML report (with the CHEERS 2022 checklist)",
             data=lambda: dk.report.report_html(

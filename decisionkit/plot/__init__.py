@@ -11,7 +11,7 @@ from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._partitioned import psm_curves, psm_occupancy
 from decisionkit.plot._report import budget_impact, scenario_comparison
-from decisionkit.plot._sensitivity import tornado, two_way
+from decisionkit.plot._sensitivity import one_way_lines, one_way_optimal, tornado, two_way
 from decisionkit.plot._survival import kaplan_meier, survival_fits
 from decisionkit.plot._threshold import decision_curve
 from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
@@ -30,6 +30,8 @@ __all__: list[str] = [
     "icer_frontier",
     "kaplan_meier",
     "network_plot",
+    "one_way_lines",
+    "one_way_optimal",
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",

@@ -23,6 +23,7 @@ from decisionkit.voi._evsi import (
     enbs,
     evsi,
 )
+from decisionkit.voi._evsi_gaussian import evsi_gaussian
 
 __all__ = [
     "CustomStudy",
@@ -38,5 +39,6 @@ __all__ = [
     "evppi",
     "evppi_each",
     "evsi",
+    "evsi_gaussian",
     "population_evpi",
 ]

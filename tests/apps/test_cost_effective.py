@@ -53,8 +53,8 @@ def test_default_renders_recommendation_tables_and_charts(page, switch_points):
     assert metric(page, REC) == "Strategy B"
     assert page.dataframe[0].value["Strategy"].tolist()[0] == "Standard of care"  # by cost
     assert (
-        len(page.get("vega_lite_chart")) == 5
-    )  # plane, CEAC, EVPI per person and population, EVPPI bars
+        len(page.get("vega_lite_chart")) == 6
+    )  # plane, CEAC, EVPI per person and population, EVPPI bars, drivers tornado
     assert not page.error
 
 
@@ -161,7 +161,7 @@ def test_uploaded_parameters_enable_evppi(page):
     assert not page.exception and not page.error
     assert not any("EVPPI" in i.value for i in page.info)
     charts = page.get("vega_lite_chart")
-    assert len(charts) == 5  # plane, CEAC, EVPI x2 and the EVPPI bars
+    assert len(charts) == 6  # plane, CEAC, EVPI x2, the EVPPI bars and the drivers tornado
     captions = " ".join(c.value for c in page.caption).replace("\\", "")
     assert "EVPPI per person of each parameter" in captions
 

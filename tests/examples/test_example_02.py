@@ -56,6 +56,12 @@ def test_tornado_of_the_incremental_net_benefit_shows_every_input_that_flips_it(
     assert crossing == set(run02.key["decision_flips_on"].split(",")) == {"c_trtA", "u_S1"}
 
 
+def test_psa_metamodel_finds_the_same_flips_as_the_deterministic_analysis(run02):
+    # issue 20: dk.sensitivity.one_way_psa (dampack's owsa(psa)) on the PSA draws alone
+    flips = set(run02.key["metamodel_flips_on"].split(","))
+    assert flips == set(run02.key["decision_flips_on"].split(",")) == {"c_trtA", "u_S1"}
+
+
 def test_writes_every_figure(run02):
     assert run02.figures == sorted(
         [
@@ -66,5 +72,6 @@ def test_writes_every_figure(run02):
             "evpi_curve.png",
             "evppi_bars.png",
             "tornado.png",
+            "optimal_strategy_metamodel.png",
         ]
     )

@@ -161,9 +161,7 @@ class TwoWayResult:
 
     def optimal(self) -> pd.DataFrame:
         """Grid of the optimal strategy: index ``param_y`` values, columns ``param_x`` values."""
-        best = self.frame[self.frame["optimal"]]
-        grid = best.pivot(index="y", columns="x", values="strategy")
-        return grid.rename_axis(index=self.param_y, columns=self.param_x)
+        return _optimal_grid(self.frame, self.param_x, self.param_y)
 
     def summary(self) -> str:
         """A short readable report: how many grid cells each strategy wins."""
@@ -457,6 +455,13 @@ def break_even(
 
 
 # ---------------------------------------------------------------------- helpers
+def _optimal_grid(frame: pd.DataFrame, param_x: str, param_y: str) -> pd.DataFrame:
+    """Optimal strategy per cell of a tidy two-way frame (``x, y, strategy, optimal``)."""
+    best = frame[frame["optimal"]]
+    grid = best.pivot(index="y", columns="x", values="strategy")
+    return grid.rename_axis(index=param_y, columns=param_x)
+
+
 def _check_base(base: Any, caller: str) -> dict[str, Any]:
     if not isinstance(base, Mapping) or not base:
         raise fail("base", caller, "a non-empty dict of base-case parameter values", base)
