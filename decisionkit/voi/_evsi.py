@@ -480,7 +480,9 @@ def _by_is(study, frame, fit, sizes, d, se, n_actions, rng):
     values, errs, samples, diag = [], [], [], []
     for size in sizes:
         prepost, ess = preposterior_is(study, frame, fit.fitted, size, d, rng, "evsi")
-        value, err, boot = evsi_from_preposterior(prepost, n_actions, rng, se)
+        value, err, boot = evsi_from_preposterior(
+            prepost, fit.fitted.mean(axis=0), n_actions, rng, se
+        )
         values.append(value)
         errs.append(err)
         samples.append(boot)

@@ -36,7 +36,6 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit.exceptions import ValidationError
-from decisionkit.voi._evppi import value_from_fitted
 
 __all__ = ["log_weights", "preposterior_is"]
 
@@ -119,13 +118,30 @@ def preposterior_is(
 
 
 def evsi_from_preposterior(
-    prepost: np.ndarray, n_actions: int, rng: np.random.Generator, se: bool
+    prepost: np.ndarray,
+    prior_mean: np.ndarray,
+    n_actions: int,
+    rng: np.random.Generator,
+    se: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """EVSI per grid value, its bootstrap SE over data sets and the bootstrap draws."""
-    value = value_from_fitted(prepost, n_actions)
+    """EVSI per grid value, its bootstrap SE over data sets and the bootstrap draws.
+
+    EVSI is the mean over data sets of the regret of the action that is best a priori (its
+    mean net benefit taken over all draws, ``prior_mean``): ``mean_i max_a m_ia - m_ia*``.
+    This equals voi's ``mean_i max_a m_ia - max_a mean_i m_ia`` in expectation, but is a mean
+    of non-negative terms and does not let the noise of a subset of data sets move the prior
+    decision.
+    """
+    d = prepost.shape[0]
+    g = prepost.reshape(d, n_actions - 1, -1)
+    full = np.concatenate([np.zeros_like(g[:, :1]), g], axis=1)  # (D, A, G)
+    inc_mean = prior_mean.reshape(n_actions - 1, -1)
+    chosen = np.concatenate([np.zeros_like(inc_mean[:1]), inc_mean])  # (A, G)
+    best = np.argmax(chosen, axis=0)  # (G,)
+    regret = full.max(axis=1) - np.take_along_axis(full, best[None, None, :], axis=1)[:, 0]
+    value = regret.mean(axis=0)
     if not se:
         return value, np.full(value.shape, np.nan), None
-    d = prepost.shape[0]
-    idx = rng.integers(0, d, size=(d, N_BOOT))
-    boot = value_from_fitted(np.moveaxis(prepost[idx], 1, 2), n_actions)  # (G, B)
+    idx = rng.integers(0, d, size=(N_BOOT, d))
+    boot = regret[idx].mean(axis=1).T  # (G, B)
     return value, boot.std(axis=-1, ddof=1), boot

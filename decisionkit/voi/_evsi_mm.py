@@ -30,11 +30,15 @@ Differences from voi, documented honestly:
   voi does, by re-running the model on posterior draws of the study parameters (the design's
   ``posterior``; the built-in designs use conjugate updates of priors moment-matched to the
   PSA draws) combined with PSA draws of the other parameters. Without a model it is the
-  likelihood-weighted variance of the PSA net-benefit draws themselves (the design's
-  ``loglik``; importance reweighting of the prior draws, exact up to Monte-Carlo error but
-  noisy when a large study leaves few draws with weight).
-* The standard error is a bootstrap over the ``Q`` data sets (the Monte-Carlo error of the
-  variance estimate, the dominant one for small ``Q``); the regression fit is taken as known.
+  likelihood-weighted variance over the PSA draws (the design's ``loglik``; importance
+  reweighting of the prior draws, exact up to Monte-Carlo error but noisy when a large study
+  leaves few draws with weight). The weighted variance is that of
+  the EVPPI fitted values ``g``, compared with ``Var(g)``: the part of the net benefit the
+  study parameters do not explain has the same variance before and after the study.
+* The standard error combines a bootstrap over the ``Q`` data sets (the Monte-Carlo error of
+  the variance estimate, dominant for small ``Q``) with the Monte-Carlo error of the mean
+  over the ``S`` draws; the error of the EVPPI regression fit is not included (see
+  ``result.evppi["se"]``).
 
 References
 ----------
@@ -202,8 +206,16 @@ def moment_matching(
     g = fitted.reshape(n_draws, n_actions - 1, n_grid)
     sets = quantile_sets(frame, tuple(study.parameters), q, rng)
     nfit = fit_sizes(sizes, q)
-    var_post = posterior_covariances(study, frame, inc, sets, nfit, model, rng, caller)
-    prior, var_fit = _cov(inc), _cov(g)
+    var_fit = _cov(g)
+    if model is None:
+        # reweighting the PSA draws: Var(INB | X) = Var(g | X) + Var(INB - g), and the residual
+        # part does not depend on X, so weight the fitted values g (far less noisy when a
+        # large study leaves few draws with weight) against the prior variance Var(g)
+        var_post = posterior_covariances(study, frame, g, sets, nfit, None, rng, caller)
+        prior = var_fit
+    else:
+        var_post = posterior_covariances(study, frame, inc, sets, nfit, model, rng, caller)
+        prior = _cov(inc)
     boot_idx = [np.arange(q)]
     if se:
         boot_idx += list(rng.integers(0, q, size=(N_BOOT, q)))
