@@ -68,11 +68,27 @@ def _column(data: pd.DataFrame, name: str, study: str) -> np.ndarray:
     return np.asarray(data[name], dtype=float)
 
 
-def binomial_loglik(events: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
-    """``log Binomial(events | n, p)`` for every data set (rows) and draw (columns)."""
-    k = events[:, None]
-    const = gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
-    return const + xlogy(k, p[None, :]) + xlogy(n - k, 1.0 - p[None, :])
+def binomial_loglik(events: np.ndarray | list, n: int, p: np.ndarray | list) -> np.ndarray:
+    """``sum_arms log Binomial(events | n, p)``, (data sets, draws).
+
+    ``events`` and ``p`` are one array per arm (or a single array). The kernel
+    ``k log p + (n - k) log(1 - p)`` summed over arms is one (D, 2m) x (2m, S) matrix product
+    (BLAS); draws with ``p`` exactly 0 or 1 take the slower ``xlogy`` path (``0 log 0 = 0``).
+    """
+    ks = [np.asarray(events, dtype=float)] if isinstance(events, np.ndarray) else list(events)
+    ps = [np.asarray(p, dtype=float)] if isinstance(p, np.ndarray) else list(p)
+    const = sum(gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0) for k in ks)
+    if all(np.all((q > 0) & (q < 1)) for q in ps):
+        counts = np.column_stack([c for k in ks for c in (k, n - k)])
+        logs = np.vstack([row for q in ps for row in (np.log(q), np.log1p(-q))])
+        out = counts @ logs
+    else:
+        out = sum(
+            xlogy(k[:, None], q[None, :]) + xlogy(n - k[:, None], 1.0 - q[None, :])
+            for k, q in zip(ks, ps, strict=True)
+        )
+    out += np.asarray(const)[:, None]
+    return out
 
 
 def beta_prior(p: np.ndarray) -> tuple[float, float]:
@@ -116,9 +132,11 @@ class TwoArmBinary:
         """Log-likelihood, (data sets, draws): the sum of the two binomial terms."""
         p0 = _probabilities(params, self.p_control, "TwoArmBinary")
         p1 = _probabilities(params, self.p_treatment, "TwoArmBinary")
-        return binomial_loglik(
-            _column(data, "events_control", "TwoArmBinary"), n, p0
-        ) + binomial_loglik(_column(data, "events_treatment", "TwoArmBinary"), n, p1)
+        events = [
+            _column(data, "events_control", "TwoArmBinary"),
+            _column(data, "events_treatment", "TwoArmBinary"),
+        ]
+        return binomial_loglik(events, n, [p0, p1])
 
     def posterior(
         self, params: pd.DataFrame, data: pd.DataFrame, n: int, size: int, rng: np.random.Generator

@@ -36,6 +36,7 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit.exceptions import ValidationError
+from decisionkit.voi._regression import single_thread
 
 __all__ = ["log_weights", "preposterior_is"]
 
@@ -63,7 +64,7 @@ def log_weights(
             f"log-likelihood of each data set under each draw, shape ({len(data)}, "
             f"{len(frame)})."
         )
-    if np.isnan(ll).any() or np.isposinf(ll).any():
+    if not np.isfinite(ll.sum()) and (np.isnan(ll).any() or np.isposinf(ll).any()):
         raise ValidationError(
             f"{caller}: the study's loglik() returned NaN or +inf at n={n}. It must return "
             "finite log-likelihoods (or -inf where a draw cannot produce the data)."
@@ -77,7 +78,8 @@ def log_weights(
             "that loglik() returns the LOG-likelihood of data from simulate() (same columns, "
             "same n)."
         )
-    w = np.exp(ll - top)
+    w = ll - top  # a new array (never the one loglik returned); then in place
+    np.exp(w, out=w)
     w /= w.sum(axis=1, keepdims=True)
     return w
 
@@ -108,12 +110,13 @@ def preposterior_is(
         )
     prepost = np.empty((n_datasets, fitted.shape[1]))
     ess = np.empty(n_datasets)
-    block = max(1, chunk_values(2 * n_draws))
-    for start in range(0, n_datasets, block):
-        stop = min(start + block, n_datasets)
-        w = log_weights(study.loglik, frame, data.iloc[start:stop], n, caller)
-        prepost[start:stop] = w @ fitted
-        ess[start:stop] = 1.0 / np.einsum("ij,ij->i", w, w)
+    block = max(1, chunk_values(3 * n_draws))  # log-likelihoods, weights and a temporary
+    with single_thread():  # thin matrix products: BLAS threads cost more than they save
+        for start in range(0, n_datasets, block):
+            stop = min(start + block, n_datasets)
+            w = log_weights(study.loglik, frame, data.iloc[start:stop], n, caller)
+            prepost[start:stop] = w @ fitted
+            ess[start:stop] = 1.0 / np.einsum("ij,ij->i", w, w)
     return prepost, ess
 
 
