@@ -141,7 +141,7 @@ def main() -> None:
     print(
         "Moment matching with the model re-run uses independent beta priors matched to the PSA "
         "draws of each arm; in the PSA p_side_effects_t2 is derived from p_side_effects_t1 and "
-        "a log odds ratio (strongly correlated), so those priors are wider than the PSA's and "
+        "a log odds ratio (correlation 0.53), so those priors are wider than the PSA's and "
         "the EVSI is lower at small n. Reweighting uses the PSA's joint prior."
     )
 
