@@ -197,3 +197,19 @@ def test_a_model_returning_the_wrong_shape_is_refused(normal_outcomes):
 
     with pytest.raises(ValidationError, match=r"evsi: model\(\) returned net benefit of shape"):
         dk.voi.evsi(normal_outcomes, None, study=STUDY, n=10, method="mm", model=model)
+
+
+def test_moment_matching_with_the_model_agrees_with_the_other_methods(binary_outcomes):
+    # independent beta priors: the design's conjugate posterior is exact, so re-running the
+    # model on posterior draws (voi's moment matching) must agree with regression and IS
+    def model(params):
+        inb = 10_000 * (params["pt"] - params["pc"]) - 300 + 400 * params["other"]
+        return np.column_stack([np.zeros(len(params)), inb.to_numpy()])
+
+    study = dk.voi.TwoArmBinary("pc", "pt")
+    kw = dict(study=study, n=[30, 300], random_seed=13)
+    mm = dk.voi.evsi(binary_outcomes, None, method="mm", model=model, **kw).to_frame()
+    for other in ("regression", "is"):
+        ref = dk.voi.evsi(binary_outcomes, None, method=other, **kw).to_frame()
+        gap = np.abs(mm["evsi"] - ref["evsi"])
+        assert np.all(gap <= 3 * np.hypot(mm["se"], ref["se"])), (other, mm, ref)
