@@ -100,6 +100,17 @@ def beta_prior(p: np.ndarray) -> tuple[float, float]:
     return m * common, (1.0 - m) * common
 
 
+def _check_prior(value: Any, name: str, study: str) -> None:
+    """A prior given as two positive numbers (beta shapes, or a normal's mean and sd)."""
+    if value is None:
+        return
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise fail(name, study, "None or a pair of numbers", value)
+    first_low = None if name == "prior" and study == "NormalMean" else 0.0
+    check_number(value[0], name, study, low=first_low, low_inclusive=False)
+    check_number(value[1], name, study, low=0.0, low_inclusive=False)
+
+
 @dataclass(frozen=True)
 class TwoArmBinary:
     """Two-arm trial with a binary outcome and ``n`` participants per arm.
@@ -107,13 +118,21 @@ class TwoArmBinary:
     Summary statistics: the number of events in each arm, ``Binomial(n, p_control)`` and
     ``Binomial(n, p_treatment)``. ENBS counts ``2 n`` participants by default.
     ``posterior`` (moment matching with a model) draws each arm's probability from the
-    conjugate ``Beta(a + x, b + n - x)`` with ``Beta(a, b)`` matched to the mean and variance
-    of the PSA draws (as voi's ``trial_binary`` analysis with user-given beta priors).
+    conjugate ``Beta(a + x, b + n - x)``. The priors ``Beta(a, b)`` are ``prior_control`` and
+    ``prior_treatment`` when given (voi's ``analysis_args`` ``a1, b1, a2, b2``), else matched
+    to the mean and variance of each arm's PSA draws; either way the arms are independent a
+    priori, an approximation when the PSA correlates them.
     """
 
     p_control: str = "p1"
     p_treatment: str = "p2"
     participants_per_n: int = 2
+    prior_control: tuple[float, float] | None = None
+    prior_treatment: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        _check_prior(self.prior_control, "prior_control", "TwoArmBinary")
+        _check_prior(self.prior_treatment, "prior_treatment", "TwoArmBinary")
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -143,11 +162,11 @@ class TwoArmBinary:
     ) -> pd.DataFrame:
         """Conjugate beta posterior draws of both arms' probabilities given one data set."""
         out = {}
-        for name, col in (
-            (self.p_control, "events_control"),
-            (self.p_treatment, "events_treatment"),
+        for name, col, prior in (
+            (self.p_control, "events_control", self.prior_control),
+            (self.p_treatment, "events_treatment", self.prior_treatment),
         ):
-            a, b = beta_prior(_probabilities(params, name, "TwoArmBinary"))
+            a, b = prior or beta_prior(_probabilities(params, name, "TwoArmBinary"))
             x = float(_column(data, col, "TwoArmBinary")[0])
             out[name] = rng.beta(a + x, b + n - x, size)
         return pd.DataFrame(out)
@@ -157,11 +176,16 @@ class TwoArmBinary:
 class SingleArmBinary:
     """Single-arm study with a binary outcome: ``Binomial(n, p)`` events.
 
-    ``posterior``: conjugate ``Beta(a + x, b + n - x)``, ``Beta(a, b)`` matched to the PSA draws.
+    ``posterior``: conjugate ``Beta(a + x, b + n - x)`` with ``Beta(a, b)`` = ``prior`` when
+    given (voi's ``analysis_args`` ``a, b``), else matched to the PSA draws' mean and variance.
     """
 
     p: str = "p"
     participants_per_n: int = 1
+    prior: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        _check_prior(self.prior, "prior", "SingleArmBinary")
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -181,7 +205,7 @@ class SingleArmBinary:
         self, params: pd.DataFrame, data: pd.DataFrame, n: int, size: int, rng: np.random.Generator
     ) -> pd.DataFrame:
         """Conjugate beta posterior draws of ``p`` given one data set."""
-        a, b = beta_prior(_probabilities(params, self.p, "SingleArmBinary"))
+        a, b = self.prior or beta_prior(_probabilities(params, self.p, "SingleArmBinary"))
         x = float(_column(data, "events", "SingleArmBinary")[0])
         return pd.DataFrame({self.p: rng.beta(a + x, b + n - x, size)})
 
@@ -190,17 +214,20 @@ class SingleArmBinary:
 class NormalMean:
     """Study of a normal outcome with known sd ``sigma``: the sample mean ``N(mu, sigma^2/n)``.
 
-    ``posterior``: the conjugate normal update of a ``N(m, s^2)`` prior matched to the PSA
-    draws' mean and variance: precision ``1/s^2 + n/sigma^2``, mean
+    ``posterior``: the conjugate normal update of a ``N(m, s^2)`` prior, ``prior = (m, s)``
+    when given (voi's ``prior_mean``, ``prior_sd``), else matched to the PSA draws' mean and
+    variance: precision ``1/s^2 + n/sigma^2``, mean
     ``(m/s^2 + n xbar/sigma^2) / precision`` (exact when the prior is normal).
     """
 
     mu: str = "mu"
     sigma: float = 1.0
     participants_per_n: int = 1
+    prior: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         check_number(self.sigma, "sigma", "NormalMean", low=0.0, low_inclusive=False)
+        _check_prior(self.prior, "prior", "NormalMean")
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -222,8 +249,11 @@ class NormalMean:
         self, params: pd.DataFrame, data: pd.DataFrame, n: int, size: int, rng: np.random.Generator
     ) -> pd.DataFrame:
         """Conjugate normal posterior draws of ``mu`` given one data set."""
-        mu = _values(params, self.mu, "NormalMean")
-        m, s2 = float(mu.mean()), float(mu.var(ddof=1))
+        if self.prior is None:
+            mu = _values(params, self.mu, "NormalMean")
+            m, s2 = float(mu.mean()), float(mu.var(ddof=1))
+        else:
+            m, s2 = float(self.prior[0]), float(self.prior[1]) ** 2
         xbar = float(_column(data, "mean", "NormalMean")[0])
         precision = 1.0 / s2 + n / self.sigma**2
         mean = (m / s2 + n * xbar / self.sigma**2) / precision

@@ -213,3 +213,21 @@ def test_moment_matching_with_the_model_agrees_with_the_other_methods(binary_out
         ref = dk.voi.evsi(binary_outcomes, None, method=other, **kw).to_frame()
         gap = np.abs(mm["evsi"] - ref["evsi"])
         assert np.all(gap <= 3 * np.hypot(mm["se"], ref["se"])), (other, mm, ref)
+
+
+def test_explicit_priors_drive_the_conjugate_posterior(binary_outcomes):
+    # voi's analysis_args: Beta(a, b) prior and x events in n give Beta(a + x, b + n - x)
+    study = dk.voi.TwoArmBinary("pc", "pt", prior_control=(2.0, 8.0), prior_treatment=(1, 1))
+    data = pd.DataFrame({"events_control": [30], "events_treatment": [55]})
+    params = pd.DataFrame({"pc": [0.2, 0.3], "pt": [0.4, 0.5]})
+    post = study.posterior(params, data, 100, 20_000, np.random.default_rng(1))
+    assert post["pc"].mean() == pytest.approx(32 / 110, abs=0.002)
+    assert post["pt"].mean() == pytest.approx(56 / 102, abs=0.002)
+    normal = dk.voi.NormalMean("mu", 2.0, prior=(1.0, 0.5))
+    rng = np.random.default_rng(2)
+    draws = normal.posterior(params, pd.DataFrame({"mean": [0.0]}), 16, 20_000, rng)["mu"]
+    # precision 1/0.25 + 16/4 = 8: mean (1/0.25) / 8 = 0.5, sd sqrt(1/8)
+    assert draws.mean() == pytest.approx(0.5, abs=0.01)
+    assert draws.std() == pytest.approx(np.sqrt(1 / 8), rel=0.02)
+    with pytest.raises(ValidationError, match="'prior_control' parameter of TwoArmBinary"):
+        dk.voi.TwoArmBinary("pc", "pt", prior_control=(0.0, 1.0))
