@@ -331,13 +331,15 @@ def evsi(
     if samples is not None and all(s is not None for s in samples):
         stacked = np.stack([np.clip(s, 0.0, evpi_g[:, None]) for s in samples])
     report, ppi_frame = pd.DataFrame(), pd.DataFrame()
-    if check and names:
-        if ppi_fit is None:
+    if check:
+        ppi = ppi_se = np.full(n_grid, np.nan)
+        if ppi_fit is None and _evppi_feasible(names, n_draws, regression):
             ppi_fit = _parameter_fit(frame, names, nb, regression, rng, caller)
-        ppi, ppi_se = _evppi_of_fit(ppi_fit, n_actions, evpi_g, se, rng)
-        ppi_frame = pd.DataFrame({"evppi": ppi, "se": ppi_se})
-        if nb.grid_dim:
-            ppi_frame.insert(0, nb.grid_dim, nb.grid)
+        if ppi_fit is not None:  # else (many parameters, few draws) only monotonicity is checked
+            ppi, ppi_se = _evppi_of_fit(ppi_fit, n_actions, evpi_g, se, rng)
+            ppi_frame = pd.DataFrame({"evppi": ppi, "se": ppi_se})
+            if nb.grid_dim:
+                ppi_frame.insert(0, nb.grid_dim, nb.grid)
         report = consistency_report(table, nb.grid_dim, ppi, ppi_se, f"EVSI by {method}")
     return EVSIResult(
         table,
@@ -385,6 +387,11 @@ def _check_datasets(n_datasets: Any, method: str, n_draws: int, caller: str) -> 
     if method == "is" and d > n_draws:
         raise fail("n_datasets", caller, f"at most the number of draws ({n_draws})", n_datasets)
     return d
+
+
+def _evppi_feasible(names: list[str], n_draws: int, regression: str) -> bool:
+    """Whether the EVPPI of the study parameters is cheap enough for the regression's check."""
+    return 0 < len(names) <= 4 and n_draws >= min_draws(regression, len(names))
 
 
 def _parameter_fit(

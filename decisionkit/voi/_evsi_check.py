@@ -81,11 +81,14 @@ def consistency_report(
         evpi = float(sub["evpi"].iloc[0])
         tol = 1e-6 * max(abs(evpi), np.finfo(float).tiny)
         ppi, ppi_se = float(evppi[gi]), float(evppi_se[gi])
-        rows.append(_row("EVPPI <= EVPI", None, gv, ppi, evpi, ppi_se, tol))
+        known = np.isfinite(ppi)  # the EVPPI is skipped for many parameters and few draws
+        if known:
+            rows.append(_row("EVPPI <= EVPI", None, gv, ppi, evpi, ppi_se, tol))
         prev = None
         for n, value, se in sub[["n", "evsi", "se"]].itertuples(index=False):
             both = float(np.hypot(se, ppi_se)) if np.isfinite(ppi_se) else float(se)
-            rows.append(_row("EVSI <= EVPPI", int(n), gv, float(value), ppi, both, tol))
+            if known:
+                rows.append(_row("EVSI <= EVPPI", int(n), gv, float(value), ppi, both, tol))
             if prev is not None:
                 step_se = float(np.hypot(se, prev[2]))
                 rows.append(
@@ -94,7 +97,7 @@ def consistency_report(
                     )
                 )
             prev = (n, float(value), float(se))
-    report = pd.DataFrame(rows)
+    report = pd.DataFrame(rows, columns=["check", "n", "grid", "lhs", "rhs", "excess", "se", "ok"])
     if grid_dim is None:
         report = report.drop(columns="grid")
     else:

@@ -231,3 +231,11 @@ def test_explicit_priors_drive_the_conjugate_posterior(binary_outcomes):
     assert draws.std() == pytest.approx(np.sqrt(1 / 8), rel=0.02)
     with pytest.raises(ValidationError, match="'prior_control' parameter of TwoArmBinary"):
         dk.voi.TwoArmBinary("pc", "pt", prior_control=(0.0, 1.0))
+
+
+def test_without_study_parameters_only_monotonicity_is_checked(binary_outcomes):
+    # a design that does not name its parameters has no EVPPI to compare with
+    study = dk.voi.CustomStudy(simulate=dk.voi.TwoArmBinary("pc", "pt").simulate)
+    res = dk.voi.evsi(binary_outcomes, None, study=study, n=[10, 100], random_seed=14)
+    assert res.check["check"].tolist() == ["EVSI non-decreasing in n"]
+    assert res.evppi.empty and res.consistent
