@@ -134,15 +134,29 @@ def main() -> None:
         rows[label] = [f"{v:7.2f} ({s:5.2f})" for v, s in zip(t["evsi"], t["se"], strict=True)]
         note = "; ".join(str(w.message)[:90] for w in caught) or "consistent"
         print(f"{label:<32} CPU {cpu:6.2f} s  {note}")
+    # moment matching at one n at a time: no regression of the variance reduction on n
+    cpu = time.process_time()
+    single = [
+        dk.voi.evsi(out, None, study=study, n=n, method="mm", random_seed=2026).to_frame()
+        for n in SIZES
+    ]
+    cpu = time.process_time() - cpu
+    rows["MM, each n alone"] = [
+        f"{t['evsi'].iloc[0]:7.2f} ({t['se'].iloc[0]:5.2f})" for t in single
+    ]
+    print(f"{'MM, each n alone (5 runs)':<32} CPU {cpu:6.2f} s")
     table = pd.DataFrame(rows, index=pd.Index(SIZES, name="n per arm"))
     print("\nEVSI (SE) by method, chemotherapy model, trial_binary on p_side_effects_t1/t2")
     print(table.to_string())
     print(f"\nvoi 1.0.3 at n = 100: GAM {VOI_GAM_100}, IS (first 1,000 draws) {VOI_IS_100}")
     print(
-        "Moment matching with the model re-run uses independent beta priors matched to the PSA "
-        "draws of each arm; in the PSA p_side_effects_t2 is derived from p_side_effects_t1 and "
-        "a log odds ratio (correlation 0.53), so those priors are wider than the PSA's and "
-        "the EVSI is lower at small n. Reweighting uses the PSA's joint prior."
+        "Moment matching with the model re-run uses independent beta priors matched to the "
+        "PSA draws of each arm; in the PSA p_side_effects_t2 is derived from p_side_effects_t1 "
+        "and a log odds ratio (correlation 0.53), so the difference between the arms has a "
+        "wider prior than in the PSA and the EVSI is lower at small n. Reweighting uses the "
+        "PSA's joint prior. With several n, moment matching fits voi's Var(g) n / (n + beta) "
+        "to the variance reduction (Heath et al. 2019), which at n = 10 falls below moment "
+        "matching at n = 10 alone."
     )
 
 
