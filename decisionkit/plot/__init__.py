@@ -8,6 +8,7 @@ re-exported here.
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
 from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
+from decisionkit.plot._evsi import enbs_probability, evsi_diagnostics
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._partitioned import psm_curves, psm_occupancy
 from decisionkit.plot._report import budget_impact, scenario_comparison
@@ -23,9 +24,11 @@ __all__: list[str] = [
     "ceaf",
     "decision_curve",
     "enbs_curve",
+    "enbs_probability",
     "evpi_curve",
     "evppi_bars",
     "evsi_curve",
+    "evsi_diagnostics",
     "forest_plot",
     "icer_frontier",
     "kaplan_meier",

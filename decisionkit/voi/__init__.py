@@ -15,20 +15,21 @@ from decisionkit.voi._evpi import annuity_factor, evpi, population_evpi
 from decisionkit.voi._evppi import EVPPIResult, evppi, evppi_each
 from decisionkit.voi._evsi import (
     CustomStudy,
-    ENBSResult,
     EVSIResult,
     NormalMean,
     SingleArmBinary,
     TwoArmBinary,
-    enbs,
     evsi,
 )
+from decisionkit.voi._evsi_check import EVSIConsistencyWarning
+from decisionkit.voi._evsi_enbs import ENBSResult, enbs
 from decisionkit.voi._evsi_gaussian import evsi_gaussian
 
 __all__ = [
     "CustomStudy",
     "ENBSResult",
     "EVPPIResult",
+    "EVSIConsistencyWarning",
     "EVSIResult",
     "NormalMean",
     "SingleArmBinary",

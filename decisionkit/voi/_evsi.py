@@ -1,9 +1,20 @@
-"""EVSI (expected value of sample information) and ENBS (expected net benefit of sampling).
+"""EVSI (expected value of sample information): regression, importance sampling, moment matching.
 
-EVSI of a study with data ``X`` is ``E_X[max_a E(NB_a | X)] - max_a E(NB_a)``. The regression
-method (Strong et al. 2015; voi's ``method = "gam"``) simulates one data set per parameter draw,
-reduces it to summary statistics ``T(X)`` and regresses the incremental net benefit on them;
-the fitted values estimate ``E(NB_a | X)``.
+EVSI of a study with data ``X`` is ``E_X[max_a E(NB_a | X)] - max_a E(NB_a)``. The three
+methods estimate the preposterior means ``E(NB_a | X)`` differently:
+
+* ``"regression"`` (Strong et al. 2015; voi's ``method = "gam"``) simulates one data set per
+  parameter draw, reduces it to summary statistics ``T(X)`` and regresses the incremental net
+  benefit on them; the fitted values estimate ``E(NB_a | X)``.
+* ``"is"`` (Menzies 2016) weights the EVPPI fitted values by the likelihood of each simulated
+  data set (:mod:`decisionkit.voi._evsi_is`).
+* ``"mm"`` (Heath, Manolopoulou & Baio 2018) rescales the EVPPI fitted values to the
+  preposterior variance estimated from a few simulated data sets
+  (:mod:`decisionkit.voi._evsi_mm`).
+
+The study designs and their protocol are in :mod:`decisionkit.voi._evsi_designs`; the
+consistency report in :mod:`decisionkit.voi._evsi_check`; ENBS in
+:mod:`decisionkit.voi._evsi_enbs`.
 """
 
 from __future__ import annotations
@@ -19,7 +30,6 @@ from decisionkit._validation import check_number, check_random_state, fail, fini
 from decisionkit.decision.utility import Utility
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
-from decisionkit.voi._evpi import annuity_factor
 from decisionkit.voi._evppi import (
     _SE_ROWS,
     clip_to_bounds,
@@ -28,131 +38,32 @@ from decisionkit.voi._evppi import (
     utility_draws,
     value_from_fitted,
 )
-from decisionkit.voi._regression import REGRESSIONS, min_draws
+from decisionkit.voi._evsi_check import consistency_report, flag_unreliable
+from decisionkit.voi._evsi_designs import (
+    CustomStudy,
+    NormalMean,
+    SingleArmBinary,
+    TwoArmBinary,
+    is_study,
+    study_method,
+)
+from decisionkit.voi._evsi_is import evsi_from_preposterior, preposterior_is
+from decisionkit.voi._evsi_mm import moment_matching
+from decisionkit.voi._regression import REGRESSIONS, RegressionFit, min_draws
 
 __all__ = [
     "CustomStudy",
-    "ENBSResult",
     "EVSIResult",
     "NormalMean",
     "SingleArmBinary",
     "TwoArmBinary",
-    "enbs",
     "evsi",
+    "is_study",
 ]
 
 _SE_SIMS = 200
-
-
-# ---------------------------------------------------------------------- study designs
-def _probabilities(params: pd.DataFrame, name: str, study: str) -> np.ndarray:
-    p = parameter_matrix(params, [name], study)[:, 0]
-    if np.any((p < 0) | (p > 1)):
-        raise ValidationError(
-            f"{study}: parameter '{name}' must hold probabilities in [0, 1]; its draws range "
-            f"from {p.min():g} to {p.max():g}."
-        )
-    return p
-
-
-@dataclass(frozen=True)
-class TwoArmBinary:
-    """Two-arm trial with a binary outcome and ``n`` participants per arm.
-
-    Summary statistics: the number of events in each arm, ``Binomial(n, p_control)`` and
-    ``Binomial(n, p_treatment)``. ENBS counts ``2 n`` participants by default.
-    """
-
-    p_control: str = "p1"
-    p_treatment: str = "p2"
-    participants_per_n: int = 2
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        """Input parameters the study informs."""
-        return (self.p_control, self.p_treatment)
-
-    def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """Events per arm for each parameter draw."""
-        p0 = _probabilities(params, self.p_control, "TwoArmBinary")
-        p1 = _probabilities(params, self.p_treatment, "TwoArmBinary")
-        return pd.DataFrame(
-            {"events_control": rng.binomial(n, p0), "events_treatment": rng.binomial(n, p1)}
-        )
-
-
-@dataclass(frozen=True)
-class SingleArmBinary:
-    """Single-arm study with a binary outcome: ``Binomial(n, p)`` events."""
-
-    p: str = "p"
-    participants_per_n: int = 1
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        """Input parameters the study informs."""
-        return (self.p,)
-
-    def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """Number of events for each parameter draw."""
-        return pd.DataFrame({"events": rng.binomial(n, _probabilities(params, self.p, "Single"))})
-
-
-@dataclass(frozen=True)
-class NormalMean:
-    """Study of a normal outcome with known sd ``sigma``: the sample mean ``N(mu, sigma^2/n)``."""
-
-    mu: str = "mu"
-    sigma: float = 1.0
-    participants_per_n: int = 1
-
-    def __post_init__(self) -> None:
-        check_number(self.sigma, "sigma", "NormalMean", low=0.0, low_inclusive=False)
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        """Input parameters the study informs."""
-        return (self.mu,)
-
-    def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """Sample mean for each parameter draw."""
-        mu = parameter_matrix(params, [self.mu], "NormalMean")[:, 0]
-        return pd.DataFrame({"mean": rng.normal(mu, self.sigma / np.sqrt(n))})
-
-
-@dataclass(frozen=True)
-class CustomStudy:
-    """A user-supplied study: ``simulate(params, n, rng) -> DataFrame`` of summary statistics.
-
-    ``params`` is the DataFrame of input draws (one row per draw); the result must have one
-    row per draw and a few numeric columns (sufficient statistics, e.g. event counts).
-    """
-
-    simulate: Callable[[pd.DataFrame, int, np.random.Generator], pd.DataFrame]
-    parameters: tuple[str, ...] = ()
-    participants_per_n: int = 1
-
-    def __post_init__(self) -> None:
-        if not callable(self.simulate):
-            raise fail("simulate", "CustomStudy", "a callable", self.simulate)
-
-
-STUDIES = (TwoArmBinary, SingleArmBinary, NormalMean, CustomStudy)
-
-
-def is_study(study: Any) -> bool:
-    """Whether ``study`` follows the study-design protocol every EVSI method relies on.
-
-    A design has ``parameters`` (the input names it informs), ``participants_per_n`` and
-    ``simulate(params, n, rng) -> DataFrame`` of summary statistics, one row per draw. Designs
-    built on the survival or evidence-synthesis models live beside those models and follow the
-    same protocol, so :func:`evsi` accepts them without knowing their classes.
-    """
-    return (
-        callable(getattr(study, "simulate", None))
-        and hasattr(study, "parameters")
-        and hasattr(study, "participants_per_n")
-    )
+METHODS = ("regression", "is", "mm")
+_DEFAULT_DATASETS = {"is": 1000, "mm": 50}
 
 
 # ---------------------------------------------------------------------- results
@@ -169,16 +80,29 @@ class EVSIResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        ``n``, the grid column if any, ``evsi``, ``se`` (sd over draws from the regression's
-        posterior; NaN without one) and ``evpi``.
+        ``n``, the grid column if any, ``evsi``, ``se`` (standard error: the regression's
+        posterior for ``"regression"``, a bootstrap over simulated data sets for ``"is"`` and
+        ``"mm"``; NaN without one) and ``evpi``.
     study : str
         The study design.
     grid_dim : str or None
         The utility's grid dim (e.g. ``"wtp"``).
     participants_per_n : int
-        Participants per unit of ``n`` (2 for a two-arm trial with ``n`` per arm).
+        Participants per unit of ``n`` (2 for a two-arm trial sized per arm).
     n_draws : int
         Draws used.
+    method : str
+        ``"regression"``, ``"is"`` or ``"mm"``.
+    check : pandas.DataFrame
+        The consistency report (``EVSI(n) <= EVPPI <= EVPI``, EVSI non-decreasing in ``n``,
+        within 3 standard errors); empty when ``check=False``.
+    diagnostics : pandas.DataFrame
+        Per ``n``: for ``"regression"`` the R^2 of the fit of each incremental net benefit,
+        its effective degrees of freedom, the basis size and the number of distinct summary
+        statistics; for ``"is"`` the median and minimum effective sample size of the
+        importance weights; for ``"mm"`` the variance-reduction ratio (voi's ``p_shrink``).
+    evppi : pandas.DataFrame
+        EVPPI of the study's parameters (and its SE) per grid value, when computed.
     """
 
     table: pd.DataFrame
@@ -187,6 +111,10 @@ class EVSIResult:
     participants_per_n: int
     n_draws: int
     _samples: np.ndarray | None = field(default=None, repr=False)  # (n_sizes, G, S)
+    method: str = "regression"
+    check: pd.DataFrame = field(default_factory=pd.DataFrame)
+    diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evppi: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n(self) -> np.ndarray:
@@ -203,64 +131,38 @@ class EVSIResult:
         """Standard error of each EVSI estimate."""
         return _series(self.table, "se", ["n", *([self.grid_dim] if self.grid_dim else [])])
 
+    @property
+    def flags(self) -> pd.Series:
+        """Per row of ``table``: ``"unreliable: se > estimate"`` where the SE exceeds the EVSI."""
+        values = flag_unreliable(self.table["evsi"].to_numpy(), self.table["se"].to_numpy())
+        return pd.Series(values, index=self.table.index, name="flag")
+
+    @property
+    def consistent(self) -> bool:
+        """Whether every consistency check passed (True when none were run)."""
+        return bool(self.check.empty or self.check["ok"].all())
+
     def to_frame(self) -> pd.DataFrame:
         """The tidy long table (a copy)."""
         return self.table.copy()
 
     def summary(self) -> str:
-        """A short readable report."""
-        head = f"EVSI of {self.study}, {self.n_draws} draws"
-        return head + "\n" + self.table.to_string(index=False, float_format="{:.4g}".format)
+        """A short readable report: estimates with their flags, and failed checks."""
+        head = f"EVSI of {self.study} by {self.method}, {self.n_draws} draws"
+        shown = self.table.copy()
+        flags = self.flags
+        if (flags != "").any():
+            shown["flag"] = flags
+        text = head + "\n" + shown.to_string(index=False, float_format="{:.4g}".format)
+        if not self.consistent:
+            failed = self.check[~self.check["ok"]]
+            text += "\nFailed consistency checks:\n" + failed.to_string(
+                index=False, float_format="{:.4g}".format
+            )
+        return text
 
     def __repr__(self) -> str:
         return f"<EVSIResult>\n{self.summary()}"
-
-
-@dataclass(frozen=True, repr=False)
-class ENBSResult:
-    """Expected net benefit of sampling per sample size, and the optimal size (immutable).
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        ``n``, the grid column if any, ``population_evsi``, ``study_cost``, ``enbs`` and
-        ``enbs_lower``/``enbs_upper`` (95% interval over the EVSI regression's posterior).
-    optimal : pandas.DataFrame
-        Per grid value: ``optimal_n`` (largest ENBS), ``enbs``, and ``n_lower``/``n_upper``:
-        the 2.5% and 97.5% quantiles of the optimal n over 200 posterior draws of the EVSI
-        curve (NaN when the EVSI method has no posterior), plus ``prob_positive``, the share
-        of those draws with positive ENBS at ``optimal_n``.
-    """
-
-    table: pd.DataFrame
-    optimal: pd.DataFrame
-    grid_dim: str | None
-    participants_per_n: int = 1
-
-    @property
-    def optimal_n(self) -> int | pd.Series:
-        """The sample size with the largest ENBS (per grid value if any)."""
-        if self.grid_dim is None:
-            return int(self.optimal["optimal_n"].iloc[0])
-        return self.optimal.set_index(self.grid_dim)["optimal_n"]
-
-    @property
-    def enbs(self) -> float | pd.Series:
-        """ENBS: a float for one n without a grid, else a Series."""
-        return _series(self.table, "enbs", ["n", *([self.grid_dim] if self.grid_dim else [])])
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy long table (a copy)."""
-        return self.table.copy()
-
-    def summary(self) -> str:
-        """A short readable report."""
-        return "ENBS by sample size\n" + self.optimal.to_string(
-            index=False, float_format="{:.4g}".format
-        )
-
-    def __repr__(self) -> str:
-        return f"<ENBSResult>\n{self.summary()}"
 
 
 # ---------------------------------------------------------------------- functions
@@ -274,18 +176,41 @@ def evsi(
     regression: str = "gam",
     inputs: pd.DataFrame | None = None,
     se: bool = True,
+    n_datasets: int | None = None,
+    model: Callable[[pd.DataFrame], Any] | None = None,
+    check: bool = True,
     random_seed: Any = None,
 ) -> EVSIResult:
-    r"""Expected value of sample information by the regression method.
-
-    For each sample size ``n``: simulate one data set per parameter draw
-    (``study.simulate``), reduce it to summary statistics ``T``, regress the incremental net
-    benefit ``NB_a - NB_1`` on ``T`` and plug the fitted values ``g_a`` in
+    r"""Expected value of sample information by regression, importance sampling or moment matching.
 
     .. math::
 
-        \mathrm{EVSI}(n) = \frac{1}{S}\sum_i \max(0, g_2(T_i), \ldots) -
-        \max(0, \bar g_2, \ldots).
+        \mathrm{EVSI}(n) = E_X\big[\max_a E(\mathrm{NB}_a \mid X)\big] - \max_a E(\mathrm{NB}_a)
+
+    with ``X`` the data of the study of size ``n``. All three methods plug estimates
+    :math:`g_a(X_i)` of the preposterior mean incremental net benefit into
+    :math:`\frac1D\sum_i \max(0, g_2(X_i), \ldots) - \max(0, \bar g_2, \ldots)`:
+
+    ``"regression"`` (Strong et al. 2015)
+        one data set per draw (``study.simulate``), reduced to summary statistics ``T``;
+        ``g`` is the regression of ``NB_a - NB_1`` on ``T``. Needs only ``simulate``.
+    ``"is"`` (Menzies 2016)
+        ``g(X_i) = sum_j w_ij f(theta_j)`` with ``w_ij`` proportional to the likelihood
+        ``p(X_i | theta_j)`` (``study.loglik``) and ``f`` the regression (EVPPI) fit of the
+        net benefit on the study parameters; ``n_datasets`` data sets (default
+        ``min(S, 1000)``) against all ``S`` draws.
+    ``"mm"`` (Heath, Manolopoulou & Baio 2018)
+        ``f`` rescaled to the preposterior variance
+        ``Var(INB) - E_X[Var(INB | X)]``, estimated from ``n_datasets`` (``Q``, default 50)
+        data sets simulated at quantiles of the study parameters. ``Var(INB | X)`` comes from
+        re-running ``model`` on posterior draws (``study.posterior``) when a model is given,
+        else from likelihood-reweighting the PSA net benefit (``study.loglik``).
+
+    The study-design protocol: ``parameters``, ``participants_per_n``,
+    ``simulate(params, n, rng) -> DataFrame`` (one row of summary statistics per row of
+    ``params``), and optionally ``loglik(params, data, n) -> ndarray (len(data),
+    len(params))`` and ``posterior(params, data, n, size, rng) -> DataFrame``; see
+    :mod:`decisionkit.voi._evsi_designs`.
 
     Parameters
     ----------
@@ -293,42 +218,61 @@ def evsi(
         Outcome draws with the input parameter draws attached (or pass ``inputs``).
     utility : Utility, callable or None
         Net-benefit utility; a wtp grid gives one EVSI per wtp.
-    study : TwoArmBinary, SingleArmBinary, NormalMean or CustomStudy
-        The proposed study design.
+    study : TwoArmBinary, SingleArmBinary, NormalMean, CustomStudy or any design
+        The proposed study design (see the protocol above).
     n : int or sequence of int
-        Sample size(s) (per arm for two-arm designs).
-    method : "regression"
-        EVSI method (only the regression method is implemented).
+        Sample size(s) (per arm for two-arm designs), positive integers.
+    method : {"regression", "is", "mm"}
+        EVSI method.
     regression : {"gam", "gp", "trees"}
-        Regression of net benefit on the summary statistics (default penalised splines).
+        Regression of net benefit on the summary statistics (``"regression"``) or on the
+        study parameters (the EVPPI fit used by ``"is"`` and ``"mm"``).
     inputs : DataFrame, optional
         Parameter draws (overrides those attached to ``outcomes``).
     se : bool
-        Standard errors from 200 draws of the GAM's fitted values (``"gam"`` only).
+        Standard errors: 200 draws of the GAM's fitted values (``"regression"`` with
+        ``"gam"``), or a bootstrap over the simulated data sets (``"is"``, ``"mm"``).
+    n_datasets : int, optional
+        Simulated data sets per sample size: ``D`` for ``"is"`` (default ``min(S, 1000)``),
+        ``Q`` for ``"mm"`` (default 50, at least 5). Ignored by ``"regression"``.
+    model : callable, optional
+        ``"mm"`` only: ``model(params) -> OutcomeDistribution`` (evaluated with ``utility``)
+        or net-benefit array ``(len(params), n_actions[, n_grid])``, vectorised over the rows
+        of the parameter DataFrame (same columns as ``inputs``). Called once with
+        ``Q x 1000`` rows.
+    check : bool
+        Compute the EVPPI of the study's parameters and the consistency report
+        (``result.check``); warns with :class:`EVSIConsistencyWarning` when an order
+        ``EVSI(n) <= EVPPI <= EVPI`` or monotonicity in ``n`` is broken beyond 3 SEs.
     random_seed : int or numpy.random.Generator, optional
         Seed for the simulated studies.
 
     Returns
     -------
     EVSIResult
-        Estimates are clipped to ``[0, EVPI]`` with an :class:`EstimationWarning`.
+        Estimates are clipped to ``[0, EVPI]`` with an :class:`EstimationWarning`; estimates
+        whose SE exceeds their value are flagged (``result.flags``, shown in the summary).
 
     References
     ----------
     Strong M, Oakley JE, Brennan A, Breeze P. Estimating the expected value of sample
     information using the probabilistic sensitivity analysis sample: a fast nonparametric
     regression-based method. Medical Decision Making 2015;35:570-583.
+    Menzies NA. An efficient estimator for the expected value of sample information. Medical
+    Decision Making 2016;36:308-320.
+    Heath A, Manolopoulou I, Baio G. Efficient Monte Carlo estimation of the expected value of
+    sample information using moment matching. Medical Decision Making 2018;38:163-173.
     Heath A, Kunst N, Jackson C, et al. Calculating the expected value of sample information
     in practice. Medical Decision Making 2020;40:314-326.
 
     Examples
     --------
     >>> res = dk.voi.evsi(out, u, study=dk.voi.TwoArmBinary("p1", "p2"),
-    ...                   n=[50, 100, 500], random_seed=1)  # doctest: +SKIP
+    ...                   n=[50, 100, 500], method="is", random_seed=1)  # doctest: +SKIP
     """
     caller = "evsi"
-    if method != "regression":
-        raise fail("method", caller, "'regression'", method)
+    if method not in METHODS:
+        raise fail("method", caller, "one of " + ", ".join(map(repr, METHODS)), method)
     if regression not in REGRESSIONS:
         raise fail("regression", caller, "one of " + ", ".join(map(repr, REGRESSIONS)), regression)
     if not is_study(study):
@@ -341,58 +285,242 @@ def evsi(
     sizes = _check_sizes(n, caller)
     nb = utility_draws(outcomes, utility, caller)
     frame = resolve_inputs(outcomes, inputs, caller)
-    if study.parameters:
-        parameter_matrix(frame, list(study.parameters), caller)  # names and variance
+    names = [str(p) for p in study.parameters]
+    if names:
+        parameter_matrix(frame, names, caller)  # names and variance
+    _check_method_needs(study, method, names, model, caller)
     rng = check_random_state(random_seed, caller)
-    y = nb.incremental
     n_draws, n_actions = nb.values.shape[:2]
     evpi_g = nb.evpi
-    records, samples = [], []
-    for size in sizes:  # a handful of sample sizes; each fit is vectorised over draws
-        stats = _summaries(study, frame, size, rng, n_draws, caller)
-        keep = np.ptp(stats, axis=0) > 0
-        n_grid = evpi_g.size
-        if not keep.any():  # the data are identical for every draw: nothing is learnt
-            value, err, sims = np.zeros(n_grid), np.zeros(n_grid), np.zeros((n_grid, _SE_SIMS))
+    n_grid = evpi_g.size
+    if method == "regression":
+        values, errs, samples, diag = _by_regression(study, frame, nb, sizes, regression, se, rng)
+        ppi_fit = None
+    else:
+        d = _check_datasets(n_datasets, method, n_draws, caller)
+        ppi_fit = _parameter_fit(frame, names, nb, regression, rng, caller)
+        if method == "is":
+            values, errs, samples, diag = _by_is(
+                study, frame, ppi_fit, sizes, d, se, n_actions, rng
+            )
         else:
-            x = stats[:, keep]
-            if n_draws < min_draws(regression, x.shape[1]):
-                raise ValidationError(
-                    f"{caller}: regression {regression!r} on {x.shape[1]} summary statistic(s) "
-                    f"needs at least {min_draws(regression, x.shape[1])} draws; got {n_draws}."
-                )
-            fit = REGRESSIONS[regression](x, y, rng)
-            value = value_from_fitted(fit.fitted, n_actions)
-            err, sims = np.full(n_grid, np.nan), None
-            if se and fit.samples is not None:
-                rows = None
-                if n_draws > _SE_ROWS:
-                    rows = np.sort(rng.choice(n_draws, size=_SE_ROWS, replace=False))
-                sims = value_from_fitted(fit.samples(_SE_SIMS, rng, rows), n_actions)
-                err = sims.std(axis=-1, ddof=1)
-                # the simulations see a subset of draws (for speed), whose EVSI differs from the
-                # full-sample estimate by Monte-Carlo noise; centre them on the point estimate
-                # so their spread describes regression uncertainty around it (and the ENBS
-                # interval of the optimal n always contains the optimum)
-                sims = sims + (value - sims.mean(axis=-1))[:, None]
-        value = clip_to_bounds(value, evpi_g, f"EVSI at n={size}")
-        samples.append(None if sims is None else np.clip(sims, 0.0, evpi_g[:, None]))
+            net = None if model is None else _model_net_benefit(model, utility, nb, caller)
+            values, errs, boot, diag = moment_matching(
+                study, frame, nb.values, ppi_fit.fitted, sizes, d, net, rng, caller, se
+            )
+            samples = None if boot is None else list(boot)
+            grid_values = nb.grid if nb.grid_dim else None
+            if grid_values is None:
+                diag = diag.drop(columns="grid")
+            else:
+                diag["grid"] = grid_values[diag["grid"].to_numpy()]
+                diag = diag.rename(columns={"grid": nb.grid_dim})
+    clipped = [
+        clip_to_bounds(v, evpi_g, f"EVSI at n={s}") for v, s in zip(values, sizes, strict=True)
+    ]
+    records = []
+    for size, value, err in zip(sizes, clipped, errs, strict=True):
         for gi in range(n_grid):
             rec: dict[str, Any] = {"n": size}
-            if nb.grid_dim:
+            if nb.grid_dim and nb.grid is not None:
                 rec[nb.grid_dim] = nb.grid[gi]
             rec |= {"evsi": value[gi], "se": err[gi], "evpi": evpi_g[gi]}
             records.append(rec)
-    stacked = None if any(s is None for s in samples) else np.stack(samples)
-    name = type(study).__name__
+    table = pd.DataFrame.from_records(records)
+    stacked = None
+    if samples is not None and all(s is not None for s in samples):
+        stacked = np.stack([np.clip(s, 0.0, evpi_g[:, None]) for s in samples])
+    report, ppi_frame = pd.DataFrame(), pd.DataFrame()
+    if check:
+        ppi = ppi_se = np.full(n_grid, np.nan)
+        if ppi_fit is None and _evppi_feasible(names, n_draws, regression):
+            ppi_fit = _parameter_fit(frame, names, nb, regression, rng, caller)
+        if ppi_fit is not None:  # else (many parameters, few draws) only monotonicity is checked
+            ppi, ppi_se = _evppi_of_fit(ppi_fit, n_actions, evpi_g, se, rng)
+            ppi_frame = pd.DataFrame({"evppi": ppi, "se": ppi_se})
+            if nb.grid_dim:
+                ppi_frame.insert(0, nb.grid_dim, nb.grid)
+        report = consistency_report(table, nb.grid_dim, ppi, ppi_se, f"EVSI by {method}")
     return EVSIResult(
-        pd.DataFrame.from_records(records),
-        name,
+        table,
+        type(study).__name__,
         nb.grid_dim,
         int(study.participants_per_n),
         n_draws,
         stacked,
+        method,
+        report,
+        diag,
+        ppi_frame,
     )
+
+
+def _check_method_needs(study: Any, method: str, names: list[str], model: Any, caller: str):
+    if model is not None and (method != "mm" or not callable(model)):
+        raise fail("model", caller, "a callable, used by method='mm' only", type(model).__name__)
+    if method == "regression":
+        return
+    if not names:
+        raise ValidationError(
+            f"{caller}: method={method!r} needs the study's parameters (study.parameters is "
+            "empty); name the input parameters the study informs."
+        )
+    needed = "posterior" if (method == "mm" and model is not None) else "loglik"
+    if study_method(study, needed) is None:
+        what = (
+            "loglik(params, data, n) returning the log-likelihood of each data set under each draw"
+            if needed == "loglik"
+            else "posterior(params, data, n, size, rng) returning posterior parameter draws"
+        )
+        raise ValidationError(
+            f"{caller}: method={method!r} needs the study design to provide {what}; "
+            f"{type(study).__name__} has none. Add it (CustomStudy({needed}=...)) or use "
+            "method='regression'."
+        )
+
+
+def _check_datasets(n_datasets: Any, method: str, n_draws: int, caller: str) -> int:
+    if n_datasets is None:
+        return min(n_draws, _DEFAULT_DATASETS[method])
+    low = 5 if method == "mm" else 2
+    d = int(check_number(n_datasets, "n_datasets", caller, low=low, integer=True))
+    if method == "is" and d > n_draws:
+        raise fail("n_datasets", caller, f"at most the number of draws ({n_draws})", n_datasets)
+    return d
+
+
+def _evppi_feasible(names: list[str], n_draws: int, regression: str) -> bool:
+    """Whether the EVPPI of the study parameters is cheap enough for the regression's check."""
+    return 0 < len(names) <= 4 and n_draws >= min_draws(regression, len(names))
+
+
+def _parameter_fit(
+    frame: pd.DataFrame, names: list[str], nb: Any, regression: str, rng, caller: str
+) -> RegressionFit:
+    """The EVPPI regression of the incremental net benefit on the study parameters."""
+    x = parameter_matrix(frame, names, caller)
+    if len(frame) < min_draws(regression, x.shape[1]):
+        raise ValidationError(
+            f"{caller}: regression {regression!r} on {x.shape[1]} parameter(s) needs at least "
+            f"{min_draws(regression, x.shape[1])} draws; got {len(frame)}."
+        )
+    return REGRESSIONS[regression](x, nb.incremental, rng)
+
+
+def _posterior_sims(fit: RegressionFit, value: np.ndarray, n_actions: int, rng) -> np.ndarray:
+    n_draws = fit.fitted.shape[0]
+    rows = None
+    if n_draws > _SE_ROWS:
+        rows = np.sort(rng.choice(n_draws, size=_SE_ROWS, replace=False))
+    draw_fitted: Any = fit.samples  # (n_sim, rng, rows) -> (rows, responses, n_sim)
+    sims = value_from_fitted(draw_fitted(_SE_SIMS, rng, rows), n_actions)
+    # the simulations see a subset of draws (for speed), whose value differs from the
+    # full-sample estimate by Monte-Carlo noise; centre them on the point estimate so their
+    # spread describes regression uncertainty around it (and the ENBS interval of the
+    # optimal n always contains the optimum)
+    return sims + (value - sims.mean(axis=-1))[:, None]
+
+
+def _evppi_of_fit(fit: RegressionFit, n_actions: int, evpi: np.ndarray, se: bool, rng):
+    value = np.minimum(value_from_fitted(fit.fitted, n_actions), evpi)
+    if not se or fit.samples is None:
+        return value, np.full(value.shape, np.nan)
+    return value, _posterior_sims(fit, value, n_actions, rng).std(axis=-1, ddof=1)
+
+
+def _response_labels(nb: Any) -> list[dict[str, Any]]:
+    labels = []
+    for action in nb.actions[1:]:
+        for gi in range(nb.values.shape[2]):
+            lab: dict[str, Any] = {"comparison": f"{action} - {nb.actions[0]}"}
+            if nb.grid_dim:
+                lab[nb.grid_dim] = nb.grid[gi]
+            labels.append(lab)
+    return labels
+
+
+def _by_regression(study, frame, nb, sizes, regression, se, rng):
+    from decisionkit.voi._regression import gam_basis_size
+
+    y = nb.incremental
+    n_draws, n_actions, n_grid = nb.values.shape
+    values, errs, samples, diag = [], [], [], []
+    labels = _response_labels(nb)
+    total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    for size in sizes:  # a handful of sample sizes; each fit is vectorised over draws
+        stats = _summaries(study, frame, size, rng, n_draws, "evsi")
+        keep = np.ptp(stats, axis=0) > 0
+        distinct = len(np.unique(stats, axis=0))
+        if not keep.any():  # the data are identical for every draw: nothing is learnt
+            values.append(np.zeros(n_grid))
+            errs.append(np.zeros(n_grid))
+            samples.append(np.zeros((n_grid, _SE_SIMS)))
+            diag += [{"n": size, **lab, "r2": 0.0, "edf": 0.0, "basis_size": 0,
+                      "n_distinct": distinct} for lab in labels]  # fmt: skip
+            continue
+        x = stats[:, keep]
+        if n_draws < min_draws(regression, x.shape[1]):
+            raise ValidationError(
+                f"evsi: regression {regression!r} on {x.shape[1]} summary statistic(s) "
+                f"needs at least {min_draws(regression, x.shape[1])} draws; got {n_draws}."
+            )
+        fit = REGRESSIONS[regression](x, y, rng)
+        value = value_from_fitted(fit.fitted, n_actions)
+        err, sims = np.full(n_grid, np.nan), None
+        if se and fit.samples is not None:
+            sims = _posterior_sims(fit, value, n_actions, rng)
+            err = sims.std(axis=-1, ddof=1)
+        values.append(value)
+        errs.append(err)
+        samples.append(sims)
+        resid = ((y - fit.fitted) ** 2).sum(axis=0)
+        r2 = 1.0 - resid / np.where(total > 0, total, 1.0)
+        basis = gam_basis_size(x.shape[1]) if regression == "gam" else np.nan
+        for j, lab in enumerate(labels):
+            edf = float(fit.edf[j]) if fit.edf is not None else np.nan
+            diag.append({"n": size, **lab, "r2": float(r2[j]), "edf": edf,
+                         "basis_size": basis, "n_distinct": distinct})  # fmt: skip
+    return values, errs, samples, pd.DataFrame(diag)
+
+
+def _by_is(study, frame, fit, sizes, d, se, n_actions, rng):
+    values, errs, samples, diag = [], [], [], []
+    for size in sizes:
+        prepost, ess = preposterior_is(study, frame, fit.fitted, size, d, rng, "evsi")
+        value, err, boot = evsi_from_preposterior(
+            prepost, fit.fitted.mean(axis=0), n_actions, rng, se
+        )
+        values.append(value)
+        errs.append(err)
+        samples.append(boot)
+        diag.append({"n": size, "n_datasets": d, "ess_median": float(np.median(ess)),
+                     "ess_min": float(ess.min())})  # fmt: skip
+    return values, errs, samples, pd.DataFrame(diag)
+
+
+def _model_net_benefit(model: Callable, utility: Any, nb: Any, caller: str) -> Callable:
+    """Wrap the user's model into ``params -> (n, A, G)`` net benefit, with shape checks."""
+    n_actions, n_grid = nb.values.shape[1:]
+
+    def run(params: pd.DataFrame) -> np.ndarray:
+        out = model(params)
+        if isinstance(out, OutcomeDistribution):
+            arr = utility_draws(out, utility, caller).values
+        else:
+            arr = np.asarray(out, dtype=float)
+            if arr.ndim == 2:
+                arr = arr[:, :, None]
+        if arr.shape != (len(params), n_actions, n_grid):
+            raise ValidationError(
+                f"{caller}: model() returned net benefit of shape {arr.shape}; with "
+                f"{len(params)} parameter rows it must be ({len(params)}, {n_actions}"
+                + (f", {n_grid})" if n_grid > 1 else ")")
+                + ", the actions in the order of the outcomes."
+            )
+        finite_or_raise(arr, f"The net benefit returned by model() in {caller}")
+        return arr
+
+    return run
 
 
 def _check_sizes(n: Any, caller: str) -> list[int]:
@@ -419,87 +547,3 @@ def _summaries(study: Any, frame: pd.DataFrame, size: int, rng, n_draws: int, ca
         )
     finite_or_raise(arr, f"The summary statistics simulated in {caller}")
     return arr
-
-
-def enbs(
-    evsi_result: EVSIResult,
-    *,
-    population_per_year: float,
-    horizon_years: float,
-    discount_rate: float = 0.035,
-    setup_cost: float,
-    cost_per_participant: float,
-    participants_per_n: int | None = None,
-) -> ENBSResult:
-    r"""Expected net benefit of sampling and the optimal sample size.
-
-    .. math::
-
-        \mathrm{ENBS}(n) = \mathrm{EVSI}(n)\, N \sum_{t=0}^{H-1}(1+r)^{-t}
-        - (C_\text{setup} + c\, m\, n),
-
-    with ``m`` participants per unit of ``n`` (``participants_per_n``; default the study's,
-    2 for a two-arm trial sized per arm).
-
-    Optimal n and its uncertainty: ``optimal_n`` maximises ENBS over the evaluated sizes. Its
-    uncertainty comes from the EVSI regression: for each of 200 posterior draws of the EVSI
-    curve (the GAM's fitted-value posterior, paired across sizes) the maximising n is found;
-    the 2.5% and 97.5% quantiles of those maximisers are ``n_lower`` and ``n_upper``.
-
-    Parameters
-    ----------
-    evsi_result : EVSIResult
-        From :func:`evsi`, ideally over a grid of sample sizes.
-    population_per_year, horizon_years, discount_rate
-        As in :func:`population_evpi`.
-    setup_cost, cost_per_participant : float
-        Fixed and per-participant study costs (>= 0), in net-benefit units.
-    participants_per_n : int, optional
-        Participants per unit of n.
-
-    Returns
-    -------
-    ENBSResult
-    """
-    caller = "enbs"
-    if not isinstance(evsi_result, EVSIResult):
-        raise fail("evsi_result", caller, "an EVSIResult from evsi()", type(evsi_result).__name__)
-    pop = check_number(population_per_year, "population_per_year", caller, low=0.0)
-    factor = annuity_factor(horizon_years, discount_rate) * pop
-    setup = check_number(setup_cost, "setup_cost", caller, low=0.0)
-    per = check_number(cost_per_participant, "cost_per_participant", caller, low=0.0)
-    m = evsi_result.participants_per_n if participants_per_n is None else participants_per_n
-    m = check_number(m, "participants_per_n", caller, low=1, integer=True)
-    table = evsi_result.table.copy()
-    table["population_evsi"] = table["evsi"] * factor
-    table["study_cost"] = setup + per * m * table["n"]
-    table["enbs"] = table["population_evsi"] - table["study_cost"]
-    sizes = evsi_result.n
-    grid_dim = evsi_result.grid_dim
-    grid_col = [grid_dim] if grid_dim else []
-    cost = setup + per * m * sizes  # (K,)
-    samples = evsi_result._samples
-    lower = upper = np.full(len(table), np.nan)
-    if samples is not None:
-        draws = samples * factor - cost[:, None, None]  # (K, G, S)
-        lo, hi = np.quantile(draws, [0.025, 0.975], axis=-1)  # (K, G)
-        lower, upper = lo.ravel(), hi.ravel()  # table rows are n-major, grid-minor
-    table["enbs_lower"] = lower
-    table["enbs_upper"] = upper
-    optimal = []
-    grid_values = [None] if not grid_dim else list(np.unique(table[grid_dim]))
-    for gi, gv in enumerate(grid_values):
-        sub = table if gv is None else table[table[grid_dim] == gv]
-        best = int(np.argmax(sub["enbs"].to_numpy()))
-        rec: dict[str, Any] = {} if gv is None else {grid_dim: gv}
-        rec |= {"optimal_n": int(sizes[best]), "enbs": float(sub["enbs"].iloc[best])}
-        if samples is not None:
-            arg = np.argmax(draws[:, gi, :], axis=0)
-            rec["n_lower"], rec["n_upper"] = np.quantile(sizes[arg], [0.025, 0.975])
-            rec["prob_positive"] = float(np.mean(draws[best, gi, :] > 0))
-        else:
-            rec |= {"n_lower": np.nan, "n_upper": np.nan, "prob_positive": np.nan}
-        optimal.append(rec)
-    cols = ["n", *grid_col, "evsi", "population_evsi", "study_cost", "enbs"]
-    table = table[[*cols, "enbs_lower", "enbs_upper"]]
-    return ENBSResult(table.reset_index(drop=True), pd.DataFrame(optimal), grid_dim, int(m))
