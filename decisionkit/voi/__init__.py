@@ -23,6 +23,11 @@ from decisionkit.voi._evsi import (
     enbs,
     evsi,
 )
+from decisionkit.voi._prediction import (
+    PredictionVOIResult,
+    prediction_voi,
+    prediction_voi_from_draws,
+)
 
 __all__ = [
     "CustomStudy",
@@ -39,4 +44,7 @@ __all__ = [
     "evppi_each",
     "evsi",
     "population_evpi",
+    "PredictionVOIResult",
+    "prediction_voi",
+    "prediction_voi_from_draws",
 ]
