@@ -28,6 +28,12 @@ from decisionkit.voi._prediction import (
     prediction_voi,
     prediction_voi_from_draws,
 )
+from decisionkit.voi._structural import (
+    StructuralResult,
+    mix_structures,
+    structural_voi,
+    structure_weights,
+)
 
 __all__ = [
     "CustomStudy",
@@ -47,4 +53,8 @@ __all__ = [
     "PredictionVOIResult",
     "prediction_voi",
     "prediction_voi_from_draws",
+    "StructuralResult",
+    "mix_structures",
+    "structural_voi",
+    "structure_weights",
 ]

@@ -188,9 +188,7 @@ def _check_risk(risk: Any, n: int, caller: str) -> np.ndarray:
     if arr.dtype.kind not in "biuf" or arr.ndim != 1:
         raise fail("risk", caller, "a 1-D array of predicted risks", getattr(arr, "shape", risk))
     if arr.size != n:
-        raise fail(
-            "risk", caller, f"one predicted risk per outcome ({n})", f"{arr.size} risks"
-        )
+        raise fail("risk", caller, f"one predicted risk per outcome ({n})", f"{arr.size} risks")
     finite_or_raise(arr, f"The 'risk' of {caller}", "Drop the patients without a prediction.")
     arr = arr.astype(float)
     if arr.min() < 0 or arr.max() > 1:
