@@ -48,7 +48,7 @@ METHODS = ("bayesian_bootstrap", "bootstrap")
 # ---------------------------------------------------------------------------- result
 @dataclass(frozen=True, repr=False)
 class PredictionVOIResult:
-    """Value of information of a risk model at each threshold (immutable).
+    r"""Value of information of a risk model at each threshold (immutable).
 
     Attributes
     ----------
@@ -56,7 +56,7 @@ class PredictionVOIResult:
         One row per threshold: ``threshold``, ``nb_treat_none`` (0), ``nb_treat_all``,
         ``nb_model`` (expected net benefits), ``best`` (strategy with the highest expected net
         benefit), ``prob_model_best`` (share of draws in which the model is best; Sadatsafavi's
-        P(useful)), ``expected_max`` (:math:`E[\\max]`, the expected net benefit with perfect
+        P(useful)), ``expected_max`` (:math:`E[\max]`, the expected net benefit with perfect
         information), ``evpi``, ``evpi_se`` (Monte-Carlo standard error) and ``flag``
         (``"se > estimate"`` when the standard error exceeds the estimate: the draws cannot tell it
         from zero; empty otherwise).
@@ -112,7 +112,7 @@ class PredictionVOIResult:
         )
 
     def conclusion(self, *, per: int = 10_000) -> str:
-        """Plain-language answer: is the model useful, and is validation worth doing?
+        """Plain-language answer: is the model useful, and is validation worth doing.
 
         EVPI is in net-benefit units (true positives per patient); ``per`` scales it to
         "true positives per ``per`` patients".

@@ -1,5 +1,4 @@
-r"""Structural uncertainty: several model structures, their weighted mixture, and the value of
-learning which structure is right.
+r"""Structural uncertainty: mixtures of model structures, and the value of learning the right one.
 
 With structures :math:`s = 1..K` (e.g. alternative survival extrapolations), each giving outcome
 draws for the same actions and metrics, and weights :math:`w_s` (judgement, or information
@@ -188,8 +187,9 @@ def mix_structures(
     Returns
     -------
     OutcomeDistribution
-        For ``"mixture"``, its ``inputs`` hold a ``structure`` column (the structure's position in ``models``)
-        and, when every structure carries the same input columns, those parameter draws.
+        For ``"mixture"``, its ``inputs`` hold a ``structure`` column (the structure's
+        position in ``models``) and, when every structure carries the same input columns,
+        those parameter draws.
 
     References
     ----------
