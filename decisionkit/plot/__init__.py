@@ -10,6 +10,7 @@ from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._partitioned import psm_curves, psm_occupancy
+from decisionkit.plot._prediction_voi import prediction_voi
 from decisionkit.plot._report import budget_impact, scenario_comparison
 from decisionkit.plot._sensitivity import tornado, two_way
 from decisionkit.plot._survival import kaplan_meier, survival_fits
@@ -33,6 +34,7 @@ __all__: list[str] = [
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
+    "prediction_voi",
     "psm_curves",
     "psm_occupancy",
     "rank_plot",

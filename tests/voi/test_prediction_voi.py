@@ -143,3 +143,24 @@ def test_bad_draws_are_refused():
         dk.voi.prediction_voi_from_draws(x, x[:5], thresholds=[0.1, 0.2])
     with pytest.raises(ValidationError, match="strictly between 0 and 1"):
         dk.voi.prediction_voi_from_draws(x[:, 0], x[:, 0], thresholds=1.2)
+
+
+def test_plot_draws_the_evpi_over_the_decision_curve():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    y, risk = _sample()
+    thr = [0.1, 0.2, 0.3]
+    res = dk.voi.prediction_voi(y, risk, thresholds=thr, sample_sizes=[100], random_seed=1)
+    dc = dk.threshold.decision_curve(y, {"Model": risk}, thresholds=thr)
+    for curve in (None, dc):
+        ax = dk.plot.prediction_voi(res, curve=curve, per=1000)
+        twin = next(a for a in ax.figure.axes if a is not ax)
+        evpi_line = next(ln for ln in twin.get_lines() if ln.get_label() == "EVPI")
+        np.testing.assert_allclose(evpi_line.get_ydata(), res.table["evpi"] * 1000)
+        assert any(ln.get_label() == "EVSI, n = 100" for ln in twin.get_lines())
+        plt.close(ax.figure)
+    with pytest.raises(ValidationError, match=r"plot\.prediction_voi"):
+        dk.plot.prediction_voi(dc)
