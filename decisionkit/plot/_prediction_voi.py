@@ -82,6 +82,12 @@ def prediction_voi(result: Any, *, curve: Any = None, ax: Any = None, per: int =
     lines = ax.get_legend_handles_labels()
     extra = right.get_legend_handles_labels()
     ax.legend(
-        lines[0] + extra[0], lines[1] + extra[1], frameon=False, fontsize=8, loc="upper right"
+        lines[0] + extra[0],
+        lines[1] + extra[1],
+        frameon=False,
+        fontsize=8,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        ncol=4,
     )
     return ax
