@@ -55,11 +55,12 @@ class PredictionVOIResult:
     table : pandas.DataFrame
         One row per threshold: ``threshold``, ``nb_treat_none`` (0), ``nb_treat_all``,
         ``nb_model`` (expected net benefits), ``best`` (strategy with the highest expected net
-        benefit), ``prob_model_best`` (share of draws in which the model is best; Sadatsafavi's
-        P(useful)), ``expected_max`` (:math:`E[\max]`, the expected net benefit with perfect
+        benefit), ``prob_model_best`` (share of draws in which the model is best, exact ties
+        shared as everywhere in decisionkit; Sadatsafavi's P(useful) counts a tie as useful),
+        ``expected_max`` (:math:`E[\max]`, the expected net benefit with perfect
         information), ``evpi``, ``evpi_se`` (Monte-Carlo standard error) and ``flag``
-        (``"se > estimate"`` when the standard error exceeds the estimate: the draws cannot tell it
-        from zero; empty otherwise).
+        (``"se > estimate"`` when the standard error exceeds the estimate: the draws cannot
+        tell it from zero; empty otherwise).
     evsi : pandas.DataFrame or None
         One row per threshold and study size: ``threshold``, ``n`` (patients in the future
         validation study), ``evsi``, ``evsi_se``, ``evpi`` and ``flag``.
