@@ -26,6 +26,7 @@ from decisionkit.voi._evsi import (
 from decisionkit.voi._prediction import (
     PredictionVOIResult,
     prediction_voi,
+    prediction_voi_development,
     prediction_voi_from_draws,
 )
 from decisionkit.voi._structural import (
@@ -54,6 +55,7 @@ __all__ = [
     "mix_structures",
     "population_evpi",
     "prediction_voi",
+    "prediction_voi_development",
     "prediction_voi_from_draws",
     "structural_voi",
     "structure_weights",

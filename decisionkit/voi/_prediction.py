@@ -38,7 +38,12 @@ from decisionkit.decision._kernel import draw_terms, mean_regret, reduce_draws
 from decisionkit.exceptions import ValidationError
 from decisionkit.threshold._inputs import TREAT_ALL, TREAT_NONE, check_outcome
 
-__all__ = ["PredictionVOIResult", "prediction_voi", "prediction_voi_from_draws"]
+__all__ = [
+    "PredictionVOIResult",
+    "prediction_voi",
+    "prediction_voi_development",
+    "prediction_voi_from_draws",
+]
 
 MODEL = "Model"
 STRATEGIES = (TREAT_NONE, TREAT_ALL, MODEL)
@@ -464,3 +469,99 @@ def prediction_voi_from_draws(
     table, _ = _tables(nb, None, thr, None)
     thr.flags.writeable = False
     return PredictionVOIResult(table, None, thr, s, "draws", None)
+
+
+def prediction_voi_development(
+    risk_draws: Any, *, thresholds: Any, risk: Any = None
+) -> PredictionVOIResult:
+    r"""Development EVPI: the value of knowing every patient's true risk (Sadatsafavi 2022).
+
+    From posterior draws :math:`p_{si}` of the true risks of the development sample's
+    patients (e.g. ``BayesianLogisticRisk.predict_risk(X)``), with the model's point
+    predictions :math:`\hat p_i` (default the posterior means) used at threshold :math:`z`,
+    each draw gives (with :math:`t_{si} = (p_{si} - z) / (1 - z)`, the expected net benefit
+    of treating patient :math:`i`)
+
+    .. math::
+
+        NB_{all} = \bar t_s, \quad NB_{model} = \frac1n \sum_i 1[\hat p_i \ge z]\, t_{si},
+        \quad NB_{perfect} = \frac1n \sum_i \max(0, t_{si}),
+
+    and :math:`\mathrm{EVPI} = E[NB_{perfect}] - \max(0, E NB_{all}, E NB_{model})`: treating
+    exactly the patients whose true risk exceeds :math:`z` is the best any model could do.
+    ``expected_max`` reports :math:`E[NB_{perfect}]`; expected net benefits and P(best) of the
+    three strategies come from the decision kernel.
+
+    Parameters
+    ----------
+    risk_draws : array-like or DataArray
+        Risk draws of shape ``(n_draws, n_patients)``, or a DataArray with dims ``(draw,
+        unit)`` or ``(chain, draw, unit)``, in [0, 1].
+    thresholds : float or array-like
+        Risk thresholds strictly between 0 and 1, increasing.
+    risk : array-like, optional
+        The model's point predictions (default: the posterior mean risk of each patient).
+
+    Returns
+    -------
+    PredictionVOIResult
+        With ``method="development"``.
+
+    References
+    ----------
+    Sadatsafavi M, Yoon Lee T, Gustafson P. Uncertainty and the value of information in risk
+    prediction modeling. Med Decis Making 2022;42(5):661-671.
+
+    Examples
+    --------
+    >>> import numpy as np, decisionkit as dk
+    >>> p = np.random.default_rng(0).beta([2, 8, 4], [8, 2, 6], size=(2000, 3))
+    >>> res = dk.voi.prediction_voi_development(p, thresholds=0.4)
+    >>> res.table["evpi"].item() > 0
+    True
+    """
+    caller = "prediction_voi_development"
+    thr = _check_thresholds(thresholds, caller)
+    if isinstance(risk_draws, xr.DataArray):
+        from decisionkit.threshold._inputs import _dataarray_draws
+
+        risk_draws = _dataarray_draws(risk_draws, "risk_draws", caller)
+    p = np.asarray(risk_draws)
+    if p.dtype.kind not in "biuf" or p.ndim != 2 or p.shape[0] < 2:
+        raise fail(
+            "risk_draws",
+            caller,
+            "risk draws of shape (n_draws >= 2, n_patients)",
+            f"shape {p.shape}" if p.dtype.kind in "biuf" else p.dtype,
+        )
+    finite_or_raise(p, f"The 'risk_draws' of {caller}")
+    p = p.astype(float)
+    if p.min() < 0 or p.max() > 1:
+        raise fail(
+            "risk_draws",
+            caller,
+            "probabilities in [0, 1]",
+            f"values from {p.min():g} to {p.max():g}",
+        )
+    s, n = p.shape
+    point = p.mean(axis=0) if risk is None else _check_risk(risk, n, caller)
+    treated = (point[:, None] >= thr[None, :]).astype(float)  # (n, T), as decision_curve
+    scale = 1.0 - thr
+    nb = np.zeros((s, 3, thr.size))
+    nb[:, 1] = (p.mean(axis=1)[:, None] - thr) / scale
+    nb[:, 2] = (p @ treated - thr * treated.sum(axis=0)) / (n * scale)
+    perfect = np.empty((s, thr.size))
+    block = max(1, min(s, chunk_values(n * thr.size)))
+    for start in range(0, s, block):
+        part = p[start : start + block, :, None] - thr  # (b, n, T)
+        perfect[start : start + block] = np.maximum(part, 0.0).mean(axis=1) / scale
+    table, _ = _tables(nb, None, thr, None)
+    eu = table[list(_NB_COLUMNS)].to_numpy()
+    chosen = eu.argmax(axis=1)
+    gain = perfect - nb[:, chosen, np.arange(thr.size)]  # >= 0 draw by draw
+    table["expected_max"] = perfect.mean(axis=0)
+    table["evpi"] = gain.mean(axis=0)
+    table["evpi_se"] = gain.std(axis=0, ddof=1) / np.sqrt(s)
+    table["flag"] = _flags(table["evpi"].to_numpy(), table["evpi_se"].to_numpy())
+    thr.flags.writeable = False
+    return PredictionVOIResult(table, None, thr, s, "development", n)

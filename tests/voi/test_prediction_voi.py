@@ -164,3 +164,44 @@ def test_plot_draws_the_evpi_over_the_decision_curve():
         plt.close(ax.figure)
     with pytest.raises(ValidationError, match=r"plot\.prediction_voi"):
         dk.plot.prediction_voi(dc)
+
+
+def test_development_evpi_matches_the_normal_closed_form():
+    # closed form: every patient has the same true risk p ~ N(0.2, 0.03^2) and z = 0.22; the
+    # point prediction 0.2 < z treats no one, perfect information treats everyone when p > z,
+    # so EVPI = E[max(0, X)] - max(0, E X) with X = (p - z) / (1 - z) ~ N(m, sd^2)
+    z, mu, s = 0.22, 0.2, 0.03
+    p = np.random.default_rng(4).normal(mu, s, 40_000)
+    draws = np.repeat(p[:, None], 5, axis=1)
+    res = dk.voi.prediction_voi_development(draws, thresholds=z)
+    m, sd = (mu - z) / (1 - z), s / (1 - z)
+    closed = sd * norm.pdf(m / sd) + m * norm.cdf(m / sd) - max(0.0, m)
+    row = res.table.iloc[0]
+    assert abs(row["evpi"] - closed) < 4 * row["evpi_se"]
+    assert row["best"] == "Treat none"
+
+
+def test_development_evpi_is_at_least_the_value_of_choosing_among_the_three():
+    # perfect risks dominate every strategy draw by draw, so the development EVPI is at least
+    # the EVPI of choosing among treat none / treat all / the model
+    rng = np.random.default_rng(5)
+    logit = rng.normal(-1.5, 1.0, 300)[None, :] + rng.normal(0, 0.4, (1500, 300))
+    draws = 1 / (1 + np.exp(-logit))
+    thr = [0.1, 0.2, 0.3]
+    dev = dk.voi.prediction_voi_development(draws, thresholds=thr)
+    t = dev.table
+    # net benefits per draw by hand: t_si = (p_si - z) / (1 - z), model treats mean risk >= z
+    z = np.array(thr)
+    term = (draws[:, :, None] - z) / (1 - z)  # (draw, patient, threshold)
+    treated = draws.mean(axis=0)[:, None] >= z
+    nb_all, nb_model = term.mean(axis=1), (term * treated).mean(axis=1)
+    np.testing.assert_allclose(t["nb_treat_all"], nb_all.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(t["nb_model"], nb_model.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(t["expected_max"], np.maximum(term, 0).mean(axis=1).mean(axis=0))
+    three = dk.voi.prediction_voi_from_draws(nb_model, nb_all, thresholds=thr).table["evpi"]
+    assert np.all(t["evpi"] >= three) and np.all(t["evpi"] > 0)
+    assert dev.method == "development" and dev.n_patients == 300
+    with pytest.raises(ValidationError, match="prediction_voi_development"):
+        dk.voi.prediction_voi_development(draws * 2, thresholds=thr)
+    with pytest.raises(ValidationError, match="n_draws >= 2"):
+        dk.voi.prediction_voi_development(draws[0], thresholds=thr)
