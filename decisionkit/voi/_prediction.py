@@ -37,6 +37,7 @@ from decisionkit._validation import check_number, check_random_state, fail, fini
 from decisionkit.decision._kernel import draw_terms, mean_regret, reduce_draws
 from decisionkit.exceptions import ValidationError
 from decisionkit.threshold._inputs import TREAT_ALL, TREAT_NONE, check_outcome
+from decisionkit.voi._evppi import clip_to_bounds
 
 __all__ = [
     "PredictionVOIResult",
@@ -296,7 +297,7 @@ def _tables(
                 {
                     "threshold": thr,
                     "n": int(m),
-                    "evsi": np.minimum(value, evpi),
+                    "evsi": clip_to_bounds(value, evpi, "EVSI"),
                     "evsi_se": se,
                     "evpi": evpi,
                     "flag": _flags(value, se),
