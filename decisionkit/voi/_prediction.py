@@ -24,6 +24,7 @@ Both reductions (E[max], P(best), EVPI) are the decision kernel's.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,8 @@ from decisionkit._format import number as fmt_number
 from decisionkit._options import chunk_values
 from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
 from decisionkit.decision._kernel import draw_terms, mean_regret, reduce_draws
-from decisionkit.exceptions import ValidationError
+from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.threshold._inputs import TREAT_ALL, TREAT_NONE, check_outcome
-from decisionkit.voi._evppi import clip_to_bounds
 
 __all__ = [
     "PredictionVOIResult",
@@ -69,7 +69,9 @@ class PredictionVOIResult:
         tell it from zero; empty otherwise).
     evsi : pandas.DataFrame or None
         One row per threshold and study size: ``threshold``, ``n`` (patients in the future
-        validation study), ``evsi``, ``evsi_se``, ``evpi`` and ``flag``.
+        validation study), ``evsi``, ``evsi_se``, ``evpi`` and ``flag`` (as above, or
+        ``"clipped to EVPI"`` when Monte-Carlo error put the estimate above the EVPI; beyond 3
+        standard errors an ``EstimationWarning`` is raised too).
     thresholds : numpy.ndarray
     n_draws : int
     method : str
@@ -292,18 +294,30 @@ def _tables(
         value = mean_regret(pre[j], action_axis=1)
         means = pre[j].mean(axis=0)  # (3, T)
         se = _regret_se(pre[j], means.argmax(axis=0))
+        flag = _flags(value, se)
+        above = value > evpi
+        flag = np.where(above, "clipped to EVPI", flag)
         rows.append(
             pd.DataFrame(
                 {
                     "threshold": thr,
                     "n": int(m),
-                    "evsi": clip_to_bounds(value, evpi, "EVSI"),
+                    "evsi": np.where(above, evpi, value),
                     "evsi_se": se,
                     "evpi": evpi,
-                    "flag": _flags(value, se),
+                    "flag": flag,
                 }
             )
         )
+        excess = (value - evpi) / np.sqrt(se**2 + evpi_se**2 + np.finfo(float).tiny)
+        if np.any(excess > 3):
+            warnings.warn(
+                f"The EVSI of a validation study of {int(m)} patients exceeds the EVPI by more "
+                f"than 3 Monte-Carlo standard errors at threshold(s) {thr[excess > 3].tolist()}; "
+                "it was clipped to the EVPI (flag 'clipped to EVPI'). Use more draws.",
+                EstimationWarning,
+                stacklevel=3,
+            )
     evsi = pd.concat(rows, ignore_index=True).sort_values(["threshold", "n"], ignore_index=True)
     return table, evsi
 

@@ -205,3 +205,23 @@ def test_development_evpi_is_at_least_the_value_of_choosing_among_the_three():
         dk.voi.prediction_voi_development(draws * 2, thresholds=thr)
     with pytest.raises(ValidationError, match="n_draws >= 2"):
         dk.voi.prediction_voi_development(draws[0], thresholds=thr)
+
+
+def test_evsi_above_the_evpi_is_clipped_and_flagged_never_silently():
+    # 100 draws and a study of 1e8 patients: EVSI ~ EVPI, and Monte-Carlo error puts some
+    # estimates above it (seed 2: several thresholds); those are clipped and flagged, within
+    # 3 standard errors without a warning (the suite turns DecisionKitWarnings into errors)
+    y, risk = _sample(seed=2)
+    res = dk.voi.prediction_voi(
+        y,
+        risk,
+        thresholds=np.arange(0.05, 0.5, 0.05),
+        sample_sizes=[10**8],
+        n_draws=100,
+        random_seed=2,
+    )
+    ev = res.evsi
+    clipped = ev["flag"] == "clipped to EVPI"
+    assert clipped.any()
+    assert np.all(ev["evsi"] <= ev["evpi"])
+    np.testing.assert_array_equal(ev.loc[clipped, "evsi"], ev.loc[clipped, "evpi"])
