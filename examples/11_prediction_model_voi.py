@@ -146,7 +146,7 @@ print(
 )
 print(
     f"RECOMMENDATION: adopt the risk score at the {THRESHOLD:.0%} statin threshold without a "
-    f"further validation study (P(best) {at['prob_model_best']:.2f}, validation EVPI "
+    f"further validation study (P(best) {at['prob_model_best']:.3f}, validation EVPI "
     f"{at['evpi'] * PER:.2f} true positives per {PER:,} patients); revisit only if the "
     f"threshold moves to 25-40%, where a 1,000-patient study would be worth "
     f"{float(evsi_1000['evsi'].iloc[0]) * PER:.1f} of {voi.max_evpi * PER:.1f}."
