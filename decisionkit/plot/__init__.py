@@ -11,6 +11,7 @@ from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._evsi import enbs_probability, evsi_diagnostics
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
 from decisionkit.plot._partitioned import psm_curves, psm_occupancy
+from decisionkit.plot._prediction_voi import prediction_voi
 from decisionkit.plot._report import budget_impact, scenario_comparison
 from decisionkit.plot._sensitivity import one_way_lines, one_way_optimal, tornado, two_way
 from decisionkit.plot._survival import kaplan_meier, survival_fits
@@ -38,6 +39,7 @@ __all__: list[str] = [
     "plot_capacity_plan",
     "plot_forecast",
     "plot_group_rates",
+    "prediction_voi",
     "psm_curves",
     "psm_occupancy",
     "rank_plot",

@@ -24,6 +24,18 @@ from decisionkit.voi._evsi import (
 from decisionkit.voi._evsi_check import EVSIConsistencyWarning
 from decisionkit.voi._evsi_enbs import ENBSResult, enbs
 from decisionkit.voi._evsi_gaussian import evsi_gaussian
+from decisionkit.voi._prediction import (
+    PredictionVOIResult,
+    prediction_voi,
+    prediction_voi_development,
+    prediction_voi_from_draws,
+)
+from decisionkit.voi._structural import (
+    StructuralResult,
+    mix_structures,
+    structural_voi,
+    structure_weights,
+)
 
 __all__ = [
     "CustomStudy",
@@ -32,7 +44,9 @@ __all__ = [
     "EVSIConsistencyWarning",
     "EVSIResult",
     "NormalMean",
+    "PredictionVOIResult",
     "SingleArmBinary",
+    "StructuralResult",
     "TwoArmBinary",
     "annuity_factor",
     "enbs",
@@ -41,5 +55,11 @@ __all__ = [
     "evppi_each",
     "evsi",
     "evsi_gaussian",
+    "mix_structures",
     "population_evpi",
+    "prediction_voi",
+    "prediction_voi_development",
+    "prediction_voi_from_draws",
+    "structural_voi",
+    "structure_weights",
 ]

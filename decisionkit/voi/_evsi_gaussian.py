@@ -132,7 +132,7 @@ def evsi_gaussian(
     table["se"] = np.nan
     table["evpi"] = np.tile(evpi, sizes.size)
     study = f"Gaussian approximation: a study of {parameter} (prior worth n0 = {n0:g})"
-    return EVSIResult(table, study, nb.grid_dim, 1, n_draws)
+    return EVSIResult(table, study, nb.grid_dim, 1, n_draws, method="gaussian")
 
 
 def _numeric(value: Any) -> bool:
