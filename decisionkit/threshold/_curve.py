@@ -375,8 +375,9 @@ def decision_curve(
     rng = check_random_state(random_seed, caller)
 
     n_draws = max(a.shape[0] for a in models.values())
-    common = {"prevalence": prevalence, "harm": harms, "survival": survival}
+    common: dict[str, Any] = {"prevalence": prevalence, "harm": harms, "survival": survival}
     point_reps = engine.evaluate(models, y, thr, n_rep=n_draws, bootstrap_rng=None, **common)
+    reps: dict[str, Any] | None
     if n_bootstrap:
         reps = engine.evaluate(models, y, thr, n_rep=n_bootstrap, bootstrap_rng=rng, **common)
         uncertainty = "posterior+bootstrap" if n_draws > 1 else "bootstrap"

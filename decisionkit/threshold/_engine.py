@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from decisionkit._options import chunk_values
+from decisionkit.threshold._incidence import positive_incidence
 
 # replicates are processed in chunks of at most this many (replicate x patient) values, so
 # 1,000 draws x 10,000 patients never materialises more than ~16 MB of bin indices at once
@@ -101,12 +102,12 @@ def km_positive_risk(
     :math:`n_{lj}` at risk at the distinct event time :math:`u_l` among test positives at
     threshold ``j`` (the cumulative incidences and :math:`\hat S` sum to one, so this is
     :math:`\sum_l \hat S_j(u_l^-) d_{1lj}/n_{lj}`; written this way it equals the
-    Kaplan-Meier risk to the last bit when no competing event occurs).
+    Kaplan-Meier risk to the last bit when no competing event occurs, since then
+    :math:`\hat F_{2j} = 0`).
 
-    Test positives at threshold ``j`` are the patients with bin ``k > j``. With the distinct
-    event times ``u_1 < ... < u_m <= horizon`` (any cause), the at-risk and event counts per
-    (event time, threshold) come from 2-D histograms over (time index, bin) and cumulative
-    sums: O((n + m) T) work, chunked over event times for memory.
+    Test positives at threshold ``j`` are the patients with bin ``k > j``; one compiled pass
+    over the patients sorted by time updates every threshold at once
+    (:mod:`decisionkit.threshold._incidence`).
 
     Returns
     -------
@@ -119,63 +120,14 @@ def km_positive_risk(
     n = k.shape[0]
     width = n_thr + 1
     n_pos = np.cumsum(np.bincount(k, minlength=width)[::-1])[::-1][1:].astype(float)
-    is_event = (event != 0) & (time <= horizon)
-    ev_times = np.unique(time[is_event])
-    log_surv = np.zeros(n_thr)
-    cif_other = np.zeros(n_thr)
-    if ev_times.size:
-        competing = bool(np.any(event[is_event] == 2))
-        # a_i = number of event times <= time_i: patient i is at risk at event times 0..a_i-1
-        a = np.searchsorted(ev_times, time, side="right")
-        m = ev_times.size
-        step = chunk_values(2 * width * (2 if competing else 1))
-        # at risk at event time l among positives at j = n_pos[j] - #{k > j, a_i <= l}
-        left = np.zeros(n_thr)
-        order = np.argsort(a, kind="stable")
-        a_sorted, k_sorted = a[order], k[order]
-        e_idx = np.where(is_event, a - 1, -1)
-        for start in range(0, m, step):  # chunks of event times (memory), not a hot loop
-            stop = min(m, start + step)
-            lo, hi = np.searchsorted(a_sorted, [start, stop])
-            leaving = _positives(a_sorted[lo:hi] - start, k_sorted[lo:hi], stop - start, width)
-            # at risk at event time l: those with a_i > l; #{a_i <= l} have left the risk set
-            at_risk = n_pos[None, :] - (left + np.cumsum(leaving, axis=0))
-            left = left + leaving.sum(axis=0)
-            sel = (e_idx >= start) & (e_idx < stop)
-            deaths = _positives(e_idx[sel] - start, k[sel], stop - start, width)
-            safe_n = np.where(at_risk > 0, at_risk, 1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                frac = np.where(at_risk > 0, deaths / safe_n, 0.0)
-            with np.errstate(divide="ignore"):  # everyone at risk has the event: S = 0
-                step_log = np.log1p(-np.minimum(frac, 1.0))
-            if competing:
-                # S(u_l-) = exp(log S before the chunk + steps of the earlier event times)
-                before = np.cumsum(step_log, axis=0)
-                before = np.vstack([np.zeros((1, n_thr)), before[:-1]]) + log_surv
-                sel2 = sel & (event == 2)
-                other = _positives(e_idx[sel2] - start, k[sel2], stop - start, width)
-                hazard2 = np.where(at_risk > 0, other / safe_n, 0.0)
-                cif_other += (np.exp(before) * hazard2).sum(axis=0)
-            log_surv += step_log.sum(axis=0)
-    risk = -np.expm1(log_surv) - cif_other
+    surv, cif_other = positive_incidence(k, time, event, n_pos, horizon)
+    risk = 1.0 - surv - cif_other
     # follow-up among test positives must reach the horizon (lifelines' timeline check)
     max_time = np.full(width, -np.inf)
     np.maximum.at(max_time, k, time)
     max_time = np.maximum.accumulate(max_time[::-1])[::-1][1:]
     risk = np.where(n_pos == 0, 0.0, np.where(max_time < horizon, np.nan, risk))
     return n_pos / n, risk
-
-
-def _positives(rows: np.ndarray, bins: np.ndarray, n_rows: int, width: int) -> np.ndarray:
-    """(row, threshold) counts of patients positive at each threshold (bin > threshold)."""
-    counts = _hist2d(rows, bins, n_rows, width)
-    return np.cumsum(counts[:, ::-1], axis=1)[:, ::-1][:, 1:]
-
-
-def _hist2d(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
-    """Counts of (row, col) pairs as an (n_rows, n_cols) float array."""
-    flat = rows * n_cols + cols
-    return np.bincount(flat, minlength=n_rows * n_cols).reshape(n_rows, n_cols).astype(float)
 
 
 def replicate_chunks(
@@ -215,7 +167,7 @@ def evaluate(
     names = list(risks)
     n_thr = thresholds.size
     n = y.size
-    out = {s: np.empty((n_rep, len(names) + 2, n_thr)) for s in STATS}
+    out: dict[str, Any] = {s: np.empty((n_rep, len(names) + 2, n_thr)) for s in STATS}
     prev_all = np.empty(n_rep)
     for rows, idx in replicate_chunks(risks, n, n_rep, bootstrap_rng=bootstrap_rng):
         yr = y if idx is None else y[idx]
