@@ -5,6 +5,8 @@
   time-to-event outcomes), with posterior or bootstrap intervals and P(best strategy).
 - :func:`optimal_threshold` and :func:`threshold_from_matrix`: the Bayes-optimal risk
   threshold from the benefit and harm of treatment or a full 2x2 utility/cost table.
+- :func:`test_consequences` -> :class:`TestConsequences`: sensitivity, specificity, PPV, NPV
+  and the rates of the 2x2 table at each threshold, with Wilson score intervals.
 - :func:`recommend_treatment` -> :class:`TreatmentRecommendation`: expected utility of
   treating each patient given posterior risk draws.
 
@@ -12,6 +14,7 @@ The scikit-learn scorers and multiclass Bayes decisions live in
 :mod:`decisionkit.integrations.sklearn` (the decision layer never imports scikit-learn).
 """
 
+from decisionkit.threshold._consequences import TestConsequences, test_consequences
 from decisionkit.threshold._curve import DecisionCurve, decision_curve
 from decisionkit.threshold._rules import (
     TreatmentRecommendation,
@@ -22,9 +25,11 @@ from decisionkit.threshold._rules import (
 
 __all__ = [
     "DecisionCurve",
+    "TestConsequences",
     "TreatmentRecommendation",
     "decision_curve",
     "optimal_threshold",
     "recommend_treatment",
+    "test_consequences",
     "threshold_from_matrix",
 ]
