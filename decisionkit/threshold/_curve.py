@@ -286,9 +286,11 @@ def decision_curve(
     competing : code or sequence of codes, optional
         Codes of the competing events: with them (and ``time_to_event``) the risk is the
         Aalen-Johansen cumulative incidence. Every code in ``outcome`` must be declared;
-        an undeclared code is an error, never silently censored.
-    censored : optional
-        Code of censored patients for competing risks (default 0).
+        an undeclared code is an error, never silently censored. An empty sequence declares
+        that there are none (Kaplan-Meier on coded outcomes).
+    censored : code or sequence of codes
+        Code(s) of censored patients for coded outcomes (default 0). Declaring the competing
+        codes here instead gives the (biased) curve that treats them as censoring.
     n_bootstrap : int
         Bootstrap resamples of patients for intervals (0: none).
     prob : float

@@ -227,8 +227,9 @@ def check_event_codes(
 ) -> tuple[np.ndarray, np.ndarray, tuple[Any, ...]]:
     """Status codes of a competing-risks outcome -> (event-of-interest 0/1, status 0/1/2, codes).
 
-    Every value of ``outcome`` must be one of the declared codes: ``censored``,
-    ``event_of_interest`` or one of ``competing``. Codes may be numbers or labels (strings).
+    Every value of ``outcome`` must be one of the declared codes: ``censored`` (one code or
+    several), ``event_of_interest`` or one of ``competing`` (none: every other event is
+    censoring). Codes may be numbers or labels (strings).
     """
     if isinstance(outcome, pd.DataFrame):
         raise fail("outcome", caller, "a 1-D array or Series of event codes", "a DataFrame")
@@ -241,20 +242,11 @@ def check_event_codes(
             f"The 'outcome' of {caller} has {int(missing.sum())} missing event codes. "
             "Drop those patients or code them as censored."
         )
-    if competing is None:
-        competing = ()
-    elif isinstance(competing, (str, bytes)) or np.ndim(competing) == 0:
-        competing = (competing,)
-    competing = tuple(competing)
-    if not competing:
-        raise fail(
-            "competing",
-            caller,
-            "one or more codes of competing events, e.g. competing=(2,)",
-            competing,
-            "Without competing events, leave competing=None (Kaplan-Meier decision curve).",
-        )
-    declared = {"censored": [censored], "event_of_interest": [event_of_interest]}
+    competing = _codes(competing)
+    censored = _codes(censored)
+    if not censored:
+        raise fail("censored", caller, "the code (or codes) of censored patients", censored)
+    declared = {"censored": list(censored), "event_of_interest": [event_of_interest]}
     declared["competing"] = list(competing)
     flat = [c for codes in declared.values() for c in codes]
     if len(set(map(_code_key, flat))) != len(flat):
@@ -282,6 +274,15 @@ def check_event_codes(
     status[keys == _code_key(event_of_interest)] = 1
     status[np.isin(keys, [_code_key(c) for c in competing])] = 2
     return (status == 1).astype(float), status, competing
+
+
+def _codes(codes: Any) -> tuple[Any, ...]:
+    """None -> (), one code -> (code,), a sequence -> tuple."""
+    if codes is None:
+        return ()
+    if isinstance(codes, (str, bytes)) or np.ndim(codes) == 0:
+        return (codes,)
+    return tuple(codes)
 
 
 def _plain(value: Any) -> Any:

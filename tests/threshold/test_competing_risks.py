@@ -137,7 +137,7 @@ def test_competing_code_without_declaration_points_to_competing():
     ("kwargs", "match"),
     [
         ({"competing": (1,)}, "must be distinct"),
-        ({"competing": ()}, "one or more codes"),
+        ({"censored": (), "competing": (2,)}, "code \\(or codes\\) of censored"),
         ({"competing": (2,), "time_to_event": None}, "no 'time_to_event'"),
     ],
 )
@@ -146,6 +146,19 @@ def test_bad_competing_declarations(kwargs, match):
     call = {"time_to_event": time, "horizon": 1.0, **kwargs}
     with pytest.raises(ValidationError, match=match):
         dk.threshold.decision_curve(status, {"m": risk}, **call)
+
+
+def test_competing_codes_declared_as_censored_give_the_kaplan_meier_curve():
+    # the biased analysis dcurves' 0.1611 stands for: competing events treated as censoring
+    time, status, risk = cohort(n=150, seed=7)
+    coded = dk.threshold.decision_curve(
+        status, {"m": risk}, time_to_event=time, horizon=1.0, competing=(), censored=(0, 2)
+    )
+    binary = dk.threshold.decision_curve(
+        (status == 1).astype(int), {"m": risk}, time_to_event=time, horizon=1.0
+    )
+    pd.testing.assert_frame_equal(coded.to_frame(), binary.to_frame(), check_exact=True)
+    assert coded.competing == ()
 
 
 def test_label_codes_and_the_users_data_are_left_alone():
