@@ -98,6 +98,8 @@ def decision_curve(
     title = "Decision curve" if kind == "net_benefit" else "Net interventions avoided"
     if dc.horizon is not None:
         title += f" at time {dc.horizon:g}"
+    if getattr(dc, "competing", ()):
+        title += " (competing risks)"
     if dc.uncertainty != "none" and show_bands:
         title += f" ({dc.prob:.0%} {dc.uncertainty} intervals)"
     ax.set_title(title)

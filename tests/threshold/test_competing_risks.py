@@ -106,6 +106,14 @@ def test_dcurves_df_surv_competing_risk_net_benefit(df_surv):
     assert nb_cr == pytest.approx(0.14700, abs=5e-6)
     assert nb_km == pytest.approx(0.1611, abs=5e-5)
     assert "Aalen-Johansen" in repr(cr)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assert "competing risks" in dk.plot.decision_curve(cr).get_title()
+    assert "competing risks" not in dk.plot.decision_curve(km).get_title()
+    plt.close("all")
 
 
 def test_bootstrap_intervals_with_competing_risks_are_seeded():
