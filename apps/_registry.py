@@ -58,6 +58,15 @@ PAGES: tuple[PageSpec, ...] = (
         "views/treat_or_not.py",
     ),
     PageSpec(
+        "Decision curves over time",
+        ":material/hourglass_bottom:",
+        "decision_curves_over_time",
+        "Does treating by a risk model help when the outcome is an event by a time horizon, "
+        "and other events, such as death from other causes, can come first? Map your columns "
+        "and event codes; decision curves use the cumulative incidence of the event.",
+        "views/time_to_event.py",
+    ),
+    PageSpec(
         "Is it cost-effective?",
         ":material/payments:",
         "cost_effective",

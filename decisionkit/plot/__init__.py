@@ -15,7 +15,7 @@ from decisionkit.plot._prediction_voi import prediction_voi
 from decisionkit.plot._report import budget_impact, scenario_comparison
 from decisionkit.plot._sensitivity import one_way_lines, one_way_optimal, tornado, two_way
 from decisionkit.plot._survival import kaplan_meier, survival_fits
-from decisionkit.plot._threshold import decision_curve
+from decisionkit.plot._threshold import decision_curve, test_consequences
 from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression_check, voi_evpi
 
 __all__: list[str] = [
@@ -47,6 +47,7 @@ __all__: list[str] = [
     "scenario_comparison",
     "state_trace",
     "survival_fits",
+    "test_consequences",
     "tornado",
     "two_way",
     "voi_evpi",

@@ -21,6 +21,7 @@ from decisionkit.threshold import _engine as engine
 from decisionkit.threshold._inputs import (
     TREAT_ALL,
     TREAT_NONE,
+    check_event_codes,
     check_harm,
     check_outcome,
     check_risks,
@@ -62,8 +63,8 @@ class DecisionCurve:
     thresholds : ndarray
         The threshold grid (sorted).
     prevalence : float
-        Outcome prevalence used (observed, given for case-control data, or Kaplan-Meier
-        risk by the horizon for survival outcomes).
+        Outcome prevalence used (observed, given for case-control data, or the Kaplan-Meier
+        risk or Aalen-Johansen cumulative incidence by the horizon for survival outcomes).
     n : int
         Number of patients.
     uncertainty : str
@@ -76,6 +77,11 @@ class DecisionCurve:
         Net interventions avoided are per this many patients.
     horizon : float or None
         Time horizon of a survival decision curve.
+    competing : tuple
+        Codes of the competing events (empty unless the curve uses Aalen-Johansen cumulative
+        incidence).
+    event_of_interest : object
+        Code of the event of interest of a competing-risks curve (None otherwise).
     """
 
     table: pd.DataFrame
@@ -88,6 +94,8 @@ class DecisionCurve:
     prob: float
     nia_per: float
     horizon: float | None = None
+    competing: tuple[Any, ...] = ()
+    event_of_interest: Any = None
 
     @property
     def strategies(self) -> list[str]:
@@ -159,6 +167,11 @@ class DecisionCurve:
             f"{self.thresholds[-1]:g}"
             + (f", horizon {self.horizon:g}" if self.horizon is not None else ""),
         ]
+        if self.competing:
+            lines.append(
+                f"Competing risks: cumulative incidence (Aalen-Johansen) of event "
+                f"{self.event_of_interest!r}; competing events {list(self.competing)!r}"
+            )
         if self.uncertainty == "none":
             lines.append("Uncertainty: none (point risks; pass risk draws or n_bootstrap)")
         else:
@@ -190,6 +203,9 @@ def decision_curve(
     time: float | None = None,
     time_to_event: Any = None,
     horizon: float | None = None,
+    event_of_interest: Any = None,
+    competing: Any = None,
+    censored: Any = 0,
     n_bootstrap: int = 0,
     prob: float = 0.95,
     nia_per: float = 100,
@@ -216,6 +232,24 @@ def decision_curve(
     positives is the Kaplan-Meier risk by the horizon among them, :math:`TP/n = \hat F_+(h)
     \cdot P(+)` and :math:`FP/n = (1-\hat F_+(h))\,P(+)`, as dcurves.
 
+    **Competing risks.** When another event precludes the event of interest (death from other
+    causes before a cancer diagnosis), ``outcome`` holds event codes and ``competing`` names
+    the codes of the competing events. :math:`\hat F_+(h)` is then the Aalen-Johansen
+    cumulative incidence of the event of interest among test positives,
+
+    .. math::
+
+        \hat F_{1+}(h) = \sum_{u_l \le h} \hat S_+(u_l^-)\,\frac{d_{1l}}{n_l},
+
+    with :math:`\hat S_+` the Kaplan-Meier estimate of surviving every cause, :math:`d_{1l}`
+    events of interest and :math:`n_l` patients at risk at the event time :math:`u_l` among
+    test positives; treat-all uses the cumulative incidence of everyone. Unlike
+    :math:`1 - \hat{KM}` with competing events treated as censoring (which overstates the
+    risk), the cumulative incidences of all causes and the probability of no event sum to
+    one. With no competing event in the data the curve equals the Kaplan-Meier one exactly.
+    This is what R dcurves computes for a multi-state ``Surv()`` outcome (its first
+    non-censoring state is the event of interest).
+
     Uncertainty: when a risk column holds posterior draws (shape ``(draw, unit)``), every
     statistic is computed per draw; the point curve is the posterior mean and the interval
     its central ``prob`` interval. With ``n_bootstrap > 0`` patients are resampled (replicate
@@ -225,8 +259,10 @@ def decision_curve(
 
     Parameters
     ----------
-    outcome : array-like of 0/1
-        Binary outcome (the event indicator for survival outcomes).
+    outcome : array-like
+        Binary outcome of 0/1 (the event indicator for survival outcomes); for competing
+        risks the event codes (numbers or labels) declared by ``censored``,
+        ``event_of_interest`` and ``competing``.
     risks : dict, DataFrame or Series
         Model name to risks: a 1-D array of point risks, a 2-D ``(draw, unit)`` array or a
         DataArray with dims ``(draw, unit)`` (or ``(chain, draw, unit)``) of posterior risk
@@ -245,6 +281,16 @@ def decision_curve(
         Follow-up times (survival decision curve).
     horizon : float, optional
         Time point at which the survival net benefit is evaluated.
+    event_of_interest : optional
+        Code of the event of interest in ``outcome`` for competing risks (default 1).
+    competing : code or sequence of codes, optional
+        Codes of the competing events: with them (and ``time_to_event``) the risk is the
+        Aalen-Johansen cumulative incidence. Every code in ``outcome`` must be declared;
+        an undeclared code is an error, never silently censored. An empty sequence declares
+        that there are none (Kaplan-Meier on coded outcomes).
+    censored : code or sequence of codes
+        Code(s) of censored patients for coded outcomes (default 0). Declaring the competing
+        codes here instead gives the (biased) curve that treats them as censoring.
     n_bootstrap : int
         Bootstrap resamples of patients for intervals (0: none).
     prob : float
@@ -272,6 +318,11 @@ def decision_curve(
 
     Sjoberg DD. dcurves: Decision Curve Analysis for Model Evaluation (R package).
 
+    Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous Markov chains
+    based on censored observations. Scand J Stat 1978;5(3):141-150.
+
+    Vickers AJ, Cronin AM, Elkin EB, Gonen M (2008), above, section "Competing risks".
+
     Examples
     --------
     >>> import numpy as np, decisionkit as dk
@@ -285,19 +336,32 @@ def decision_curve(
     2  Treat none       0.0000
     """
     caller = "decision_curve"
-    y = check_outcome(outcome, caller)
+    codes: tuple[Any, ...] = ()
+    if competing is not None or event_of_interest is not None:
+        if time_to_event is None:
+            raise ValidationError(
+                f"{caller} got event codes for competing risks but no 'time_to_event'. "
+                "Competing risks need follow-up times: pass time_to_event= and horizon=."
+            )
+        eoi = 1 if event_of_interest is None else event_of_interest
+        y, status, codes = check_event_codes(
+            outcome, event_of_interest=eoi, competing=competing, censored=censored, caller=caller
+        )
+    else:
+        y = _binary_outcome(outcome, caller, survival=time_to_event is not None)
+        status = y.astype(np.int8)
     n = y.size
     models = check_risks(risks, n, caller)
     thr = check_thresholds(thresholds, caller)
     names = list(models)
     harms = check_harm(harm, names, caller)
     surv_t, hz = check_survival(time_to_event, horizon, time, n, caller)
-    survival = None if surv_t is None else (surv_t, hz)
+    survival = None if surv_t is None else (surv_t, hz, status)
     if prevalence is not None:
         if survival is not None:
             raise ValidationError(
                 f"{caller}: 'prevalence' applies to case-control binary outcomes only; for "
-                "survival outcomes the Kaplan-Meier risk by the horizon is used. Drop it."
+                "survival outcomes the risk by the horizon is estimated. Drop it."
             )
         prevalence = check_probability(prevalence, "prevalence", caller)
         if y.min() == y.max():
@@ -313,8 +377,9 @@ def decision_curve(
     rng = check_random_state(random_seed, caller)
 
     n_draws = max(a.shape[0] for a in models.values())
-    common = {"prevalence": prevalence, "harm": harms, "survival": survival}
+    common: dict[str, Any] = {"prevalence": prevalence, "harm": harms, "survival": survival}
     point_reps = engine.evaluate(models, y, thr, n_rep=n_draws, bootstrap_rng=None, **common)
+    reps: dict[str, Any] | None
     if n_bootstrap:
         reps = engine.evaluate(models, y, thr, n_rep=n_bootstrap, bootstrap_rng=rng, **common)
         uncertainty = "posterior+bootstrap" if n_draws > 1 else "bootstrap"
@@ -334,7 +399,24 @@ def decision_curve(
         prob=prob,
         nia_per=nia_per,
         horizon=hz,
+        competing=codes,
+        event_of_interest=(1 if event_of_interest is None else event_of_interest)
+        if codes
+        else None,
     )
+
+
+def _binary_outcome(outcome: Any, caller: str, *, survival: bool) -> np.ndarray:
+    """0/1 outcome; for survival outcomes other codes point to ``competing=``."""
+    try:
+        return check_outcome(outcome, caller)
+    except ValidationError as exc:
+        if not survival:
+            raise
+        raise ValidationError(
+            f"{exc} If these codes are competing events (e.g. 2 = death from other causes), "
+            "declare them: competing=(2,) (and event_of_interest=, censored= if not 1 and 0)."
+        ) from None
 
 
 def _derived(stats: dict[str, Any], thr: np.ndarray, nia_per: float) -> dict[str, np.ndarray]:

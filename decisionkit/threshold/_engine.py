@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from decisionkit._options import chunk_values
+from decisionkit.threshold._incidence import positive_incidence
 
 # replicates are processed in chunks of at most this many (replicate x patient) values, so
 # 1,000 draws x 10,000 patients never materialises more than ~16 MB of bin indices at once
@@ -85,65 +86,48 @@ def positive_counts(k: np.ndarray, y: np.ndarray, n_thr: int) -> tuple[np.ndarra
 def km_positive_risk(
     k: np.ndarray, time: np.ndarray, event: np.ndarray, n_thr: int, horizon: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier risk by ``horizon`` among the test positives at every threshold at once.
+    r"""Risk by ``horizon`` among the test positives at every threshold at once.
 
-    Test positives at threshold ``j`` are the patients with bin ``k > j``. With the distinct
-    event times ``u_1 < ... < u_m <= horizon``, the at-risk and event counts per (event time,
-    threshold) come from 2-D histograms over (time index, bin) and cumulative sums, and
-    ``S_j(horizon) = prod_l (1 - d_lj / n_lj)``.
+    ``event`` codes: 0 censored, 1 the event of interest, 2 a competing event. Without code 2
+    this is the Kaplan-Meier risk :math:`1 - \hat S_j(h)`; with competing events it is the
+    Aalen-Johansen cumulative incidence of the event of interest,
+
+    .. math::
+
+        \hat F_{1j}(h) = 1 - \hat S_j(h) - \sum_{u_l \le h} \hat S_j(u_l^-)
+        \frac{d_{2lj}}{n_{lj}},\qquad
+        \hat S_j(h) = \prod_{u_l \le h} \Bigl(1 - \frac{d_{lj}}{n_{lj}}\Bigr),
+
+    with :math:`d_{lj}` events of any cause, :math:`d_{2lj}` competing events and
+    :math:`n_{lj}` at risk at the distinct event time :math:`u_l` among test positives at
+    threshold ``j`` (the cumulative incidences and :math:`\hat S` sum to one, so this is
+    :math:`\sum_l \hat S_j(u_l^-) d_{1lj}/n_{lj}`; written this way it equals the
+    Kaplan-Meier risk to the last bit when no competing event occurs, since then
+    :math:`\hat F_{2j} = 0`).
+
+    Test positives at threshold ``j`` are the patients with bin ``k > j``; one compiled pass
+    over the patients sorted by time updates every threshold at once
+    (:mod:`decisionkit.threshold._incidence`).
 
     Returns
     -------
     pos_rate : ndarray, shape (T,)
         Share of patients who test positive.
     risk : ndarray, shape (T,)
-        ``1 - S_j(horizon)`` among test positives; 0 when nobody tests positive and NaN when
+        Risk by the horizon among test positives; 0 when nobody tests positive and NaN when
         follow-up among test positives ends before the horizon (as dcurves).
     """
     n = k.shape[0]
     width = n_thr + 1
     n_pos = np.cumsum(np.bincount(k, minlength=width)[::-1])[::-1][1:].astype(float)
-    ev_times = np.unique(time[(event == 1) & (time <= horizon)])
-    log_surv = np.zeros(n_thr)
-    if ev_times.size:
-        # a_i = number of event times <= time_i: patient i is at risk at event times 0..a_i-1
-        a = np.searchsorted(ev_times, time, side="right")
-        m = ev_times.size
-        step = chunk_values(2 * width)
-        # at risk at event time l among positives at j = n_pos[j] - #{k > j, a_i <= l}
-        left = np.zeros(n_thr)
-        order = np.argsort(a, kind="stable")
-        a_sorted, k_sorted = a[order], k[order]
-        is_event = (event == 1) & (time <= horizon)
-        e_idx = np.where(is_event, a - 1, -1)
-        for start in range(0, m, step):  # chunks of event times (memory), not a hot loop
-            stop = min(m, start + step)
-            lo, hi = np.searchsorted(a_sorted, [start, stop])
-            leaving = _hist2d(a_sorted[lo:hi] - start, k_sorted[lo:hi], stop - start, width)
-            leaving = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1][:, 1:]
-            # at risk at event time l: those with a_i > l; #{a_i <= l} have left the risk set
-            at_risk = n_pos[None, :] - (left + np.cumsum(leaving, axis=0))
-            left = left + leaving.sum(axis=0)
-            sel = (e_idx >= start) & (e_idx < stop)
-            deaths = _hist2d(e_idx[sel] - start, k[sel], stop - start, width)
-            deaths = np.cumsum(deaths[:, ::-1], axis=1)[:, ::-1][:, 1:]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                frac = np.where(at_risk > 0, deaths / np.where(at_risk > 0, at_risk, 1), 0.0)
-            with np.errstate(divide="ignore"):  # everyone at risk has the event: S = 0
-                log_surv += np.log1p(-np.minimum(frac, 1.0)).sum(axis=0)
-    risk = -np.expm1(log_surv)
+    surv, cif_other = positive_incidence(k, time, event, n_pos, horizon)
+    risk = 1.0 - surv - cif_other
     # follow-up among test positives must reach the horizon (lifelines' timeline check)
     max_time = np.full(width, -np.inf)
     np.maximum.at(max_time, k, time)
     max_time = np.maximum.accumulate(max_time[::-1])[::-1][1:]
     risk = np.where(n_pos == 0, 0.0, np.where(max_time < horizon, np.nan, risk))
     return n_pos / n, risk
-
-
-def _hist2d(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
-    """Counts of (row, col) pairs as an (n_rows, n_cols) float array."""
-    flat = rows * n_cols + cols
-    return np.bincount(flat, minlength=n_rows * n_cols).reshape(n_rows, n_cols).astype(float)
 
 
 def replicate_chunks(
@@ -172,17 +156,18 @@ def evaluate(
     bootstrap_rng: np.random.Generator | None,
     prevalence: float | None,
     harm: dict[str, float],
-    survival: tuple[np.ndarray, float] | None,
+    survival: tuple[np.ndarray, float, np.ndarray] | None,
 ) -> dict[str, Any]:
     """Statistics per (replicate, strategy, threshold); strategies = models + all + none.
 
     Replicate ``r`` uses draw ``r % n_draws`` of each model with draws (point risks are used
-    as they are) and, with ``bootstrap_rng``, a resample of the patients.
+    as they are) and, with ``bootstrap_rng``, a resample of the patients. ``survival`` is
+    (follow-up times, horizon, status codes 0 censored / 1 event / 2 competing event).
     """
     names = list(risks)
     n_thr = thresholds.size
     n = y.size
-    out = {s: np.empty((n_rep, len(names) + 2, n_thr)) for s in STATS}
+    out: dict[str, Any] = {s: np.empty((n_rep, len(names) + 2, n_thr)) for s in STATS}
     prev_all = np.empty(n_rep)
     for rows, idx in replicate_chunks(risks, n, n_rep, bootstrap_rng=bootstrap_rng):
         yr = y if idx is None else y[idx]
@@ -200,7 +185,7 @@ def evaluate(
             if survival is None:
                 tp_rate, fp_rate = _binary_rates(k, yr, n_thr, cases, n, prevalence)
             else:
-                tp_rate, fp_rate = _survival_rates(k, idx, survival, y, n_thr)
+                tp_rate, fp_rate = _survival_rates(k, idx, survival, n_thr)
             out["tp_rate"][rows, m] = tp_rate
             out["fp_rate"][rows, m] = fp_rate
         if survival is None:
@@ -208,7 +193,7 @@ def evaluate(
         else:
             # treat all: everyone positive; without resampling the KM risk is the same per row
             all_k = np.full((rows.size if idx is not None else 1, n), n_thr)
-            tp_all, _ = _survival_rates(all_k, idx, survival, y, n_thr)
+            tp_all, _ = _survival_rates(all_k, idx, survival, n_thr)
             prev = np.broadcast_to(tp_all[:, 0], rows.shape)
         prev_all[rows] = prev
         out["tp_rate"][rows, -2] = prev[:, None]
@@ -235,14 +220,14 @@ def _binary_rates(k, yr, n_thr, n_case, n, prevalence):
         )
 
 
-def _survival_rates(k, idx, survival, y, n_thr):
+def _survival_rates(k, idx, survival, n_thr):
     # one KM pass per replicate: vectorised over patients and thresholds, looping over
     # replicates only (survival uncertainty is the rare, small case)
-    time, horizon = survival
+    time, horizon, status = survival
     tp = np.empty((k.shape[0], n_thr))
     fp = np.empty((k.shape[0], n_thr))
     for r in range(k.shape[0]):
-        t, e = (time, y) if idx is None else (time[idx[r]], y[idx[r]])
+        t, e = (time, status) if idx is None else (time[idx[r]], status[idx[r]])
         pos_rate, risk = km_positive_risk(np.asarray(k[r]), t, e, n_thr, horizon)
         tp[r] = risk * pos_rate
         fp[r] = (1 - risk) * pos_rate

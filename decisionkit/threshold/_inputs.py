@@ -215,3 +215,89 @@ def check_survival(
     if t.min() < 0:
         raise fail("time_to_event", caller, "non-negative times", t.min())
     return t.astype(float), horizon
+
+
+def check_event_codes(
+    outcome: Any,
+    *,
+    event_of_interest: Any,
+    competing: Any,
+    censored: Any,
+    caller: str,
+) -> tuple[np.ndarray, np.ndarray, tuple[Any, ...]]:
+    """Status codes of a competing-risks outcome -> (event-of-interest 0/1, status 0/1/2, codes).
+
+    Every value of ``outcome`` must be one of the declared codes: ``censored`` (one code or
+    several), ``event_of_interest`` or one of ``competing`` (none: every other event is
+    censoring). Codes may be numbers or labels (strings).
+    """
+    if isinstance(outcome, pd.DataFrame):
+        raise fail("outcome", caller, "a 1-D array or Series of event codes", "a DataFrame")
+    raw = outcome.to_numpy() if isinstance(outcome, pd.Series) else np.asarray(outcome)
+    if raw.ndim != 1 or raw.size == 0:
+        raise fail("outcome", caller, "a non-empty 1-D array of event codes", raw.shape)
+    missing = pd.isna(raw)
+    if missing.any():
+        raise ValidationError(
+            f"The 'outcome' of {caller} has {int(missing.sum())} missing event codes. "
+            "Drop those patients or code them as censored."
+        )
+    competing = _codes(competing)
+    censored = _codes(censored)
+    if not censored:
+        raise fail("censored", caller, "the code (or codes) of censored patients", censored)
+    declared = {"censored": list(censored), "event_of_interest": [event_of_interest]}
+    declared["competing"] = list(competing)
+    flat = [c for codes in declared.values() for c in codes]
+    if len(set(map(_code_key, flat))) != len(flat):
+        raise ValidationError(
+            f"{caller}: the event codes must be distinct, but censored={censored!r}, "
+            f"event_of_interest={event_of_interest!r} and competing={competing!r} repeat a code."
+            " Give each outcome its own code."
+        )
+    if raw.dtype.kind in "biuf":
+        keys = raw.astype(float)  # fast path: numeric codes
+    else:
+        keys = np.array([_code_key(v) for v in raw], dtype=object)
+    known = [_code_key(c) for c in flat]
+    present = pd.unique(keys)
+    unknown = sorted((_plain(v) for v in present if v not in known), key=str)
+    if unknown:
+        raise ValidationError(
+            f"The 'outcome' of {caller} holds event codes "
+            f"{', '.join(_show_code(c) for c in unknown[:5])} that are not declared "
+            f"(censored={censored!r}, event_of_interest={event_of_interest!r}, "
+            f"competing={competing!r}). Declare every code: add the other causes to "
+            "competing=, or recode the outcome."
+        )
+    status = np.zeros(raw.size, dtype=np.int8)
+    status[keys == _code_key(event_of_interest)] = 1
+    status[np.isin(keys, [_code_key(c) for c in competing])] = 2
+    return (status == 1).astype(float), status, competing
+
+
+def _codes(codes: Any) -> tuple[Any, ...]:
+    """None -> (), one code -> (code,), a sequence -> tuple."""
+    if codes is None:
+        return ()
+    if isinstance(codes, (str, bytes)) or np.ndim(codes) == 0:
+        return (codes,)
+    return tuple(codes)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _show_code(code: Any) -> str:
+    """A code as the user wrote it: 3 not 3.0, labels quoted."""
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return repr(code) if isinstance(code, str) else str(code)
+
+
+def _code_key(code: Any) -> Any:
+    """Compare codes by value: 1, 1.0, np.int8(1) and True are the same code; labels as str."""
+    if isinstance(code, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return float(code)
+    return str(code)

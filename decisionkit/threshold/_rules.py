@@ -277,7 +277,7 @@ def _decide_chunk(p: np.ndarray, labels: np.ndarray, b: float, h: float) -> pd.D
     u_treat = p * b - (1 - p) * h
     u = np.stack([np.zeros_like(u_treat), u_treat], axis=1)  # (draw, action, unit)
     out = OutcomeDistribution.from_arrays(
-        {"utility": u}, actions=[NO_TREATMENT, TREAT], dims=["unit"], coords={"unit": labels}
+        {"utility": u}, actions=[NO_TREATMENT, TREAT], dims=["unit"], coords={"unit": list(labels)}
     )
     dec: Decision = decide(out, linear({"utility": 1.0}))
     return dec.to_frame()
