@@ -61,16 +61,39 @@ class RiskAversionResult:
         index = pd.MultiIndex.from_product([self.r, self.wtp], names=["r", "wtp"])
         return pd.Series(self.evpi_values.T.ravel(), index=index, name="evpi")
 
-    def eib(self) -> pd.DataFrame:
-        r"""Expected incremental utility against the reference: ``r, wtp, strategy, eib``.
+    @property
+    def certainty_equivalent(self) -> np.ndarray:
+        r"""``(n_wtp, n_r, n_strategies)``: the sure net benefit worth as much as the strategy.
 
+        :math:`CE_{a,r} = u_r^{-1}(\bar U_{a,r}) = -\log(1 - r \bar U_{a,r}) / r` (the
+        expected net benefit when :math:`r = 0`), in currency. Unlike utilities, certainty
+        equivalents do not shrink when every net benefit is shifted by a constant (exponential
+        utility of :math:`x + c` is :math:`e^{-rc}` times that of :math:`x`, plus a constant),
+        so their differences compare across ``r`` and wtp; the optimal strategy is the same.
+        """
+        r = self.r[None, :, None]
+        safe = np.where(r == 0, 1.0, r)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ce = np.where(
+                r == 0, self.expected_utility, -np.log1p(-safe * self.expected_utility) / safe
+            )
+        return ce
+
+    def eib(self) -> pd.DataFrame:
+        r"""Expected incremental utility against the reference.
+
+        Columns ``r, wtp, strategy, eib, ce_difference``:
         :math:`EIB_{a,r}(\lambda) = E[u_r(NB_a)] - E[u_r(NB_{ref})]` (comparator minus
-        reference; BCEA's ``eibr`` is reference minus comparator). The reference is left out.
+        reference; BCEA's ``eibr`` is reference minus comparator) and the difference of the
+        :attr:`certainty_equivalent` (currency). The reference is left out.
         """
         ref = self.strategies.index(self.reference)
         keep = [i for i in range(len(self.strategies)) if i != ref]
         diff = self.expected_utility[:, :, keep] - self.expected_utility[:, :, [ref]]
-        return _tidy(self.r, self.wtp, [self.strategies[i] for i in keep], {"eib": diff})
+        ce = self.certainty_equivalent
+        ce_diff = ce[:, :, keep] - ce[:, :, [ref]]
+        names = [self.strategies[i] for i in keep]
+        return _tidy(self.r, self.wtp, names, {"eib": diff, "ce_difference": ce_diff})
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy ``r, wtp, strategy, expected_utility, prob_best, optimal``."""
@@ -189,6 +212,8 @@ def risk_aversion(
 
     Notes
     -----
+    Utilities saturate at :math:`1/r`: choose :math:`r` with :math:`r \times |NB|` of order
+    one, or read :attr:`RiskAversionResult.certainty_equivalent`, which stays in currency.
     The utility draws are built in blocks of wtp values sized by
     ``dk.set_options(working_memory=...)`` and reduced by the decision kernel; CPU time is
     of the order of draws x strategies x wtp x len(r) exponentials.

@@ -6,6 +6,13 @@ re-exported here.
 """
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
+from decisionkit.plot._cea_bcea import (
+    ce_contour,
+    ceac_bootstrap,
+    eib,
+    mixed_strategy,
+    risk_aversion,
+)
 from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._models import plot_capacity_plan, plot_forecast, plot_group_rates
@@ -43,4 +50,10 @@ __all__: list[str] = [
     "tornado",
     "two_way",
     "voi_evpi",
+    # BCEA-style CEA plots (issue 20)
+    "ce_contour",
+    "ceac_bootstrap",
+    "eib",
+    "mixed_strategy",
+    "risk_aversion",
 ]
