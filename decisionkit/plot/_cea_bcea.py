@@ -1,5 +1,8 @@
-"""BCEA-style CEA plots: EIB with credible intervals, CEAC band, risk aversion, mixed
-strategy, and density contours on the cost-effectiveness plane."""
+"""BCEA-style CEA plots.
+
+EIB with credible intervals, CEAC band, risk aversion, mixed strategy, and density contours on
+the cost-effectiveness plane.
+"""
 
 from __future__ import annotations
 
