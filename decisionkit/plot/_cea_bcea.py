@@ -30,8 +30,11 @@ def _check(result: Any, cls: Any, name: str, source: str) -> Any:
 
 
 def _wtp_axis(ax: Any, currency: str, effect_unit: str) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel(f"Willingness to pay ({currency} per {effect_unit})")
     ax.xaxis.set_major_formatter(_money(currency))
+    ax.xaxis.set_major_locator(MaxNLocator(5))  # money labels are wide
 
 
 def eib(
@@ -84,6 +87,7 @@ def ceac_bootstrap(
             result.wtp, result.lower[:, j], result.upper[:, j], color=colours[name], alpha=0.2, lw=0
         )
     _probability_axes(ax, currency, effect_unit)
+    _wtp_axis(ax, currency, effect_unit)
     ax.set_title(
         f"Acceptability curves with {result.prob:.0%} bootstrap bands ({result.n_boot} resamples)"
     )
