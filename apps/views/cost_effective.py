@@ -184,10 +184,10 @@ def icer_section(table: pd.DataFrame, money, effect: str) -> None:
 
 # ---------------------------------------------------------------------- reference (issue 20)
 QUADRANT = {
-    "NE": "More effective, more costly",
-    "SE": "Dominates: more effective and cheaper",
-    "NW": "Dominated: less effective and more costly",
-    "SW": "Less effective and cheaper",
+    "NE": "More effective, costlier",
+    "SE": "Dominates",
+    "NW": "Dominated",
+    "SW": "Less effective, cheaper",
 }
 
 
@@ -195,7 +195,7 @@ def reference_section(res: dict, wtp: float, money, effect: str) -> None:
     """Every strategy against one chosen reference: ICER, EIB with its 95% interval, P(better).
 
     dk.cea.incremental on the page's analysis (BCEA's ``ref=``); the ICER is shown only where
-    it is a price (more effective and more costly) or a saving per unit of effect given up.
+    it is a price (more effective and costlier) or a saving per unit of effect given up.
     """
     ce = res["ce"]
     st.markdown("**Compared with one strategy**")
@@ -212,41 +212,38 @@ def reference_section(res: dict, wtp: float, money, effect: str) -> None:
     priced = table["quadrant"].isin(["NE", "SW"])
     table = table.assign(
         icer=table["icer"].where(priced),
-        interval=[
-            f"{money(lo)} to {money(hi)}"
-            for lo, hi in zip(table["lower"], table["upper"], strict=True)
-        ],
         quadrant=table["quadrant"].map(QUADRANT),
+        eib=[
+            f"{money(m)} ({money(lo)} to {money(hi)})"
+            for m, lo, hi in zip(table["eib"], table["lower"], table["upper"], strict=True)
+        ],
     )
+    columns = ["strategy", "quadrant", "inc_cost", "inc_effect", "icer", "eib", "prob_positive"]
     shown = fmt.table(
-        table[["strategy", "inc_cost", "inc_effect", "icer", "quadrant", "eib", "interval"]].assign(
-            prob_positive=table["prob_positive"]
-        ),
+        table[columns],
         {
             "inc_cost": money,
             "inc_effect": lambda v: fmt.fixed(v, 3),
             "icer": money,
-            "eib": money,
             "prob_positive": fmt.percent,
         },
     ).rename(
         columns={
             "strategy": "Strategy",
-            "inc_cost": "Incremental cost",
-            "inc_effect": f"Incremental {effect}",
-            "icer": f"ICER (per {effect})",
             "quadrant": f"Against {reference}",
-            "eib": f"Incremental net benefit at {money(wtp)}",
-            "interval": "95% interval",
-            "prob_positive": f"Probability better than {reference}",
+            "inc_cost": "Extra cost",
+            "inc_effect": f"Extra {effect}",
+            "icer": f"ICER (per {effect})",
+            "eib": f"Net benefit gained at {money(wtp)} (95% interval)",
+            "prob_positive": "Probability better",
         }
     )
     st.dataframe(shown, hide_index=True, key="reference_table")
     st.caption(
-        f"Each strategy minus {safe(reference)}: mean incremental cost and {safe(effect)}, "
-        "their ratio (ICER; — where one strategy dominates the other), and the incremental net "
-        f"benefit at {money(wtp)} per {safe(effect)} with the central 95% of the PSA draws and "
-        f"the share of draws in which it is positive."
+        f"Each strategy minus {safe(reference)}: mean extra cost and {safe(effect)} (negative: "
+        "less), their ratio (ICER; — where one strategy dominates the other), and the "
+        f"incremental net benefit at {money(wtp)} per {safe(effect)}, with the central 95% of "
+        "the PSA draws and the share of draws in which it is positive."
     )
 
 

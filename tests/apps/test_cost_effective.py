@@ -174,9 +174,7 @@ def test_report_download_button_is_offered(page):
 
 # ---------------------------------------------------------------------- reference (issue 20)
 def _reference_table(at):
-    return next(
-        d.value for d in at.dataframe if "Strategy" in d.value and "95% interval" in d.value
-    )
+    return next(d.value for d in at.dataframe if "Probability better" in d.value)
 
 
 def test_reference_control_compares_every_strategy_with_the_chosen_one(page):
@@ -198,6 +196,7 @@ def test_reference_control_compares_every_strategy_with_the_chosen_one(page):
     assert table.loc["Strategy AB", icer_col] == f"${row['icer']:,.0f}"
     # standard of care is cheaper and less effective than B: a saving per QALY given up
     assert expected.set_index("strategy").loc["Standard of care", "quadrant"] == "SW"
-    assert table.loc["Standard of care", "Against Strategy B"] == "Less effective and cheaper"
-    prob_col = "Probability better than Strategy B"
-    assert table[prob_col].str.endswith("%").all()
+    assert table.loc["Standard of care", "Against Strategy B"] == "Less effective, cheaper"
+    assert table["Probability better"].str.endswith("%").all()
+    eib_col = next(c for c in table.columns if c.startswith("Net benefit gained"))
+    assert " to " in table.loc["Strategy AB", eib_col]
