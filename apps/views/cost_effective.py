@@ -234,8 +234,8 @@ def reference_section(res: dict, wtp: float, money, effect: str) -> None:
             "inc_cost": "Extra cost",
             "inc_effect": f"Extra {effect}",
             "icer": f"ICER (per {effect})",
-            "eib": f"Net benefit gained at {money(wtp)} (95% interval)",
-            "prob_positive": "Probability better",
+            "eib": f"Net benefit gain at {money(wtp)} (95%)",
+            "prob_positive": "Chance better",
         }
     )
     st.dataframe(shown, hide_index=True, key="reference_table")
@@ -243,7 +243,7 @@ def reference_section(res: dict, wtp: float, money, effect: str) -> None:
         f"Each strategy minus {safe(reference)}: mean extra cost and {safe(effect)} (negative: "
         "less), their ratio (ICER; — where one strategy dominates the other), and the "
         f"incremental net benefit at {money(wtp)} per {safe(effect)}, with the central 95% of "
-        "the PSA draws and the share of draws in which it is positive."
+        "the PSA draws and the share of draws in which it is positive (chance better)."
     )
 
 

@@ -174,7 +174,7 @@ def test_report_download_button_is_offered(page):
 
 # ---------------------------------------------------------------------- reference (issue 20)
 def _reference_table(at):
-    return next(d.value for d in at.dataframe if "Probability better" in d.value)
+    return next(d.value for d in at.dataframe if "Chance better" in d.value)
 
 
 def test_reference_control_compares_every_strategy_with_the_chosen_one(page):
@@ -197,6 +197,6 @@ def test_reference_control_compares_every_strategy_with_the_chosen_one(page):
     # standard of care is cheaper and less effective than B: a saving per QALY given up
     assert expected.set_index("strategy").loc["Standard of care", "quadrant"] == "SW"
     assert table.loc["Standard of care", "Against Strategy B"] == "Less effective, cheaper"
-    assert table["Probability better"].str.endswith("%").all()
-    eib_col = next(c for c in table.columns if c.startswith("Net benefit gained"))
+    assert table["Chance better"].str.endswith("%").all()
+    eib_col = next(c for c in table.columns if c.startswith("Net benefit gain at"))
     assert " to " in table.loc["Strategy AB", eib_col]
