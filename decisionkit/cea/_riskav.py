@@ -155,15 +155,20 @@ def _tidy(r: np.ndarray, wtp: np.ndarray, names: list[str], values: dict) -> pd.
     return frame
 
 
-def exponential_utility(nb: np.ndarray, r: np.ndarray) -> np.ndarray:
-    r"""``(1 - exp(-r x)) / r`` along a trailing ``r`` axis; ``x`` where ``r == 0``.
+def exponential_utility(nb: np.ndarray, r: float, out: np.ndarray | None = None) -> np.ndarray:
+    r""":math:`u_r(x) = (1 - e^{-r x}) / r` elementwise (``x`` itself when ``r == 0``).
 
-    Written as :math:`-\mathrm{expm1}(-r x) / r`, accurate for small :math:`r x`.
+    Written as :math:`-\mathrm{expm1}(-r x) / r`, accurate for small :math:`r x`, in place
+    in ``out`` (same shape as ``nb``; may be a view) when given. Overflow gives ``-inf``.
     """
-    x = nb[..., None]
-    safe = np.where(r == 0, 1.0, r)
+    u = np.empty_like(nb) if out is None else out
+    if r == 0:
+        u[...] = nb
+        return u
     with np.errstate(over="ignore", invalid="ignore"):
-        u = np.where(r == 0, x, -np.expm1(-safe * x) / safe)
+        np.multiply(nb, -r, out=u)
+        np.expm1(u, out=u)
+        u *= -1.0 / r
     return u
 
 
@@ -250,7 +255,9 @@ def risk_aversion(
     for s in range(0, grid.size, step):
         w = grid[s : s + step]
         nb = w[:, None, None] * d.effect[None] - d.cost[None]  # (wtp, draw, strategy)
-        u = exponential_utility(nb, coef)  # (wtp, draw, strategy, r)
+        u = np.empty((w.size, coef.size, n, k))  # draws and strategies last: no transpose
+        for i, r_i in enumerate(coef):  # a few risk aversions, each vectorised over the rest
+            exponential_utility(nb, float(r_i), out=u[:, i])
         if not np.isfinite(u).all():
             raise ValidationError(
                 f"The exponential utility overflows at r = {coef.max():g}: r x net benefit "
@@ -258,7 +265,7 @@ def risk_aversion(
                 "r per thousand)."
             )
         stats = reduce_draws(
-            xr.DataArray(u, dims=("wtp", "draw", "action", "r")),
+            xr.DataArray(u, dims=("wtp", "r", "draw", "action")),
             prob=None,
             what="The utility draws",
         ).transpose("wtp", "r", "action")
