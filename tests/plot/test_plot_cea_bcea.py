@@ -24,6 +24,7 @@ def ce():
 
 @pytest.fixture(autouse=True)
 def _close():
+    plt.close("all")  # the plots draw on plt.gca(): start from no figure, whatever ran before
     yield
     plt.close("all")
 
