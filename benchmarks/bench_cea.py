@@ -4,7 +4,8 @@ Targets (issue 12): dk.cea.analyze <= 15 ms CPU on 10,000 x 10 x 501 and <= 1.5 
 1,000,000 x 10 x 501 with peak memory <= 1.5x the input (the cost and effect arrays, which the
 result shares read-only). Baselines in the same run: a vectorised numpy brute force over
 (wtp x draw) blocks, a plain per-draw loop and dk.decide() on the net-monetary-benefit grid.
-Run: ``PYTHONPATH=. python benchmarks/bench_cea.py [--large]``.
+Run: ``PYTHONPATH=. python benchmarks/bench_cea.py [--large]``; ``--extras`` times BCEA's
+extras instead (incremental/EIB intervals, risk aversion, mixed strategy, bootstrapped CEAC).
 """
 
 from __future__ import annotations
@@ -134,5 +135,34 @@ def main() -> None:
         bench_large()
 
 
+def bench_extras() -> None:
+    """BCEA's extras (issue 20) on 10,000 x 10 x 501, CPU time against analyze in the same run."""
+    out = make_outcomes()
+    _, base = best_time(lambda o: dk.cea.analyze(o, wtp=WTP), out, 5)
+    print(f"BCEA extras, {N_DRAWS} draws x {N_STRATEGIES} strategies x {WTP.size} wtp")
+    print(f"{'function':<44}{'best CPU (s)':>14}{'x analyze':>11}")
+    print(f"{'dk.cea.analyze (baseline)':<44}{base:>14.3f}{1.0:>11.1f}")
+    cases = [
+        ("incremental(...).summary (ICERs vs ref)", lambda o: dk.cea.incremental(o).summary),
+        ("incremental(...).eib() (95% CrI)", lambda o: dk.cea.incremental(o, wtp=WTP).eib()),
+        (
+            "incremental(..., interval='normal').eib()",
+            lambda o: dk.cea.incremental(o, wtp=WTP, interval="normal").eib(),
+        ),
+        ("risk_aversion(r = 3 values)", lambda o: dk.cea.risk_aversion(o, wtp=WTP)),
+        ("mixed_strategy (equal shares)", lambda o: dk.cea.mixed_strategy(o, wtp=WTP)),
+        (
+            "bootstrap_ceac(n_boot=50)",
+            lambda o: dk.cea.bootstrap_ceac(o, n_boot=50, wtp=WTP, random_seed=0),
+        ),
+    ]
+    for name, fn in cases:
+        _, cpu = best_time(fn, out, 2)
+        print(f"{name:<44}{cpu:>14.3f}{cpu / base:>11.1f}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--extras" in sys.argv:
+        bench_extras()
+    else:
+        main()

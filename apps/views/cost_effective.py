@@ -183,6 +183,71 @@ def icer_section(table: pd.DataFrame, money, effect: str) -> None:
     csv_download(table, "icers.csv", "Download the ICER table as CSV")
 
 
+# ---------------------------------------------------------------------- reference (issue 20)
+QUADRANT = {
+    "NE": "More effective, costlier",
+    "SE": "Dominates",
+    "NW": "Dominated",
+    "SW": "Less effective, cheaper",
+}
+
+
+def reference_section(res: dict, wtp: float, money, effect: str) -> None:
+    """Every strategy against one chosen reference: ICER, EIB with its 95% interval, P(better).
+
+    dk.cea.incremental on the page's analysis (BCEA's ``ref=``); the ICER is shown only where
+    it is a price (more effective and costlier) or a saving per unit of effect given up.
+    """
+    ce = res["ce"]
+    st.markdown("**Compared with one strategy**")
+    reference = st.selectbox(
+        "Compare every strategy with",
+        ce.strategies,
+        index=ce.strategies.index(ce.reference),
+        key="reference",
+        help="The reference strategy (BCEA's ref): each other strategy's extra cost and "
+        "effect, ICER and incremental net benefit are computed against it.",
+    )
+    inc = dk.cea.incremental(ce, reference=reference, wtp=[float(wtp)])
+    table = inc.summary.merge(inc.eib(), on="strategy")
+    priced = table["quadrant"].isin(["NE", "SW"])
+    table = table.assign(
+        icer=table["icer"].where(priced),
+        quadrant=table["quadrant"].map(QUADRANT),
+        eib=[
+            f"{money(m)} ({money(lo)} to {money(hi)})"
+            for m, lo, hi in zip(table["eib"], table["lower"], table["upper"], strict=True)
+        ],
+    )
+    columns = ["strategy", "quadrant", "inc_cost", "inc_effect", "icer", "eib", "prob_positive"]
+    shown = fmt.table(
+        table[columns],
+        {
+            "inc_cost": money,
+            "inc_effect": lambda v: fmt.fixed(v, 3),
+            "icer": money,
+            "prob_positive": fmt.percent,
+        },
+    ).rename(
+        columns={
+            "strategy": "Strategy",
+            "quadrant": f"Against {reference}",
+            "inc_cost": "Extra cost",
+            "inc_effect": f"Extra {effect}",
+            "icer": f"ICER (per {effect})",
+            "eib": f"Net benefit gain at {money(wtp)} (95%)",
+            "prob_positive": "Chance better",
+        }
+    )
+    st.dataframe(shown, hide_index=True, key="reference_table")
+    st.caption(
+        f"Each strategy minus {safe(reference)}: mean extra cost and {safe(effect)} (negative: "
+        "less), their ratio (ICER; — where one strategy dominates the other), and the "
+        f"incremental net benefit at {money(wtp)} per {safe(effect)}, with the central 95% of "
+        "the PSA draws and the share of draws in which it is positive (chance better)."
+    )
+
+
 def wtp_line(res: dict, wtp: float) -> list[dict]:
     """The two ends of the wtp line on the CE plane (the chart's named dataset)."""
     plane = res["plane"]
@@ -465,6 +530,7 @@ def main() -> None:
     with evidence_box:
         st.subheader("Evidence")
         icer_section(res["icers"], money, unit)
+        reference_section(res, wtp, money, unit)
         left, right = st.columns(2)
         specs = session_cached(
             ("specs", key, cost, effect, int(wtp_max), money_symbol, unit, *pop.values()),

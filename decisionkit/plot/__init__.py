@@ -6,6 +6,13 @@ re-exported here.
 """
 
 from decisionkit.plot._cea import ce_plane, ceac, ceaf, evpi_curve, icer_frontier
+from decisionkit.plot._cea_bcea import (
+    ce_contour,
+    ceac_bootstrap,
+    eib,
+    mixed_strategy,
+    risk_aversion,
+)
 from decisionkit.plot._cohort import state_trace
 from decisionkit.plot._evidence import forest_plot, network_plot, rank_plot
 from decisionkit.plot._evsi import enbs_probability, evsi_diagnostics
@@ -20,10 +27,13 @@ from decisionkit.plot._voi import enbs_curve, evppi_bars, evsi_curve, regression
 
 __all__: list[str] = [
     "budget_impact",
+    "ce_contour",
     "ce_plane",
     "ceac",
+    "ceac_bootstrap",
     "ceaf",
     "decision_curve",
+    "eib",
     "enbs_curve",
     "enbs_probability",
     "evpi_curve",
@@ -33,6 +43,7 @@ __all__: list[str] = [
     "forest_plot",
     "icer_frontier",
     "kaplan_meier",
+    "mixed_strategy",
     "network_plot",
     "one_way_lines",
     "one_way_optimal",
@@ -44,6 +55,7 @@ __all__: list[str] = [
     "psm_occupancy",
     "rank_plot",
     "regression_check",
+    "risk_aversion",
     "scenario_comparison",
     "state_trace",
     "survival_fits",

@@ -170,3 +170,33 @@ def test_report_download_button_is_offered(page):
     # the report itself is built by dk.report.report_html (tests/report) when clicked
     labels = [b.proto.label for b in page.get("download_button")]
     assert sum("HTML report" in label for label in labels) == 1
+
+
+# ---------------------------------------------------------------------- reference (issue 20)
+def _reference_table(at):
+    return next(d.value for d in at.dataframe if "Chance better" in d.value)
+
+
+def test_reference_control_compares_every_strategy_with_the_chosen_one(page):
+    # default: the analysis's reference (cheapest, standard of care), the others as rows
+    n, seed = _page_constants()
+    out = sick_sicker_psa(n, random_seed=seed)
+    table = _reference_table(page)
+    assert "Standard of care" not in table["Strategy"].tolist()
+    assert len(table) == len(out.actions) - 1
+    page.selectbox(key="reference").set_value("Strategy B").run()
+    assert not page.exception
+    table = _reference_table(page).set_index("Strategy")
+    assert "Strategy B" not in table.index
+    # the ICERs are dk.cea.incremental's against Strategy B, formatted for people
+    expected = dk.cea.incremental(out, reference="Strategy B", wtp=[100_000.0]).summary
+    row = expected.set_index("strategy").loc["Strategy AB"]
+    assert row["quadrant"] == "NE"  # AB costs more and gives more than B
+    icer_col = next(c for c in table.columns if c.startswith("ICER"))
+    assert table.loc["Strategy AB", icer_col] == f"${row['icer']:,.0f}"
+    # standard of care is cheaper and less effective than B: a saving per QALY given up
+    assert expected.set_index("strategy").loc["Standard of care", "quadrant"] == "SW"
+    assert table.loc["Standard of care", "Against Strategy B"] == "Less effective, cheaper"
+    assert table["Chance better"].str.endswith("%").all()
+    eib_col = next(c for c in table.columns if c.startswith("Net benefit gain at"))
+    assert " to " in table.loc["Strategy AB", eib_col]
