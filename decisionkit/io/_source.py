@@ -116,7 +116,7 @@ def read_bytes(source: _Source, max_bytes: int, caller: str) -> bytes:
     if hasattr(source, "read"):
         declared = getattr(source, "size", None)  # Streamlit's UploadedFile knows its size
         if isinstance(declared, int) and declared > max_bytes:
-            raise ValidationError(too_big + f" (It has {_size(size)}.)")
+            raise ValidationError(too_big + f" (It has {_size(declared)}.)")
         if hasattr(source, "seek"):
             source.seek(0)
         raw = source.read(max_bytes + 1)
