@@ -1,0 +1,111 @@
+"""EVSI of a new trial added to a network meta-analysis (NetworkTrial)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit, logit
+
+import decisionkit as dk
+from decisionkit.exceptions import ValidationError
+from decisionkit.models.evidence import NetworkMetaAnalysis, NetworkTrial
+
+FAST = {
+    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
+}
+# A-B, A-C and A-B-C trials: B and C were never compared head to head except in T3
+TRIALS = pd.DataFrame(
+    [
+        ("T1", "A", 30, 200),
+        ("T1", "B", 20, 200),
+        ("T2", "A", 40, 250),
+        ("T2", "C", 22, 240),
+        ("T3", "A", 25, 150),
+        ("T3", "B", 18, 150),
+        ("T3", "C", 15, 160),
+    ],
+    columns=["study", "treatment", "events", "total"],
+)
+BASELINE = 0.15  # death risk on A in the decision's population
+COST = {"A": 0.0, "B": 2_200.0, "C": 2_500.0}
+
+
+@pytest.fixture(scope="module")
+def nma():
+    return NetworkMetaAnalysis(effects="fixed", random_seed=8, **FAST).fit(
+        TRIALS, events="events", total="total"
+    )
+
+
+@pytest.fixture(scope="module")
+def decision(nma):
+    inputs = nma.psa_inputs(BASELINE, random_seed=1)
+    inputs["d_BC"] = inputs["d[C]"] - inputs["d[B]"]  # the contrast a B-vs-C trial measures
+    # net benefit: 50,000 per death averted minus the treatment's cost
+    nb = np.column_stack([-50_000 * inputs[f"p[{t}]"] - COST[t] for t in COST])
+    return dk.OutcomeDistribution.from_arrays({"nb": nb}, actions=list(COST), inputs=inputs)
+
+
+def test_simulated_events_follow_the_draws_relative_effects(nma):
+    # logit p_C = logit(0.2) + d_C - d_B in every draw (binomial-logit model of TSD 2)
+    params = pd.DataFrame({"d[B]": np.full(20_000, -0.4), "d[C]": np.full(20_000, 0.3)})
+    design = NetworkTrial(nma, "B", "C", baseline=0.2)
+    stats = design.simulate(params, 50, np.random.default_rng(2))
+    p_c = expit(logit(0.2) + 0.7)
+    assert list(stats.columns) == ["events[B]", "events[C]"]
+    assert stats["events[B]"].mean() / 50 == pytest.approx(0.2, abs=0.002)
+    assert stats["events[C]"].mean() / 50 == pytest.approx(p_c, abs=0.002)
+    assert design.parameters == ("d[B]", "d[C]") and design.participants_per_n == 2
+
+
+def test_reference_arm_and_baseline_column(nma):
+    design = NetworkTrial(nma, "A", "C", baseline="p[A]", heterogeneity="tau")
+    assert design.parameters == ("d[C]", "p[A]", "tau")
+    params = pd.DataFrame({"d[C]": np.zeros(4000), "p[A]": 0.3, "tau": 1.0})
+    stats = design.simulate(params, 100, np.random.default_rng(3))
+    # a study effect N(0, 1) around d = 0: the C arm varies far more than binomial noise
+    assert stats["events[C]"].var() > 3 * stats["events[A]"].var()
+
+
+def test_log_link_gives_risk_ratios(nma):
+    params = pd.DataFrame({"d[B]": np.full(20_000, np.log(0.5))})
+    design = NetworkTrial(nma, "A", "B", baseline=0.3, link="log")
+    stats = design.simulate(params, 40, np.random.default_rng(4))
+    assert stats["events[B]"].mean() / 40 == pytest.approx(0.15, abs=0.002)
+
+
+def test_evsi_of_a_huge_trial_tends_to_the_evppi_of_its_contrast(decision, nma):
+    design = NetworkTrial(nma, "B", "C", baseline=BASELINE)
+    res = dk.voi.evsi(decision, None, study=design, n=[30, 300, 200_000], random_seed=5)
+    evppi = dk.voi.evppi(decision, None, parameters=["d_BC"], random_seed=5)
+    small, medium, huge = res.evsi.to_numpy()
+    # the B-vs-C comparison matters, but so does A: EVPPI(d_BC) is well below EVPI
+    assert 0.3 * evppi.evpi < evppi.evppi < 0.9 * evppi.evpi
+    # EVSI(n -> infinity) = EVPPI of the contrast the trial measures (Strong et al. 2015)
+    assert huge == pytest.approx(evppi.evppi, rel=0.1)
+    assert small < medium < huge <= evppi.evpi
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"treatment_b": "D"}, "'treatment_b' parameter of NetworkTrial"),
+        ({"treatment_b": "B"}, "compares 'B' with itself"),
+        ({"baseline": 1.2}, "'baseline' parameter of NetworkTrial"),
+        ({"heterogeneity": -1.0}, "'heterogeneity' parameter of NetworkTrial"),
+        ({"link": "identity"}, "'link' parameter of NetworkTrial"),
+    ],
+)
+def test_bad_designs_raise_clear_errors(nma, kwargs, fragment):
+    args = {"network": nma, "treatment_a": "B", "treatment_b": "C", "baseline": 0.1} | kwargs
+    with pytest.raises(ValidationError, match=fragment):
+        NetworkTrial(**args)
+
+
+def test_unfitted_network_and_bad_simulation_input(nma):
+    with pytest.raises(ValidationError, match="fitted NetworkMetaAnalysis"):
+        NetworkTrial(NetworkMetaAnalysis(), "A", "B", baseline=0.1)
+    design = NetworkTrial(nma, "B", "C", baseline=0.1)
+    with pytest.raises(ValidationError, match="NetworkTrial: the sample size n must be"):
+        design.simulate(pd.DataFrame({"d[B]": [0.0], "d[C]": [0.0]}), 0, np.random.default_rng())
+    with pytest.raises(ValidationError, match="NetworkTrial: the PSA inputs have no column 'd"):
+        design.simulate(pd.DataFrame({"dB": [0.0]}), 10, np.random.default_rng())
