@@ -53,7 +53,7 @@ __all__ = [
 
 
 def read_csv_frame(source, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = "read_csv_frame"):
-    """Read a CSV table safely into a DataFrame, checking the bytes before parsing them.
+    r"""Read a CSV table safely into a DataFrame, checking the bytes before parsing them.
 
     The shared first steps of every reader in :mod:`decisionkit.io`: refuse more than
     ``max_bytes`` before reading the file whole, decode UTF-8 (naming binary files such as
@@ -76,7 +76,7 @@ def read_csv_frame(source, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = 
 
     Examples
     --------
-    >>> read_csv_frame(b"study,treatment\\nS1,A\\n").shape
+    >>> read_csv_frame(b"study,treatment\nS1,A\n").shape
     (1, 2)
     """
     from decisionkit.io._source import read_table
