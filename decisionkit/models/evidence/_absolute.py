@@ -65,6 +65,7 @@ def psa_inputs(
     link: str | None,
     predictive: bool,
     random_seed: Any,
+    heterogeneity: bool = False,
 ) -> pd.DataFrame:
     """See :meth:`NetworkMetaAnalysis.psa_inputs`."""
     caller = f"{nma._name}.psa_inputs"
@@ -84,6 +85,16 @@ def psa_inputs(
     check_in(link, tuple(LINKS), "link", caller)
     if not isinstance(predictive, bool):
         raise fail("predictive", caller, "True or False", predictive)
+    if not isinstance(heterogeneity, bool):
+        raise fail("heterogeneity", caller, "True or False", heterogeneity)
+    if heterogeneity and nma.effects != "random":
+        raise fail(
+            "heterogeneity",
+            caller,
+            "False for a fixed-effect model",
+            heterogeneity,
+            "Only a random-effects model has a between-study sd.",
+        )
     d = nma.relative_effect_draws().values  # (S, K), reference column 0
     total = d.shape[0]
     n = (
@@ -107,6 +118,8 @@ def psa_inputs(
     frame = pd.DataFrame(absolute, columns=[f"{prefix}[{t}]" for t in names])
     for j, t in enumerate(names[1:], start=1):
         frame[f"d[{t}]"] = d[:, j]
+    if heterogeneity:
+        frame["sd"] = nma.idata_["posterior"]["sd"].values.reshape(-1)[rows]
     return frame
 
 

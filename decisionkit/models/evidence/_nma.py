@@ -367,6 +367,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         n_draws: int | None = None,
         link: str | None = None,
         predictive: bool = False,
+        heterogeneity: bool = False,
         random_seed: int | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         r"""Absolute and relative effects as correlated PSA inputs, one row per draw.
@@ -390,13 +391,18 @@ class NetworkMetaAnalysis(EvidenceModel):
         predictive : bool, default False
             Random effects only: use the effects in a new study (predictive distribution,
             :math:`\delta_{new} \sim N(d, \sigma^2)`) instead of the mean effects.
+        heterogeneity : bool, default False
+            Random effects only: add the column ``sd``, the between-study sd of the same
+            posterior draw (what a new trial's own effect varies by; see
+            :class:`~decisionkit.models.evidence.NetworkTrial`).
         random_seed : int or numpy.random.Generator, optional
 
         Returns
         -------
         DataFrame
             Columns ``p[<treatment>]`` (``rate[...]`` for a log link, ``mean[...]`` for
-            identity) and ``d[<treatment>]`` for every non-reference treatment.
+            identity) and ``d[<treatment>]`` for every non-reference treatment (and ``sd``
+            with ``heterogeneity=True``).
         """
         self._require_fitted("psa_inputs")
         return _absolute.psa_inputs(
@@ -405,6 +411,7 @@ class NetworkMetaAnalysis(EvidenceModel):
             n_draws=n_draws,
             link=link,
             predictive=predictive,
+            heterogeneity=heterogeneity,
             random_seed=random_seed,
         )
 
