@@ -109,3 +109,8 @@ def test_unfitted_network_and_bad_simulation_input(nma):
         design.simulate(pd.DataFrame({"d[B]": [0.0], "d[C]": [0.0]}), 0, np.random.default_rng())
     with pytest.raises(ValidationError, match="NetworkTrial: the PSA inputs have no column 'd"):
         design.simulate(pd.DataFrame({"dB": [0.0]}), 10, np.random.default_rng())
+
+
+def test_heterogeneity_column_needs_a_random_effects_model(nma):
+    with pytest.raises(ValidationError, match="'heterogeneity' parameter of NetworkMetaAnalysis"):
+        nma.psa_inputs(0.1, heterogeneity=True)
