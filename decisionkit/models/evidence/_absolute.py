@@ -81,7 +81,7 @@ def psa_inputs(
                 "Contrast-level data do not say their scale; name the link of the "
                 "relative effects (log odds ratios: 'logit').",
             )
-        link = "logit" if net.kind == "binomial" else "identity"
+        link = net.link if net.kind == "binomial" else "identity"
     check_in(link, tuple(LINKS), "link", caller)
     if not isinstance(predictive, bool):
         raise fail("predictive", caller, "True or False", predictive)
@@ -115,6 +115,9 @@ def psa_inputs(
     absolute = _INVERSE[link](_FORWARD[link](base)[:, None] + d)
     names = list(net.treatments)
     prefix = LINKS[link]
+    if link == "log" and net.kind == "binomial":
+        # risk ratios of a binomial outcome: probabilities, capped at 1 as in the model (TSD 2)
+        absolute, prefix = np.minimum(absolute, 1.0), "p"
     frame = pd.DataFrame(absolute, columns=[f"{prefix}[{t}]" for t in names])
     for j, t in enumerate(names[1:], start=1):
         frame[f"d[{t}]"] = d[:, j]

@@ -38,7 +38,9 @@ class Network:
     (the arm whose treatment comes first in ``treatments``, as in NICE DSU TSD 2, or the
     row with an empty estimate for contrast-level data). ``y`` holds events (binomial), arm
     means (normal) or contrasts (contrast; NaN on baseline arms); ``n`` the arm totals
-    (binomial only); ``se`` the standard errors (normal and contrast).
+    (binomial only); ``se`` the standard errors (normal and contrast). ``link`` is the scale of
+    the relative effects of binomial data: ``"logit"`` (log odds ratios) or ``"log"`` (log risk
+    ratios).
     """
 
     kind: str
@@ -50,6 +52,7 @@ class Network:
     y: np.ndarray
     n: np.ndarray | None
     se: np.ndarray | None
+    link: str = "logit"
 
     @property
     def n_studies(self) -> int:

@@ -9,10 +9,15 @@ predictor of arm-level data is
 
 with a binomial likelihood and logit link (:math:`r_{ik} \sim \mathrm{Bin}(n_{ik},
 \operatorname{logit}^{-1}\theta_{ik})`) or a normal likelihood and identity link
-(:math:`y_{ik} \sim \mathcal N(\theta_{ik}, se_{ik}^2)`). Contrast-level data skip
-:math:`\mu_i`: the vector of a study's contrasts against its baseline arm is
-:math:`\mathcal N(\delta_i, \Sigma_i)` with :math:`\Sigma_i = V_i \mathbf 1\mathbf 1^\top +
-\operatorname{diag}(se_{ik}^2)`, :math:`V_i` the variance of the baseline arm's mean.
+(:math:`y_{ik} \sim \mathcal N(\theta_{ik}, se_{ik}^2)`). Risk ratios use the binomial
+likelihood with a log link, :math:`p_{ik} = \exp\{\min(\theta_{ik}, 0)\}`: a probability
+cannot exceed 1, so the linear predictor is capped at 0 with ``min`` as in TSD 2's code for
+the log link (Warn, Thompson and Spiegelhalter 2002); the cap sits a hair below 0
+(:math:`p \le 1 - 10^{-9}`) so that arms with non-events keep a finite likelihood.
+Contrast-level data skip :math:`\mu_i`: the vector of a study's contrasts against its
+baseline arm is :math:`\mathcal N(\delta_i, \Sigma_i)` with
+:math:`\Sigma_i = V_i \mathbf 1\mathbf 1^\top + \operatorname{diag}(se_{ik}^2)`,
+:math:`V_i` the variance of the baseline arm's mean.
 
 The mean of :math:`\delta_{ik}` is a row of a design matrix times the basic parameters
 :math:`d`: :math:`d_{t_{ik}} - d_{t_{i1}}` (consistency, :math:`d_{\text{ref}} = 0`), one free
@@ -28,6 +33,9 @@ References
 Dias S, Welton NJ, Sutton AJ, Ades AE. NICE DSU Technical Support Document 2: a generalised
 linear modelling framework for pairwise and network meta-analysis of randomised controlled
 trials. 2011 (updated 2016).
+Warn DE, Thompson SG, Spiegelhalter DJ. Bayesian random effects meta-analysis of trials with
+binary outcomes: methods for the absolute risk difference and relative risk scales.
+Statistics in Medicine 2002;21:1601-1623.
 """
 
 from __future__ import annotations
@@ -44,6 +52,17 @@ from decisionkit.models.evidence._data import Network
 __all__ = ["Priors", "build_model", "consistency_design", "deviance", "draws_of"]
 
 EFFECTS = ("fixed", "random")
+LINKS = ("logit", "log")
+LOG_P_MAX = float(np.log1p(-1e-9))  # the log link's cap: p <= 1 - 1e-9
+
+
+def probability(eta: np.ndarray, link: str) -> np.ndarray:
+    """Event probability from the linear predictor (numpy): inverse logit, or capped exp."""
+    if link == "log":
+        return np.exp(np.minimum(eta, LOG_P_MAX))
+    return special.expit(eta)
+
+
 HETEROGENEITY = ("uniform", "halfnormal")
 
 
@@ -178,7 +197,15 @@ def build_model(
             mu = pm.Normal("mu", 0.0, priors.mu_sd, dims="study")
             full = pt.set_subtensor(pt.zeros(net.arm_study.size)[rel], delta)
             eta = pm.Deterministic("eta", mu[net.arm_study] + full, dims="arm")
-            if net.kind == "binomial":
+            if net.kind == "binomial" and net.link == "log":
+                pm.Binomial(
+                    "y",
+                    n=net.n.astype("int64"),
+                    p=pt.exp(pt.minimum(eta, LOG_P_MAX)),
+                    observed=net.y.astype("int64"),
+                    dims="arm",
+                )
+            elif net.kind == "binomial":
                 pm.Binomial(
                     "y",
                     n=net.n.astype("int64"),
@@ -189,6 +216,20 @@ def build_model(
             else:
                 pm.Normal("y", mu=eta, sigma=net.se, observed=net.y, dims="arm")
     return model
+
+
+def sampler_arguments(net: Network) -> dict[str, Any]:
+    r"""``pm.sample`` arguments the model needs.
+
+    Under the log link's cap the sampler starts every study's baseline inside the constraint
+    (:math:`p = e^{\mu} < 1`, where the likelihood has a gradient), at its crude risk capped at
+    0.3, without jitter.
+    """
+    if net.kind == "binomial" and net.link == "log":
+        base = net.arm_base
+        crude = (net.y[base] + 0.5) / (net.n[base] + 1.0)
+        return {"init": "adapt_diag", "initvals": {"mu": np.log(np.minimum(crude, 0.3))}}
+    return {}
 
 
 def free_variables(net: Network, effects: str) -> list[str]:
@@ -219,7 +260,7 @@ def deviance(net: Network, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if net.kind == "binomial":
         y, n = net.y, net.n
-        p = special.expit(eta)
+        p = probability(eta, net.link)
 
         def dev(prob: np.ndarray) -> np.ndarray:
             rhat = n * prob

@@ -120,7 +120,7 @@ class NetworkTrial:
                 f"{_DESIGN}: the trial compares '{self.treatment_a}' with itself; "
                 "treatment_a and treatment_b must differ."
             )
-        default = "logit" if getattr(self.network, "link", "logit") != "log" else "log"
+        default = "log" if getattr(net, "link", "logit") == "log" else "logit"
         link = default if self.link is None else self.link
         if link not in ("logit", "log"):
             raise fail("link", _DESIGN, "'logit' or 'log'", link)

@@ -7,6 +7,7 @@ reference, league table, ranks and SUCRA, residual deviance and DIC, LOO).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,8 @@ class NetworkMetaAnalysis(EvidenceModel):
     r"""Bayesian network meta-analysis of trial arms or contrasts (NICE DSU TSD 2).
 
     Arm-level binary data use a binomial likelihood with a logit link (relative effects
-    are log odds ratios); arm-level continuous data a normal likelihood with identity link
+    are log odds ratios) or, with ``link="log"``, a log link (log risk ratios); arm-level
+    continuous data a normal likelihood with identity link
     (mean differences); contrast-level data (estimate and standard error against each
     study's baseline arm) a multivariate normal likelihood. With ``effects="random"`` the
     study-specific effects vary around the mean effects with between-study sd :math:`\sigma`,
@@ -53,6 +55,11 @@ class NetworkMetaAnalysis(EvidenceModel):
         "nuts_sampler": "nutpie"}``.
     random_seed : int or numpy.random.Generator, optional
         Same seed, same draws.
+    link : {"logit", "log"}, default "logit"
+        Link of arm-level binary data: log odds ratios (``"logit"``) or log risk ratios
+        (``"log"``; the probability :math:`e^{\theta}` is kept below 1 by capping the linear
+        predictor at 0, TSD 2's ``min`` constraint, Warn et al. 2002). Ignored for
+        continuous and contrast-level data.
 
     Attributes
     ----------
@@ -99,7 +106,9 @@ class NetworkMetaAnalysis(EvidenceModel):
         prior_heterogeneity_scale: float = 5.0,
         sampler_config: dict[str, Any] | None = None,
         random_seed: int | np.random.Generator | None = None,
+        link: str = "logit",
     ) -> None:
+        self.link = link
         self.effects = effects
         self.reference = reference
         self.prior_d_sd = prior_d_sd
@@ -214,13 +223,20 @@ class NetworkMetaAnalysis(EvidenceModel):
     def _fit_network(self, net: Network, caller: str) -> NetworkMetaAnalysis:
         net = self._prepare(net, caller)
         check_in(self.effects, _engine.EFFECTS, "effects", caller)
+        link = getattr(self, "link", "logit")
+        check_in(link, _engine.LINKS, "link", caller)
+        if net.kind == "binomial":
+            net = dataclasses.replace(net, link=link)
         priors = self._priors()
         priors.check(caller)
         design, names = _engine.consistency_design(net)
         model = _engine.build_model(net, design, names, effects=self.effects, priors=priors)
         self.network_ = net
         self.idata_, self.diagnostics_ = self._sample_checked(
-            model, var_names=_engine.free_variables(net, self.effects), caller=caller
+            model,
+            var_names=_engine.free_variables(net, self.effects),
+            caller=caller,
+            **_engine.sampler_arguments(net),
         )
         return self
 
