@@ -215,7 +215,42 @@ def build_model(
                 )
             else:
                 pm.Normal("y", mu=eta, sigma=net.se, observed=net.y, dims="arm")
+        if net.contrast is not None:
+            _contrast_part(net.contrast, d, sd if effects == "random" else None, model)
     return model
+
+
+def _contrast_part(cnet: Network, d: Any, sd: Any, model: Any) -> None:
+    """Contrast-level studies of a mixed network: their own deltas, the shared d and sd.
+
+    TSD 2's combined likelihood: arm-level studies enter through the binomial (or normal)
+    likelihood above, contrast-level studies through the multivariate normal of their
+    contrasts; both share the basic parameters and the between-study sd.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    design, _ = consistency_design(cnet)
+    rel = cnet.rel
+    labels = [
+        f"{cnet.studies[s]}: {cnet.treatments[t]}"
+        for s, t in zip(cnet.arm_study[rel], cnet.arm_trt[rel], strict=True)
+    ]
+    model.add_coord("rel_contrast", labels)
+    delta = pt.dot(pt.as_tensor(design), d)
+    if sd is not None:
+        z = pm.Normal("z_contrast", 0.0, 1.0, dims="rel_contrast")
+        chol = _multiarm_cholesky(cnet)
+        delta = delta + sd * (z if chol is None else pt.dot(pt.as_tensor(chol), z))
+    w = _whitening(cnet)
+    eta = pm.Deterministic("eta_contrast", delta, dims="rel_contrast")
+    pm.Normal(
+        "y_contrast",
+        mu=pt.dot(pt.as_tensor(w), eta),
+        sigma=1.0,
+        observed=w @ cnet.y[rel],
+        dims="rel_contrast",
+    )
 
 
 def sampler_arguments(net: Network) -> dict[str, Any]:

@@ -15,8 +15,9 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import check_in, check_probability, fail
+from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _absolute, _engine, _inconsistency
-from decisionkit.models.evidence._data import Network, read_arms, read_contrasts
+from decisionkit.models.evidence._data import Network, read_arms, read_contrasts, read_mixed
 from decisionkit.models.evidence._sampling import EvidenceModel
 
 __all__ = ["NetworkMetaAnalysis"]
@@ -130,8 +131,11 @@ class NetworkMetaAnalysis(EvidenceModel):
         se: str | None = None,
         sd: str | None = None,
         n: str | None = None,
+        contrasts: pd.DataFrame | None = None,
+        estimate: str = "estimate",
+        contrast_se: str = "se",
     ) -> NetworkMetaAnalysis:
-        """Fit arm-level data: one row per study arm.
+        """Fit arm-level data: one row per study arm (optionally with contrast-level studies).
 
         Parameters
         ----------
@@ -144,6 +148,17 @@ class NetworkMetaAnalysis(EvidenceModel):
         mean, se, sd, n : str, optional
             Continuous outcome: the arm mean and either its standard error ``se`` or the
             sd and number of participants (normal-identity model).
+        contrasts : DataFrame, optional
+            Further studies reported only as contrasts, in the layout of
+            :meth:`fit_contrasts` (same ``study`` and ``treatment`` columns, ``estimate`` and
+            ``contrast_se``), on the scale of the arm-level model (log odds ratios for the
+            logit link, log risk ratios for the log link, mean differences for continuous
+            data). Both enter one model (TSD 2's combined likelihood): arm-level studies by
+            their binomial or normal likelihood, contrast-level studies by the multivariate
+            normal of their contrasts, with shared relative effects and between-study sd. A
+            study appears in one table only.
+        estimate, contrast_se : str
+            Columns of ``contrasts`` holding the contrast and its standard error.
 
         Returns
         -------
@@ -160,6 +175,8 @@ class NetworkMetaAnalysis(EvidenceModel):
             "sd": sd,
             "n": n,
         }
+        if contrasts is not None:
+            cols |= {"contrasts": contrasts, "estimate": estimate, "contrast_se": contrast_se}
         return self._fit_network(self._read("arms", data, caller, cols), caller)
 
     def fit_contrasts(
@@ -210,8 +227,13 @@ class NetworkMetaAnalysis(EvidenceModel):
 
     def _read(self, kind: str, data: pd.DataFrame, caller: str, cols: dict) -> Network:
         """Check the table (arm- or contrast-level) and keep it for :meth:`updated`."""
-        reader = read_arms if kind == "arms" else read_contrasts
-        net = reader(data, caller, reference=self.reference, **cols)
+        if "contrasts" in cols:
+            extra = {k: v for k, v in cols.items() if k != "contrasts"}
+            net = read_mixed(data, cols["contrasts"], caller, reference=self.reference, **extra)
+            cols = cols | {"contrasts": cols["contrasts"].copy()}
+        else:
+            reader = read_arms if kind == "arms" else read_contrasts
+            net = reader(data, caller, reference=self.reference, **cols)
         self._fit_args = (kind, cols)
         self._data = data.copy()
         return net
@@ -437,17 +459,12 @@ class NetworkMetaAnalysis(EvidenceModel):
         self._require_fitted("deviance_contributions")
         net = self.network_
         draws, plug = _engine.deviance(net, _engine.draws_of(self.idata_, "eta"))
-        idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
-        mean = draws.mean(axis=0)
-        return pd.DataFrame(
-            {
-                "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
-                "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
-                "resdev": mean,
-                "deviance_at_mean": plug,
-                "leverage": mean - plug,
-            }
-        )
+        frame = _deviance_frame(net, draws, plug)
+        if net.contrast is not None:
+            eta = _engine.draws_of(self.idata_, "eta_contrast")
+            extra = _deviance_frame(net.contrast, *_engine.deviance(net.contrast, eta))
+            frame = pd.concat([frame, extra], ignore_index=True)
+        return frame
 
     def fit_statistics(self) -> pd.Series:
         """TSD 2 fit: data points, posterior mean residual deviance, pD and DIC."""
@@ -466,6 +483,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         (TSD 2's residual deviance and DIC) in that case.
         """
         self._require_fitted("loo")
+        self._single_layout("loo", "compare models with fit_statistics() (residual deviance, DIC)")
         import arviz as az
 
         return az.loo(self.idata_)
@@ -478,6 +496,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         deviance and DIC of both models, per-data-point deviances).
         """
         self._require_fitted("unrelated_mean_effects")
+        self._single_layout("unrelated_mean_effects", "fit the two layouts separately")
         return _inconsistency.unrelated_mean_effects(self, ci_prob=ci_prob)
 
     def node_split(self, comparisons: Any = None, *, ci_prob: float = 0.95) -> Any:
@@ -487,6 +506,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         direct and indirect evidence. One model is fitted per comparison.
         """
         self._require_fitted("node_split")
+        self._single_layout("node_split", "fit the two layouts separately")
         return _inconsistency.node_split(self, comparisons, ci_prob=ci_prob)
 
     # ------------------------------------------------------------------ reporting
@@ -515,8 +535,10 @@ class NetworkMetaAnalysis(EvidenceModel):
         net = self.network_
         stats = self.fit_statistics()
         head = (
-            f"{self._name}: {self.effects} effects, {net.kind} data, {net.n_studies} "
-            f"studies, {net.n_treatments} treatments (reference '{net.treatments[0]}')"
+            f"{self._name}: {self.effects} effects, {net.kind} data"
+            + (f" + {net.contrast.n_studies} contrast-level" if net.contrast is not None else "")
+            + f", {net.n_studies} studies, {net.n_treatments} treatments (reference "
+            f"'{net.treatments[0]}')"
         )
         fit = (
             f"residual deviance {stats['resdev']:.1f} for {int(stats['n_data'])} data "
@@ -525,6 +547,13 @@ class NetworkMetaAnalysis(EvidenceModel):
         return "\n".join([head, self.summary.round(3).to_string(index=False), fit])
 
     # ------------------------------------------------------------------ helpers
+    def _single_layout(self, method: str, instead: str) -> None:
+        if self.network_.contrast is not None:
+            raise ValidationError(
+                f"{self._name}.{method} is not available for a network that mixes arm-level "
+                f"and contrast-level studies; {instead}."
+            )
+
     def _n_draws(self) -> int:
         post = self.idata_["posterior"]
         return int(post.sizes["chain"] * post.sizes["draw"])
@@ -534,6 +563,20 @@ class NetworkMetaAnalysis(EvidenceModel):
         if str(name) not in names:
             raise fail(param, f"{self._name}.{method}", f"one of the treatments {names}", name)
         return names.index(str(name))
+
+
+def _deviance_frame(net: Network, draws: np.ndarray, plug: np.ndarray) -> pd.DataFrame:
+    idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
+    mean = draws.mean(axis=0)
+    return pd.DataFrame(
+        {
+            "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
+            "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
+            "resdev": mean,
+            "deviance_at_mean": plug,
+            "leverage": mean - plug,
+        }
+    )
 
 
 def _summarise(values: np.ndarray, ci_prob: float, caller: str) -> pd.DataFrame:
