@@ -19,6 +19,8 @@ how to fix it. They never drop, clip or impute anything.
   :func:`decisionkit.models.evidence.read_trials_csv`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from decisionkit.io._mapping import MAX_ACTIONS, ROLES, AmbiguousLayoutError, PSAMapping
 from decisionkit.io._patients import read_patient_csv, read_predictor_csv, read_survival_csv
 from decisionkit.io._psa import (
@@ -30,6 +32,9 @@ from decisionkit.io._psa import (
     read_psa_table,
 )
 from decisionkit.io._source import DEFAULT_MAX_BYTES, MAX_COLUMNS, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -52,7 +57,9 @@ __all__ = [
 ]
 
 
-def read_csv_frame(source, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = "read_csv_frame"):
+def read_csv_frame(
+    source: Any, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = "read_csv_frame"
+) -> "pd.DataFrame":
     r"""Read a CSV table safely into a DataFrame, checking the bytes before parsing them.
 
     The shared first steps of every reader in :mod:`decisionkit.io`: refuse more than
@@ -84,6 +91,6 @@ def read_csv_frame(source, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = 
     return read_table(source, max_bytes=max_bytes, caller=caller).frame
 
 
-def _read_frame(source, *, max_bytes: int, caller: str):
+def _read_frame(source: Any, *, max_bytes: int, caller: str) -> "pd.DataFrame":
     """Kept for older callers: :func:`read_csv_frame`."""
     return read_csv_frame(source, max_bytes=max_bytes, caller=caller)

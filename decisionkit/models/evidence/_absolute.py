@@ -97,7 +97,7 @@ def psa_inputs(
         )
     d = nma.relative_effect_draws().values  # (S, K), reference column 0
     total = d.shape[0]
-    n = (
+    n = int(
         total
         if n_draws is None
         else check_number(n_draws, "n_draws", caller, low=1, high=total, integer=True)

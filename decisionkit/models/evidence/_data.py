@@ -51,8 +51,8 @@ class Network:
     arm_trt: np.ndarray
     arm_base: np.ndarray  # True on each study's baseline arm
     y: np.ndarray
-    n: np.ndarray | None
-    se: np.ndarray | None
+    n: Any  # ndarray of arm totals for binomial data, else None
+    se: Any  # ndarray of standard errors for normal and contrast data, else None
     link: str = "logit"
     contrast: Network | None = None  # contrast-level studies fitted with arm-level ones
 
@@ -118,7 +118,8 @@ def read_arms(
                 f"{caller}: give both 'events' and 'total' for binary outcomes (and no 'mean')."
                 f" Got events={events!r}, total={total!r}, mean={mean!r}."
             )
-        kind, cols = "binomial", [events, total]
+        kind = "binomial"
+        cols: list[Any] = [events, total]
     elif mean is not None:
         if se is None and (sd is None or n is None):
             raise ValidationError(
@@ -126,7 +127,7 @@ def read_arms(
                 "pass se='column', or sd='column' and n='column'."
             )
         kind = "normal"
-        cols = [mean] + ([se] if se is not None else [sd, n])
+        cols = [mean, *([se] if se is not None else [sd, n])]
     else:
         raise ValidationError(
             f"{caller}: say which columns hold the outcome: events='...' and total='...' "
@@ -135,7 +136,7 @@ def read_arms(
         )
     _require_columns(frame, [study, treatment, *cols], caller)
     labels_s, labels_t = _labels(frame, study, treatment, caller)
-    values = {c: _numeric(frame, c, labels_s, caller) for c in cols}
+    values: dict[Any, np.ndarray] = {c: _numeric(frame, c, labels_s, caller) for c in cols}
     if kind == "binomial":
         y, tot = values[events], values[total]
         _counts(y, labels_s, labels_t, events, caller)

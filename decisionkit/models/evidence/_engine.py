@@ -119,7 +119,7 @@ def _multiarm_cholesky(net: Network) -> np.ndarray | None:
         return None
     b = np.zeros((rel_study.size, rel_study.size))
     start = 0
-    for k in sizes:
+    for k in sizes.tolist():
         c = 0.5 * (np.eye(k) + np.ones((k, k)))
         b[start : start + k, start : start + k] = np.linalg.cholesky(c)
         start += k

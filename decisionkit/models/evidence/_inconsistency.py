@@ -162,7 +162,7 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
         diff = direct - indirect
         label = f"{net.treatments[b]} vs {net.treatments[a]}"
         lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
-        row = {"comparison": label}
+        row: dict[str, Any] = {"comparison": label}
         for key, x in (
             ("direct", direct),
             ("indirect", indirect),
