@@ -184,15 +184,7 @@ def build_model(
         else:
             delta = mean_rel
         if net.kind == "contrast":
-            w = _whitening(net)
-            eta = pm.Deterministic("eta", delta, dims="rel_arm")
-            pm.Normal(
-                "y",
-                mu=pt.dot(pt.as_tensor(w), eta),
-                sigma=1.0,
-                observed=w @ net.y[rel],
-                dims="rel_arm",
-            )
+            _contrast_likelihood(net, delta, "", "rel_arm")
         else:
             mu = pm.Normal("mu", 0.0, priors.mu_sd, dims="study")
             full = pt.set_subtensor(pt.zeros(net.arm_study.size)[rel], delta)
@@ -242,15 +234,18 @@ def _contrast_part(cnet: Network, d: Any, sd: Any, model: Any) -> None:
         z = pm.Normal("z_contrast", 0.0, 1.0, dims="rel_contrast")
         chol = _multiarm_cholesky(cnet)
         delta = delta + sd * (z if chol is None else pt.dot(pt.as_tensor(chol), z))
-    w = _whitening(cnet)
-    eta = pm.Deterministic("eta_contrast", delta, dims="rel_contrast")
-    pm.Normal(
-        "y_contrast",
-        mu=pt.dot(pt.as_tensor(w), eta),
-        sigma=1.0,
-        observed=w @ cnet.y[rel],
-        dims="rel_contrast",
-    )
+    _contrast_likelihood(cnet, delta, "_contrast", "rel_contrast")
+
+
+def _contrast_likelihood(net: Network, delta: Any, suffix: str, dim: str) -> None:
+    """Whitened multivariate normal of each study's contrasts; ``eta<suffix>`` kept."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    w = _whitening(net)
+    eta = pm.Deterministic(f"eta{suffix}", delta, dims=dim)
+    observed = w @ net.y[net.rel]
+    pm.Normal(f"y{suffix}", mu=pt.dot(pt.as_tensor(w), eta), sigma=1.0, observed=observed, dims=dim)
 
 
 def sampler_arguments(net: Network) -> dict[str, Any]:

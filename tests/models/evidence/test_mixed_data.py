@@ -9,22 +9,6 @@ import pytest
 from decisionkit.exceptions import ConvergenceWarning, ValidationError
 from decisionkit.models.evidence import NetworkMetaAnalysis, PairwiseMetaAnalysis
 
-FAST = {
-    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
-}
-ARMS = pd.DataFrame(
-    [
-        ("T1", "A", 30, 200),
-        ("T1", "B", 20, 200),
-        ("T2", "A", 40, 250),
-        ("T2", "C", 22, 240),
-        ("T3", "A", 25, 150),
-        ("T3", "B", 18, 150),
-        ("T3", "C", 15, 160),
-    ],
-    columns=["study", "treatment", "events", "total"],
-)
-
 
 def _as_contrast(r0, n0, r1, n1):
     """A two-arm study's log odds ratio and its delta-method standard error (Woolf 1955)."""
@@ -46,16 +30,19 @@ CONTRASTS = pd.DataFrame(
 
 
 @pytest.fixture(scope="module")
-def all_arms():
-    return NetworkMetaAnalysis(effects="fixed", random_seed=8, **FAST).fit(
-        ARMS, events="events", total="total"
-    )
+def all_arms(abc_fixed_nma):
+    return abc_fixed_nma
 
 
 @pytest.fixture(scope="module")
-def mixed():
-    arms = ARMS[ARMS["study"] != "T2"]
-    return NetworkMetaAnalysis(effects="fixed", random_seed=8, **FAST).fit(
+def arms(abc_trials):
+    """The trials without T2, which the contrast table reports instead."""
+    return abc_trials[abc_trials["study"] != "T2"]
+
+
+@pytest.fixture(scope="module")
+def mixed(arms, fast):
+    return NetworkMetaAnalysis(effects="fixed", random_seed=8, **fast).fit(
         arms, events="events", total="total", contrasts=CONTRASTS
     )
 
@@ -90,9 +77,8 @@ def test_fit_statistics_count_arms_and_contrasts(mixed):
 
 
 @pytest.mark.slow  # a third PyMC fit; ~10 s of CPU, far more wall time on a loaded machine
-def test_random_effects_share_the_between_study_sd():
-    arms = ARMS[ARMS["study"] != "T2"]
-    config = {"sampler_config": FAST["sampler_config"] | {"draws": 300}}
+def test_random_effects_share_the_between_study_sd(arms, fast):
+    config = {"sampler_config": fast["sampler_config"] | {"draws": 300}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # 2 x 300 draws: a smoke run
         fit = NetworkMetaAnalysis(effects="random", random_seed=2, **config).fit(
@@ -117,19 +103,22 @@ def test_random_effects_share_the_between_study_sd():
         (CONTRASTS.drop(columns="se"), "no column 'se'"),
     ],
 )
-def test_bad_mixed_tables_name_the_study(contrasts, fragment):
+def test_bad_mixed_tables_name_the_study(arms, contrasts, fragment):
     with pytest.raises(ValidationError, match=fragment):
         NetworkMetaAnalysis(effects="fixed").fit(
-            ARMS[ARMS["study"] != "T2"], events="events", total="total", contrasts=contrasts
+            arms, events="events", total="total", contrasts=contrasts
         )
 
 
-def test_single_layout_methods_refuse_mixed_networks(mixed):
+def test_single_layout_methods_refuse_mixed_networks(mixed, abc_trials):
     with pytest.raises(ValidationError, match="mixes arm-level and contrast-level"):
         mixed.loo()
     with pytest.raises(ValidationError, match="mixes arm-level and contrast-level"):
         mixed.node_split()
     with pytest.raises(ValidationError, match="pairwise meta-analysis reads one layout"):
         PairwiseMetaAnalysis(effects="fixed").fit(
-            ARMS[ARMS["study"] == "T1"], events="events", total="total", contrasts=CONTRASTS[:2]
+            abc_trials[abc_trials["study"] == "T1"],
+            events="events",
+            total="total",
+            contrasts=CONTRASTS[:2],
         )

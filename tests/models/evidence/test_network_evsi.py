@@ -9,31 +9,13 @@ import decisionkit as dk
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import NetworkMetaAnalysis, NetworkTrial
 
-FAST = {
-    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
-}
-# A-B, A-C and A-B-C trials: B and C were never compared head to head except in T3
-TRIALS = pd.DataFrame(
-    [
-        ("T1", "A", 30, 200),
-        ("T1", "B", 20, 200),
-        ("T2", "A", 40, 250),
-        ("T2", "C", 22, 240),
-        ("T3", "A", 25, 150),
-        ("T3", "B", 18, 150),
-        ("T3", "C", 15, 160),
-    ],
-    columns=["study", "treatment", "events", "total"],
-)
 BASELINE = 0.15  # death risk on A in the decision's population
 COST = {"A": 0.0, "B": 2_200.0, "C": 2_500.0}
 
 
 @pytest.fixture(scope="module")
-def nma():
-    return NetworkMetaAnalysis(effects="fixed", random_seed=8, **FAST).fit(
-        TRIALS, events="events", total="total"
-    )
+def nma(abc_fixed_nma):  # A-B, A-C and A-B-C trials: B and C compared directly only in T3
+    return abc_fixed_nma
 
 
 @pytest.fixture(scope="module")
