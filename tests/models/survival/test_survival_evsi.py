@@ -64,6 +64,7 @@ def test_follow_up_of_an_exponential_arm_is_memoryless():
         ("loglogistic", {"shape": 2.0, "scale": 1.5}),
         ("lognormal", {"meanlog": 0.4, "sdlog": 0.8}),
         ("gompertz", {"shape": 0.3, "rate": 0.2}),
+        ("gompertz", {"shape": -0.4, "rate": 0.6}),  # a cured fraction: S never reaches 0
         ("gengamma", {"mu": 0.5, "sigma": 0.7, "Q": 0.5}),
     ],
 )
