@@ -96,3 +96,32 @@ def test_unfitted_network_and_bad_simulation_input(nma):
 def test_heterogeneity_column_needs_a_random_effects_model(nma):
     with pytest.raises(ValidationError, match="'heterogeneity' parameter of NetworkMetaAnalysis"):
         nma.psa_inputs(0.1, heterogeneity=True)
+
+
+@pytest.mark.slow  # a second PyMC fit (the refit with the simulated trial added)
+def test_regression_matches_the_full_posterior_update_for_one_simulated_trial(nma):
+    # The regression method's premise: E[d_BC | simulated events] from a regression over the
+    # PSA draws equals the posterior mean of d_BC after refitting the network with that trial
+    # (nma.updated). Checked for one simulated trial of 300 per arm.
+    from decisionkit.voi._regression import REGRESSIONS
+
+    rng = np.random.default_rng(21)
+    inputs = nma.psa_inputs(BASELINE, random_seed=1)
+    design = NetworkTrial(nma, "B", "C", baseline=BASELINE)
+    stats = design.simulate(inputs, 300, rng)
+    d_bc = (inputs["d[C]"] - inputs["d[B]"]).to_numpy()
+    fit = REGRESSIONS["gam"](stats.to_numpy(dtype=float), d_bc[:, None], rng)
+    row = int(np.argsort(d_bc)[len(d_bc) // 3])  # a trial from the lower-middle of the prior
+    new = pd.DataFrame(
+        {
+            "study": ["NEW", "NEW"],
+            "treatment": ["B", "C"],
+            "events": stats.iloc[row].to_numpy(dtype=int),
+            "total": [300, 300],
+        }
+    )
+    refit = nma.updated(new)
+    post = refit.relative_effect_draws(reference="B").sel(treatment="C").values
+    prior_sd = d_bc.std()
+    assert post.std() < 0.8 * prior_sd  # the trial is informative
+    assert fit.fitted[row, 0] == pytest.approx(post.mean(), abs=0.25 * post.std())
