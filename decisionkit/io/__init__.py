@@ -14,7 +14,12 @@ how to fix it. They never drop, clip or impute anything.
   proposal when the names do not settle the layout. :func:`read_outcomes_csv` is
   ``read_psa(...).outcomes``.
 * :func:`read_patient_csv` and :func:`read_predictor_csv` read patient tables.
+* :func:`read_csv_frame` is the shared first step of every reader (size limit, UTF-8,
+  separator, header checks) returning a plain DataFrame, for readers of other tables (e.g.
+  :func:`decisionkit.models.evidence.read_trials_csv`).
 """
+
+from typing import TYPE_CHECKING, Any
 
 from decisionkit.io._mapping import MAX_ACTIONS, ROLES, AmbiguousLayoutError, PSAMapping
 from decisionkit.io._patients import read_patient_csv, read_predictor_csv, read_survival_csv
@@ -28,6 +33,9 @@ from decisionkit.io._psa import (
 )
 from decisionkit.io._source import DEFAULT_MAX_BYTES, MAX_COLUMNS, Table
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "MAX_ACTIONS",
@@ -39,6 +47,7 @@ __all__ = [
     "Table",
     "apply_mapping",
     "infer_mapping",
+    "read_csv_frame",
     "read_outcomes_csv",
     "read_patient_csv",
     "read_predictor_csv",
@@ -48,11 +57,40 @@ __all__ = [
 ]
 
 
-def _read_frame(source, *, max_bytes: int, caller: str):
-    """Bytes -> checked CSV table as a DataFrame (the shared first steps, for other readers).
+def read_csv_frame(
+    source: Any, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = "read_csv_frame"
+) -> "pd.DataFrame":
+    r"""Read a CSV table safely into a DataFrame, checking the bytes before parsing them.
 
-    Used by :func:`decisionkit.models.evidence.read_trials_csv`.
+    The shared first steps of every reader in :mod:`decisionkit.io`: refuse more than
+    ``max_bytes`` before reading the file whole, decode UTF-8 (naming binary files such as
+    spreadsheets), detect the separator and decimal mark, refuse more than
+    :data:`MAX_COLUMNS` columns, and parse with pandas only. The content is not interpreted.
+
+    Parameters
+    ----------
+    source : path, bytes or file-like
+        The CSV file (e.g. a Streamlit upload).
+    max_bytes : int, default DEFAULT_MAX_BYTES
+        Size limit.
+    caller : str
+        Name used in error messages (a reader built on this one passes its own name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        At least one row; text cells stay text.
+
+    Examples
+    --------
+    >>> read_csv_frame(b"study,treatment\nS1,A\n").shape
+    (1, 2)
     """
     from decisionkit.io._source import read_table
 
     return read_table(source, max_bytes=max_bytes, caller=caller).frame
+
+
+def _read_frame(source: Any, *, max_bytes: int, caller: str) -> "pd.DataFrame":
+    """Kept for older callers: :func:`read_csv_frame`."""
+    return read_csv_frame(source, max_bytes=max_bytes, caller=caller)

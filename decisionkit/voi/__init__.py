@@ -63,3 +63,17 @@ __all__ = [
     "structural_voi",
     "structure_weights",
 ]
+
+# Study designs built on the survival and evidence-synthesis models live beside those models
+# (models never import the decision layer); they load on first access, so importing voi
+# stays free of scipy's optimisers and PyMC.
+from decisionkit._lazy import lazy_exports as _lazy_exports
+
+_MODEL_STUDIES = {
+    "NetworkTrial": "decisionkit.models.evidence._evsi",
+    "SurvivalArm": "decisionkit.models.survival._evsi",
+    "SurvivalFollowUp": "decisionkit.models.survival._evsi",
+    "SurvivalTrial": "decisionkit.models.survival._evsi",
+}
+__all__ += sorted(_MODEL_STUDIES)
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), attributes=_MODEL_STUDIES)

@@ -37,3 +37,13 @@ def test_evppi_of_the_relative_effects_is_bounded_by_evpi(run09):
 
 def test_figures_are_written(run09):
     assert run09.figures == ["ceac.png", "forest.png", "network.png", "ranks.png"]
+
+
+def test_head_to_head_trial_evsi_is_bounded_and_shrunk_by_heterogeneity(run09):
+    # EVSI of a trial <= EVPPI of the effects it informs (both regression estimates, so allow
+    # their noise); with a between-study sd ~0.8 the trial reveals its own effect, not the
+    # mean effect, so it is worth less than the same trial without heterogeneity
+    ceiling = run09.number("evppi_counselling")
+    common = run09.number("evsi_trial_common_effect")
+    assert 0 <= run09.number("evsi_trial") < common <= ceiling * 1.05
+    assert common > 0.5 * ceiling  # 1,000 per arm measure the counselling contrast well

@@ -5,6 +5,7 @@ absolute effects, delivered as correlated PSA inputs (joint posterior rows) for 
 models and EVPPI (:meth:`NetworkMetaAnalysis.psa_inputs`).
 """
 
+from decisionkit.models.evidence._evsi import NetworkTrial
 from decisionkit.models.evidence._inconsistency import InconsistencyResult
 from decisionkit.models.evidence._nma import NetworkMetaAnalysis
 from decisionkit.models.evidence._pairwise import PairwiseMetaAnalysis
@@ -13,6 +14,7 @@ from decisionkit.models.evidence._tables import load_smoking_cessation, read_tri
 __all__ = [
     "InconsistencyResult",
     "NetworkMetaAnalysis",
+    "NetworkTrial",
     "PairwiseMetaAnalysis",
     "load_smoking_cessation",
     "read_trials_csv",

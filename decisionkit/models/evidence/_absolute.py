@@ -65,6 +65,7 @@ def psa_inputs(
     link: str | None,
     predictive: bool,
     random_seed: Any,
+    heterogeneity: bool = False,
 ) -> pd.DataFrame:
     """See :meth:`NetworkMetaAnalysis.psa_inputs`."""
     caller = f"{nma._name}.psa_inputs"
@@ -80,13 +81,23 @@ def psa_inputs(
                 "Contrast-level data do not say their scale; name the link of the "
                 "relative effects (log odds ratios: 'logit').",
             )
-        link = "logit" if net.kind == "binomial" else "identity"
+        link = net.link if net.kind == "binomial" else "identity"
     check_in(link, tuple(LINKS), "link", caller)
     if not isinstance(predictive, bool):
         raise fail("predictive", caller, "True or False", predictive)
+    if not isinstance(heterogeneity, bool):
+        raise fail("heterogeneity", caller, "True or False", heterogeneity)
+    if heterogeneity and nma.effects != "random":
+        raise fail(
+            "heterogeneity",
+            caller,
+            "False for a fixed-effect model",
+            heterogeneity,
+            "Only a random-effects model has a between-study sd.",
+        )
     d = nma.relative_effect_draws().values  # (S, K), reference column 0
     total = d.shape[0]
-    n = (
+    n = int(
         total
         if n_draws is None
         else check_number(n_draws, "n_draws", caller, low=1, high=total, integer=True)
@@ -104,9 +115,14 @@ def psa_inputs(
     absolute = _INVERSE[link](_FORWARD[link](base)[:, None] + d)
     names = list(net.treatments)
     prefix = LINKS[link]
+    if link == "log" and net.kind == "binomial":
+        # risk ratios of a binomial outcome: probabilities, capped at 1 as in the model (TSD 2)
+        absolute, prefix = np.minimum(absolute, 1.0), "p"
     frame = pd.DataFrame(absolute, columns=[f"{prefix}[{t}]" for t in names])
     for j, t in enumerate(names[1:], start=1):
         frame[f"d[{t}]"] = d[:, j]
+    if heterogeneity:
+        frame["sd"] = nma.idata_["posterior"]["sd"].values.reshape(-1)[rows]
     return frame
 
 

@@ -16,6 +16,7 @@ Three layouts are read, one row per study arm:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ import pandas as pd
 from decisionkit._validation import fail
 from decisionkit.exceptions import ValidationError
 
-__all__ = ["Network", "read_arms", "read_contrasts"]
+__all__ = ["Network", "read_arms", "read_contrasts", "read_mixed"]
 
 KINDS = ("binomial", "normal", "contrast")
 
@@ -38,7 +39,9 @@ class Network:
     (the arm whose treatment comes first in ``treatments``, as in NICE DSU TSD 2, or the
     row with an empty estimate for contrast-level data). ``y`` holds events (binomial), arm
     means (normal) or contrasts (contrast; NaN on baseline arms); ``n`` the arm totals
-    (binomial only); ``se`` the standard errors (normal and contrast).
+    (binomial only); ``se`` the standard errors (normal and contrast). ``link`` is the scale of
+    the relative effects of binomial data: ``"logit"`` (log odds ratios) or ``"log"`` (log risk
+    ratios).
     """
 
     kind: str
@@ -48,8 +51,10 @@ class Network:
     arm_trt: np.ndarray
     arm_base: np.ndarray  # True on each study's baseline arm
     y: np.ndarray
-    n: np.ndarray | None
-    se: np.ndarray | None
+    n: Any  # ndarray of arm totals for binomial data, else None
+    se: Any  # ndarray of standard errors for normal and contrast data, else None
+    link: str = "logit"
+    contrast: Network | None = None  # contrast-level studies fitted with arm-level ones
 
     @property
     def n_studies(self) -> int:
@@ -73,11 +78,14 @@ class Network:
     def edges(self) -> pd.DataFrame:
         """Direct comparisons: one row per treatment pair with the number of studies."""
         pairs: dict[tuple[int, int], int] = {}
-        for s in range(self.n_studies):
-            trts = sorted(self.arm_trt[self.arm_study == s])
-            for i, a in enumerate(trts):
-                for b in trts[i + 1 :]:
-                    pairs[(a, b)] = pairs.get((a, b), 0) + 1
+        for part in (self, self.contrast):
+            if part is None:
+                continue
+            for s in range(part.n_studies):
+                trts = sorted(part.arm_trt[part.arm_study == s])
+                for i, a in enumerate(trts):
+                    for b in trts[i + 1 :]:
+                        pairs[(a, b)] = pairs.get((a, b), 0) + 1
         rows = [(self.treatments[a], self.treatments[b], k) for (a, b), k in sorted(pairs.items())]
         return pd.DataFrame(rows, columns=["treatment_a", "treatment_b", "n_studies"])
 
@@ -96,8 +104,13 @@ def read_arms(
     sd: str | None,
     n: str | None,
     reference: str | None,
+    universe: list[str] | None = None,
 ) -> Network:
-    """Check an arm-level table and return a :class:`Network` (binomial or normal)."""
+    """Check an arm-level table and return a :class:`Network` (binomial or normal).
+
+    ``universe``: the treatments of a network this table is one part of (then the table
+    need not be connected by itself; see :func:`read_mixed`).
+    """
     frame = _frame(data, caller)
     if events is not None or total is not None:
         if events is None or total is None or mean is not None:
@@ -105,7 +118,8 @@ def read_arms(
                 f"{caller}: give both 'events' and 'total' for binary outcomes (and no 'mean')."
                 f" Got events={events!r}, total={total!r}, mean={mean!r}."
             )
-        kind, cols = "binomial", [events, total]
+        kind = "binomial"
+        cols: list[Any] = [events, total]
     elif mean is not None:
         if se is None and (sd is None or n is None):
             raise ValidationError(
@@ -113,7 +127,7 @@ def read_arms(
                 "pass se='column', or sd='column' and n='column'."
             )
         kind = "normal"
-        cols = [mean] + ([se] if se is not None else [sd, n])
+        cols = [mean, *([se] if se is not None else [sd, n])]
     else:
         raise ValidationError(
             f"{caller}: say which columns hold the outcome: events='...' and total='...' "
@@ -122,7 +136,7 @@ def read_arms(
         )
     _require_columns(frame, [study, treatment, *cols], caller)
     labels_s, labels_t = _labels(frame, study, treatment, caller)
-    values = {c: _numeric(frame, c, labels_s, caller) for c in cols}
+    values: dict[Any, np.ndarray] = {c: _numeric(frame, c, labels_s, caller) for c in cols}
     if kind == "binomial":
         y, tot = values[events], values[total]
         _counts(y, labels_s, labels_t, events, caller)
@@ -177,7 +191,7 @@ def read_arms(
             )
             se_arr = sd_arr / np.sqrt(n_arr)
         tot = None
-    return _assemble(kind, labels_s, labels_t, y, tot, se_arr, reference, None, caller)
+    return _assemble(kind, labels_s, labels_t, y, tot, se_arr, reference, None, caller, universe)
 
 
 def read_contrasts(
@@ -189,6 +203,7 @@ def read_contrasts(
     estimate: str,
     se: str,
     reference: str | None,
+    universe: list[str] | None = None,
 ) -> Network:
     """Check a contrast-level table (one baseline row per study) and return a Network."""
     frame = _frame(data, caller)
@@ -238,7 +253,69 @@ def read_contrasts(
                 f"{caller}: study '{labels_s[i]}', treatment '{labels_t[i]}': '{se}' is "
                 f"{frame[se].to_numpy()[i]!r}; {what}."
             )
-    return _assemble("contrast", labels_s, labels_t, est, None, se_all, reference, baseline, caller)
+    return _assemble(
+        "contrast", labels_s, labels_t, est, None, se_all, reference, baseline, caller, universe
+    )
+
+
+def read_mixed(
+    arms: Any,
+    contrasts: Any,
+    caller: str,
+    *,
+    study: str,
+    treatment: str,
+    estimate: str,
+    contrast_se: str,
+    reference: str | None,
+    **outcome: str | None,
+) -> Network:
+    """Arm-level and contrast-level studies in one network (TSD 2's combined likelihood).
+
+    The two tables share the study and treatment columns; a study appears in one table only.
+    The returned arm-level :class:`Network` carries the contrast-level part in ``contrast``,
+    both indexed by the same treatments (the union), and the union must be connected.
+    """
+    arm_frame, con_frame = _frame(arms, caller), _frame(contrasts, caller)
+    _require_columns(arm_frame, [study, treatment], caller)
+    _require_columns(con_frame, [study, treatment], caller)
+    a_s, a_t = _labels(arm_frame, study, treatment, caller)
+    c_s, c_t = _labels(con_frame, study, treatment, caller)
+    both = sorted(set(a_s) & set(c_s))
+    if both:
+        raise ValidationError(
+            f"{caller}: study '{both[0]}' is in both the arm-level and the contrast-level table. "
+            "Give each study once: its arms (events, totals) or its contrasts (estimates and "
+            "standard errors), not both."
+        )
+    universe = list(dict.fromkeys(a_t + c_t))
+    arm_net = read_arms(
+        arm_frame,
+        caller,
+        study=study,
+        treatment=treatment,
+        reference=reference,
+        universe=universe,
+        **outcome,  # type: ignore[arg-type]
+    )
+    con_net = read_contrasts(
+        con_frame,
+        caller,
+        study=study,
+        treatment=treatment,
+        estimate=estimate,
+        se=contrast_se,
+        reference=reference,
+        universe=universe,
+    )
+    if arm_net.treatments != con_net.treatments:  # the same reference moved to the front
+        raise AssertionError("the two parts of a mixed network must share the treatments")
+    labels_s = a_s + c_s
+    labels_t = a_t + c_t
+    studies = list(dict.fromkeys(labels_s))
+    arms_of = {s: [i for i, t in enumerate(labels_s) if t == s] for s in studies}
+    _check_connected(studies, arms_of, labels_t, list(arm_net.treatments), caller)
+    return dataclasses.replace(arm_net, contrast=con_net)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -304,7 +381,9 @@ def _where(bad, labels_s, labels_t, message, values, caller) -> None:
         )
 
 
-def _assemble(kind, labels_s, labels_t, y, tot, se, reference, baseline, caller) -> Network:
+def _assemble(
+    kind, labels_s, labels_t, y, tot, se, reference, baseline, caller, universe=None
+) -> Network:
     studies = list(dict.fromkeys(labels_s))
     seen: dict[tuple[str, str], int] = {}
     for i, key in enumerate(zip(labels_s, labels_t, strict=True)):
@@ -323,13 +402,14 @@ def _assemble(kind, labels_s, labels_t, y, tot, se, reference, baseline, caller)
                 "informs a relative effect only when it compares two or more treatments; "
                 "drop it or add its other arms."
             )
-    treatments = list(dict.fromkeys(labels_t))
+    treatments = list(dict.fromkeys(labels_t)) if universe is None else list(universe)
     if reference is not None:
         if str(reference) not in treatments:
             raise fail("reference", caller, f"one of the treatments {treatments}", reference)
         treatments.remove(str(reference))
         treatments.insert(0, str(reference))
-    _check_connected(studies, arms_of, labels_t, treatments, caller)
+    if universe is None:  # a part of a mixed network is checked with the other part
+        _check_connected(studies, arms_of, labels_t, treatments, caller)
     t_index = {t: k for k, t in enumerate(treatments)}
     order: list[int] = []
     for s in studies:

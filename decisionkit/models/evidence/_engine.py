@@ -9,10 +9,15 @@ predictor of arm-level data is
 
 with a binomial likelihood and logit link (:math:`r_{ik} \sim \mathrm{Bin}(n_{ik},
 \operatorname{logit}^{-1}\theta_{ik})`) or a normal likelihood and identity link
-(:math:`y_{ik} \sim \mathcal N(\theta_{ik}, se_{ik}^2)`). Contrast-level data skip
-:math:`\mu_i`: the vector of a study's contrasts against its baseline arm is
-:math:`\mathcal N(\delta_i, \Sigma_i)` with :math:`\Sigma_i = V_i \mathbf 1\mathbf 1^\top +
-\operatorname{diag}(se_{ik}^2)`, :math:`V_i` the variance of the baseline arm's mean.
+(:math:`y_{ik} \sim \mathcal N(\theta_{ik}, se_{ik}^2)`). Risk ratios use the binomial
+likelihood with a log link, :math:`p_{ik} = \exp\{\min(\theta_{ik}, 0)\}`: a probability
+cannot exceed 1, so the linear predictor is capped at 0 with ``min`` as in TSD 2's code for
+the log link (Warn, Thompson and Spiegelhalter 2002); the cap sits a hair below 0
+(:math:`p \le 1 - 10^{-9}`) so that arms with non-events keep a finite likelihood.
+Contrast-level data skip :math:`\mu_i`: the vector of a study's contrasts against its
+baseline arm is :math:`\mathcal N(\delta_i, \Sigma_i)` with
+:math:`\Sigma_i = V_i \mathbf 1\mathbf 1^\top + \operatorname{diag}(se_{ik}^2)`,
+:math:`V_i` the variance of the baseline arm's mean.
 
 The mean of :math:`\delta_{ik}` is a row of a design matrix times the basic parameters
 :math:`d`: :math:`d_{t_{ik}} - d_{t_{i1}}` (consistency, :math:`d_{\text{ref}} = 0`), one free
@@ -28,6 +33,9 @@ References
 Dias S, Welton NJ, Sutton AJ, Ades AE. NICE DSU Technical Support Document 2: a generalised
 linear modelling framework for pairwise and network meta-analysis of randomised controlled
 trials. 2011 (updated 2016).
+Warn DE, Thompson SG, Spiegelhalter DJ. Bayesian random effects meta-analysis of trials with
+binary outcomes: methods for the absolute risk difference and relative risk scales.
+Statistics in Medicine 2002;21:1601-1623.
 """
 
 from __future__ import annotations
@@ -44,6 +52,17 @@ from decisionkit.models.evidence._data import Network
 __all__ = ["Priors", "build_model", "consistency_design", "deviance", "draws_of"]
 
 EFFECTS = ("fixed", "random")
+LINKS = ("logit", "log")
+LOG_P_MAX = float(np.log1p(-1e-9))  # the log link's cap: p <= 1 - 1e-9
+
+
+def probability(eta: np.ndarray, link: str) -> np.ndarray:
+    """Event probability from the linear predictor (numpy): inverse logit, or capped exp."""
+    if link == "log":
+        return np.exp(np.minimum(eta, LOG_P_MAX))
+    return special.expit(eta)
+
+
 HETEROGENEITY = ("uniform", "halfnormal")
 
 
@@ -100,7 +119,7 @@ def _multiarm_cholesky(net: Network) -> np.ndarray | None:
         return None
     b = np.zeros((rel_study.size, rel_study.size))
     start = 0
-    for k in sizes:
+    for k in sizes.tolist():
         c = 0.5 * (np.eye(k) + np.ones((k, k)))
         b[start : start + k, start : start + k] = np.linalg.cholesky(c)
         start += k
@@ -165,20 +184,20 @@ def build_model(
         else:
             delta = mean_rel
         if net.kind == "contrast":
-            w = _whitening(net)
-            eta = pm.Deterministic("eta", delta, dims="rel_arm")
-            pm.Normal(
-                "y",
-                mu=pt.dot(pt.as_tensor(w), eta),
-                sigma=1.0,
-                observed=w @ net.y[rel],
-                dims="rel_arm",
-            )
+            _contrast_likelihood(net, delta, "", "rel_arm")
         else:
             mu = pm.Normal("mu", 0.0, priors.mu_sd, dims="study")
             full = pt.set_subtensor(pt.zeros(net.arm_study.size)[rel], delta)
             eta = pm.Deterministic("eta", mu[net.arm_study] + full, dims="arm")
-            if net.kind == "binomial":
+            if net.kind == "binomial" and net.link == "log":
+                pm.Binomial(
+                    "y",
+                    n=net.n.astype("int64"),
+                    p=pt.exp(pt.minimum(eta, LOG_P_MAX)),
+                    observed=net.y.astype("int64"),
+                    dims="arm",
+                )
+            elif net.kind == "binomial":
                 pm.Binomial(
                     "y",
                     n=net.n.astype("int64"),
@@ -188,7 +207,59 @@ def build_model(
                 )
             else:
                 pm.Normal("y", mu=eta, sigma=net.se, observed=net.y, dims="arm")
+        if net.contrast is not None:
+            _contrast_part(net.contrast, d, sd if effects == "random" else None, model)
     return model
+
+
+def _contrast_part(cnet: Network, d: Any, sd: Any, model: Any) -> None:
+    """Contrast-level studies of a mixed network: their own deltas, the shared d and sd.
+
+    TSD 2's combined likelihood: arm-level studies enter through the binomial (or normal)
+    likelihood above, contrast-level studies through the multivariate normal of their
+    contrasts; both share the basic parameters and the between-study sd.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    design, _ = consistency_design(cnet)
+    rel = cnet.rel
+    labels = [
+        f"{cnet.studies[s]}: {cnet.treatments[t]}"
+        for s, t in zip(cnet.arm_study[rel], cnet.arm_trt[rel], strict=True)
+    ]
+    model.add_coord("rel_contrast", labels)
+    delta = pt.dot(pt.as_tensor(design), d)
+    if sd is not None:
+        z = pm.Normal("z_contrast", 0.0, 1.0, dims="rel_contrast")
+        chol = _multiarm_cholesky(cnet)
+        delta = delta + sd * (z if chol is None else pt.dot(pt.as_tensor(chol), z))
+    _contrast_likelihood(cnet, delta, "_contrast", "rel_contrast")
+
+
+def _contrast_likelihood(net: Network, delta: Any, suffix: str, dim: str) -> None:
+    """Whitened multivariate normal of each study's contrasts; ``eta<suffix>`` kept."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    w = _whitening(net)
+    eta = pm.Deterministic(f"eta{suffix}", delta, dims=dim)
+    observed = w @ net.y[net.rel]
+    pm.Normal(f"y{suffix}", mu=pt.dot(pt.as_tensor(w), eta), sigma=1.0, observed=observed, dims=dim)
+
+
+def sampler_arguments(net: Network) -> dict[str, Any]:
+    r"""``pm.sample`` arguments the model needs.
+
+    Under the log link's cap the sampler starts every study's baseline inside the constraint
+    (:math:`p = e^{\mu} < 1`, where the likelihood has a gradient), at its crude risk capped at
+    0.3, without jitter.
+    """
+    if net.kind == "binomial" and net.link == "log":
+        base = net.arm_base
+        crude = (net.y[base] + 0.5) / (net.n[base] + 1.0)
+        return {"init": "adapt_diag", "initvals": {"mu": np.log(np.minimum(crude, 0.3))}}
+    return {}
 
 
 def free_variables(net: Network, effects: str) -> list[str]:
@@ -219,7 +290,7 @@ def deviance(net: Network, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if net.kind == "binomial":
         y, n = net.y, net.n
-        p = special.expit(eta)
+        p = probability(eta, net.link)
 
         def dev(prob: np.ndarray) -> np.ndarray:
             rhat = n * prob

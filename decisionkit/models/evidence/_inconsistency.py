@@ -162,7 +162,7 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
         diff = direct - indirect
         label = f"{net.treatments[b]} vs {net.treatments[a]}"
         lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
-        row = {"comparison": label}
+        row: dict[str, Any] = {"comparison": label}
         for key, x in (
             ("direct", direct),
             ("indirect", indirect),
@@ -184,7 +184,10 @@ def _fit(nma: Any, design: np.ndarray, names: list[str], caller: str) -> Any:
         nma.network_, design, names, effects=nma.effects, priors=nma._priors(), param_dim="contrast"
     )
     idata, _ = nma._sample_checked(
-        model, var_names=_engine.free_variables(nma.network_, nma.effects), caller=caller
+        model,
+        var_names=_engine.free_variables(nma.network_, nma.effects),
+        caller=caller,
+        **_engine.sampler_arguments(nma.network_),
     )
     return idata
 

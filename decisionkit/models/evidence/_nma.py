@@ -7,6 +7,7 @@ reference, league table, ranks and SUCRA, residual deviance and DIC, LOO).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,9 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import check_in, check_probability, fail
+from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _absolute, _engine, _inconsistency
-from decisionkit.models.evidence._data import Network, read_arms, read_contrasts
+from decisionkit.models.evidence._data import Network, read_arms, read_contrasts, read_mixed
 from decisionkit.models.evidence._sampling import EvidenceModel
 
 __all__ = ["NetworkMetaAnalysis"]
@@ -25,7 +27,8 @@ class NetworkMetaAnalysis(EvidenceModel):
     r"""Bayesian network meta-analysis of trial arms or contrasts (NICE DSU TSD 2).
 
     Arm-level binary data use a binomial likelihood with a logit link (relative effects
-    are log odds ratios); arm-level continuous data a normal likelihood with identity link
+    are log odds ratios) or, with ``link="log"``, a log link (log risk ratios); arm-level
+    continuous data a normal likelihood with identity link
     (mean differences); contrast-level data (estimate and standard error against each
     study's baseline arm) a multivariate normal likelihood. With ``effects="random"`` the
     study-specific effects vary around the mean effects with between-study sd :math:`\sigma`,
@@ -53,6 +56,11 @@ class NetworkMetaAnalysis(EvidenceModel):
         "nuts_sampler": "nutpie"}``.
     random_seed : int or numpy.random.Generator, optional
         Same seed, same draws.
+    link : {"logit", "log"}, default "logit"
+        Link of arm-level binary data: log odds ratios (``"logit"``) or log risk ratios
+        (``"log"``; the probability :math:`e^{\theta}` is kept below 1 by capping the linear
+        predictor at 0, TSD 2's ``min`` constraint, Warn et al. 2002). Ignored for
+        continuous and contrast-level data.
 
     Attributes
     ----------
@@ -99,7 +107,9 @@ class NetworkMetaAnalysis(EvidenceModel):
         prior_heterogeneity_scale: float = 5.0,
         sampler_config: dict[str, Any] | None = None,
         random_seed: int | np.random.Generator | None = None,
+        link: str = "logit",
     ) -> None:
+        self.link = link
         self.effects = effects
         self.reference = reference
         self.prior_d_sd = prior_d_sd
@@ -121,8 +131,11 @@ class NetworkMetaAnalysis(EvidenceModel):
         se: str | None = None,
         sd: str | None = None,
         n: str | None = None,
+        contrasts: pd.DataFrame | None = None,
+        estimate: str = "estimate",
+        contrast_se: str = "se",
     ) -> NetworkMetaAnalysis:
-        """Fit arm-level data: one row per study arm.
+        """Fit arm-level data: one row per study arm (optionally with contrast-level studies).
 
         Parameters
         ----------
@@ -135,6 +148,17 @@ class NetworkMetaAnalysis(EvidenceModel):
         mean, se, sd, n : str, optional
             Continuous outcome: the arm mean and either its standard error ``se`` or the
             sd and number of participants (normal-identity model).
+        contrasts : DataFrame, optional
+            Further studies reported only as contrasts, in the layout of
+            :meth:`fit_contrasts` (same ``study`` and ``treatment`` columns, ``estimate`` and
+            ``contrast_se``), on the scale of the arm-level model (log odds ratios for the
+            logit link, log risk ratios for the log link, mean differences for continuous
+            data). Both enter one model (TSD 2's combined likelihood): arm-level studies by
+            their binomial or normal likelihood, contrast-level studies by the multivariate
+            normal of their contrasts, with shared relative effects and between-study sd. A
+            study appears in one table only.
+        estimate, contrast_se : str
+            Columns of ``contrasts`` holding the contrast and its standard error.
 
         Returns
         -------
@@ -151,6 +175,8 @@ class NetworkMetaAnalysis(EvidenceModel):
             "sd": sd,
             "n": n,
         }
+        if contrasts is not None:
+            cols |= {"contrasts": contrasts, "estimate": estimate, "contrast_se": contrast_se}
         return self._fit_network(self._read("arms", data, caller, cols), caller)
 
     def fit_contrasts(
@@ -201,8 +227,13 @@ class NetworkMetaAnalysis(EvidenceModel):
 
     def _read(self, kind: str, data: pd.DataFrame, caller: str, cols: dict) -> Network:
         """Check the table (arm- or contrast-level) and keep it for :meth:`updated`."""
-        reader = read_arms if kind == "arms" else read_contrasts
-        net = reader(data, caller, reference=self.reference, **cols)
+        if "contrasts" in cols:
+            extra = {k: v for k, v in cols.items() if k != "contrasts"}
+            net = read_mixed(data, cols["contrasts"], caller, reference=self.reference, **extra)
+            cols = cols | {"contrasts": cols["contrasts"].copy()}
+        else:
+            reader = read_arms if kind == "arms" else read_contrasts
+            net = reader(data, caller, reference=self.reference, **cols)
         self._fit_args = (kind, cols)
         self._data = data.copy()
         return net
@@ -214,13 +245,20 @@ class NetworkMetaAnalysis(EvidenceModel):
     def _fit_network(self, net: Network, caller: str) -> NetworkMetaAnalysis:
         net = self._prepare(net, caller)
         check_in(self.effects, _engine.EFFECTS, "effects", caller)
+        link = getattr(self, "link", "logit")
+        check_in(link, _engine.LINKS, "link", caller)
+        if net.kind == "binomial":
+            net = dataclasses.replace(net, link=link)
         priors = self._priors()
         priors.check(caller)
         design, names = _engine.consistency_design(net)
         model = _engine.build_model(net, design, names, effects=self.effects, priors=priors)
         self.network_ = net
         self.idata_, self.diagnostics_ = self._sample_checked(
-            model, var_names=_engine.free_variables(net, self.effects), caller=caller
+            model,
+            var_names=_engine.free_variables(net, self.effects),
+            caller=caller,
+            **_engine.sampler_arguments(net),
         )
         return self
 
@@ -367,6 +405,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         n_draws: int | None = None,
         link: str | None = None,
         predictive: bool = False,
+        heterogeneity: bool = False,
         random_seed: int | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         r"""Absolute and relative effects as correlated PSA inputs, one row per draw.
@@ -390,13 +429,18 @@ class NetworkMetaAnalysis(EvidenceModel):
         predictive : bool, default False
             Random effects only: use the effects in a new study (predictive distribution,
             :math:`\delta_{new} \sim N(d, \sigma^2)`) instead of the mean effects.
+        heterogeneity : bool, default False
+            Random effects only: add the column ``sd``, the between-study sd of the same
+            posterior draw (what a new trial's own effect varies by; see
+            :class:`~decisionkit.models.evidence.NetworkTrial`).
         random_seed : int or numpy.random.Generator, optional
 
         Returns
         -------
         DataFrame
             Columns ``p[<treatment>]`` (``rate[...]`` for a log link, ``mean[...]`` for
-            identity) and ``d[<treatment>]`` for every non-reference treatment.
+            identity) and ``d[<treatment>]`` for every non-reference treatment (and ``sd``
+            with ``heterogeneity=True``).
         """
         self._require_fitted("psa_inputs")
         return _absolute.psa_inputs(
@@ -405,6 +449,7 @@ class NetworkMetaAnalysis(EvidenceModel):
             n_draws=n_draws,
             link=link,
             predictive=predictive,
+            heterogeneity=heterogeneity,
             random_seed=random_seed,
         )
 
@@ -414,17 +459,12 @@ class NetworkMetaAnalysis(EvidenceModel):
         self._require_fitted("deviance_contributions")
         net = self.network_
         draws, plug = _engine.deviance(net, _engine.draws_of(self.idata_, "eta"))
-        idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
-        mean = draws.mean(axis=0)
-        return pd.DataFrame(
-            {
-                "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
-                "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
-                "resdev": mean,
-                "deviance_at_mean": plug,
-                "leverage": mean - plug,
-            }
-        )
+        frame = _deviance_frame(net, draws, plug)
+        if net.contrast is not None:
+            eta = _engine.draws_of(self.idata_, "eta_contrast")
+            extra = _deviance_frame(net.contrast, *_engine.deviance(net.contrast, eta))
+            frame = pd.concat([frame, extra], ignore_index=True)
+        return frame
 
     def fit_statistics(self) -> pd.Series:
         """TSD 2 fit: data points, posterior mean residual deviance, pD and DIC."""
@@ -443,6 +483,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         (TSD 2's residual deviance and DIC) in that case.
         """
         self._require_fitted("loo")
+        self._single_layout("loo", "compare models with fit_statistics() (residual deviance, DIC)")
         import arviz as az
 
         return az.loo(self.idata_)
@@ -455,6 +496,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         deviance and DIC of both models, per-data-point deviances).
         """
         self._require_fitted("unrelated_mean_effects")
+        self._single_layout("unrelated_mean_effects", "fit the two layouts separately")
         return _inconsistency.unrelated_mean_effects(self, ci_prob=ci_prob)
 
     def node_split(self, comparisons: Any = None, *, ci_prob: float = 0.95) -> Any:
@@ -464,6 +506,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         direct and indirect evidence. One model is fitted per comparison.
         """
         self._require_fitted("node_split")
+        self._single_layout("node_split", "fit the two layouts separately")
         return _inconsistency.node_split(self, comparisons, ci_prob=ci_prob)
 
     # ------------------------------------------------------------------ reporting
@@ -492,8 +535,10 @@ class NetworkMetaAnalysis(EvidenceModel):
         net = self.network_
         stats = self.fit_statistics()
         head = (
-            f"{self._name}: {self.effects} effects, {net.kind} data, {net.n_studies} "
-            f"studies, {net.n_treatments} treatments (reference '{net.treatments[0]}')"
+            f"{self._name}: {self.effects} effects, {net.kind} data"
+            + (f" + {net.contrast.n_studies} contrast-level" if net.contrast is not None else "")
+            + f", {net.n_studies} studies, {net.n_treatments} treatments (reference "
+            f"'{net.treatments[0]}')"
         )
         fit = (
             f"residual deviance {stats['resdev']:.1f} for {int(stats['n_data'])} data "
@@ -502,6 +547,13 @@ class NetworkMetaAnalysis(EvidenceModel):
         return "\n".join([head, self.summary.round(3).to_string(index=False), fit])
 
     # ------------------------------------------------------------------ helpers
+    def _single_layout(self, method: str, instead: str) -> None:
+        if self.network_.contrast is not None:
+            raise ValidationError(
+                f"{self._name}.{method} is not available for a network that mixes arm-level "
+                f"and contrast-level studies; {instead}."
+            )
+
     def _n_draws(self) -> int:
         post = self.idata_["posterior"]
         return int(post.sizes["chain"] * post.sizes["draw"])
@@ -511,6 +563,20 @@ class NetworkMetaAnalysis(EvidenceModel):
         if str(name) not in names:
             raise fail(param, f"{self._name}.{method}", f"one of the treatments {names}", name)
         return names.index(str(name))
+
+
+def _deviance_frame(net: Network, draws: np.ndarray, plug: np.ndarray) -> pd.DataFrame:
+    idx = net.rel if net.kind == "contrast" else np.arange(net.arm_study.size)
+    mean = draws.mean(axis=0)
+    return pd.DataFrame(
+        {
+            "study": np.asarray(net.studies, dtype=object)[net.arm_study[idx]],
+            "treatment": np.asarray(net.treatments, dtype=object)[net.arm_trt[idx]],
+            "resdev": mean,
+            "deviance_at_mean": plug,
+            "leverage": mean - plug,
+        }
+    )
 
 
 def _summarise(values: np.ndarray, ci_prob: float, caller: str) -> pd.DataFrame:

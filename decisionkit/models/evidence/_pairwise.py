@@ -86,6 +86,11 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
     def _prepare(self, net: Network, caller: str) -> Network:
         """Two treatments only; measure and data must match; RR becomes per-study log RR."""
+        if net.contrast is not None:
+            raise ValidationError(
+                f"{caller}: a pairwise meta-analysis reads one layout; for arm-level and "
+                "contrast-level studies together use NetworkMetaAnalysis.fit(..., contrasts=)."
+            )
         _two_treatments(net, caller)
         if net.kind == "contrast":
             return net

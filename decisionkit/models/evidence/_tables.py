@@ -56,7 +56,7 @@ def read_trials_csv(source: Any, *, max_bytes: int | None = None) -> pd.DataFram
 
     caller = "read_trials_csv"
     limit = io.DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
-    frame = io._read_frame(source, max_bytes=limit, caller=caller)
+    frame = io.read_csv_frame(source, max_bytes=limit, caller=caller)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in TRIAL_COLUMNS if c not in frame.columns]
     if missing:

@@ -1,37 +1,15 @@
 """NMA draws handed to a cohort model keep their joint posterior (correlations)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.special import logit
 
 import decisionkit as dk
-from decisionkit.models.evidence import NetworkMetaAnalysis
-
-FAST = {
-    "sampler_config": {"draws": 1000, "tune": 500, "chains": 2, "cores": 1, "progressbar": False}
-}
-
-# A-B, A-C and A-B-C studies: d_B and d_C share the A arms, so their posteriors correlate.
-TRIALS = pd.DataFrame(
-    [
-        ("T1", "A", 30, 200),
-        ("T1", "B", 20, 200),
-        ("T2", "A", 40, 250),
-        ("T2", "C", 22, 240),
-        ("T3", "A", 25, 150),
-        ("T3", "B", 18, 150),
-        ("T3", "C", 15, 160),
-    ],
-    columns=["study", "treatment", "events", "total"],
-)
 
 
 @pytest.fixture(scope="module")
-def nma():
-    return NetworkMetaAnalysis(effects="fixed", random_seed=8, **FAST).fit(
-        TRIALS, events="events", total="total"
-    )
+def nma(abc_fixed_nma):
+    return abc_fixed_nma
 
 
 def _corr(frame, a="d[B]", b="d[C]"):
