@@ -11,7 +11,7 @@ import xarray as xr
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import check_probability, fail
-from decisionkit.decision._kernel import objective_values, reduce_draws
+from decisionkit.decision._kernel import objective_values, reduce_cells
 from decisionkit.decision.utility import Objective, Utility, custom, resolve_objective
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution, require_outcomes
@@ -203,9 +203,9 @@ def _summarise(
     """Per-action statistics of utility draws ``u`` (draw, action, *extra), by the kernel."""
     extra = [str(d) for d in u.dims[2:]]
     n_actions = u.sizes[ACTION]
-    ds = reduce_draws(u, prob=prob, chain=chain, what=f"The utility draws ({u.name or 'utility'})")
-    ds = ds.transpose(ACTION, *extra)
-    stats = {k: np.asarray(ds[k].values, dtype=float).reshape(n_actions, -1) for k in _COLUMNS}
+    stats, evpi = reduce_cells(
+        u, prob=prob, chain=chain, what=f"The utility draws ({u.name or 'utility'})"
+    )
     if obj.kind == "expected":
         objective = stats["expected_utility"]
     else:
@@ -217,7 +217,6 @@ def _summarise(
     stats["rank"] = _rank_desc(objective, stats["expected_utility"])
     stats = {k: stats[k] for k in _ORDER}
     cells = {d: u[d].values for d in extra}
-    evpi = np.asarray(ds["evpi"].values, dtype=float).reshape(-1)
     return _Part(stats, evpi, u[ACTION].values, cells)
 
 

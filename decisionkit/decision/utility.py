@@ -119,20 +119,24 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
         if grid_values is None:
             nb = e - c / scalar if health else scalar * e - c
             return nb.transpose(DRAW, ACTION, ...).rename("utility")
-        # grid: build the values wtp-major, (wtp, ..., action, draw) in memory, and expose
-        # them as (draw, action, ..., wtp); decide() then reduces each block contiguously
-        k = np.asarray(grid_values, dtype=float).reshape((-1,) + (1,) * e.ndim)
-        ev = np.ascontiguousarray(e.values.T)[None]  # (1, ..., action, draw), draws contiguous
-        cv = np.ascontiguousarray(c.values.T)[None]
+        # grid: build the values in the decision kernel's layout, (..., wtp, draw, action)
+        # in memory, and expose them as (draw, action, ..., wtp) without copying
+        rest = e.dims[2:]
+        k = np.asarray(grid_values, dtype=float).reshape((-1, 1, 1))
+        # (..., 1, draw, action) views of the (draw, action, ...) metric arrays
+        ev = np.moveaxis(e.values, (0, 1), (-2, -1))[..., None, :, :]
+        cv = np.moveaxis(c.values, (0, 1), (-2, -1))[..., None, :, :]
         if health:
             values = np.divide(cv, k)
             np.subtract(ev, values, out=values)
         else:
             values = np.multiply(k, ev)
             values -= cv  # in place: one grid-sized array, no temporaries
-        dims = (*e.dims, "wtp")
-        coords = {**{d: e[d].values for d in e.dims}, "wtp": np.asarray(grid_values, float)}
-        return xr.DataArray(values.T, dims=dims, coords=coords, name="utility")
+        view = np.moveaxis(values, (-2, -1), (0, 1))  # (draw, action, ..., wtp), no copy
+        da = xr.DataArray(
+            view, dims=(DRAW, ACTION, *rest, "wtp"), coords={"wtp": k.reshape(-1)}, name="utility"
+        )
+        return da.assign_coords(e.coords)
 
     kind = "net health benefit" if health else "net monetary benefit"
     label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"
