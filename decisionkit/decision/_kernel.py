@@ -310,6 +310,11 @@ def _compiled() -> Any:
         hull = np.empty(k, dtype=np.int64)
         start = np.empty(k + 1, dtype=np.int64)
         nb = np.empty(k)
+        run_end = np.empty(g, dtype=np.int64)  # end of the run of equal chosen[j] from j
+        if g:
+            run_end[g - 1] = g
+        for j in range(g - 2, -1, -1):
+            run_end[j] = run_end[j + 1] if chosen[j] == chosen[j + 1] else j + 1
         for s in range(n):
             e = effect[s]
             c = cost[s]
@@ -368,9 +373,18 @@ def _compiled() -> Any:
                             share[lo, a] += 1.0 / same
                             share[hi, a] -= 1.0 / same
                     eb, cb = e[b], c[b]
-                    for j in range(lo, hi):
-                        r = wtp[j] * (eb - e[chosen[j]]) - (cb - c[chosen[j]])
-                        regret[j] += r if r > 0.0 else 0.0
+                    # the chosen action is constant on runs of the grid: per run the regret
+                    # is one line (no gather), and zero where b is the chosen action
+                    j = lo
+                    while j < hi:
+                        ch = chosen[j]
+                        stop = min(run_end[j], hi)
+                        if ch != b:
+                            de, dc = eb - e[ch], cb - c[ch]
+                            for i in range(j, stop):
+                                r = wtp[i] * de - dc
+                                regret[i] += r if r > 0.0 else 0.0
+                        j = stop
                 for j in (j0, j1 - 1):
                     if (j == j0 and j < lo) or (j == j1 - 1 and j >= hi):
                         # exact: every action's net benefit as decide() computes it, so
