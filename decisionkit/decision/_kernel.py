@@ -503,6 +503,7 @@ def reduce_cells(
     if _is_dask(u.data):
         import dask
 
+        u = u.chunk({DRAW: -1, ACTION: -1})  # each block holds every draw and action
         ds = reduce_draws(u, prob=prob, chain=chain, what=what).transpose(ACTION, *extra)
         (ds,) = dask.compute(ds)
         stats = {name: np.asarray(ds[name].values, float).reshape(k, -1) for name in STATS}

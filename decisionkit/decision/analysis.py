@@ -171,7 +171,8 @@ def decide(
 
 def _utility_chunks(outcomes: OutcomeDistribution, utility: Utility):
     """Yield utility draws, chunked along the utility's grid dim when it has one."""
-    if utility.grid is None:
+    if utility.grid is None or outcomes.is_lazy:
+        # lazy outcomes: one graph over the whole grid (the utility chunks it), computed once
         yield _checked(utility(outcomes), outcomes, utility)
         return
     per_value = outcomes.n_draws * outcomes.n_actions
@@ -242,8 +243,17 @@ def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, pd.Series, tuple[str, .
     """
     first = parts[0]
     extra = tuple(first.cells)
-    stats = {k: np.concatenate([p.stats[k] for p in parts], axis=1) for k in first.stats}
-    evpi = np.concatenate([np.reshape(p.evpi, -1) for p in parts])
+    # cells are flattened C order with the grid dim last: join the chunks along that dim,
+    # keeping the other dims' cells in front (a plain concatenation would interleave them)
+    lead = int(np.prod([first.cells[d].size for d in extra[:-1]])) if extra else 1
+
+    def join(arrays: list[np.ndarray]) -> np.ndarray:
+        blocks = [a.reshape((*a.shape[:-1], lead, -1)) for a in arrays]
+        joined = np.concatenate(blocks, axis=-1)
+        return joined.reshape((*joined.shape[:-2], -1))
+
+    stats = {k: join([p.stats[k] for p in parts]) for k in first.stats}
+    evpi = join([np.reshape(p.evpi, -1) for p in parts])
     if extra:
         levels = [first.cells[d] for d in extra[:-1]]
         levels.append(np.concatenate([p.cells[extra[-1]] for p in parts]))

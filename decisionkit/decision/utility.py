@@ -122,6 +122,8 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
         # grid: build the values in the decision kernel's layout, (..., wtp, draw, action)
         # in memory, and expose them as (draw, action, ..., wtp) without copying
         rest = e.dims[2:]
+        if out.is_lazy:
+            return _lazy_grid(e, c, np.asarray(grid_values, dtype=float), health)
         k = np.asarray(grid_values, dtype=float).reshape((-1, 1, 1))
         # (..., 1, draw, action) views of the (draw, action, ...) metric arrays
         ev = np.moveaxis(e.values, (0, 1), (-2, -1))[..., None, :, :]
@@ -141,6 +143,26 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
     kind = "net health benefit" if health else "net monetary benefit"
     label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"
     return Utility(label, fn, (effect, cost), "wtp" if grid is not None else None, grid)
+
+
+def _lazy_grid(e: xr.DataArray, c: xr.DataArray, grid: np.ndarray, health: bool) -> xr.DataArray:
+    """Net benefit on a grid of dask-backed metrics: one lazy array, chunked along ``wtp``.
+
+    The same elementwise arithmetic as the in-memory grid, applied block by block; wtp is
+    chunked so that a block (draws x actions x the other dims' chunk x wtp) fits in
+    ``dk.set_options(working_memory=...)``.
+    """
+    from decisionkit._options import chunk_values
+
+    rest = e.dims[2:]
+    per_value = e.sizes[DRAW] * e.sizes[ACTION]
+    for d, sizes in zip(e.dims, e.chunks or (), strict=False):
+        if d in rest:
+            per_value *= max(sizes)
+    k = xr.DataArray(grid, dims="wtp", coords={"wtp": grid})
+    nb = e - c / k if health else k * e - c
+    nb = nb.transpose(DRAW, ACTION, *rest, "wtp").chunk({"wtp": chunk_values(per_value)})
+    return nb.rename("utility")
 
 
 def net_monetary_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:

@@ -231,3 +231,27 @@ def test_evpi_is_exactly_zero_when_one_action_always_wins():
     u = np.c_[base, base - 7.3 - rng.uniform(0, 1, 3001), base - 50.0]
     dec = dk.decide(_out(u), IDENTITY)
     assert dec.evpi == 0.0
+
+
+def test_grid_chunks_with_a_unit_dim_and_lazy_draws_give_the_one_chunk_table():
+    # a wtp grid split into chunks (small working memory) alongside a unit dim, and the same
+    # draws dask-backed (one graph over the whole grid), equal the unchunked in-memory result
+    import dask.array as da
+
+    rng = np.random.default_rng(1)
+    cost, qaly = rng.normal(1e4, 2e3, (300, 3, 50)), rng.normal(5, 0.5, (300, 3, 50))
+    eager = dk.OutcomeDistribution.from_arrays({"cost": cost, "qaly": qaly}, dims=("unit",))
+    lazy = dk.OutcomeDistribution.from_arrays(
+        {
+            "cost": da.from_array(cost, chunks=(-1, -1, 20)),
+            "qaly": da.from_array(qaly, (-1, -1, 20)),
+        },
+        dims=("unit",),
+    )
+    nmb = dk.utility.net_monetary_benefit(wtp=np.linspace(0, 5e4, 11))
+    with dk.set_options(working_memory=1000):
+        ref = dk.decide(eager, nmb)
+    with dk.set_options(working_memory=0.1):
+        for got in (dk.decide(eager, nmb), dk.decide(lazy, nmb)):
+            pd.testing.assert_frame_equal(got.table, ref.table, rtol=1e-12)
+            pd.testing.assert_series_equal(got.evpi, ref.evpi, rtol=1e-12)
