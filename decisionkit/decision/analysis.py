@@ -90,6 +90,7 @@ class Decision:
                 )
         else:
             best = self.best
+            assert isinstance(best, pd.Series)  # extra dims: one action per cell
             counts = best.value_counts()
             lines.append(f"Best action across {len(best)} values of {list(self.extra_dims)}:")
             for action, n in counts.items():

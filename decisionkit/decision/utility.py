@@ -117,6 +117,7 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
     def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
         e, c = out.metric(effect), out.metric(cost)
         if grid_values is None:
+            assert scalar is not None  # check_wtp gives a scalar or a grid
             nb = e - c / scalar if health else scalar * e - c
             return nb.transpose(DRAW, ACTION, ...).rename("utility")
         # grid: build the values in the decision kernel's layout, (..., wtp, draw, action)
@@ -216,7 +217,7 @@ def exponential(metric: str, *, risk_aversion: float) -> Utility:
         x = out.metric(metric)
         if a == 0:
             return x.rename("utility")
-        u = -np.expm1(-a * x) / a
+        u = -xr.apply_ufunc(np.expm1, -a * x, dask="allowed") / a  # lazy on dask data
         if not np.isfinite(u.values).all():
             raise ValidationError(
                 f"exponential utility overflowed for metric '{metric}' with risk_aversion={a:g}"
@@ -263,7 +264,7 @@ def custom(func: Callable[[OutcomeDistribution], Any], *, name: str | None = Non
             raise ValidationError(f"Utility {label!r} returned NaN or infinite values.")
         return da.rename("utility")
 
-    return Utility(label, fn, ())
+    return Utility(str(label), fn, ())
 
 
 # ---------------------------------------------------------------------- objectives

@@ -275,7 +275,7 @@ class BayesianLogisticRisk(BayesianModel):
         if chunk_size is None:
             chunk_size = chunk_values(n_draws)
         else:
-            chunk_size = check_number(chunk_size, "chunk_size", caller, low=1, integer=True)
+            chunk_size = int(check_number(chunk_size, "chunk_size", caller, low=1, integer=True))
         return values, index, n_draws, chunk_size
 
     def predict_risk(self, X: Any, *, chunk_size: int | None = None) -> xr.DataArray:
@@ -333,7 +333,7 @@ class BayesianLogisticRisk(BayesianModel):
 
         n_draws = self.intercept_draws_.shape[0]
         chunk = chunk_values(n_draws) if chunk_size is None else chunk_size
-        chunk = check_number(chunk, "chunk_size", caller, low=1, integer=True)
+        chunk = int(check_number(chunk, "chunk_size", caller, low=1, integer=True))
         parts = X.to_delayed()
         indexes = dask.compute(*[dask.delayed(lambda p: p.index)(p) for p in parts])
 
