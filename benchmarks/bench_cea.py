@@ -34,7 +34,7 @@ def make_outcomes(seed: int = 0) -> dk.OutcomeDistribution:
 
 def run_analyze(out):
     ce = dk.cea.analyze(out, wtp=WTP)
-    return ce.ceac(), ce.ceaf(), ce.evpi()
+    return ce.ceac(), ce.ceaf(), ce.evpi
 
 
 def run_decide(out):

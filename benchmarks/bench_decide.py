@@ -1,6 +1,6 @@
 """decide() speed and memory (issue 12: the decision kernel).
 
-Targets: 100,000 draws x 20 actions <= 25 ms CPU with peak extra memory <= 3x the utility
+Targets (CPU time): 100,000 draws x 20 actions <= 25 ms CPU with peak extra memory <= 3x the utility
 array; a 501-point wtp grid on 10,000 draws x 10 actions with a 95% interval <= 300 ms CPU
 without materialising more than ~100 MB at once. Baselines in the same run: the same statistics
 in plain numpy (no labels, no table), and the kernel's compiled core alone (no utility

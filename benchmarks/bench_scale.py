@@ -252,6 +252,48 @@ def bench_psa(client, n_draws: int, repeat: int, n_partitions: int) -> None:
     print(f"speed-up Dask/single: {(t_model + t_summary) / t_dist:.2f}x")
 
 
+def bench_generic(n_patients: int, block: int) -> None:
+    """Per-patient decisions through the generic path vs Policy, CPU time in one process.
+
+    Generic path (issue 12): a fitted BayesianLogisticRisk -> predict_risk ->
+    models.treatment_outcomes -> dk.decide per patient (unit dim), block by block. Policy:
+    the same 500 posterior draws and an equivalent utility (benefit 1 per case averted,
+    harm 0.1 per treated non-case ~ NMB with cost_treat, here only the throughput compared).
+    A 2-worker cluster reaches at most 2x the per-CPU-second rate printed here.
+    """
+    from decisionkit.models import BayesianLogisticRisk, treatment_outcomes
+
+    rng = np.random.default_rng(1)
+    X = make_patients(400, seed=99)
+    y = (rng.random(400) < 1 / (1 + np.exp(-(X.sum(axis=1) * 0.4 - 2)))).astype(int)
+    model = BayesianLogisticRisk(
+        random_seed=1, draws=N_DRAWS // 2, tune=300, chains=2, cores=1, progressbar=False
+    ).fit(X, y)
+    b0 = model.intercept_draws_.values
+    coef = model.coef_draws_.values
+    pol = Policy(b0, coef, feature_names=FEATURES, benefit=1.0, harm=0.1)
+    util = dk.utility.net_monetary_benefit(wtp=20_000)
+    patients = make_patients(n_patients, seed=3)
+
+    def generic() -> int:
+        n = 0
+        for start in range(0, n_patients, block):
+            risk = model.predict_risk(patients.iloc[start : start + block])
+            out = treatment_outcomes(
+                risk, effect=0.7, cost_treat=300.0, cost_event=5_000.0, qaly_event=0.5
+            )
+            n += len(dk.decide(out, util, prob=None).best)
+        return n
+
+    print(f"\n== per-patient decisions, {n_patients:,} patients x {b0.size} draws (1 process) ==")
+    for name, fn in (("generic path", generic), ("scale.Policy", lambda: pol.apply(patients))):
+        fn()  # warm-up (compilation)
+        c0 = time.process_time()
+        fn()
+        cpu = time.process_time() - c0
+        print(f"{name:<14} CPU {cpu:.2f} s -> {n_patients / cpu:,.0f} patients per CPU-second")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=1_000_000)
@@ -261,7 +303,11 @@ def main() -> None:
     parser.add_argument("--psa-partitions", type=int, default=20)
     parser.add_argument("--skip-policy", action="store_true")
     parser.add_argument("--skip-psa", action="store_true")
+    parser.add_argument("--generic", type=int, default=0, help="patients for bench_generic")
     args = parser.parse_args()
+    if args.generic:
+        bench_generic(args.generic, block=5_000)
+        return
 
     from distributed import Client, LocalCluster
 

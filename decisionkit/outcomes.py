@@ -319,7 +319,10 @@ class OutcomeDistribution:
     ) -> OutcomeDistribution:
         """Build from a PyMC/ArviZ posterior (DataTree) or posterior predictive.
 
-        ``chain`` and ``draw`` are stacked into a single ``draw`` dim.
+        ``chain`` and ``draw`` are stacked into a single ``draw`` dim, which keeps a ``chain``
+        coordinate (the chain of each draw): :func:`~decisionkit.decide` then reports the
+        ESS-based Monte-Carlo standard error of ArviZ (``arviz_stats`` ``mcse``, method
+        ``"mean"``) instead of ``sd / sqrt(n)``, which understates it for autocorrelated draws.
 
         Parameters
         ----------
@@ -368,6 +371,11 @@ class OutcomeDistribution:
             stacked[str(name)] = da.drop_vars([c for c in da.coords if c not in da.dims])
         data = xr.Dataset(stacked)
         data = data.assign_coords({DRAW: np.arange(data.sizes[DRAW])})
+        if "chain" in ds.dims:
+            # the chain of each stacked draw (chain-major blocks), so that decide() reports
+            # ArviZ's ESS-based Monte-Carlo error for autocorrelated MCMC draws
+            chains = np.repeat(np.asarray(ds["chain"].values), ds.sizes[DRAW])
+            data = data.assign_coords(chain=(DRAW, chains))
         in_frame = None
         if inputs:
             cols = {}

@@ -271,8 +271,8 @@ class CEAResult:
 def analyze(
     outcomes: OutcomeDistribution,
     *,
-    cost: str = "cost",
     effect: str = "qaly",
+    cost: str = "cost",
     wtp: Any = None,
     reference: str | None = None,
     prob: float = 0.95,
@@ -293,7 +293,7 @@ def analyze(
     ----------
     outcomes : OutcomeDistribution
         Draws with a cost and an effect metric per strategy (no extra dims).
-    cost, effect : str
+    effect, cost : str
         Metric names.
     wtp : float or 1-D array, optional
         Non-negative, strictly increasing grid of willingness to pay per unit of effect

@@ -22,7 +22,10 @@ For utility draws :math:`U_{sa}` (draw :math:`s = 1..S`, action :math:`a`) and t
 The work runs through :func:`xarray.apply_ufunc` with ``dask="parallelized"``: the same code
 reduces numpy- and dask-backed arrays, chunked along any dim other than ``draw`` and ``action``.
 Inside a block a compiled single pass (numba) visits each draw once; central intervals keep
-only the two tails (bounded heaps), never sorting or partitioning whole columns.
+only the values beyond a threshold per tail and select within them, never sorting or
+partitioning whole columns. The threshold comes from a strided sample, or, along a grid (the
+cells of a wtp dim), from the previous cell's tail draws: their largest value in this cell
+certainly bounds the tail, and few other values pass it.
 
 Where utility is linear in a grid, as net benefit :math:`\lambda E_{sa} - C_{sa}` is in
 willingness to pay, :func:`net_benefit_grid` uses the structure: per draw, the best action
@@ -48,6 +51,7 @@ __all__ = [
     "net_benefit_grid",
     "prob_best",
     "quantile",
+    "reduce_cells",
     "reduce_draws",
 ]
 
@@ -77,20 +81,24 @@ def _compiled() -> Any:
     jit = numba.njit(cache=True, nogil=True)
 
     @jit
-    def select(x, n, kth):
+    def select(x, ix, n, kth):
         """Put the kth smallest of ``x[:n]`` at ``x[kth]``, smaller-or-equal ones before it.
 
-        Quickselect in place with median-of-three pivots (no copy).
+        Quickselect in place with median-of-three pivots (no copy); ``ix`` (the draw of each
+        value) is permuted alongside.
         """
         lo, hi = 0, n - 1
         while hi > lo:
             mid = (lo + hi) // 2
             if x[mid] < x[lo]:
                 x[mid], x[lo] = x[lo], x[mid]
+                ix[mid], ix[lo] = ix[lo], ix[mid]
             if x[hi] < x[lo]:
                 x[hi], x[lo] = x[lo], x[hi]
+                ix[hi], ix[lo] = ix[lo], ix[hi]
             if x[hi] < x[mid]:
                 x[hi], x[mid] = x[mid], x[hi]
+                ix[hi], ix[mid] = ix[mid], ix[hi]
             pivot = x[mid]
             i, j = lo, hi
             while i <= j:
@@ -100,6 +108,7 @@ def _compiled() -> Any:
                     j -= 1
                 if i <= j:
                     x[i], x[j] = x[j], x[i]
+                    ix[i], ix[j] = ix[j], ix[i]
                     i += 1
                     j -= 1
             if kth <= j:
@@ -110,24 +119,7 @@ def _compiled() -> Any:
                 return
 
     @jit
-    def tail_push(buf, cnt, tau, a, v, m):
-        """Keep the ``m`` smallest values seen in row ``a`` of ``buf`` (a buffer of 2m).
-
-        Values below the threshold ``tau[a]`` are appended; a full buffer is cut back to its
-        m smallest by one selection, which raises the threshold. Few values pass the
-        threshold once it settles, so a column costs about one comparison per draw.
-        """
-        if v < tau[a]:
-            buf[a, cnt[a]] = v
-            cnt[a] += 1
-            if cnt[a] == 2 * m:
-                row = buf[a]
-                select(row, 2 * m, m - 1)
-                tau[a] = row[m - 1]
-                cnt[a] = m
-
-    @jit
-    def start_thresholds(w, c, m_lo, m_hi, r, sample, lo_tau, hi_tau):
+    def sample_thresholds(w, c, m_lo, m_hi, r, sample, six, lo_tau, hi_tau):
         """Starting thresholds of the two tails, from every (n // r)-th draw of each action.
 
         Above ``lo_tau`` (below ``-hi_tau``) lie the m_lo smallest (m_hi largest) values with
@@ -145,25 +137,63 @@ def _compiled() -> Any:
                 if idx >= r:
                     continue  # the tail is a large share of the draws: no threshold
                 if side == 0:
-                    select(sample, r, idx)
+                    select(sample, six, r, idx)
                     lo_tau[a] = sample[idx]
                 else:
-                    select(sample, r, r - 1 - idx)
+                    select(sample, six, r, r - 1 - idx)
                     hi_tau[a] = -sample[r - 1 - idx]
 
     @jit
-    def tail_stats(buf, cnt, a, m):
-        """The m-th and (m-1)-th smallest values kept in row ``a`` (m >= 1)."""
-        part = buf[a]
-        select(part, cnt[a], m - 1)
-        last = part[m - 1]
+    def carried_thresholds(w, c, m, sign, prev, tau):
+        """Thresholds that certainly hold the m smallest values of each action in cell ``c``.
+
+        ``prev[a]`` holds the draws of the m smallest values (of ``sign * w``) in the previous
+        cell: their largest value in this cell bounds the m smallest from above, so values
+        strictly below its successor include all of them. Along a grid (wtp) the tails change
+        little from one cell to the next, so few other values pass.
+        """
+        k = w.shape[2]
+        for a in range(k):
+            top = -np.inf
+            for i in range(m):
+                v = sign * w[c, prev[a, i], a]
+                if v > top:
+                    top = v
+            tau[a] = np.nextafter(top, np.inf)
+
+    @jit
+    def tail_stats(x, ix, cnt, m):
+        """The m-th and (m-1)-th smallest of ``x[:cnt]`` (m >= 1).
+
+        Leaves the draws of the m smallest in ``ix[:m]``.
+        """
+        select(x, ix, cnt, m - 1)
+        last = x[m - 1]
         before = last
         if m >= 2:
-            before = part[0]
+            before = x[0]
             for i in range(1, m - 1):
-                if part[i] > before:
-                    before = part[i]
+                if x[i] > before:
+                    before = x[i]
         return last, before
+
+    @jit
+    def column_tails(w, c, a, t_lo, t_hi, lo_v, lo_i, hi_v, hi_i):
+        """Values of action ``a`` in cell ``c`` below ``t_lo`` and negated values below ``t_hi``.
+
+        Branch-free: every value is written, the count advances only when it passes.
+        """
+        nl = 0
+        nh = 0
+        for s in range(w.shape[1]):
+            v = w[c, s, a]
+            lo_v[nl] = v
+            lo_i[nl] = s
+            nl += v < t_lo
+            hi_v[nh] = -v
+            hi_i[nh] = s
+            nh += -v < t_hi
+        return nl, nh
 
     @jit
     def reduce_block(w, k_lo, k_hi, interval, out):
@@ -176,32 +206,25 @@ def _compiled() -> Any:
         i_hi = int(np.floor(k_hi))
         m_lo = min(i_lo + 2, n)  # the m_lo smallest values hold order stats i_lo, i_lo + 1
         m_hi = n - i_hi  # the m_hi largest hold i_hi and i_hi + 1
-        lo_buf = np.empty((k, 2 * max(m_lo, 1)))  # candidates for the smallest values
-        hi_buf = np.empty((k, 2 * max(m_hi, 1)))  # candidates for the negated largest
-        lo_cnt = np.zeros(k, dtype=np.int64)
-        hi_cnt = np.zeros(k, dtype=np.int64)
+        size = n if interval else 0
+        lo_v, hi_v = np.empty(size), np.empty(size)  # candidates for the two tails
+        lo_i, hi_i = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        lo_prev = np.empty((k, max(m_lo, 1)), dtype=np.int64)  # tails' draws, previous cell
+        hi_prev = np.empty((k, max(m_hi, 1)), dtype=np.int64)
         lo_tau = np.empty(k)
         hi_tau = np.empty(k)
         n_sample = 512
         sample = np.empty(n_sample)
-        column = np.empty(n if interval else 0)
+        six = np.empty(n_sample, dtype=np.int64)
         total = np.empty(k)
         share = np.empty(k)
         regret = np.empty(k)
         sq = np.empty(k)
+        carry = False  # whether the previous cell's tails give this cell's thresholds
         for c in range(n_cells):
             total[:] = 0.0
             share[:] = 0.0
             regret[:] = 0.0
-            lo_cnt[:] = 0
-            hi_cnt[:] = 0
-            lo_tau[:] = np.inf
-            hi_tau[:] = np.inf
-            if interval and n >= 4 * n_sample:
-                # start each tail's threshold at a high sample quantile of a strided sample,
-                # so that few values are ever buffered; if it turns out too low (fewer than
-                # m values below it, probability ~1e-5), the column is redone exactly below
-                start_thresholds(w, c, m_lo, m_hi, n_sample, sample, lo_tau, hi_tau)
             for s in range(n):
                 top = w[c, s, 0]
                 for a in range(1, k):
@@ -221,27 +244,6 @@ def _compiled() -> Any:
                 for a in range(k):
                     if w[c, s, a] == top:
                         share[a] += 1.0 / ties
-                if interval:
-                    for a in range(k):
-                        v = w[c, s, a]
-                        if v < lo_tau[a]:
-                            tail_push(lo_buf, lo_cnt, lo_tau, a, v, m_lo)
-                        if -v < hi_tau[a]:
-                            tail_push(hi_buf, hi_cnt, hi_tau, a, -v, m_hi)
-            if interval:
-                for a in range(k):
-                    if lo_cnt[a] < m_lo or hi_cnt[a] < m_hi:
-                        # a threshold was too low (rare): select from the whole column
-                        for s in range(n):
-                            column[s] = w[c, s, a]
-                        select(column, n, m_lo - 1)
-                        lo_buf[a, :m_lo] = column[:m_lo]
-                        lo_cnt[a] = m_lo
-                        for s in range(n):
-                            column[s] = -w[c, s, a]
-                        select(column, n, m_hi - 1)
-                        hi_buf[a, :m_hi] = column[:m_hi]
-                        hi_cnt[a] = m_hi
             for a in range(k):
                 total[a] /= n
                 sq[a] = 0.0
@@ -257,21 +259,42 @@ def _compiled() -> Any:
                 out[c, a, 2] = sd / np.sqrt(n)
                 out[c, a, 5] = share[a] / n
                 out[c, a, 6] = regret[a] / n
+                out[c, a, 3] = np.nan
+                out[c, a, 4] = np.nan
                 if not np.isfinite(out[c, a, 6]) or not np.isfinite(sd):
                     return False
-                if interval:
-                    if m_lo == i_lo + 2:  # the largest kept is order stat i_lo + 1
-                        nxt, at = tail_stats(lo_buf, lo_cnt, a, m_lo)
-                    else:  # i_lo is the largest order statistic
-                        at, _ = tail_stats(lo_buf, lo_cnt, a, m_lo)
-                        nxt = at
-                    out[c, a, 3] = at + (k_lo - i_lo) * (nxt - at)
-                    first, second = tail_stats(hi_buf, hi_cnt, a, m_hi)
-                    at, nxt = -first, -second  # order stats i_hi and i_hi + 1
-                    out[c, a, 4] = at + (k_hi - i_hi) * (nxt - at)
-                else:
-                    out[c, a, 3] = np.nan
-                    out[c, a, 4] = np.nan
+            if not interval:
+                continue
+            # the interval: only the values below a threshold per tail are kept and selected
+            lo_tau[:] = np.inf
+            hi_tau[:] = np.inf
+            if carry:
+                carried_thresholds(w, c, m_lo, 1.0, lo_prev, lo_tau)
+                carried_thresholds(w, c, m_hi, -1.0, hi_prev, hi_tau)
+            elif n >= 4 * n_sample:
+                # a high sample quantile of a strided sample; if it turns out too low (fewer
+                # than m values below it, probability ~1e-5) the column is redone exactly
+                sample_thresholds(w, c, m_lo, m_hi, n_sample, sample, six, lo_tau, hi_tau)
+            passed = 0
+            for a in range(k):
+                nl, nh = column_tails(w, c, a, lo_tau[a], hi_tau[a], lo_v, lo_i, hi_v, hi_i)
+                if nl < m_lo or nh < m_hi:  # a threshold was too low (rare): keep all
+                    nl, nh = column_tails(w, c, a, np.inf, np.inf, lo_v, lo_i, hi_v, hi_i)
+                passed += nl + nh
+                if m_lo == i_lo + 2:  # the largest kept is order stat i_lo + 1
+                    nxt, at = tail_stats(lo_v, lo_i, nl, m_lo)
+                else:  # i_lo is the largest order statistic
+                    at, _ = tail_stats(lo_v, lo_i, nl, m_lo)
+                    nxt = at
+                out[c, a, 3] = at + (k_lo - i_lo) * (nxt - at)
+                first, second = tail_stats(hi_v, hi_i, nh, m_hi)
+                at, nxt = -first, -second  # order stats i_hi and i_hi + 1
+                out[c, a, 4] = at + (k_hi - i_hi) * (nxt - at)
+                lo_prev[a, :m_lo] = lo_i[:m_lo]
+                hi_prev[a, :m_hi] = hi_i[:m_hi]
+            # carry the tails to the next cell while they stay selective (a grid such as
+            # wtp); unrelated cells (units) pass many values and fall back to sampling
+            carry = passed <= 3 * k * (m_lo + m_hi)
         return True
 
     @jit
@@ -287,6 +310,11 @@ def _compiled() -> Any:
         hull = np.empty(k, dtype=np.int64)
         start = np.empty(k + 1, dtype=np.int64)
         nb = np.empty(k)
+        run_end = np.empty(g, dtype=np.int64)  # end of the run of equal chosen[j] from j
+        if g:
+            run_end[g - 1] = g
+        for j in range(g - 2, -1, -1):
+            run_end[j] = run_end[j + 1] if chosen[j] == chosen[j + 1] else j + 1
         for s in range(n):
             e = effect[s]
             c = cost[s]
@@ -345,9 +373,18 @@ def _compiled() -> Any:
                             share[lo, a] += 1.0 / same
                             share[hi, a] -= 1.0 / same
                     eb, cb = e[b], c[b]
-                    for j in range(lo, hi):
-                        r = wtp[j] * (eb - e[chosen[j]]) - (cb - c[chosen[j]])
-                        regret[j] += r if r > 0.0 else 0.0
+                    # the chosen action is constant on runs of the grid: per run the regret
+                    # is one line (no gather), and zero where b is the chosen action
+                    j = lo
+                    while j < hi:
+                        ch = chosen[j]
+                        stop = min(run_end[j], hi)
+                        if ch != b:
+                            de, dc = eb - e[ch], cb - c[ch]
+                            for i in range(j, stop):
+                                r = wtp[i] * de - dc
+                                regret[i] += r if r > 0.0 else 0.0
+                        j = stop
                 for j in (j0, j1 - 1):
                     if (j == j0 and j < lo) or (j == j1 - 1 and j >= hi):
                         # exact: every action's net benefit as decide() computes it, so
@@ -378,7 +415,12 @@ def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.nd
     reduce_block, _ = _compiled()
     lead = values.shape[:-2]
     n, k = values.shape[-2:]
-    w = np.ascontiguousarray(values.reshape((-1, n, k)), dtype=np.float64)
+    w = values.reshape((-1, n, k))
+    if w.dtype != np.float64 or not (
+        w.flags.c_contiguous or np.swapaxes(w, 1, 2).flags.c_contiguous
+    ):
+        # either layout is read in place (a wtp grid arrives draws-contiguous per action)
+        w = np.ascontiguousarray(w, dtype=np.float64)
     out = np.empty((w.shape[0], k, len(STATS) + 1))
     p = 0.0 if prob is None else float(prob)
     k_lo, k_hi = (n - 1) * (1 - p) / 2, (n - 1) * (1 + p) / 2
@@ -441,6 +483,38 @@ def reduce_draws(
         ds["mcse"] = _mcse_chains(u, np.asarray(chain))
     ds["evpi"] = stats.isel({"stat": len(STATS), ACTION: 0}, drop=True)
     return ds
+
+
+def reduce_cells(
+    u: xr.DataArray,
+    *,
+    prob: float | None = 0.95,
+    chain: np.ndarray | None = None,
+    what: str = "The utility draws",
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`reduce_draws` as plain arrays: each statistic (action, cell) and the EVPI (cell,).
+
+    Cells are the other dims of ``u`` in their order, flattened (C order). Numpy-backed draws
+    go straight to the compiled pass (no xarray objects per call, so a chunked grid costs
+    little per chunk); dask-backed draws build one graph and compute it once.
+    """
+    extra = [d for d in u.dims if d not in (DRAW, ACTION)]
+    k = u.sizes[ACTION]
+    if _is_dask(u.data):
+        import dask
+
+        u = u.chunk({DRAW: -1, ACTION: -1})  # each block holds every draw and action
+        ds = reduce_draws(u, prob=prob, chain=chain, what=what).transpose(ACTION, *extra)
+        (ds,) = dask.compute(ds)
+        stats = {name: np.asarray(ds[name].values, float).reshape(k, -1) for name in STATS}
+        return stats, np.asarray(ds["evpi"].values, float).reshape(-1)
+    values = np.asarray(u.transpose(*extra, DRAW, ACTION).data)
+    out = _reduce_numpy(values, prob=prob, what=what).reshape((-1, k, len(STATS) + 1))
+    stats = {name: out[:, :, i].T for i, name in enumerate(STATS)}
+    if chain is not None:
+        mcse = _mcse_chains(u, np.asarray(chain)).transpose(ACTION, *extra).values
+        stats["mcse"] = np.asarray(mcse, float).reshape(k, -1)
+    return stats, out[:, 0, len(STATS)].copy()
 
 
 def _mcse_chains(u: xr.DataArray, chain: np.ndarray) -> xr.DataArray:

@@ -11,7 +11,7 @@ import xarray as xr
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import check_probability, fail
-from decisionkit.decision._kernel import objective_values, reduce_draws
+from decisionkit.decision._kernel import objective_values, reduce_cells
 from decisionkit.decision.utility import Objective, Utility, custom, resolve_objective
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution, require_outcomes
@@ -90,6 +90,7 @@ class Decision:
                 )
         else:
             best = self.best
+            assert isinstance(best, pd.Series)  # extra dims: one action per cell
             counts = best.value_counts()
             lines.append(f"Best action across {len(best)} values of {list(self.extra_dims)}:")
             for action, n in counts.items():
@@ -171,7 +172,8 @@ def decide(
 
 def _utility_chunks(outcomes: OutcomeDistribution, utility: Utility):
     """Yield utility draws, chunked along the utility's grid dim when it has one."""
-    if utility.grid is None:
+    if utility.grid is None or outcomes.is_lazy:
+        # lazy outcomes: one graph over the whole grid (the utility chunks it), computed once
         yield _checked(utility(outcomes), outcomes, utility)
         return
     per_value = outcomes.n_draws * outcomes.n_actions
@@ -203,9 +205,9 @@ def _summarise(
     """Per-action statistics of utility draws ``u`` (draw, action, *extra), by the kernel."""
     extra = [str(d) for d in u.dims[2:]]
     n_actions = u.sizes[ACTION]
-    ds = reduce_draws(u, prob=prob, chain=chain, what=f"The utility draws ({u.name or 'utility'})")
-    ds = ds.transpose(ACTION, *extra)
-    stats = {k: np.asarray(ds[k].values, dtype=float).reshape(n_actions, -1) for k in _COLUMNS}
+    stats, evpi = reduce_cells(
+        u, prob=prob, chain=chain, what=f"The utility draws ({u.name or 'utility'})"
+    )
     if obj.kind == "expected":
         objective = stats["expected_utility"]
     else:
@@ -217,7 +219,6 @@ def _summarise(
     stats["rank"] = _rank_desc(objective, stats["expected_utility"])
     stats = {k: stats[k] for k in _ORDER}
     cells = {d: u[d].values for d in extra}
-    evpi = np.asarray(ds["evpi"].values, dtype=float).reshape(-1)
     return _Part(stats, evpi, u[ACTION].values, cells)
 
 
@@ -243,8 +244,17 @@ def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, pd.Series, tuple[str, .
     """
     first = parts[0]
     extra = tuple(first.cells)
-    stats = {k: np.concatenate([p.stats[k] for p in parts], axis=1) for k in first.stats}
-    evpi = np.concatenate([np.reshape(p.evpi, -1) for p in parts])
+    # cells are flattened C order with the grid dim last: join the chunks along that dim,
+    # keeping the other dims' cells in front (a plain concatenation would interleave them)
+    lead = int(np.prod([first.cells[d].size for d in extra[:-1]])) if extra else 1
+
+    def join(arrays: list[np.ndarray]) -> np.ndarray:
+        blocks = [a.reshape((*a.shape[:-1], lead, -1)) for a in arrays]
+        joined = np.concatenate(blocks, axis=-1)
+        return joined.reshape((*joined.shape[:-2], -1))
+
+    stats = {k: join([p.stats[k] for p in parts]) for k in first.stats}
+    evpi = join([np.reshape(p.evpi, -1) for p in parts])
     if extra:
         levels = [first.cells[d] for d in extra[:-1]]
         levels.append(np.concatenate([p.cells[extra[-1]] for p in parts]))

@@ -117,26 +117,53 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
     def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
         e, c = out.metric(effect), out.metric(cost)
         if grid_values is None:
+            assert scalar is not None  # check_wtp gives a scalar or a grid
             nb = e - c / scalar if health else scalar * e - c
             return nb.transpose(DRAW, ACTION, ...).rename("utility")
-        # grid: build the values wtp-major, (wtp, ..., action, draw) in memory, and expose
-        # them as (draw, action, ..., wtp); decide() then reduces each block contiguously
-        k = np.asarray(grid_values, dtype=float).reshape((-1,) + (1,) * e.ndim)
-        ev = np.ascontiguousarray(e.values.T)[None]  # (1, ..., action, draw), draws contiguous
-        cv = np.ascontiguousarray(c.values.T)[None]
+        # grid: build the values in the decision kernel's layout, (..., wtp, draw, action)
+        # in memory, and expose them as (draw, action, ..., wtp) without copying
+        rest = e.dims[2:]
+        if out.is_lazy:
+            return _lazy_grid(e, c, np.asarray(grid_values, dtype=float), health)
+        k = np.asarray(grid_values, dtype=float).reshape((-1, 1, 1))
+        # (..., 1, draw, action) views of the (draw, action, ...) metric arrays
+        ev = np.moveaxis(e.values, (0, 1), (-2, -1))[..., None, :, :]
+        cv = np.moveaxis(c.values, (0, 1), (-2, -1))[..., None, :, :]
         if health:
             values = np.divide(cv, k)
             np.subtract(ev, values, out=values)
         else:
             values = np.multiply(k, ev)
             values -= cv  # in place: one grid-sized array, no temporaries
-        dims = (*e.dims, "wtp")
-        coords = {**{d: e[d].values for d in e.dims}, "wtp": np.asarray(grid_values, float)}
-        return xr.DataArray(values.T, dims=dims, coords=coords, name="utility")
+        view = np.moveaxis(values, (-2, -1), (0, 1))  # (draw, action, ..., wtp), no copy
+        da = xr.DataArray(
+            view, dims=(DRAW, ACTION, *rest, "wtp"), coords={"wtp": k.reshape(-1)}, name="utility"
+        )
+        return da.assign_coords(e.coords)
 
     kind = "net health benefit" if health else "net monetary benefit"
     label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"
     return Utility(label, fn, (effect, cost), "wtp" if grid is not None else None, grid)
+
+
+def _lazy_grid(e: xr.DataArray, c: xr.DataArray, grid: np.ndarray, health: bool) -> xr.DataArray:
+    """Net benefit on a grid of dask-backed metrics: one lazy array, chunked along ``wtp``.
+
+    The same elementwise arithmetic as the in-memory grid, applied block by block; wtp is
+    chunked so that a block (draws x actions x the other dims' chunk x wtp) fits in
+    ``dk.set_options(working_memory=...)``.
+    """
+    from decisionkit._options import chunk_values
+
+    rest = e.dims[2:]
+    per_value = e.sizes[DRAW] * e.sizes[ACTION]
+    for d, sizes in zip(e.dims, e.chunks or (), strict=False):
+        if d in rest:
+            per_value *= max(sizes)
+    k = xr.DataArray(grid, dims="wtp", coords={"wtp": grid})
+    nb = e - c / k if health else k * e - c
+    nb = nb.transpose(DRAW, ACTION, *rest, "wtp").chunk({"wtp": chunk_values(per_value)})
+    return nb.rename("utility")
 
 
 def net_monetary_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
@@ -190,7 +217,7 @@ def exponential(metric: str, *, risk_aversion: float) -> Utility:
         x = out.metric(metric)
         if a == 0:
             return x.rename("utility")
-        u = -np.expm1(-a * x) / a
+        u = -xr.apply_ufunc(np.expm1, -a * x, dask="allowed") / a  # lazy on dask data
         if not np.isfinite(u.values).all():
             raise ValidationError(
                 f"exponential utility overflowed for metric '{metric}' with risk_aversion={a:g}"
@@ -237,7 +264,7 @@ def custom(func: Callable[[OutcomeDistribution], Any], *, name: str | None = Non
             raise ValidationError(f"Utility {label!r} returned NaN or infinite values.")
         return da.rename("utility")
 
-    return Utility(label, fn, ())
+    return Utility(str(label), fn, ())
 
 
 # ---------------------------------------------------------------------- objectives

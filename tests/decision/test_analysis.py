@@ -231,3 +231,52 @@ def test_evpi_is_exactly_zero_when_one_action_always_wins():
     u = np.c_[base, base - 7.3 - rng.uniform(0, 1, 3001), base - 50.0]
     dec = dk.decide(_out(u), IDENTITY)
     assert dec.evpi == 0.0
+
+
+def test_grid_chunks_with_a_unit_dim_and_lazy_draws_give_the_one_chunk_table():
+    # a wtp grid split into chunks (small working memory) alongside a unit dim, and the same
+    # draws dask-backed (one graph over the whole grid), equal the unchunked in-memory result
+    import dask.array as da
+
+    rng = np.random.default_rng(1)
+    cost, qaly = rng.normal(1e4, 2e3, (300, 3, 50)), rng.normal(5, 0.5, (300, 3, 50))
+    eager = dk.OutcomeDistribution.from_arrays({"cost": cost, "qaly": qaly}, dims=("unit",))
+    lazy = dk.OutcomeDistribution.from_arrays(
+        {
+            "cost": da.from_array(cost, chunks=(-1, -1, 20)),
+            "qaly": da.from_array(qaly, (-1, -1, 20)),
+        },
+        dims=("unit",),
+    )
+    nmb = dk.utility.net_monetary_benefit(wtp=np.linspace(0, 5e4, 11))
+    with dk.set_options(working_memory=1000):
+        ref = dk.decide(eager, nmb)
+    with dk.set_options(working_memory=0.1):
+        for got in (dk.decide(eager, nmb), dk.decide(lazy, nmb)):
+            pd.testing.assert_frame_equal(got.table, ref.table, rtol=1e-12)
+            pd.testing.assert_series_equal(got.evpi, ref.evpi, rtol=1e-12)
+
+
+def test_decide_on_posterior_draws_reports_arviz_mcse_for_autocorrelated_chains():
+    # from_posterior keeps each draw's chain; decide's mcse is then ArviZ's ESS-based MCSE
+    # of the mean (arviz_stats.base.array_stats.mcse, method="mean"), larger than sd/sqrt(n)
+    import xarray as xr
+    from arviz_stats.base import array_stats
+
+    rng = np.random.default_rng(2)
+    n_chain, n_draw = 4, 500
+    ar = np.zeros((n_chain, n_draw, 2))
+    for t in range(1, n_draw):  # AR(1) chains with coefficient 0.9
+        ar[:, t] = 0.9 * ar[:, t - 1] + rng.normal(size=(n_chain, 2))
+    post = xr.Dataset(
+        {"gain": (("chain", "draw", "arm"), ar)},
+        coords={"chain": np.arange(n_chain), "draw": np.arange(n_draw), "arm": ["A", "B"]},
+    )
+    tree = xr.DataTree.from_dict({"posterior": post})
+    out = dk.OutcomeDistribution.from_posterior(tree, {"gain": "gain"}, action_dim="arm")
+    assert out.data["chain"].values.tolist() == np.repeat(np.arange(n_chain), n_draw).tolist()
+    table = dk.decide(out, dk.utility.linear({"gain": 1.0})).table.set_index("action")
+    want = array_stats.mcse(np.moveaxis(ar, -1, 0), method="mean", chain_axis=-2, draw_axis=-1)
+    np.testing.assert_allclose(table.loc[["A", "B"], "mcse"], want, rtol=1e-12)
+    iid = table["sd"] / np.sqrt(n_chain * n_draw)
+    assert (table["mcse"] > 2 * iid).all()

@@ -88,6 +88,27 @@ def test_central_interval_on_small_samples(n, prob):
     np.testing.assert_allclose(ds["upper"], hi, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("layout", ["grid", "unrelated", "ties"])
+def test_interval_tails_carried_between_cells_are_exact(layout):
+    # cells along a wtp grid reuse the previous cell's tail draws as thresholds; unrelated
+    # cells (units) and heavy ties must still give numpy's linear quantile in every cell
+    rng = np.random.default_rng(11)
+    n, k = 5000, 3
+    cost, effect = rng.normal(1e4, 2e3, (n, k)), rng.normal(5, 0.5, (n, k))
+    wtp = np.linspace(0, 5e4, 40)
+    u = wtp[:, None, None] * effect[None] - cost[None]  # (cell, draw, action)
+    if layout == "unrelated":
+        u = u[rng.permutation(wtp.size)] * rng.choice([-1.0, 1.0, 1e6], (wtp.size, 1, 1))
+    if layout == "ties":
+        u = np.round(u, -4)
+    da = xr.DataArray(np.moveaxis(u, 0, -1), dims=("draw", "action", "wtp"))
+    ds = _kernel.reduce_draws(da, prob=0.9).transpose("wtp", "action")
+    lo, hi = np.quantile(u, [0.05, 0.95], axis=1)  # numpy's linear definition
+    # exact order statistics; only numpy's interpolation rounds differently (1 ulp-ish)
+    np.testing.assert_allclose(ds["lower"], lo, rtol=1e-13)
+    np.testing.assert_allclose(ds["upper"], hi, rtol=1e-13)
+
+
 def test_net_benefit_envelope_matches_brute_force_including_ties():
     rng = np.random.default_rng(3)
     n, k = 400, 5

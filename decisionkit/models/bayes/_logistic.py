@@ -275,10 +275,10 @@ class BayesianLogisticRisk(BayesianModel):
         if chunk_size is None:
             chunk_size = chunk_values(n_draws)
         else:
-            chunk_size = check_number(chunk_size, "chunk_size", caller, low=1, integer=True)
+            chunk_size = int(check_number(chunk_size, "chunk_size", caller, low=1, integer=True))
         return values, index, n_draws, chunk_size
 
-    def predict_risk(self, X: pd.DataFrame, *, chunk_size: int | None = None) -> xr.DataArray:
+    def predict_risk(self, X: Any, *, chunk_size: int | None = None) -> xr.DataArray:
         r"""Posterior draws of each patient's risk.
 
         :math:`p_{si} = \operatorname{expit}(\beta_{0s} + x_i^\top \beta_s)` for draw
@@ -286,9 +286,11 @@ class BayesianLogisticRisk(BayesianModel):
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame or dask.dataframe.DataFrame
             Predictors, matched to the training columns by name (reordered if needed; extra
-            columns are ignored; missing ones raise).
+            columns are ignored; missing ones raise). A Dask DataFrame gives a dask-backed
+            result, one chunk of ``unit`` per partition, checked and computed partition by
+            partition inside the graph (only the row index is read at once, for the labels).
         chunk_size : int, optional
             Patients per block (default: blocks of about 32 MB). Each block is computed in
             place inside the output array, so the (draw, unit) output is the only large
@@ -301,18 +303,51 @@ class BayesianLogisticRisk(BayesianModel):
         """
         caller = "BayesianLogisticRisk.predict_risk"
         self._check_fitted("predict_risk")
+        if type(X).__module__.startswith("dask"):
+            return self._predict_risk_dask(X, chunk_size, caller)
         values, index, n_draws, chunk = self._prepare(X, chunk_size, caller)
+        return xr.DataArray(
+            self._risk_values(values, chunk),
+            dims=["draw", "unit"],
+            coords={"draw": np.arange(n_draws), "unit": np.asarray(index)},
+            name="risk",
+        )
+
+    def _risk_values(self, values: np.ndarray, chunk: int) -> np.ndarray:
+        """Risk draws (draw, patient) of a checked predictor matrix, block by block."""
         neg_b0 = -self.intercept_draws_.values[:, None]
         neg_beta = -self.coef_draws_.values
-        out = np.empty((n_draws, values.shape[0]), dtype=float)
+        out = np.empty((neg_b0.shape[0], values.shape[0]), dtype=float)
         for start in range(0, values.shape[0], chunk):
             # each block is computed in place inside the output: no (draw, unit) temporaries
             block = out[:, start : start + chunk]
             np.matmul(neg_beta, values[start : start + chunk].T, out=block)
             block += neg_b0
             _expit_of_negated(block)
+        return out
+
+    def _predict_risk_dask(self, X: Any, chunk_size: int | None, caller: str) -> xr.DataArray:
+        """predict_risk on a Dask DataFrame: one lazy (draw, unit) chunk per partition."""
+        import dask
+        import dask.array as da
+
+        n_draws = self.intercept_draws_.shape[0]
+        chunk = chunk_values(n_draws) if chunk_size is None else chunk_size
+        chunk = int(check_number(chunk, "chunk_size", caller, low=1, integer=True))
+        parts = X.to_delayed()
+        indexes = dask.compute(*[dask.delayed(lambda p: p.index)(p) for p in parts])
+
+        def block(frame: pd.DataFrame) -> np.ndarray:
+            values, _ = check_predict_X(frame, self.feature_names_in_, caller)
+            return self._risk_values(values, chunk)
+
+        blocks = [
+            da.from_delayed(dask.delayed(block)(p), shape=(n_draws, len(ix)), dtype=float)
+            for p, ix in zip(parts, indexes, strict=True)
+        ]
+        index = indexes[0].append(list(indexes[1:])) if len(indexes) > 1 else indexes[0]
         return xr.DataArray(
-            out,
+            da.concatenate(blocks, axis=1),
             dims=["draw", "unit"],
             coords={"draw": np.arange(n_draws), "unit": np.asarray(index)},
             name="risk",
