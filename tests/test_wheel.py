@@ -116,7 +116,7 @@ def test_decisionkit_app_serves_the_health_endpoint(installed):
         start_new_session=True,  # its own process group: stopping it also stops streamlit
     )
     try:
-        body, deadline = None, time.monotonic() + 180
+        body, deadline = None, time.monotonic() + 600
         while body is None and time.monotonic() < deadline and proc.poll() is None:
             try:
                 with urllib.request.urlopen(

@@ -44,9 +44,12 @@ sys.path.insert(0, str(APP_DIR))
 from _registry import HOME, built_pages  # noqa: E402
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# waits catch a hung page, they are not speed checks: generous, so a loaded machine (numba
+# compiling, other jobs on both cores) cannot fail a correct page
+WAIT_MS = 300_000
 
 
-def settle(page, timeout: float = 60.0) -> None:
+def settle(page, timeout: float = WAIT_MS / 1000) -> None:
     """Wait until the script has finished and the DOM stays unchanged for 0.6 s."""
     deadline = time.monotonic() + timeout
     last, stable = None, 0
@@ -67,7 +70,7 @@ def server(tmp_path_factory):
     port = free_port()
     proc = start_streamlit(port, tmp_path_factory.mktemp("streamlit") / "server.log")
     try:
-        wait_healthy(port, timeout=60, proc=proc)
+        wait_healthy(port, timeout=WAIT_MS / 1000, proc=proc)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
@@ -100,7 +103,7 @@ def page(browser):
 @pytest.mark.parametrize("spec", built_pages(), ids=lambda s: s.url_path)
 def test_page_renders_and_slider_moves_recommendation(server, page, spec):
     page.goto(f"{server}/{'' if spec is HOME else spec.url_path}")  # the default page is /
-    page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=WAIT_MS)
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     SHOTS.mkdir(exist_ok=True)
@@ -111,7 +114,7 @@ def test_page_renders_and_slider_moves_recommendation(server, page, spec):
     )
     if sliders.count():
         rec = page.locator(".st-key-recommendation").first
-        before = rec.inner_text(timeout=30_000)
+        before = rec.inner_text(timeout=WAIT_MS)
         sliders.first.focus()
         for _ in range(20):  # 20 steps of the slider to the right
             page.keyboard.press("ArrowRight")
@@ -119,7 +122,7 @@ def test_page_renders_and_slider_moves_recommendation(server, page, spec):
             "([sel, old]) => { const e = document.querySelector(sel);"
             " return e && e.innerText !== old; }",
             arg=[".st-key-recommendation", before],
-            timeout=30_000,
+            timeout=WAIT_MS,
         )
         settle(page)
         after = rec.inner_text()
@@ -127,7 +130,7 @@ def test_page_renders_and_slider_moves_recommendation(server, page, spec):
         assert after != before
     assert page.locator('[data-testid="stException"]').count() == 0
     for chart in page.locator('[data-testid="stVegaLiteChart"]').all():
-        chart.locator("canvas, svg").first.wait_for(timeout=30_000)
+        chart.locator("canvas, svg").first.wait_for(timeout=WAIT_MS)
     page.screenshot(path=str(SHOTS / f"{spec.url_path}.png"), full_page=True)
 
 
@@ -135,16 +138,16 @@ def test_bad_upload_in_browser_shows_error_and_page_keeps_working(server, page, 
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"cost:A,cost:B\n1,nan\n2,3\n")
     page.goto(f"{server}/your_data")
-    settle(page, timeout=90)
+    settle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(bad)
     error = page.locator('[data-testid="stAlertContentError"]')
-    error.wait_for(timeout=30_000)
+    error.wait_for(timeout=WAIT_MS)
     assert "missing or infinite" in error.inner_text()
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(SHOTS / "your_data_bad_upload.png"), full_page=True)
     page.get_by_role("button", name="Remove bad.csv").click()
-    page.locator(".st-key-recommendation").first.wait_for(timeout=30_000)
+    page.locator(".st-key-recommendation").first.wait_for(timeout=WAIT_MS)
     assert "Drug A" in page.locator(".st-key-recommendation").first.inner_text()
 
 
@@ -157,20 +160,20 @@ EVIL = "[Click to verify](https://evil.example/login) ![t](https://evil.example/
 def upload(page, server, path, url_path="your_data"):
     """Open a page in a fresh session and upload ``path`` through the real file uploader."""
     page.goto(f"{server}/{url_path}")
-    page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=WAIT_MS)
     settle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(path)
     # the chip of the uploaded file (with its remove button) shows once the bytes are sent
-    page.get_by_role("button", name=f"Remove {Path(path).name}").wait_for(timeout=60_000)
+    page.get_by_role("button", name=f"Remove {Path(path).name}").wait_for(timeout=WAIT_MS)
     page.wait_for_timeout(500)  # let the rerun the upload triggers start
-    settle(page, timeout=120)
+    settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def refused(page, fragment: str) -> None:
     """A visible error in the page body saying ``fragment``, and no results at all."""
     error = page.locator(ERROR)
-    error.first.wait_for(timeout=30_000)
+    error.first.wait_for(timeout=WAIT_MS)
     assert fragment.lower() in error.first.inner_text().lower()
     assert page.locator(METRIC).count() == 0  # no demo results under the user's file name
 
@@ -241,7 +244,7 @@ def test_wide_file_with_parameters_shows_mapping_recommendation_and_evppi(
     assert "2 parameter column(s): p_effect, q_cost" in body
     rec = page.locator(".st-key-recommendation").first.inner_text()
     assert "New drug" in rec
-    page.get_by_text("EVPPI per person of each parameter").first.wait_for(timeout=60_000)
+    page.get_by_text("EVPPI per person of each parameter").first.wait_for(timeout=WAIT_MS)
     assert page.locator(ERROR).count() == 0
     page.screenshot(path=str(SHOTS / "cost_effective_upload.png"), full_page=True)
 
