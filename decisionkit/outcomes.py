@@ -88,7 +88,7 @@ class OutcomeDistribution:
         *,
         actions: Sequence[str] | None = None,
         dims: Sequence[str] | None = None,
-        coords: Mapping[str, Sequence[Any]] | None = None,
+        coords: Mapping[str, Any] | None = None,
         inputs: pd.DataFrame | Mapping[str, Any] | None = None,
     ) -> OutcomeDistribution:
         """Build from a dict of arrays, each of shape ``(n_draws, n_actions[, ...])``.

@@ -418,7 +418,7 @@ class Policy:
                 f"{ds.attrs.get('format')!r}). Write it with Policy.to_netcdf()."
             )
         return cls._from_mapping(
-            {k: ds[k].values for k in ds.data_vars},
+            {str(k): ds[k].values for k in ds.data_vars},
             features=[str(f) for f in ds["feature"].values],
             actions=[str(a) for a in ds["action"].values],
         )

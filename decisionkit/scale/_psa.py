@@ -22,6 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -98,10 +99,12 @@ class PSASums:
         lcm = math.lcm(*range(1, n_a + 1))
         share = np.array([float(Fraction(c, lcm * n)) for c in self.best_share])
         prob_best = share.reshape(n_a, n_w).T.copy()  # (wtp, action), as CEAResult.prob_best
+
         # the chosen action per wtp: highest exact expected NB (integers compared; ties: first)
-        chosen = [
-            max(range(n_a), key=lambda a, w=w: (self.nb_sum[a * n_w + w], -a)) for w in range(n_w)
-        ]
+        def rank(a: int, w: int) -> tuple[int, int]:
+            return (self.nb_sum[a * n_w + w], -a)
+
+        chosen = [max(range(n_a), key=partial(rank, w=w)) for w in range(n_w)]
         e_max = np.array([to_float(s, n) for s in self.max_sum])
         # EVPI: the exact mean per-draw regret of the chosen action (never negative)
         evpi = np.array([to_float(self.regret_sum[a * n_w + w], n) for w, a in enumerate(chosen)])
@@ -283,7 +286,9 @@ def _run_partition(
 ) -> PSASums:
     where = f"in partition {number}"
     if params is None:
-        params = sampler(size, rng)  # type: ignore[misc]
+        # the caller passes a sampler and a generator whenever it passes no parameters
+        assert sampler is not None and rng is not None
+        params = sampler(size, rng)
         if not isinstance(params, pd.DataFrame) or len(params) != size:
             raise ValidationError(
                 f"The sampler must return a DataFrame with {size} rows {where}; got "
