@@ -18,7 +18,7 @@ candidate) is ~100 lines and faster than any of them for this narrow use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -64,9 +64,30 @@ class RegressionFit:
     edf: np.ndarray | None = None
 
 
-def gam_basis_size(n_params: int) -> int:
-    """Number of columns of the tensor-product spline basis for ``n_params`` parameters."""
-    return _GAM_MARGIN.get(n_params, 4) ** n_params
+def gam_basis_size(n_params: int, n_distinct: Sequence[int] | None = None) -> int:
+    """Number of columns of the tensor-product spline basis for ``n_params`` parameters.
+
+    With ``n_distinct`` (distinct values per parameter), each margin is capped at its number
+    of distinct values (see :func:`_margin_size`).
+    """
+    k = _GAM_MARGIN.get(n_params, 4)
+    if n_distinct is None:
+        return k**n_params
+    return int(np.prod([_margin_size(k, m)[0] for m in n_distinct]))
+
+
+def _margin_size(k: int, n_distinct: int) -> tuple[int, int]:
+    """(basis columns, spline degree) of a margin whose variable takes ``n_distinct`` values.
+
+    A summary statistic of a tiny study takes few values (events out of n = 3: four). A basis
+    with more columns than distinct values is rank-deficient and its fit there is decided by
+    the jitter, not the data (mgcv refuses such a fit: "insufficient unique values to
+    support k knots"). The margin gets at most ``n_distinct`` columns, and below four
+    distinct values a lower degree (two values: a straight line; three: a quadratic), so
+    the basis can still represent any function of the statistic.
+    """
+    size = max(2, min(k, n_distinct))
+    return size, min(3, size - 1)
 
 
 def min_draws(method: str, n_params: int) -> int:
@@ -98,13 +119,18 @@ def single_thread() -> AbstractContextManager:
 def _marginal_basis(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Cubic B-spline basis with ``k`` columns, knots at quantiles of ``x``, and its penalty.
 
+    Greville abscissae are the means of ``degree`` consecutive knots (any degree). At most
+    one column per distinct value of ``x`` (see :func:`_margin_size`); the number of columns
+    returned may therefore be smaller than ``k``.
+
     Knots sit at equally spaced quantiles of the draws (as mgcv places "cr" knots), so long
     tails get few knots and dense regions many. The penalty is on second *divided*
     differences of the coefficients at their Greville abscissae, so its null space is exactly
     the straight lines in ``x`` even though the knots are unequally spaced.
     """
-    degree = 3
-    values = np.unique(x) if np.unique(x[: min(x.size, 2000)]).size < 200 else x
+    distinct = np.unique(x)
+    k, degree = _margin_size(k, distinct.size)
+    values = distinct if distinct.size < 200 else x
     # discrete summaries (event counts) have many ties: spread knots over distinct values
     inner = np.quantile(values, np.linspace(0.0, 1.0, k - degree + 1))
     inner = np.maximum.accumulate(inner)
@@ -115,7 +141,7 @@ def _marginal_basis(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     greville = np.convolve(knots[1:-1], np.ones(degree) / degree, mode="valid")[:k]
     scale = (greville - greville[0]) / (greville[-1] - greville[0])
     d1 = np.diff(np.eye(k), axis=0) / np.diff(scale)[:, None]
-    d2 = np.diff(d1, axis=0)
+    d2 = np.diff(d1, axis=0)  # empty (no penalty) for a two-column, straight-line margin
     return basis, d2.T @ d2
 
 
@@ -132,13 +158,14 @@ def _tensor_design(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for j in range(d):
         b, pen_j = _marginal_basis(x[:, j], k)
         design = (design[:, :, None] * b[:, None, :]).reshape(n, -1)
-        pens.append(pen_j / np.linalg.norm(pen_j))
-    pen = np.zeros((k**d, k**d))
-    eye = np.eye(k)
+        norm = np.linalg.norm(pen_j)
+        pens.append(pen_j / norm if norm > 0 else pen_j)
+    sizes = [p.shape[0] for p in pens]
+    pen = np.zeros((design.shape[1], design.shape[1]))
     for j in range(d):
         term = np.ones((1, 1))
         for i in range(d):
-            term = np.kron(term, pens[j] if i == j else eye)
+            term = np.kron(term, pens[j] if i == j else np.eye(sizes[i]))
         pen += term
     return design, pen
 
