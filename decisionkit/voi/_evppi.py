@@ -30,7 +30,7 @@ from decisionkit.voi._regression import (
 
 __all__ = ["EVPPIResult", "evppi", "evppi_each"]
 
-METHODS = ("gam", "gp", "trees", "mars", "so", "sadatsafavi")
+METHODS = ("gam", "gp", "trees", "mars", "bart", "so", "sadatsafavi")
 _SE_SIMS = 200  # posterior draws of the GAM's fitted values for the standard error
 _SE_ROWS = 2000  # draws at which those posterior curves are evaluated (see evppi's se)
 
@@ -375,15 +375,17 @@ def evppi(
         joint EVPPI is estimated (``["p1", "p2"]``); a list of lists (``[["p1"], ["p2"]]``)
         or a dict ``{label: [names]}`` gives one EVPPI per group. For one EVPPI per single
         parameter (the bar chart) use :func:`evppi_each`.
-    method : {"gam", "gp", "trees", "mars", "so", "sadatsafavi"}, optional
+    method : {"gam", "gp", "trees", "mars", "bart", "so", "sadatsafavi"}, optional
         ``"gam"`` (penalised regression splines, tensor product for groups; default for
         1-4 parameters), ``"trees"`` (cross-fitted gradient-boosted trees; default for
         more than 4), ``"mars"`` (multivariate adaptive regression splines with GCV
         pruning, as voi's ``"earth"``; fast for many parameters, pairwise interactions for
-        groups), ``"gp"`` (Gaussian process with a linear mean, hyperparameters from 500
-        draws, conditioned on ``n_draws_fit`` draws, default 2,000), ``"so"`` (Strong &
-        Oakley order-and-bin, single parameter) or ``"sadatsafavi"`` (Sadatsafavi et al.,
-        single parameter). See the guide's "Choosing an EVPPI method".
+        groups), ``"bart"`` (Bayesian additive regression trees, as voi's ``"bart"``; needs
+        ``pip install pydecisionkit[bart]``; slow: MCMC), ``"gp"`` (Gaussian process with a
+        linear mean, hyperparameters from 500 draws, conditioned on ``n_draws_fit`` draws,
+        default 2,000), ``"so"`` (Strong & Oakley order-and-bin, single parameter) or
+        ``"sadatsafavi"`` (Sadatsafavi et al., single parameter). See the guide's
+        "Choosing an EVPPI method".
     n_bins : int, optional
         Bins for ``"so"`` (default ``round(sqrt(n_draws))``).
     n_draws_fit : int, optional
@@ -392,8 +394,8 @@ def evppi(
     inputs : DataFrame, optional
         Parameter draws, one row per draw (overrides those attached to ``outcomes``).
     se : bool
-        Compute a standard error (``"gam"`` and ``"mars"``: the sd of the EVPPI over 200
-        draws from the regression coefficients' posterior, as voi does, each evaluated at a
+        Compute a standard error (``"gam"``, ``"mars"``, ``"bart"``: the sd of the EVPPI
+        over 200 draws from the regression's posterior, as voi does, each evaluated at a
         random subset of 2,000 draws to keep it cheap; other methods report NaN). It
         measures regression uncertainty given these draws, not the Monte-Carlo error of the
         draws themselves.

@@ -96,7 +96,7 @@ def min_draws(method: str, n_params: int) -> int:
         return max(50, 2 * gam_basis_size(n_params))
     if method == "trees":
         return 100
-    if method == "mars":
+    if method in ("mars", "bart"):
         return 50
     return 20
 
@@ -461,9 +461,32 @@ def fit_mars(x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = Non
     return RegressionFit(fitted, samples, np.array([float(m.coef.size) for m in models]))
 
 
+# ---------------------------------------------------------------------- BART
+def fit_bart(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> RegressionFit:
+    """BART (:mod:`decisionkit.voi._bart`, needs the ``bart`` extra): posterior mean fit.
+
+    ``samples`` returns posterior draws of the fitted values (resampled when more are asked
+    for than the 200 kept), so the EVPPI's standard error is its posterior sd, as voi's.
+    """
+    from decisionkit.voi._bart import fit_bart_draws
+
+    post = np.stack(
+        [fit_bart_draws(x, y[:, r], int(rng.integers(2**31 - 1))) for r in range(y.shape[1])],
+        axis=-1,
+    )  # (S, n, r)
+
+    def samples(n_sim: int, gen: np.random.Generator, rows: np.ndarray | None = None):
+        pick = gen.choice(post.shape[0], size=n_sim, replace=n_sim > post.shape[0])
+        chosen = post[pick] if rows is None else post[pick][:, rows]
+        return np.moveaxis(chosen, 0, -1)  # (n_rows, r, n_sim)
+
+    return RegressionFit(post.mean(axis=0), samples)
+
+
 REGRESSIONS: dict[str, Callable[..., RegressionFit]] = {
     "gam": fit_gam,
     "gp": fit_gp,
     "trees": fit_trees,
     "mars": fit_mars,
+    "bart": fit_bart,
 }
