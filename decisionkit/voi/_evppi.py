@@ -441,12 +441,12 @@ def evppi(
     n = nb.values.shape[0]
     rows = np.arange(n)
     if n_draws_fit is not None:
-        n_draws_fit = check_number(n_draws_fit, "n_draws_fit", caller, low=2, integer=True)
+        n_draws_fit = int(check_number(n_draws_fit, "n_draws_fit", caller, low=2, integer=True))
     if n_draws_fit is not None and n_draws_fit < n and method != "gp":
         rows = np.sort(rng.choice(n, size=n_draws_fit, replace=False))
     if n_bins is not None:
-        n_bins = check_number(n_bins, "n_bins", caller, low=2, integer=True)
-    n_jobs = check_number(n_jobs, "n_jobs", caller, integer=True)
+        n_bins = int(check_number(n_bins, "n_bins", caller, low=2, integer=True))
+    n_jobs = int(check_number(n_jobs, "n_jobs", caller, integer=True))
     if n_jobs == 0:
         raise fail("n_jobs", caller, "a non-zero integer (-1 for all cores)", n_jobs)
     values = nb.values[rows]
@@ -476,7 +476,7 @@ def evppi(
         fitted[lab] = fit
         for gi in range(n_grid):
             rec = {"parameters": lab, "n_parameters": len(names)}
-            if nb.grid_dim:
+            if nb.grid_dim and nb.grid is not None:
                 rec[nb.grid_dim] = nb.grid[gi]
             rec |= {
                 "evppi": value[gi],

@@ -60,7 +60,7 @@ class RegressionFit:
     """
 
     fitted: np.ndarray
-    samples: Callable[[int, np.random.Generator], np.ndarray] | None = None
+    samples: Callable[..., np.ndarray] | None = None
     edf: np.ndarray | None = None
 
 
@@ -175,6 +175,7 @@ def fit_gam(x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None
     with single_thread():
         fit = _fit_gam(x, y)
     inner = fit.samples
+    assert inner is not None  # _fit_gam always returns posterior samples
 
     def samples(n_sim: int, gen: np.random.Generator, rows: np.ndarray | None = None):
         with single_thread():
