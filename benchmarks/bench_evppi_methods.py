@@ -19,15 +19,13 @@ never copied; the script exits when it is absent):
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from validate_evppi_earth import rscript, run_r  # run as a script: benchmarks/ is on the path
 
 import decisionkit as dk
 from decisionkit.voi._evppi import value_from_fitted
@@ -39,19 +37,6 @@ _CANDIDATES = [
 ]
 GROUP = ["p_side_effects_t1", "p_side_effects_t2", "p_hospitalised_total", "p_died"]
 GP_PARS = ["p_side_effects_t1", "p_side_effects_t2", "logor_side_effects"]
-
-R_EARTH = r"""
-suppressMessages(library(earth))
-args <- commandArgs(TRUE)
-pars <- read.csv(file.path(args[1], "chemo_pars.csv"))
-nb <- read.csv(file.path(args[1], "chemo_nb.csv"))
-y <- nb[, 2] - nb[, 1]
-cpu <- function() sum(proc.time()[c(1, 2)])
-c0 <- cpu(); for (p in names(pars)) earth(x = pars[, p, drop = FALSE], y = y); t1 <- cpu() - c0
-g <- c("p_side_effects_t1", "p_side_effects_t2", "p_hospitalised_total", "p_died")
-c0 <- cpu(); m <- earth(x = pars[, g], y = y, degree = 2); t2 <- cpu() - c0
-cat(t1, t2, mean(pmax(m$fitted, 0)) - max(mean(m$fitted), 0), "\n")
-"""
 
 R_VOI_GP = r"""
 args <- commandArgs(TRUE)
@@ -65,19 +50,6 @@ for (p in strsplit(args[3], ",")[[1]]) {
   cat(p, sum(proc.time()[c(1, 2)]) - c0, mean(pmax(f, 0)) - max(mean(f), 0), "\n")
 }
 """
-
-
-def rscript(code: str, *args: str) -> str | None:
-    if shutil.which("Rscript") is None:
-        return None
-    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
-        fh.write(code)
-    proc = subprocess.run(["Rscript", fh.name, *args], capture_output=True, text=True, check=False)
-    Path(fh.name).unlink()
-    if proc.returncode != 0:
-        print("R failed:", proc.stderr.strip()[-300:])
-        return None
-    return proc.stdout
 
 
 def old_gp_fitted(x: np.ndarray, y: np.ndarray, seed: int = 1) -> np.ndarray:
@@ -121,8 +93,11 @@ def main() -> None:
     )
     dk.voi.evppi(out, None, "p_died", se=False)  # warm-up: imports and caches
     rows = []
-    r_earth = rscript(R_EARTH, str(ref))
-    r_times = [float(v) for v in r_earth.split()] if r_earth else [np.nan] * 3
+    earth = run_r(ref)  # EVPPI and CPU time by R's earth (validate_evppi_earth.py)
+    r_times = [np.nan] * 3
+    if earth is not None:
+        group = earth.loc["group of four"]
+        r_times = [earth["cpu"].iloc[0], group["cpu"], group["evppi"]]
 
     print(f"1. 14 single-parameter EVPPIs, {len(pars)} draws (goal <= 0.6 s)")
     for method in ("mars", "gam", "trees"):

@@ -67,20 +67,25 @@ write.csv(out, stdout(), row.names = FALSE)
 """
 
 
-def run_r(ref: Path) -> pd.DataFrame | None:
+def rscript(code: str, *args: str) -> str | None:
+    """Run R ``code`` with ``args``; its stdout, or None (with a note) when R is unavailable."""
     if shutil.which("Rscript") is None:
-        print("Rscript not found: R earth column skipped.")
+        print("Rscript not found: the R columns are skipped.")
         return None
     with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
-        fh.write(R_SCRIPT)
-    proc = subprocess.run(
-        ["Rscript", fh.name, str(ref)], capture_output=True, text=True, check=False
-    )
+        fh.write(code)
+    proc = subprocess.run(["Rscript", fh.name, *args], capture_output=True, text=True, check=False)
     Path(fh.name).unlink()
     if proc.returncode != 0:
-        print("R earth failed (is the earth package installed?):", proc.stderr[-500:])
+        print("R failed (is the package installed?):", proc.stderr.strip()[-300:])
         return None
-    return pd.read_csv(io.StringIO(proc.stdout)).set_index("task")
+    return proc.stdout
+
+
+def run_r(ref: Path) -> pd.DataFrame | None:
+    """EVPPI and CPU time by R's earth (None when R or earth is unavailable)."""
+    text = rscript(R_SCRIPT, str(ref))
+    return None if text is None else pd.read_csv(io.StringIO(text)).set_index("task")
 
 
 def timed(fn):
