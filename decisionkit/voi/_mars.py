@@ -16,7 +16,9 @@ Algorithm (Friedman 1991, as earth implements it):
   the pair spans the same space as ``{b x, b (x - t)_+}``: the linear column is shared by all
   knots, and the reduction from ``b (x - t)_+`` for *every* knot at once follows from
   cumulative sums over the draws sorted by ``x`` (``sum_{x_i > t} b_i (x_i - t) v_i =
-  S_1(t) - t S_0(t)``), an O(n) search per (parent, variable) instead of O(n) per knot.
+  S_1(t) - t S_0(t)``), an O(n) search per (parent, variable) instead of O(n) per knot
+  (numpy cumulative sums for additive fits; one compiled numba pass per (parent, variable)
+  with interactions, where the pairs multiply).
   Stop at ``max_terms`` terms or when R^2 improves by less than ``thresh`` (earth's
   defaults: ``nk = min(200, max(20, 2 p)) + 1``, ``thresh = 0.001``).
 * **Backward pass.** Remove terms one at a time, each time the one whose removal raises the
@@ -36,6 +38,8 @@ Milborrow S. earth: Multivariate Adaptive Regression Splines. R package
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -96,53 +100,112 @@ def _orthonormal_append(q: np.ndarray, col: np.ndarray) -> np.ndarray | None:
     return v / np.sqrt(norm)
 
 
+@cache
+def _scan_kernel() -> Any:
+    """Compile the knot scan on first use (numba; ``import decisionkit`` never loads it)."""
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def scan(desc, xs, b, r, q, n_q, pos):  # pragma: no cover - compiled
+        """RSS reduction of ``b (x - t)_+`` at each candidate knot, in one pass.
+
+        ``desc`` lists the parent's active draws in descending ``x``; ``q[:, :n_q]`` is the
+        orthonormal basis (with the linear column) and ``r`` the residual orthogonal to it.
+        Running sums over the prefix ``x_i >= t`` give ``h't``-products for every knot.
+        """
+        s0 = np.zeros(n_q + 1)
+        s1 = np.zeros(n_q + 1)
+        c0 = c1 = c2 = 0.0
+        red = np.full(pos.size, -np.inf)
+        k = 0
+        for i in range(desc.size):
+            row = desc[i]
+            bi, xi = b[row], xs[i]
+            bx = bi * xi
+            s0[0] += bi * r[row]
+            s1[0] += bx * r[row]
+            for m in range(n_q):
+                v = q[row, m]
+                s0[m + 1] += bi * v
+                s1[m + 1] += bx * v
+            b2 = bi * bi
+            c0 += b2
+            c1 += b2 * xi
+            c2 += b2 * xi * xi
+            while k < pos.size and pos[k] == i:
+                hr = s1[0] - xi * s0[0]
+                hh = c2 - 2.0 * xi * c1 + xi * xi * c0
+                proj = 0.0
+                for m in range(n_q):
+                    h = s1[m + 1] - xi * s0[m + 1]
+                    proj += h * h
+                den = hh - proj
+                if den > 1e-8 * max(hh, 1e-300):
+                    red[k] = hr * hr / den
+                k += 1
+        return red
+
+    return scan
+
+
+def _scan_numpy(desc, xs, b, r, q, n_q, pos) -> np.ndarray:
+    """The knot scan of :func:`_scan_kernel` with numpy cumulative sums (no compilation).
+
+    Used for additive fits (one parent, the intercept), where it costs a few milliseconds
+    and loading numba would cost more than the whole fit.
+    """
+    bs = b[desc]
+    vals = np.column_stack([r[desc], q[desc, :n_q]])
+    s0 = np.cumsum(bs[:, None] * vals, axis=0)[pos]
+    s1 = np.cumsum((bs * xs)[:, None] * vals, axis=0)[pos]
+    b2 = bs * bs
+    c0, c1, c2 = (np.cumsum(b2 * xs**k)[pos] for k in range(3))
+    t = xs[pos]
+    hv = s1 - t[:, None] * s0  # h(t)' [r, q_1..q_M]
+    hh = c2 - 2 * t * c1 + t * t * c0
+    den = hh - np.einsum("ij,ij->i", hv[:, 1:], hv[:, 1:])
+    ok = den > 1e-8 * np.maximum(hh, 1e-300)
+    return np.where(ok, hv[:, 0] ** 2 / np.where(ok, den, 1.0), -np.inf)
+
+
 def _best_knot(
     b: np.ndarray,
     x: np.ndarray,
     order: np.ndarray,
     q: np.ndarray,
+    n_q: int,
     r: np.ndarray,
     n_vars: int,
+    compiled: bool,
 ) -> tuple[float, float, np.ndarray | None]:
     """Best hinge pair on parent ``b`` and variable ``x``: (RSS reduction, knot, q_linear).
 
-    ``q`` holds the current orthonormal basis and ``r`` the current residual (orthogonal to
-    ``q``). Returns reduction -inf when no admissible knot exists.
+    ``q[:, :n_q]`` holds the current orthonormal basis (column ``n_q`` is scratch space) and
+    ``r`` the current residual (orthogonal to it). Returns -inf when no knot is admissible.
     """
     rows = order[b[order] != 0.0]  # active draws of the parent, ascending in x
     n_act = rows.size
     minspan, endspan = _spans(n_act, n_vars)
-    if n_act < 2 * endspan + 1:
-        return -np.inf, np.nan, None
-    # the linear column b x, shared by every knot on this (parent, variable)
-    q_lin = _orthonormal_append(q, b * x)
-    if q_lin is None:
-        qa, ra, red_lin = q, r, 0.0
-    else:
-        proj = float(q_lin @ r)
-        qa, ra, red_lin = np.column_stack([q, q_lin]), r - proj * q_lin, proj**2
-    desc = rows[::-1]  # descending x: the draws with x_i > t form a prefix
-    xs, bs = x[desc], b[desc]
-    vals = np.column_stack([ra[desc], qa[desc]])  # (n_act, 1 + M)
-    s0 = np.cumsum(bs[:, None] * vals, axis=0)
-    s1 = np.cumsum((bs * xs)[:, None] * vals, axis=0)
-    b2 = bs * bs
-    c0, c1, c2 = np.cumsum(b2), np.cumsum(b2 * xs), np.cumsum(b2 * xs * xs)
     # candidate knots: positions (in descending order) at least endspan from either end,
     # every minspan-th draw; a draw tied with the knot contributes (x - t)_+ = 0 either way
     pos = np.arange(endspan - 1, n_act - endspan, minspan)
-    if pos.size == 0:
+    if n_act < 2 * endspan + 1 or pos.size == 0:
         return -np.inf, np.nan, None
-    t = xs[pos]
-    hv = s1[pos] - t[:, None] * s0[pos]  # h(t)' [r, q_1..q_M]
-    hh = c2[pos] - 2 * t * c1[pos] + t * t * c0[pos]
-    den = hh - np.einsum("ij,ij->i", hv[:, 1:], hv[:, 1:])
-    ok = den > 1e-8 * np.maximum(hh, np.finfo(float).tiny)
-    red = np.where(ok, hv[:, 0] ** 2 / np.where(ok, den, 1.0), -np.inf)
+    # the linear column b x, shared by every knot on this (parent, variable)
+    q_lin = _orthonormal_append(q[:, :n_q], b * x)
+    n_aug, ra, red_lin = n_q, r, 0.0
+    if q_lin is not None:
+        proj = float(q_lin @ r)
+        q[:, n_q] = q_lin
+        n_aug, ra, red_lin = n_q + 1, r - proj * q_lin, proj**2
+    desc = rows[::-1].copy()  # descending x: the draws with x_i > t form a prefix
+    xs = x[desc]
+    scan = _scan_kernel() if compiled else _scan_numpy
+    red = scan(desc, xs, b, ra, q, n_aug, pos)
     k = int(np.argmax(red))
     if not np.isfinite(red[k]):
         return -np.inf, np.nan, None
-    return red_lin + float(red[k]), float(t[k]), q_lin
+    return red_lin + float(red[k]), float(xs[pos[k]]), q_lin
 
 
 def _forward(
@@ -153,12 +216,16 @@ def _forward(
     orders = [np.argsort(x[:, j], kind="stable") for j in range(p)]
     cols = [np.ones(n)]
     terms: list[tuple[tuple[int, float, int], ...]] = [()]
-    q = np.ones((n, 1)) / np.sqrt(n)
+    q = np.zeros((n, max_terms + 1))  # orthonormal basis in the first n_q columns, C order
+    q[:, 0] = 1.0 / np.sqrt(n)
+    n_q = 1
     r = y - y.mean()
     tss = float(r @ r)
     if tss <= 0.0:
         return np.column_stack(cols), terms
     rss = tss
+    # with interactions the search visits (terms x variables) pairs per step: compile it
+    compiled = degree > 1 and p > 1
     while len(cols) + 2 <= max_terms:
         best = (-np.inf, -1, -1, np.nan)
         for m, term in enumerate(terms):
@@ -168,7 +235,7 @@ def _forward(
             for j in range(p):
                 if j in used:
                     continue
-                red, knot, _ = _best_knot(cols[m], x[:, j], orders[j], q, r, p)
+                red, knot, _ = _best_knot(cols[m], x[:, j], orders[j], q, n_q, r, p, compiled)
                 if red > best[0]:
                     best = (red, m, j, knot)
         red, m, j, knot = best
@@ -178,12 +245,13 @@ def _forward(
         added = 0
         for sign in (1, -1):
             col = parent * np.maximum(sign * (x[:, j] - knot), 0.0)
-            qc = _orthonormal_append(q, col)
+            qc = _orthonormal_append(q[:, :n_q], col)
             if qc is None:
                 continue
             cols.append(col)
             terms.append((*terms[m], (j, knot, sign)))
-            q = np.column_stack([q, qc])
+            q[:, n_q] = qc
+            n_q += 1
             r = r - (qc @ r) * qc
             added += 1
         if added == 0:
