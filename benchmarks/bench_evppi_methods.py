@@ -92,6 +92,9 @@ def main() -> None:
         {"nb": nb.to_numpy()}, actions=list(nb.columns), inputs=pars
     )
     dk.voi.evppi(out, None, "p_died", se=False)  # warm-up: imports and caches
+    # MARS with interactions loads its numba kernel (about 1 s CPU) on first use in a process
+    _, t_load = cpu(lambda: dk.voi.evppi(out, None, GROUP[:2], method="mars", se=False))
+    print(f"(first MARS group fit in this process, numba load included: {t_load:.2f} s)")
     rows = []
     earth = run_r(ref)  # EVPPI and CPU time by R's earth (validate_evppi_earth.py)
     r_times = [np.nan] * 3
