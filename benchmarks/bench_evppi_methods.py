@@ -24,8 +24,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from validate_evppi_earth import rscript, run_r  # run as a script: benchmarks/ is on the path
+from validate_evppi_earth import (
+    load_chemo,
+    rscript,
+    run_r,
+)  # run as a script: benchmarks/ is on the path
 
 import decisionkit as dk
 from decisionkit.voi._evppi import value_from_fitted
@@ -86,11 +89,7 @@ def main() -> None:
         print("voi chemotherapy reference data not found; nothing to benchmark.")
         return
     warnings.simplefilter("ignore", dk.exceptions.EstimationWarning)
-    pars = pd.read_csv(ref / "chemo_pars.csv")
-    nb = pd.read_csv(ref / "chemo_nb.csv")
-    out = dk.OutcomeDistribution.from_arrays(
-        {"nb": nb.to_numpy()}, actions=list(nb.columns), inputs=pars
-    )
+    pars, nb, out = load_chemo(ref)
     dk.voi.evppi(out, None, "p_died", se=False)  # warm-up: imports and caches
     # MARS with interactions loads its numba kernel (about 1 s CPU) on first use in a process
     _, t_load = cpu(lambda: dk.voi.evppi(out, None, GROUP[:2], method="mars", se=False))
