@@ -13,6 +13,8 @@ of DESIGN.md's "decision never imports scikit-learn").
 
 from decisionkit.voi._evpi import annuity_factor, evpi, population_evpi
 from decisionkit.voi._evppi import EVPPIResult, evppi, evppi_each
+from decisionkit.voi._evppi_mc import EVPPIMCResult, evppi_mc
+from decisionkit.voi._evppivar import EVPPIVarResult, evppivar
 from decisionkit.voi._evsi import (
     CustomStudy,
     EVSIResult,
@@ -40,7 +42,9 @@ from decisionkit.voi._structural import (
 __all__ = [
     "CustomStudy",
     "ENBSResult",
+    "EVPPIMCResult",
     "EVPPIResult",
+    "EVPPIVarResult",
     "EVSIConsistencyWarning",
     "EVSIResult",
     "NormalMean",
@@ -53,6 +57,8 @@ __all__ = [
     "evpi",
     "evppi",
     "evppi_each",
+    "evppi_mc",
+    "evppivar",
     "evsi",
     "evsi_gaussian",
     "mix_structures",

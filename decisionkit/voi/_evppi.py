@@ -30,7 +30,7 @@ from decisionkit.voi._regression import (
 
 __all__ = ["EVPPIResult", "evppi", "evppi_each"]
 
-METHODS = ("gam", "gp", "trees", "so", "sadatsafavi")
+METHODS = ("gam", "gp", "trees", "mars", "bart", "so", "sadatsafavi")
 _SE_SIMS = 200  # posterior draws of the GAM's fitted values for the standard error
 _SE_ROWS = 2000  # draws at which those posterior curves are evaluated (see evppi's se)
 
@@ -375,12 +375,17 @@ def evppi(
         joint EVPPI is estimated (``["p1", "p2"]``); a list of lists (``[["p1"], ["p2"]]``)
         or a dict ``{label: [names]}`` gives one EVPPI per group. For one EVPPI per single
         parameter (the bar chart) use :func:`evppi_each`.
-    method : {"gam", "gp", "trees", "so", "sadatsafavi"}, optional
+    method : {"gam", "gp", "trees", "mars", "bart", "so", "sadatsafavi"}, optional
         ``"gam"`` (penalised regression splines, tensor product for groups; default for
         1-4 parameters), ``"trees"`` (cross-fitted gradient-boosted trees; default for
-        more than 4), ``"gp"`` (Gaussian process fitted on ``n_draws_fit`` draws, default
-        1,000; slow, a few seconds per action), ``"so"`` (Strong & Oakley order-and-bin,
-        single parameter) or ``"sadatsafavi"`` (Sadatsafavi et al., single parameter).
+        more than 4), ``"mars"`` (multivariate adaptive regression splines with GCV
+        pruning, as voi's ``"earth"``; fast for many parameters, pairwise interactions for
+        groups), ``"bart"`` (Bayesian additive regression trees, as voi's ``"bart"``; needs
+        ``pip install pydecisionkit[bart]``; slow: MCMC), ``"gp"`` (Gaussian process with a
+        linear mean, hyperparameters from 500 draws, conditioned on ``n_draws_fit`` draws,
+        default 2,000), ``"so"`` (Strong & Oakley order-and-bin, single parameter) or
+        ``"sadatsafavi"`` (Sadatsafavi et al., single parameter). See the guide's
+        "Choosing an EVPPI method".
     n_bins : int, optional
         Bins for ``"so"`` (default ``round(sqrt(n_draws))``).
     n_draws_fit : int, optional
@@ -389,10 +394,11 @@ def evppi(
     inputs : DataFrame, optional
         Parameter draws, one row per draw (overrides those attached to ``outcomes``).
     se : bool
-        Compute a standard error (``"gam"`` only: the sd of the EVPPI over 200 draws from
-        the spline coefficients' posterior, as voi does, each evaluated at a random subset
-        of 2,000 draws to keep it cheap; other methods report NaN). It measures regression
-        uncertainty given these draws, not the Monte-Carlo error of the draws themselves.
+        Compute a standard error (``"gam"``, ``"mars"``, ``"bart"``: the sd of the EVPPI
+        over 200 draws from the regression's posterior, as voi does, each evaluated at a
+        random subset of 2,000 draws to keep it cheap; other methods report NaN). It
+        measures regression uncertainty given these draws, not the Monte-Carlo error of the
+        draws themselves.
     n_jobs : int
         Parallel jobs over groups (joblib); 1 runs serially.
     random_seed : int or numpy.random.Generator, optional
@@ -435,12 +441,12 @@ def evppi(
     n = nb.values.shape[0]
     rows = np.arange(n)
     if n_draws_fit is not None:
-        n_draws_fit = check_number(n_draws_fit, "n_draws_fit", caller, low=2, integer=True)
+        n_draws_fit = int(check_number(n_draws_fit, "n_draws_fit", caller, low=2, integer=True))
     if n_draws_fit is not None and n_draws_fit < n and method != "gp":
         rows = np.sort(rng.choice(n, size=n_draws_fit, replace=False))
     if n_bins is not None:
-        n_bins = check_number(n_bins, "n_bins", caller, low=2, integer=True)
-    n_jobs = check_number(n_jobs, "n_jobs", caller, integer=True)
+        n_bins = int(check_number(n_bins, "n_bins", caller, low=2, integer=True))
+    n_jobs = int(check_number(n_jobs, "n_jobs", caller, integer=True))
     if n_jobs == 0:
         raise fail("n_jobs", caller, "a non-zero integer (-1 for all cores)", n_jobs)
     values = nb.values[rows]
@@ -470,7 +476,7 @@ def evppi(
         fitted[lab] = fit
         for gi in range(n_grid):
             rec = {"parameters": lab, "n_parameters": len(names)}
-            if nb.grid_dim:
+            if nb.grid_dim and nb.grid is not None:
                 rec[nb.grid_dim] = nb.grid[gi]
             rec |= {
                 "evppi": value[gi],
@@ -574,12 +580,9 @@ def _estimate(
         fitted = fit_so(x, y, n_bins or max(2, round(np.sqrt(n))))
     elif method == "sadatsafavi":
         fitted = fit_sadatsafavi(x, y, n_actions)
-    elif method == "gp":
-        fitted = REGRESSIONS["gp"](x, y, rng, n_fit).fitted
-    elif method == "trees":
-        fitted = REGRESSIONS["trees"](x, y, rng).fitted
     else:
-        fit = REGRESSIONS["gam"](x, y, rng)
+        args = (x, y, rng, n_fit) if method == "gp" else (x, y, rng)
+        fit = REGRESSIONS[method](*args)
         fitted = fit.fitted
         if se and fit.samples is not None:
             rows = np.sort(rng.choice(n, size=_SE_ROWS, replace=False)) if n > _SE_ROWS else None

@@ -18,8 +18,7 @@ candidate) is ~100 lines and faster than any of them for this narrow use.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -61,13 +60,34 @@ class RegressionFit:
     """
 
     fitted: np.ndarray
-    samples: Callable[[int, np.random.Generator], np.ndarray] | None = None
+    samples: Callable[..., np.ndarray] | None = None
     edf: np.ndarray | None = None
 
 
-def gam_basis_size(n_params: int) -> int:
-    """Number of columns of the tensor-product spline basis for ``n_params`` parameters."""
-    return _GAM_MARGIN.get(n_params, 4) ** n_params
+def gam_basis_size(n_params: int, n_distinct: Sequence[int] | None = None) -> int:
+    """Number of columns of the tensor-product spline basis for ``n_params`` parameters.
+
+    With ``n_distinct`` (distinct values per parameter), each margin is capped at its number
+    of distinct values (see :func:`_margin_size`).
+    """
+    k = _GAM_MARGIN.get(n_params, 4)
+    if n_distinct is None:
+        return k**n_params
+    return int(np.prod([_margin_size(k, m)[0] for m in n_distinct]))
+
+
+def _margin_size(k: int, n_distinct: int) -> tuple[int, int]:
+    """(basis columns, spline degree) of a margin whose variable takes ``n_distinct`` values.
+
+    A summary statistic of a tiny study takes few values (events out of n = 3: four). A basis
+    with more columns than distinct values is rank-deficient and its fit there is decided by
+    the jitter, not the data (mgcv refuses such a fit: "insufficient unique values to
+    support k knots"). The margin gets at most ``n_distinct`` columns, and below four
+    distinct values a lower degree (two values: a straight line; three: a quadratic), so
+    the basis can still represent any function of the statistic.
+    """
+    size = max(2, min(k, n_distinct))
+    return size, min(3, size - 1)
 
 
 def min_draws(method: str, n_params: int) -> int:
@@ -76,6 +96,8 @@ def min_draws(method: str, n_params: int) -> int:
         return max(50, 2 * gam_basis_size(n_params))
     if method == "trees":
         return 100
+    if method in ("mars", "bart"):
+        return 50
     return 20
 
 
@@ -97,13 +119,18 @@ def single_thread() -> AbstractContextManager:
 def _marginal_basis(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Cubic B-spline basis with ``k`` columns, knots at quantiles of ``x``, and its penalty.
 
+    Greville abscissae are the means of ``degree`` consecutive knots (any degree). At most
+    one column per distinct value of ``x`` (see :func:`_margin_size`); the number of columns
+    returned may therefore be smaller than ``k``.
+
     Knots sit at equally spaced quantiles of the draws (as mgcv places "cr" knots), so long
     tails get few knots and dense regions many. The penalty is on second *divided*
     differences of the coefficients at their Greville abscissae, so its null space is exactly
     the straight lines in ``x`` even though the knots are unequally spaced.
     """
-    degree = 3
-    values = np.unique(x) if np.unique(x[: min(x.size, 2000)]).size < 200 else x
+    distinct = np.unique(x)
+    k, degree = _margin_size(k, distinct.size)
+    values = distinct if distinct.size < 200 else x
     # discrete summaries (event counts) have many ties: spread knots over distinct values
     inner = np.quantile(values, np.linspace(0.0, 1.0, k - degree + 1))
     inner = np.maximum.accumulate(inner)
@@ -114,7 +141,7 @@ def _marginal_basis(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     greville = np.convolve(knots[1:-1], np.ones(degree) / degree, mode="valid")[:k]
     scale = (greville - greville[0]) / (greville[-1] - greville[0])
     d1 = np.diff(np.eye(k), axis=0) / np.diff(scale)[:, None]
-    d2 = np.diff(d1, axis=0)
+    d2 = np.diff(d1, axis=0)  # empty (no penalty) for a two-column, straight-line margin
     return basis, d2.T @ d2
 
 
@@ -131,13 +158,14 @@ def _tensor_design(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for j in range(d):
         b, pen_j = _marginal_basis(x[:, j], k)
         design = (design[:, :, None] * b[:, None, :]).reshape(n, -1)
-        pens.append(pen_j / np.linalg.norm(pen_j))
-    pen = np.zeros((k**d, k**d))
-    eye = np.eye(k)
+        norm = np.linalg.norm(pen_j)
+        pens.append(pen_j / norm if norm > 0 else pen_j)
+    sizes = [p.shape[0] for p in pens]
+    pen = np.zeros((design.shape[1], design.shape[1]))
     for j in range(d):
         term = np.ones((1, 1))
         for i in range(d):
-            term = np.kron(term, pens[j] if i == j else eye)
+            term = np.kron(term, pens[j] if i == j else np.eye(sizes[i]))
         pen += term
     return design, pen
 
@@ -147,6 +175,7 @@ def fit_gam(x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None
     with single_thread():
         fit = _fit_gam(x, y)
     inner = fit.samples
+    assert inner is not None  # _fit_gam always returns posterior samples
 
     def samples(n_sim: int, gen: np.random.Generator, rows: np.ndarray | None = None):
         with single_thread():
@@ -210,18 +239,86 @@ def _fit_gam(x: np.ndarray, y: np.ndarray) -> RegressionFit:
 
 
 # ---------------------------------------------------------------------- Gaussian process
+_GP_HYPER = 500  # draws on which the GP hyperparameters are estimated (voi: 30 p, at most 250)
+_GP_FIT = 2000  # default draws the GP is conditioned on (exact GP: O(m^3) once)
+
+
+def _sq_exp(a: np.ndarray, b: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Squared-exponential correlation ``exp(-sum_k ((a_ik - b_jk) / delta_k)^2)``."""
+    a, b = a / delta, b / delta
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.exp(-np.maximum(d2, 0.0))
+
+
+def _gp_log_posterior(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    """Log marginal posterior of (log delta, log nu), beta and sigma^2 integrated out.
+
+    Strong et al. (2014) / SAVI / voi's ``post.density``: mean ``H beta`` with ``H = [1, x]``,
+    covariance ``sigma^2 (A + nu I)``; flat priors on beta and log delta, inverse gamma
+    (0.001, 0.001) on sigma^2 and (0.001, 1) on nu.
+    """
+    n, p = x.shape
+    delta, nu = np.exp(theta[:p]), float(np.exp(theta[p]))
+    h = np.column_stack([np.ones(n), x])
+    a = _sq_exp(x, x, delta)
+    a[np.diag_indices(n)] += nu
+    try:
+        chol = linalg.cholesky(a, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        return -np.inf
+    ty = linalg.solve_triangular(chol, y, lower=True, check_finite=False)
+    th = linalg.solve_triangular(chol, h, lower=True, check_finite=False)
+    hah = th.T @ th + 1e-7 * np.eye(p + 1)
+    beta = np.linalg.solve(hah, th.T @ ty)
+    resid_ss = float(ty @ ty - ty @ th @ beta)
+    log_prior = -1.001 * np.log(nu) - 1.0 / nu
+    _, logdet_hah = np.linalg.slogdet(hah)
+    return float(
+        -np.log(np.diag(chol)).sum()
+        - 0.5 * logdet_hah
+        - (n - p - 1 + 0.002) / 2 * np.log(max(resid_ss, 1e-300) / 2 + 0.001)
+        + log_prior
+    )
+
+
+def _gp_hyperparameters(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Posterior mode of (log delta, log nu), by L-BFGS-B from voi's starting point 0."""
+    from scipy.optimize import minimize
+
+    p = x.shape[1]
+    scale = y.std() or 1.0
+
+    def objective(theta: np.ndarray) -> float:
+        value = _gp_log_posterior(theta, x, y / scale)
+        return -value if np.isfinite(value) else 1e300
+
+    bounds = [(-4.0, 6.0)] * p + [(-12.0, 6.0)]
+    best = minimize(objective, np.zeros(p + 1), method="L-BFGS-B", bounds=bounds)
+    return np.asarray(best.x)
+
+
 def fit_gp(
     x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_fit: int | None = None
 ) -> RegressionFit:
-    """Gaussian-process regression (scikit-learn, imported lazily), fitted on a subsample.
+    """Gaussian-process regression with a linear mean (Strong, Oakley & Brennan 2014).
 
-    Kernel: constant x squared-exponential with one length-scale per parameter (ARD) plus
-    white noise, on standardised parameters; hyperparameters by marginal likelihood.
-    The GP is trained on ``n_fit`` draws (default ``min(n, 1000)``; exact GPs cost O(m^3))
-    and predicts the conditional mean at every draw, as voi's ``gp`` method does. With 500
-    training draws a weak signal is lost: on voi's chemotherapy model EVPPI of
-    ``p_side_effects_t1`` (GAM 27, trees 34) came out 0 because marginal likelihood preferred
-    pure noise; with 1,000 draws the GP finds it (33).
+    Model, as voi's ``gp`` method (from SAVI): ``y = H beta + f(x) + e`` with ``H = [1, x]``,
+    ``f`` a zero-mean GP with squared-exponential correlation ``exp(-sum_k (d_k /
+    delta_k)^2)`` (one length-scale per parameter) and a nugget ``nu`` relative to the signal
+    variance, on standardised parameters. Speed comes from voi's split:
+
+    1. the hyperparameters (delta, nu) are the posterior mode on a random subsample of
+       ``min(n, 500)`` draws (voi uses the first ``min(30 p, 250)``), by L-BFGS-B on the
+       log posterior with beta and sigma^2 integrated out;
+    2. with them fixed, the GP is conditioned once on ``n_fit`` draws (default
+       ``min(n, 2000)``; one Cholesky factorisation) and its mean
+       ``H beta + A(x, X) (A + nu I)^-1 (y - H beta)`` is predicted at every draw.
+
+    The linear mean matters for EVPPI: a weak but real trend (voi's chemotherapy model,
+    ``p_side_effects_t1``) survives as ``beta`` even when the marginal likelihood prefers a
+    flat GP, where the previous constant-mean GP returned an EVPPI of 0.
+    The intercept is finally set so the fitted values average to the mean of all ``n``
+    draws (as least squares would), not only of the ``n_fit`` used in the fit.
 
     References
     ----------
@@ -229,27 +326,31 @@ def fit_gp(
     information from a probabilistic sensitivity analysis sample: a nonparametric regression
     approach. Medical Decision Making 2014;34:311-326.
     """
-    from sklearn.gaussian_process import GaussianProcessRegressor  # lazy: see module note
-    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-
     n, d = x.shape
-    m = min(n, n_fit or 1000)
-    idx = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
     xs = (x - x.mean(axis=0)) / x.std(axis=0)
+    m_fit = min(n, n_fit or _GP_FIT)
+    m_hyp = min(m_fit, _GP_HYPER)
+    fit_rows = np.sort(rng.choice(n, size=m_fit, replace=False)) if m_fit < n else np.arange(n)
+    hyp_rows = np.sort(rng.choice(fit_rows, size=m_hyp, replace=False))
+    xf = xs[fit_rows]
+    h = np.column_stack([np.ones(m_fit), xf])
     fitted = np.empty_like(y, dtype=float)
-    # sklearn warns when a hyperparameter sits at a bound, which is the expected outcome for
-    # a parameter that does not affect net benefit (infinite length-scale, zero signal)
-    with single_thread(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)
+    with single_thread():
         for r in range(y.shape[1]):  # one GP per response column (few: actions x wtp)
-            kernel = ConstantKernel(1.0) * RBF(np.ones(d), (1e-2, 1e3)) + WhiteKernel(1.0)
-            gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=0)
-            gp.fit(xs[idx], y[idx, r])
-            pred = gp.predict(xs)  # latent mean: white noise only enters the training fit
-            # the intercept is better estimated from all n draws than from the m in the fit
-            # (as least squares would): without this the subsample's mean error (sd ~ sd(y) /
-            # sqrt(m)) moves max_a mean g_a and biased the toy EVPPI(p1) by +0.03
-            fitted[:, r] = pred + (y[:, r].mean() - pred.mean())
+            theta = _gp_hyperparameters(xs[hyp_rows], y[hyp_rows, r])
+            delta, nu = np.exp(theta[:d]), float(np.exp(theta[d]))
+            a = _sq_exp(xf, xf, delta)
+            a[np.diag_indices(m_fit)] += nu
+            factor = linalg.cho_factor(a, lower=True, check_finite=False)
+            ainv_h = linalg.cho_solve(factor, h, check_finite=False)
+            ainv_y = linalg.cho_solve(factor, y[fit_rows, r], check_finite=False)
+            beta = np.linalg.solve(h.T @ ainv_h + 1e-7 * np.eye(d + 1), h.T @ ainv_y)
+            alpha = ainv_y - ainv_h @ beta  # (A + nu I)^-1 (y - H beta)
+            for lo in range(0, n, 2000):  # cross-correlations in blocks of 2,000 draws
+                block = xs[lo : lo + 2000]
+                trend = beta[0] + block @ beta[1:]
+                fitted[lo : lo + 2000, r] = trend + _sq_exp(block, xf, delta) @ alpha
+            fitted[:, r] += y[:, r].mean() - fitted[:, r].mean()
     return RegressionFit(fitted)
 
 
@@ -328,8 +429,65 @@ def fit_sadatsafavi(x: np.ndarray, y: np.ndarray, n_actions: int) -> np.ndarray:
     return fitted.reshape(n, -1)
 
 
+# ---------------------------------------------------------------------- MARS
+def fit_mars(x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None) -> RegressionFit:
+    """Multivariate adaptive regression splines (:mod:`decisionkit.voi._mars`), per response.
+
+    The analogue of voi's ``method = "earth"``: additive hinge functions for one parameter,
+    and products of two hinges (``degree = 2``) for a group, so that interactions between
+    the parameters of a group (which EVPPI of a group needs) are available; earth's own
+    default is additive (``degree = 1``). Knots and terms are chosen by the forward pass and
+    GCV pruning. ``samples`` draws the coefficients of the selected basis from their
+    least-squares posterior ``N(beta, sigma^2 (B'B)^-1)``, which ignores the uncertainty of
+    the knot selection (so the standard error is a lower bound).
+    """
+    from decisionkit.voi._mars import fit_mars_column
+
+    degree = min(x.shape[1], 2)
+    with single_thread():
+        models = [fit_mars_column(x, y[:, r], degree=degree) for r in range(y.shape[1])]
+    fitted = np.column_stack([m.fitted for m in models])
+
+    def samples(n_sim: int, gen: np.random.Generator, rows: np.ndarray | None = None):
+        out = np.empty((x.shape[0] if rows is None else len(rows), len(models), n_sim))
+        with single_thread():
+            for r, m in enumerate(models):
+                basis = m.basis if rows is None else m.basis[rows]
+                cov = m.sigma2 * np.linalg.pinv(m.basis.T @ m.basis)
+                chol = np.linalg.cholesky(cov + 1e-12 * np.trace(cov) * np.eye(len(m.coef)))
+                coef = m.coef[:, None] + chol @ gen.standard_normal((len(m.coef), n_sim))
+                out[:, r, :] = basis @ coef
+        return out
+
+    return RegressionFit(fitted, samples, np.array([float(m.coef.size) for m in models]))
+
+
+# ---------------------------------------------------------------------- BART
+def fit_bart(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> RegressionFit:
+    """BART (:mod:`decisionkit.voi._bart`, needs the ``bart`` extra): posterior mean fit.
+
+    ``samples`` returns posterior draws of the fitted values (resampled when more are asked
+    for than the 200 kept), so the EVPPI's standard error is its posterior sd, as voi's.
+    """
+    from decisionkit.voi._bart import fit_bart_draws
+
+    post = np.stack(
+        [fit_bart_draws(x, y[:, r], int(rng.integers(2**31 - 1))) for r in range(y.shape[1])],
+        axis=-1,
+    )  # (S, n, r)
+
+    def samples(n_sim: int, gen: np.random.Generator, rows: np.ndarray | None = None):
+        pick = gen.choice(post.shape[0], size=n_sim, replace=n_sim > post.shape[0])
+        chosen = post[pick] if rows is None else post[pick][:, rows]
+        return np.moveaxis(chosen, 0, -1)  # (n_rows, r, n_sim)
+
+    return RegressionFit(post.mean(axis=0), samples)
+
+
 REGRESSIONS: dict[str, Callable[..., RegressionFit]] = {
     "gam": fit_gam,
     "gp": fit_gp,
     "trees": fit_trees,
+    "mars": fit_mars,
+    "bart": fit_bart,
 }
