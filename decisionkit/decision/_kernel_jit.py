@@ -7,7 +7,6 @@ example, dashboard server, test worker and Dask worker paid that before.
 ``import decisionkit`` never imports this module.
 """
 
-
 from __future__ import annotations
 
 import numba
