@@ -24,11 +24,10 @@ $(STAMP): pyproject.toml
 
 # the whole suite (<= 6 min on 2 cores), and the quick one for every edit (< 2 min): it leaves
 # out the tests marked slow (examples end to end, MCMC fits, the wheel, clusters, mypy) and the
-# real-browser tests. `make test` runs three workers on two cores: many tests wait on
-# subprocesses (examples, the wheel), a browser or a Dask cluster, and a third worker fills
-# those waits (measured on the same tree: 7:03 with three vs 7:21 with two).
+# real-browser tests. Files run longest first (tests/conftest.py) so the two workers finish
+# together.
 test: $(STAMP)
-	$(PY) -m pytest -n 3 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not browser"
