@@ -26,7 +26,7 @@ def drivers(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp: float
 
     def compute() -> dict:
         u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
-        ow = dk.sensitivity.one_way_psa(thinned(out, DRIVER_DRAWS), u)
+        ow = dk.sensitivity.one_way_psa(thinned(out, DRIVER_DRAWS, key), u)
         best, runner = (str(s) for s in ow.base.sort_values(ascending=False).index[:2])
         table = ow.tornado(best, reference=runner)
         flips = ow.summary.loc[ow.summary["optimal"] != best, "parameter"].tolist()
@@ -89,7 +89,7 @@ def tornado_chart(table: pd.DataFrame, best: str, runner: str, currency: str) ->
 
 def drivers_section(key, out, cost, effect, wtp, money, money_symbol) -> None:
     """The section: tornado of the recommendation against the runner-up, and what flips it."""
-    if out.inputs is None:  # the EVPPI section above already says how to add parameters
+    if not out.has_inputs:  # the EVPPI section above already says how to add parameters
         return
     st.subheader("Which parameters drive the decision?")
     try:

@@ -478,6 +478,11 @@ class OutcomeDistribution:
         """Input parameter draws (a copy), one row per draw, or None."""
         return None if self._inputs is None else self._inputs.copy()
 
+    @property
+    def has_inputs(self) -> bool:
+        """Whether input parameter draws are attached (without copying them, as ``inputs``)."""
+        return self._inputs is not None
+
     def __getitem__(self, metric: str) -> xr.DataArray:
         """Draws of one metric as a DataArray (draw, action, ...)."""
         return self.metric(metric)

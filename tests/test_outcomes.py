@@ -114,6 +114,11 @@ def test_netcdf_round_trip_is_exact_with_inputs(tmp_path, two_metric):
 def test_netcdf_round_trip_without_inputs(tmp_path):
     out = dk.OutcomeDistribution.from_arrays({"x": np.random.default_rng(0).normal(size=(9, 2))})
     assert dk.OutcomeDistribution.from_netcdf(out.to_netcdf(tmp_path / "x.nc")) == out
+    assert not out.has_inputs
+
+
+def test_has_inputs_says_whether_parameter_draws_are_attached(two_metric):
+    assert two_metric.has_inputs and two_metric.inputs is not None
 
 
 def _nan():

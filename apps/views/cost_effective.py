@@ -77,13 +77,13 @@ def evppi_bars(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp: fl
 
     def compute():
         u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
-        sample = thinned(out, EVPPI_DRAWS)
+        sample = thinned(out, EVPPI_DRAWS, key)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DecisionKitWarning)
             # by default evppi_each leaves out inputs that never vary (their EVPPI is 0)
             result = dk.voi.evppi_each(sample, u, se=False, random_seed=SEED)
         notes = [str(w.message) for w in caught if issubclass(w.category, DecisionKitWarning)]
-        return result, len(out.inputs.columns) - len(result.groups), notes
+        return result, len(sample.inputs.columns) - len(result.groups), notes
 
     if key == "bundled":
         return _bundled_evppi(cost, effect, wtp)
@@ -585,7 +585,7 @@ def main() -> None:
 
 def evppi_section(out, key, cost, effect, wtp, wtp_max, unit, money, money_symbol, pop) -> None:
     """EVPPI bars when the draws carry their parameters (bundled model or uploaded columns)."""
-    if out.inputs is None:
+    if not out.has_inputs:
         st.info(
             "The value of learning each parameter (EVPPI) needs the parameter draws behind the "
             "outcomes: add them to your file as extra columns (one per parameter, one value "

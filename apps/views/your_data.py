@@ -280,7 +280,7 @@ def outcomes_page(upload) -> None:
     with rec_box:
         recommendation(dec, labels)
     with evidence_box:
-        sample = session_cached(("thinned", key), lambda: thinned(out, CHART_DRAWS))
+        sample = thinned(out, CHART_DRAWS, key)
         evidence(session_cached(("utilities", key, u_key), lambda: u(sample)), dec, labels)
 
 
