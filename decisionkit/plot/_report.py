@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from decisionkit._validation import fail
+from decisionkit.plot._cea import _money
 from decisionkit.report._budget import BudgetImpactResult
 from decisionkit.report._scenarios import ScenarioResult
 
@@ -19,12 +20,6 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def _money(currency: str) -> Any:
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _pos: f"{'-' if v < 0 else ''}{currency}{abs(v):,.0f}")
 
 
 def scenario_comparison(
