@@ -275,6 +275,14 @@ class SurvivalData:
         rows, counts = np.unique(X, axis=0, return_counts=True)
         return rows, counts / counts.sum()
 
+    def design_rows(self, frame: pd.DataFrame, caller: str) -> np.ndarray:
+        """The design matrix ``(len(frame), k)`` of every row of ``frame``, in order.
+
+        Coded as the fitted data are (same reference levels). Unlike :meth:`design_for`,
+        rows are neither merged nor weighted: one design row per patient.
+        """
+        return _design(self._terms, frame[self.covariate_names], caller)
+
     def subset(self, index: Any) -> SurvivalData:
         """The patients at ``index`` (integer positions, repeats allowed), same coding."""
         idx = np.asarray(index)
