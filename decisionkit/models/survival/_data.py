@@ -57,7 +57,7 @@ class _Covariate:
                 f"Column '{self.name}' holds {int(values.isna().sum())} missing value(s). "
                 "Drop or impute them before calling again."
             )
-        unknown = sorted({str(v) for v in values if v not in self.levels})
+        unknown = sorted({str(v) for v in values.unique() if v not in self.levels})
         if unknown:
             raise ValidationError(
                 f"Column '{self.name}' has level(s) {unknown} that were not in the data the "
