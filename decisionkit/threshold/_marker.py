@@ -84,7 +84,7 @@ def marker_to_risk(
     Time-to-event outcome (``time_to_event`` and ``horizon``; default ``model="weibull"``): a
     parametric survival model with the marker on the location parameter, fitted by
     :class:`decisionkit.models.survival.ParametricSurvival`, and the **risk of the event by the
-    horizon**
+    horizon** (its ``predict_risk``)
 
     .. math:: \hat r_i = 1 - \hat S(h \mid x_i),
 
