@@ -1,4 +1,4 @@
-"""Per-patient predictions of fitted parametric models: predict_survival, _cumulative_hazard, _risk."""
+"""Each patient's survival, cumulative hazard and risk from fitted parametric models."""
 
 import numpy as np
 import pandas as pd
@@ -204,7 +204,9 @@ def test_bad_input_is_refused_naming_the_method(fits, frame, case):
 
 @pytest.mark.parametrize("horizon", [0.0, -1.0, np.nan, "1"])
 def test_risk_needs_a_positive_horizon(fits, frame, horizon):
-    with pytest.raises(ValidationError, match="'horizon' parameter of ParametricSurvival.predict"):
+    with pytest.raises(
+        ValidationError, match=r"'horizon' parameter of ParametricSurvival\.predict_risk"
+    ):
         fits["weibull"].predict_risk(frame, horizon=horizon)
 
 
