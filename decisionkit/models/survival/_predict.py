@@ -424,7 +424,7 @@ class ParametricPredictions:
         for name in names:
             _check_covariate(X[name], name, self.data_.levels(name), caller)
         index = X.index.copy()
-        if index.name is None:
+        if index.nlevels == 1 and index.name is None:
             index.name = "unit"
         return self.data_.design_rows(X, caller), index
 
