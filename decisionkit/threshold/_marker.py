@@ -84,7 +84,7 @@ def marker_to_risk(
     Time-to-event outcome (``time_to_event`` and ``horizon``; default ``model="weibull"``): a
     parametric survival model with the marker on the location parameter, fitted by
     :class:`decisionkit.models.survival.ParametricSurvival`, and the **risk of the event by the
-    horizon**
+    horizon** (its ``predict_risk``)
 
     .. math:: \hat r_i = 1 - \hat S(h \mid x_i),
 
@@ -198,13 +198,12 @@ def _parametric(
     y: np.ndarray, x: np.ndarray, t: np.ndarray, h: float, distribution: str
 ) -> tuple[np.ndarray, pd.DataFrame]:
     from decisionkit.models.survival import ParametricSurvival
-    from decisionkit.models.survival._predict import evaluate
 
     frame = pd.DataFrame({"time": t, "event": y.astype(int), "marker": x})
     fit = ParametricSurvival(distribution).fit(
         frame, time="time", event="event", covariates=["marker"]
     )
-    # S(h | x_i) of each fitted patient (rows of the design in input order), by the model's
-    # own evaluation of its family: one vectorised call instead of one profile per patient
-    log_s, _ = evaluate(fit.family_, fit.coef_[None, :], fit.data_.design, np.array([h]))
-    return -np.expm1(log_s[0, :, 0]), fit.summary
+    # 1 - S(h | x_i) of each fitted patient, in input order, through the fitted model's
+    # public per-patient prediction (one vectorised evaluation, exact for small risks)
+    risk = fit.predict_risk(frame[["marker"]], horizon=h)
+    return np.array(risk, dtype=float), fit.summary

@@ -110,3 +110,83 @@ def test_competing_event_codes_are_refused_with_a_hint():
     e[:5] = 2
     with pytest.raises(ValidationError, match="binary"):
         dk.threshold.marker_to_risk(e, x, time_to_event=t, horizon=1.0)
+
+
+# Golden outputs of the time-to-event path, recorded on main (commit d7479a0) before
+# marker_to_risk moved from the survival package's private evaluation to the fitted model's
+# public predict_risk: risks at five patients, sum(risk), sum(risk * marker), and the
+# fitted coefficients. Source: marker_to_risk itself at that commit (a regression guard).
+GOLDEN_RISK = {
+    "weibull": (
+        [
+            0.33113468604784596,
+            0.31088554283550585,
+            0.6313820887270286,
+            0.2798127465727458,
+            0.3073482902977266,
+        ],
+        54.79989338615978,
+        28.001687739352057,
+    ),
+    "exponential": (
+        [
+            0.3682030574384728,
+            0.3484767530162458,
+            0.6465193110501719,
+            0.31785573808622636,
+            0.3450129841486985,
+        ],
+        59.15131394025385,
+        27.051883276723668,
+    ),
+    "gompertz": (
+        [
+            0.32159917295828705,
+            0.30162325184159583,
+            0.6211682729837819,
+            0.27102827891993536,
+            0.2981367891740267,
+        ],
+        53.537984077374986,
+        27.793282683224557,
+    ),
+    "loglogistic": (
+        [
+            0.3544187140235243,
+            0.3299270576915406,
+            0.6646695033331794,
+            0.2918118397211677,
+            0.32561769318800576,
+        ],
+        56.67090240066592,
+        30.088913749929397,
+    ),
+    "lognormal": (
+        [
+            0.36927861157718445,
+            0.3439218893090066,
+            0.6803005714040662,
+            0.3039502426392864,
+            0.33943510881360006,
+        ],
+        58.06315803240868,
+        31.309504706153497,
+    ),
+}
+GOLDEN_ESTIMATES = {
+    "weibull": [1.2520281926954, 3.1781471283880025, -0.6818540709087937],
+    "exponential": [0.298192333723505, 0.7678300302305416],
+    "gompertz": [0.20960348851299848, 0.21375203012855878, 0.8612748417108674],
+    "loglogistic": [1.620116076069319, 2.2278959849828954, -0.744341080336499],
+    "lognormal": [0.7939080869890713, 1.0804114839216812, -0.8142045859475421],
+}
+
+
+@pytest.mark.parametrize("model", sorted(GOLDEN_RISK))
+def test_survival_risks_agree_with_the_golden_outputs(model):
+    t, e, x = survival(n=150, seed=11)
+    mr = dk.threshold.marker_to_risk(e, x, time_to_event=t, horizon=1.5, model=model)
+    picked, total, weighted = GOLDEN_RISK[model]
+    np.testing.assert_allclose(mr.risk[[0, 7, 42, 99, 149]], picked, rtol=1e-12, atol=0)
+    np.testing.assert_allclose([mr.risk.sum(), mr.risk @ x], [total, weighted], rtol=1e-12)
+    np.testing.assert_allclose(mr.summary["estimate"], GOLDEN_ESTIMATES[model], rtol=1e-12)

@@ -4,7 +4,12 @@ Imported lazily: the base class needs scikit-learn and the models PyMC, so nothi
 until a name is used.
 """
 
+from typing import TYPE_CHECKING
+
 from decisionkit._lazy import lazy_exports
+
+if TYPE_CHECKING:  # type checkers see the real class; at run time it loads on first use
+    from decisionkit.models.bayes._base import BayesianModel as BayesianModel
 
 _LAZY = {
     "BayesianModel": "decisionkit.models.bayes._base",

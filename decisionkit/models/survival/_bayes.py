@@ -29,7 +29,7 @@ import pandas as pd
 
 from decisionkit._validation import check_number, fail
 from decisionkit.exceptions import ValidationError
-from decisionkit.models.bayes._base import BayesianModel
+from decisionkit.models.bayes import BayesianModel
 from decisionkit.models.survival._data import SurvivalData
 from decisionkit.models.survival._families import Family, PyTensorOps
 from decisionkit.models.survival._parametric import ParametricSurvival, as_survival_data

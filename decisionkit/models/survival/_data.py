@@ -57,7 +57,7 @@ class _Covariate:
                 f"Column '{self.name}' holds {int(values.isna().sum())} missing value(s). "
                 "Drop or impute them before calling again."
             )
-        unknown = sorted({str(v) for v in values if v not in self.levels})
+        unknown = sorted({str(v) for v in values.unique() if v not in self.levels})
         if unknown:
             raise ValidationError(
                 f"Column '{self.name}' has level(s) {unknown} that were not in the data the "
@@ -274,6 +274,14 @@ class SurvivalData:
             )
         rows, counts = np.unique(X, axis=0, return_counts=True)
         return rows, counts / counts.sum()
+
+    def design_rows(self, frame: pd.DataFrame, caller: str) -> np.ndarray:
+        """The design matrix ``(len(frame), k)`` of every row of ``frame``, in order.
+
+        Coded as the fitted data are (same reference levels). Unlike :meth:`design_for`,
+        rows are neither merged nor weighted: one design row per patient.
+        """
+        return _design(self._terms, frame[self.covariate_names], caller)
 
     def subset(self, index: Any) -> SurvivalData:
         """The patients at ``index`` (integer positions, repeats allowed), same coding."""

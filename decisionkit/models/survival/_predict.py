@@ -2,20 +2,25 @@
 
 A fitted model holds a family, the :class:`SurvivalData` it was fitted to, and a way to draw
 its parameter vector (transformed scale: base parameters, then covariate coefficients). All
-predictions (survival, hazard, RMST, median, draws for PSA) are computed here from parameter
-draws, vectorised over draws x covariate profiles x times.
+predictions (survival, hazard, RMST, median, draws for PSA, and each patient's survival,
+cumulative hazard and risk) are computed here from parameter draws, vectorised over draws x
+covariate profiles (or patients) x times.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_number, check_probability, check_random_state, fail
-from decisionkit.exceptions import NotFittedError
+from decisionkit.exceptions import NotFittedError, ValidationError
 from decisionkit.models.survival._families import Family, NumpyOps
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["ParametricPredictions", "check_times", "evaluate"]
 
@@ -144,11 +149,19 @@ class ParametricPredictions:
     def _point_curve(self, times, covariates, which, caller):
         self._check_fitted(caller.split(".")[-1])
         times = check_times(times, caller)
+        theta = self._point_thetas()
+        return self._curves(times, covariates, theta, caller)[which].mean(axis=0)
+
+    def _point_thetas(self) -> np.ndarray:
+        """Parameter rows whose mean prediction is the point estimate, (rows, n_params + k).
+
+        The MLE (one row) for a maximum-likelihood fit; for a Bayesian fit 1,000 posterior
+        draws chosen with seed 0, so every point prediction averages the same draws.
+        """
         point = self._theta_point()
         if point is None:
-            theta = self._theta_draws(1000, np.random.default_rng(0))
-            return self._curves(times, covariates, theta, caller)[which].mean(axis=0)
-        return self._curves(times, covariates, point[None, :], caller)[which][0]
+            return self._theta_draws(1000, np.random.default_rng(0))
+        return point[None, :]
 
     def predict(
         self,
@@ -211,6 +224,209 @@ class ParametricPredictions:
         # hazard is clamped at 0 there (S held flat), as a survival curve cannot rise
         surv = np.minimum.accumulate(self._curves(times, covariates, theta, caller)[0], axis=1)
         return SurvivalDraws(times=times, survival=surv, parameters=self._natural_frame(theta))
+
+    # ---- per-patient predictions -------------------------------------------------
+    @overload
+    def predict_survival(
+        self, X: Any, times: Any, *, n_draws: None = None, random_seed: Any = None
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def predict_survival(
+        self, X: Any, times: Any, *, n_draws: int, random_seed: Any = None
+    ) -> xr.DataArray: ...
+
+    def predict_survival(
+        self, X: Any, times: Any, *, n_draws: int | None = None, random_seed: Any = None
+    ) -> pd.DataFrame | xr.DataArray:
+        r"""Survival probability :math:`S(t \mid x_i)` of every patient (row of ``X``).
+
+        Covariates act on the family's location parameter (flexsurv's parameterisation,
+        see :mod:`decisionkit.models.survival._families`): with the linear predictor
+        :math:`\eta_i = x_i^\top\beta`, e.g.
+
+        .. math::
+
+            \text{exponential: } S(t \mid x_i) = \exp(-\lambda e^{\eta_i} t), \qquad
+            \text{Weibull: } S(t \mid x_i) = \exp\{-(t / (b\, e^{\eta_i}))^{a}\}.
+
+        The point estimate is :math:`S(t \mid x_i; \hat\theta)` for a maximum-likelihood fit
+        and the posterior mean of :math:`S(t \mid x_i)` for a Bayesian fit (over the same
+        1,000 posterior draws as :meth:`survival`), so the mean over the rows of ``X`` is
+        ``survival(times, covariates=X)``. This is lifelines' ``predict_survival_function``
+        and flexsurv's ``predict(fit, newdata, type = "survival", times)``, one row per
+        patient.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per patient with (at least) the covariate columns the model was fitted
+            on; other columns are ignored. Categorical levels must be ones seen in the fit.
+            For a model without covariates any non-empty DataFrame works (every row gets
+            the same curve).
+        times : array-like
+            Non-negative times, in the unit of the fitted data.
+        n_draws : int, optional
+            Return ``n_draws`` draws of the parameters instead of the point estimate
+            (asymptotic normal or bootstrap for a maximum-likelihood fit, posterior for a
+            Bayesian fit). The same ``random_seed`` gives the same parameter draws as
+            :meth:`draw_survival`, whose ``parameters`` frame then describes each draw.
+        random_seed : int or Generator, optional
+            Seed of the parameter draws (used only with ``n_draws``).
+
+        Returns
+        -------
+        DataFrame or xarray.DataArray
+            Without ``n_draws``: a DataFrame indexed like ``X`` (one row per patient),
+            one column per time (column index named ``time``). With ``n_draws``: a
+            DataArray named ``survival`` with dims ``(draw, unit, time)``, ``unit``
+            labelled by ``X.index``.
+
+        References
+        ----------
+        Jackson, C. (2016). flexsurv: a platform for parametric survival modeling in R.
+        *Journal of Statistical Software* 70(8). doi:10.18637/jss.v070.i08
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from decisionkit.models.survival import ParametricSurvival
+        >>> rng = np.random.default_rng(1)
+        >>> x = rng.normal(size=300)
+        >>> df = pd.DataFrame({"t": np.exp(0.5 * x) * rng.weibull(1.5, 300), "d": 1, "x": x})
+        >>> fit = ParametricSurvival("weibull").fit(df, time="t", event="d", covariates="x")
+        >>> fit.predict_survival(df.head(2), [0.5, 1.0]).shape
+        (2, 2)
+        """
+        caller = f"{type(self).__name__}.predict_survival"
+        return self._per_patient(X, times, "survival", n_draws, random_seed, caller)
+
+    @overload
+    def predict_cumulative_hazard(
+        self, X: Any, times: Any, *, n_draws: None = None, random_seed: Any = None
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def predict_cumulative_hazard(
+        self, X: Any, times: Any, *, n_draws: int, random_seed: Any = None
+    ) -> xr.DataArray: ...
+
+    def predict_cumulative_hazard(
+        self, X: Any, times: Any, *, n_draws: int | None = None, random_seed: Any = None
+    ) -> pd.DataFrame | xr.DataArray:
+        r"""Cumulative hazard :math:`H(t \mid x_i) = -\log S(t \mid x_i)` of every patient.
+
+        Computed from :math:`\log S` directly (no loss of precision where :math:`S` is
+        close to 1). For a Bayesian fit the point estimate is the posterior mean of
+        :math:`H`. Parameters and shapes as :meth:`predict_survival` (lifelines'
+        ``predict_cumulative_hazard``, flexsurv's ``type = "cumhaz"``); the draws are named
+        ``cumulative_hazard``.
+        """
+        caller = f"{type(self).__name__}.predict_cumulative_hazard"
+        return self._per_patient(X, times, "cumulative_hazard", n_draws, random_seed, caller)
+
+    @overload
+    def predict_risk(
+        self, X: Any, *, horizon: float, n_draws: None = None, random_seed: Any = None
+    ) -> pd.Series: ...
+
+    @overload
+    def predict_risk(
+        self, X: Any, *, horizon: float, n_draws: int, random_seed: Any = None
+    ) -> xr.DataArray: ...
+
+    def predict_risk(
+        self, X: Any, *, horizon: float, n_draws: int | None = None, random_seed: Any = None
+    ) -> pd.Series | xr.DataArray:
+        r"""Each patient's risk of the event by ``horizon``: :math:`1 - S(h \mid x_i)`.
+
+        Computed as :math:`-\operatorname{expm1}(\log S(h \mid x_i))`, exact for small
+        risks. The risk a decision curve or a risk-based decision needs
+        (:func:`decisionkit.threshold.decision_curve` with ``time_to_event`` and the same
+        ``horizon``). For a Bayesian fit the point estimate is the posterior mean risk.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per patient (see :meth:`predict_survival`).
+        horizon : float
+            Positive time, in the unit of the fitted data.
+        n_draws : int, optional
+            Return draws of the risk (see :meth:`predict_survival`).
+        random_seed : int or Generator, optional
+            Seed of the parameter draws (used only with ``n_draws``).
+
+        Returns
+        -------
+        Series or xarray.DataArray
+            Without ``n_draws``: a Series named ``risk`` indexed like ``X``. With
+            ``n_draws``: a DataArray named ``risk`` with dims ``(draw, unit)``, as the
+            risk models' ``predict_risk``.
+        """
+        caller = f"{type(self).__name__}.predict_risk"
+        h = check_number(horizon, "horizon", caller, low=0, low_inclusive=False)
+        out = self._per_patient(X, [h], "risk", n_draws, random_seed, caller)
+        if isinstance(out, pd.DataFrame):
+            return out.iloc[:, 0].rename("risk")
+        return out.isel(time=0, drop=True).assign_attrs(horizon=h)
+
+    def _per_patient(self, X, times, kind, n_draws, random_seed, caller):
+        """Point estimates (unit, time) or draws (draw, unit, time) of ``kind`` for X's rows."""
+        self._check_fitted(caller.split(".")[-1])
+        design, index = self._patient_design(X, caller)
+        times = check_times(times, caller)
+        if n_draws is None:
+            theta = self._point_thetas()
+        else:
+            n = check_number(n_draws, "n_draws", caller, low=1, integer=True)
+            theta = self._theta_draws(n, check_random_state(random_seed, caller))
+        n_units = len(design)
+        shape = (n_units, len(times)) if n_draws is None else (len(theta), n_units, len(times))
+        out = np.empty(shape)
+        # blocks of patients sized by the working memory (a few (draws, block, times) arrays)
+        block = chunk_values(4 * len(theta) * len(times))
+        for start in range(0, n_units, block):
+            stop = min(start + block, n_units)
+            log_s = evaluate(self.family_, theta, design[start:stop], times)[0]
+            if kind == "survival":
+                values = np.exp(log_s)
+            elif kind == "risk":
+                values = -np.expm1(log_s)
+            else:  # 0.0 - log S: H(0) is +0.0, not -0.0
+                values = 0.0 - log_s
+            if n_draws is None:
+                out[start:stop] = values.mean(axis=0)
+            else:
+                out[:, start:stop] = values
+        if n_draws is None:
+            return pd.DataFrame(out, index=index, columns=pd.Index(times, name="time"))
+        import xarray as xr
+
+        coords = {"draw": np.arange(len(theta)), "unit": index.to_numpy(), "time": times}
+        return xr.DataArray(out, dims=("draw", "unit", "time"), coords=coords, name=kind)
+
+    def _patient_design(self, X: Any, caller: str) -> tuple[np.ndarray, pd.Index]:
+        """The design row of each patient of ``X``, checked, and the index to label them."""
+        if not isinstance(X, pd.DataFrame):
+            raise fail("X", caller, "a pandas DataFrame with one row per patient", type(X).__name__)
+        names = self.data_.covariate_names
+        if len(X) == 0:
+            raise fail("X", caller, "a DataFrame with at least one row", "an empty frame")
+        missing = [n for n in names if n not in X.columns]
+        if missing:
+            raise fail(
+                "X",
+                caller,
+                f"a DataFrame with the covariate columns the model was fitted on {names}",
+                f"columns {[str(c) for c in X.columns]}",
+                f"Missing: {missing}. Add them before predicting.",
+            )
+        for name in names:
+            _check_covariate(X[name], name, self.data_.levels(name), caller)
+        index = X.index.copy()
+        if index.nlevels == 1 and index.name is None:
+            index.name = "unit"
+        return self.data_.design_rows(X, caller), index
 
     def rmst(
         self,
@@ -310,3 +526,32 @@ class ParametricPredictions:
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             log_s, _ = self.family_.log_sh(np.log(t_per_draw)[:, None], natural, NumpyOps)
         return np.exp(np.broadcast_to(log_s, lp.shape)) @ w
+
+
+def _check_covariate(column: pd.Series, name: str, levels: list[Any] | None, caller: str) -> None:
+    """A covariate column given for prediction: numbers (or known levels), no missing value."""
+    where = f"The 'X' parameter of {caller}"
+    if levels is None:
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise ValidationError(
+                f"{where} must hold numbers in column '{name}' (the model was fitted on a "
+                f"numeric '{name}'); it has dtype {column.dtype}. Convert it with "
+                "pd.to_numeric first."
+            )
+        bad = ~np.isfinite(column.to_numpy(dtype=float, na_value=np.nan))
+    else:
+        bad = column.isna().to_numpy()
+    if bad.any():
+        raise ValidationError(
+            f"{where} holds {int(bad.sum())} missing or infinite value(s) in column '{name}' "
+            f"(the first in row {column.index[bad][0]!r}). Drop or impute them before "
+            "predicting."
+        )
+    if levels is not None:
+        unknown = sorted({str(v) for v in column.unique() if v not in levels})
+        if unknown:
+            raise ValidationError(
+                f"{where} has level(s) {unknown} in column '{name}' that were not in the data "
+                f"the model was fitted to; the known levels are {[str(v) for v in levels]}. "
+                "Use one of those, or refit with data that contain the new level."
+            )

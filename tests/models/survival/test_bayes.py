@@ -51,6 +51,23 @@ def test_bayesian_predictions_match_mle_predictions(weibull):
     assert draws.survival.shape == (50, 4)
 
 
+def test_per_patient_predictions_average_the_posterior(weibull, frame):
+    t = np.array([0.0, 2.0, 6.0, 20.0])
+    rows = frame.iloc[:60]
+    point = weibull.predict_survival(rows, t)
+    # the point estimate is the posterior mean over the same draws as survival(): its mean
+    # over the rows is survival() of those rows
+    np.testing.assert_allclose(point.mean(), weibull.survival(t, covariates=rows), rtol=1e-12)
+    # with vague priors each patient's posterior-mean S(t | x) is close to the MLE's
+    mle = weibull.mle_.predict_survival(rows, t)
+    np.testing.assert_allclose(point, mle, atol=0.015)
+    draws = weibull.predict_risk(rows, horizon=6.0, n_draws=200, random_seed=2)
+    assert draws.dims == ("draw", "unit") and draws.sizes == {"draw": 200, "unit": 60}
+    risk = weibull.predict_risk(rows, horizon=6.0)
+    np.testing.assert_allclose(risk, 1 - point[6.0], rtol=1e-12)
+    np.testing.assert_allclose(draws.mean("draw"), risk, atol=0.01)  # 200 of the draws
+
+
 def test_pointwise_log_likelihood_sums_to_the_model_log_likelihood(weibull):
     ll = weibull.idata_.log_likelihood["time"]
     assert ll.sizes["patient"] == 300
