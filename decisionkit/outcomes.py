@@ -74,11 +74,8 @@ class OutcomeDistribution:
     def _adopt(self, data: xr.Dataset, inputs: Any, caller: str, *, copy: bool) -> None:
         """Check ``data`` and keep it read-only: a deep copy, or the arrays themselves."""
         data = _check_dataset(data, caller)
-        if _is_lazy(data) or not copy:
-            # dask arrays are immutable already; copying would not load them either
-            data = data.copy(deep=False)
-        else:
-            data = data.copy(deep=True)
+        # dask arrays are immutable already; copying would not load them either
+        data = data.copy(deep=copy and not _is_lazy(data))
         if not _is_lazy(data):
             for var in data.data_vars.values():
                 var.values.flags.writeable = False  # immutable: never aliases the user's arrays

@@ -11,7 +11,6 @@ so the results are bit-identical to the plain numpy expressions.
 from __future__ import annotations
 
 import numba
-import numpy as np
 
 jit = numba.njit(cache=True, nogil=True)
 
