@@ -252,46 +252,85 @@ def bench_psa(client, n_draws: int, repeat: int, n_partitions: int) -> None:
     print(f"speed-up Dask/single: {(t_model + t_summary) / t_dist:.2f}x")
 
 
-def bench_generic(n_patients: int, block: int) -> None:
-    """Per-patient decisions through the generic path vs Policy, CPU time in one process.
-
-    Generic path (issue 12): a fitted BayesianLogisticRisk -> predict_risk ->
-    models.treatment_outcomes -> dk.decide per patient (unit dim), block by block. Policy:
-    the same 500 posterior draws and an equivalent utility (benefit 1 per case averted,
-    harm 0.1 per treated non-case ~ NMB with cost_treat, here only the throughput compared).
-    A 2-worker cluster reaches at most 2x the per-CPU-second rate printed here.
-    """
-    from decisionkit.models import BayesianLogisticRisk, treatment_outcomes
+def fit_model():
+    """A BayesianLogisticRisk on 400 synthetic patients with N_DRAWS posterior draws."""
+    from decisionkit.models import BayesianLogisticRisk
 
     rng = np.random.default_rng(1)
     X = make_patients(400, seed=99)
     y = (rng.random(400) < 1 / (1 + np.exp(-(X.sum(axis=1) * 0.4 - 2)))).astype(int)
-    model = BayesianLogisticRisk(
+    return BayesianLogisticRisk(
         random_seed=1, draws=N_DRAWS // 2, tune=300, chains=2, cores=1, progressbar=False
     ).fit(X, y)
-    b0 = model.intercept_draws_.values
-    coef = model.coef_draws_.values
-    pol = Policy(b0, coef, feature_names=FEATURES, benefit=1.0, harm=0.1)
+
+
+def bench_generic(client, n_patients: int, rows_per_partition: int) -> None:
+    """Per-patient decisions through the generic path vs Policy: one process and 2 workers.
+
+    Generic path (issue 12): ``dk.scale.recommend(model, patients, outcomes=partial(
+    treatment_outcomes, ...), utility=NMB)``, i.e. a fitted BayesianLogisticRisk's
+    predict_risk -> treatment_outcomes -> dk.decide per block of patients. Policy: the same
+    500 posterior draws with its own utility spec (benefit 1, harm 0.1), the baseline.
+    On the cluster the patients are generated inside the partitions and only a row count and
+    a checksum come back, as in bench_policy.
+    """
+    from functools import partial
+
+    import dask
+    import dask.dataframe as dd
+
+    from decisionkit.models import treatment_outcomes
+
+    model = fit_model()
+    pol = Policy.from_model(model, benefit=1.0, harm=0.1)
     util = dk.utility.net_monetary_benefit(wtp=20_000)
-    patients = make_patients(n_patients, seed=3)
+    outcomes = partial(
+        treatment_outcomes, effect=0.7, cost_treat=300.0, cost_event=5_000.0, qaly_event=0.5
+    )
+    n_local = min(n_patients, 100_000)
+    local = make_patients(n_local, seed=3)
 
-    def generic() -> int:
-        n = 0
-        for start in range(0, n_patients, block):
-            risk = model.predict_risk(patients.iloc[start : start + block])
-            out = treatment_outcomes(
-                risk, effect=0.7, cost_treat=300.0, cost_event=5_000.0, qaly_event=0.5
-            )
-            n += len(dk.decide(out, util, prob=None).best)
-        return n
+    def generic(df):
+        return dk.scale.recommend(model, df, outcomes=outcomes, utility=util)
 
-    print(f"\n== per-patient decisions, {n_patients:,} patients x {b0.size} draws (1 process) ==")
-    for name, fn in (("generic path", generic), ("scale.Policy", lambda: pol.apply(patients))):
-        fn()  # warm-up (compilation)
+    print(f"\n== per-patient decisions, {N_DRAWS} draws, generic path vs Policy ==")
+    rates = {}
+    for name, fn in (("generic path", generic), ("scale.Policy", pol.apply)):
+        fn(local.iloc[:1000])  # warm-up (compilation)
         c0 = time.process_time()
-        fn()
+        fn(local)
         cpu = time.process_time() - c0
-        print(f"{name:<14} CPU {cpu:.2f} s -> {n_patients / cpu:,.0f} patients per CPU-second")
+        rates[name] = n_local / cpu
+        print(f"one process, {n_local:,} patients: {name:<13} {n_local / cpu:,.0f} per CPU-second")
+    print(f"  ratio generic / Policy: {rates['generic path'] / rates['scale.Policy']:.2f}")
+
+    n_parts = max(1, n_patients // rows_per_partition)
+    sizes = np.diff(np.linspace(0, n_patients, n_parts + 1).round().astype(int))
+
+    def partition(k: int, _repeat: int = 0) -> pd.DataFrame:
+        df = make_patients(int(sizes[k]), seed=k)
+        df.index = pd.RangeIndex(int(sizes[:k].sum()), int(sizes[: k + 1].sum()))
+        return df
+
+    def run(apply, tag):
+        ddf = dd.from_map(partition, range(n_parts), [tag] * n_parts, enforce_metadata=False)
+        parts = apply(ddf)["prob_best"].to_delayed()
+        n = dask.delayed(sum)([dask.delayed(len)(p) for p in parts])
+        total = dask.delayed(sum)([dask.delayed(exact_sum)(p) for p in parts])
+        return dask.compute(n, total)
+
+    print(f"2-worker LocalCluster, {n_patients:,} patients in {n_parts} partitions:")
+    for k, (name, apply) in enumerate((("generic path", generic), ("scale.Policy", pol.apply))):
+        apply(dd.from_pandas(local.iloc[:200], npartitions=2)).compute()  # warm the workers
+        c0, t0 = worker_cpu(client), time.perf_counter()
+        n_rows, _ = run(apply, k)
+        wall, cpu = time.perf_counter() - t0, worker_cpu(client) - c0
+        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        print(
+            f"  {name:<13} {wall:7.1f} s -> {n_rows / wall:,.0f} patients/s "
+            f"({n_rows / cpu:,.0f} per worker CPU-second); rows {n_rows:,}; peak RSS per "
+            "worker " + ", ".join(f"{v:.0f} MB" for v in peaks.values())
+        )
 
 
 def main() -> None:
@@ -303,12 +342,10 @@ def main() -> None:
     parser.add_argument("--psa-partitions", type=int, default=20)
     parser.add_argument("--skip-policy", action="store_true")
     parser.add_argument("--skip-psa", action="store_true")
-    parser.add_argument("--generic", type=int, default=0, help="patients for bench_generic")
+    parser.add_argument(
+        "--generic", type=int, default=0, help="patients for bench_generic (then only it runs)"
+    )
     args = parser.parse_args()
-    if args.generic:
-        bench_generic(args.generic, block=5_000)
-        return
-
     from distributed import Client, LocalCluster
 
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
@@ -322,6 +359,9 @@ def main() -> None:
         ) as cluster,
         Client(cluster) as client,
     ):
+        if args.generic:
+            bench_generic(client, args.generic, args.rows_per_partition)
+            return
         if not args.skip_policy:
             bench_policy(client, args.patients, args.repeat, args.rows_per_partition)
         if not args.skip_psa:

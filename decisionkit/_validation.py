@@ -154,6 +154,12 @@ def finite_or_raise(values: np.ndarray, what: str, hint: str = "") -> None:
     arr = np.asarray(values)
     if arr.dtype.kind not in "fc":
         return
+    # fast path: a NaN or an infinity makes the sum non-finite, so a finite sum proves every
+    # value finite in one pass without a boolean temporary (a sum that overflows on finite
+    # values falls through to the exact count below)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(arr)):
+            return
     bad = ~np.isfinite(arr)
     n_bad = int(bad.sum())
     if n_bad:

@@ -69,12 +69,14 @@ class OutcomeDistribution:
                 f"Got {type(data).__name__} instead. Use OutcomeDistribution.from_arrays() "
                 "for dicts of arrays or from_dataframe() for pandas data."
             )
+        self._adopt(data, inputs, caller, copy=True)
+
+    def _adopt(self, data: xr.Dataset, inputs: Any, caller: str, *, copy: bool) -> None:
+        """Check ``data`` and keep it read-only: a deep copy, or the arrays themselves."""
         data = _check_dataset(data, caller)
-        if _is_lazy(data):
-            # dask arrays are immutable already; copying would not load them either
-            data = data.copy(deep=False)
-        else:
-            data = data.copy(deep=True)
+        # dask arrays are immutable already; copying would not load them either
+        data = data.copy(deep=copy and not _is_lazy(data))
+        if not _is_lazy(data):
             for var in data.data_vars.values():
                 var.values.flags.writeable = False  # immutable: never aliases the user's arrays
         self._data = data
@@ -90,6 +92,7 @@ class OutcomeDistribution:
         dims: Sequence[str] | None = None,
         coords: Mapping[str, Any] | None = None,
         inputs: pd.DataFrame | Mapping[str, Any] | None = None,
+        copy: bool = True,
     ) -> OutcomeDistribution:
         """Build from a dict of arrays, each of shape ``(n_draws, n_actions[, ...])``.
 
@@ -105,8 +108,16 @@ class OutcomeDistribution:
             Coordinate labels for the extra dims.
         inputs : DataFrame or mapping of 1-D arrays, optional
             Input parameter draws, one row per draw.
+        copy : bool, default True
+            ``False`` hands float64 numpy arrays over instead of copying them: they are
+            checked as usual, then made read-only in place, so the distribution stays
+            immutable and later writes through your own references raise. Use it for
+            arrays built only to be wrapped (per-patient outputs of millions of values).
+            Arrays of other dtypes are still copied; dask arrays never are.
         """
         caller = "OutcomeDistribution.from_arrays"
+        if not isinstance(copy, bool):
+            raise fail("copy", caller, "True or False", copy)
         if not isinstance(metrics, Mapping) or not metrics:
             raise fail("metrics", caller, "a non-empty dict of metric name to array", metrics)
         names = check_names(metrics.keys(), "metrics", caller)
@@ -124,6 +135,8 @@ class OutcomeDistribution:
                     )
                 value = value.data
             arr = value if _is_dask_array(value) else np.asarray(value)
+            if not copy and not _is_dask_array(arr) and arr.dtype != np.float64:
+                arr = arr.copy()  # only float64 arrays are handed over
             if arr.dtype.kind not in "biuf":
                 raise fail(f"metrics['{name}']", caller, "a numeric array", arr.dtype)
             arrays[name] = arr
@@ -160,7 +173,11 @@ class OutcomeDistribution:
             {n: (full_dims, a) for n, a in arrays.items()},
             coords=all_coords,
         )
-        return cls(ds, inputs=_inputs_frame(inputs, caller))
+        if copy:
+            return cls(ds, inputs=_inputs_frame(inputs, caller))
+        out = cls.__new__(cls)
+        out._adopt(ds, _inputs_frame(inputs, caller), caller, copy=False)
+        return out
 
     @classmethod
     def from_dataframe(

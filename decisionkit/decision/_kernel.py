@@ -81,10 +81,37 @@ def _compiled() -> Any:
     return _kernel_jit.reduce_block, _kernel_jit.envelope
 
 
+def _units_last(values: np.ndarray, prob: float | None) -> np.ndarray | None:
+    """``values`` (cell, draw, action) as its (draw, action, cell) C-contiguous base, if it is.
+
+    Per-patient utilities (dims draw, action, unit) reach the kernel as such a transposed
+    view; :func:`_kernel_jit.reduce_units` reads them in place. Intervals (``prob``) need
+    per-cell selections and take the general path.
+    """
+    if prob is not None or values.ndim != 3 or values.dtype != np.float64:
+        return None
+    base = np.moveaxis(values, 0, -1)
+    return base if base.flags.c_contiguous and base.shape[-1] > 1 else None
+
+
 # ---------------------------------------------------------------------------- reductions
 def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.ndarray:
     """``values`` (..., draw, action) -> (..., action, stat) with the statistics of STATS."""
     reduce_block, _ = _compiled()
+    units = _units_last(values, prob)
+    if units is not None:
+        from decisionkit.decision._kernel_jit import reduce_units
+
+        out = np.empty((values.shape[0], values.shape[2], len(STATS) + 1))
+        if not reduce_units(units, out):
+            check_finite(units, what)
+            raise ValidationError(
+                f"{what} overflow when their differences are taken (regret beyond float64, "
+                "about 1.8e308). Rescale the utility, e.g. express costs in thousands."
+            )
+        chosen = np.argmax(out[:, :, 0], axis=1)
+        out[:, :, len(STATS)] = out[np.arange(out.shape[0]), chosen, 6][:, None]
+        return out
     lead = values.shape[:-2]
     n, k = values.shape[-2:]
     w = values.reshape((-1, n, k))

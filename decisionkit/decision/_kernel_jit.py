@@ -346,3 +346,70 @@ def envelope(effect, cost, wtp, chosen, share, regret):
                     regret[j] += top - nb[chosen[j]]
                     if j0 == j1 - 1:
                         break
+
+
+@jit
+def reduce_units(w, out):
+    """:func:`reduce_block` without intervals for ``w`` laid out (draw, action, cell).
+
+    Per-patient utilities arrive with the cells (units) last and contiguous: the loops run
+    along them over 1-D rows (which the compiler vectorises), so each draw's values are read
+    in memory order with the arithmetic of :func:`reduce_block` in the same order
+    (bit-identical statistics) and no transposed copy. ``out`` is (cell, action, stat).
+    Returns False if a value or a regret is not finite (a NaN or an infinity reaches the
+    sums, which are checked at the end).
+    """
+    n, k, m = w.shape
+    total = np.zeros((k, m))
+    share = np.zeros((k, m))
+    regret = np.zeros((k, m))
+    sq = np.zeros((k, m))
+    top = np.empty(m)
+    ties = np.empty(m)
+    inv = np.empty(m)
+    for s in range(n):
+        ws = w[s]
+        top[:] = ws[0]
+        for a in range(1, k):
+            wa = ws[a]
+            for c in range(m):
+                v = wa[c]
+                top[c] = v if v > top[c] else top[c]
+        ties[:] = 0.0
+        for a in range(k):
+            wa, ta, ra = ws[a], total[a], regret[a]
+            for c in range(m):
+                v = wa[c]
+                ta[c] += v
+                ra[c] += top[c] - v
+                ties[c] += 1.0 if v == top[c] else 0.0
+        for c in range(m):
+            inv[c] = 1.0 / ties[c]
+        for a in range(k):
+            wa, sa = ws[a], share[a]
+            for c in range(m):
+                sa[c] += inv[c] if wa[c] == top[c] else 0.0
+    for a in range(k):
+        for c in range(m):
+            total[a, c] /= n
+    for s in range(n):
+        ws = w[s]
+        for a in range(k):
+            wa, ta, qa = ws[a], total[a], sq[a]
+            for c in range(m):
+                d = wa[c] - ta[c]
+                qa[c] += d * d
+    ok = True
+    for c in range(m):
+        for a in range(k):
+            sd = np.sqrt(sq[a, c] / max(n - 1, 1))
+            out[c, a, 0] = total[a, c]
+            out[c, a, 1] = sd
+            out[c, a, 2] = sd / np.sqrt(n)
+            out[c, a, 3] = np.nan
+            out[c, a, 4] = np.nan
+            out[c, a, 5] = share[a, c] / n
+            out[c, a, 6] = regret[a, c] / n
+            if not (np.isfinite(out[c, a, 6]) and np.isfinite(sd) and np.isfinite(total[a, c])):
+                ok = False
+    return ok

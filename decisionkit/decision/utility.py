@@ -118,7 +118,11 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) ->
         e, c = out.metric(effect), out.metric(cost)
         if grid_values is None:
             assert scalar is not None  # check_wtp gives a scalar or a grid
-            nb = e - c / scalar if health else scalar * e - c
+            if health:
+                nb = e - c / scalar
+            else:
+                nb = scalar * e
+                nb -= c  # in place: one utility-sized array (per-patient blocks are large)
             return nb.transpose(DRAW, ACTION, ...).rename("utility")
         # grid: build the values in the decision kernel's layout, (..., wtp, draw, action)
         # in memory, and expose them as (draw, action, ..., wtp) without copying

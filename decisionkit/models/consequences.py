@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._options import chunk_values
 from decisionkit._validation import check_in, check_names, fail
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
@@ -25,8 +26,8 @@ __all__ = ["treatment_outcomes"]
 _CALLER = "treatment_outcomes"
 
 
-def _risk_array(risk: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(draw, unit)`` float risks and the unit labels."""
+def _risk_array(risk: Any) -> tuple[Any, np.ndarray]:
+    """Return ``(draw, unit)`` float risks (numpy, or dask kept lazy) and the unit labels."""
     if isinstance(risk, xr.DataArray):
         if set(risk.dims) != {"draw", "unit"} and risk.dims != ("draw",):
             raise ValidationError(
@@ -37,7 +38,12 @@ def _risk_array(risk: Any) -> tuple[np.ndarray, np.ndarray]:
             risk = risk.expand_dims(unit=[0], axis=1)
         risk = risk.transpose("draw", "unit")
         units = risk["unit"].values if "unit" in risk.coords else np.arange(risk.sizes["unit"])
-        values = np.asarray(risk.values, dtype=float)
+        if _is_dask(risk.data):
+            if risk.dtype.kind not in "iuf":
+                raise fail("risk", _CALLER, "numeric draws of probabilities", risk.dtype)
+            values: Any = risk.data.astype(float)
+        else:
+            values = np.asarray(risk.values, dtype=float)
     else:
         values = np.asarray(risk)
         if values.dtype.kind not in "iuf":
@@ -53,12 +59,6 @@ def _risk_array(risk: Any) -> tuple[np.ndarray, np.ndarray]:
     if values.shape[0] < 2:
         raise ValidationError(
             f"{_CALLER}: 'risk' has {values.shape[0]} draw(s); at least 2 are needed."
-        )
-    if not np.isfinite(values).all() or (values < 0).any() or (values > 1).any():
-        n_bad = int((~np.isfinite(values) | (values < 0) | (values > 1)).sum())
-        raise ValidationError(
-            f"{_CALLER}: 'risk' holds {n_bad} value(s) that are not probabilities in [0, 1] "
-            "(or are NaN). Pass risk draws, e.g. from model.predict_risk(X)."
         )
     return values, units
 
@@ -206,28 +206,15 @@ def treatment_outcomes(
     c_event = _per_draw(cost_event, "cost_event", n_draws)
     q_event = _per_draw(qaly_event, "qaly_event", n_draws)
 
-    n_act, n_units = len(names), p0.shape[1]
-    events = np.empty((n_draws, n_act, n_units))
-    treat_cost = np.zeros((n_draws, n_act, 1))
-    treat_harm = np.zeros((n_draws, n_act, 1))
-    events[:, 0] = p0
+    n_act = len(names)
+    theta = np.ones((n_draws, n_act))
+    treat_cost = np.zeros((n_draws, n_act))
+    treat_harm = np.zeros((n_draws, n_act))
     inputs: dict[str, np.ndarray] = {}
     for k, action in enumerate(treated, start=1):
-        theta = _per_draw(effects[action], f"effect[{action!r}]", n_draws, positive=True)
-        col = theta[:, None]
-        if effect_scale == "relative_risk":
-            events[:, k] = p0 * col
-            over = events[:, k] > 1
-            if over.any():
-                raise ValidationError(
-                    f"{_CALLER}: relative risk draws of {action!r} push {int(over.sum())} "
-                    "treated risk(s) above 1. Give the effect as an odds ratio "
-                    "(effect_scale='odds_ratio'), which keeps risks in [0, 1]."
-                )
-        else:
-            events[:, k] = col * p0 / (1.0 - p0 + col * p0)
-        treat_cost[:, k, 0] = _per_draw(costs[action], f"cost_treat[{action!r}]", n_draws)
-        treat_harm[:, k, 0] = _per_draw(harms[action], f"harm_qaly[{action!r}]", n_draws)
+        theta[:, k] = _per_draw(effects[action], f"effect[{action!r}]", n_draws, positive=True)
+        treat_cost[:, k] = _per_draw(costs[action], f"cost_treat[{action!r}]", n_draws)
+        treat_harm[:, k] = _per_draw(harms[action], f"harm_qaly[{action!r}]", n_draws)
         for label, arr in (("effect", effects), ("cost_treat", costs), ("harm_qaly", harms)):
             if np.ndim(np.asarray(getattr(arr[action], "values", arr[action]))) == 1:
                 inputs[f"{label}[{action}]"] = _per_draw(arr[action], label, n_draws)
@@ -238,12 +225,84 @@ def treatment_outcomes(
         if np.ndim(np.asarray(getattr(value, "values", value))) == 1:
             inputs[label] = per_draw
 
-    cost = treat_cost + c_event[:, None, None] * events
-    qaly = -q_event[:, None, None] * events - treat_harm
+    params = (
+        theta,
+        effect_scale == "odds_ratio",
+        treat_cost,
+        treat_harm,
+        np.ascontiguousarray(c_event),
+        np.ascontiguousarray(q_event),
+    )
+    if _is_dask(p0):
+        metrics = _lazy_metrics(p0, n_act, params, names)
+    else:
+        metrics = dict(zip(_METRICS, _metrics_block(p0, n_act, params, names), strict=True))
     return OutcomeDistribution.from_arrays(
-        {"events": events, "cost": cost, "qaly": qaly},
+        metrics,
         actions=names,
         dims=["unit"],
         coords={"unit": units},
         inputs=pd.DataFrame(inputs) if inputs else None,
+        copy=False,  # the arrays were built here and are handed over, not shared
     )
+
+
+_METRICS = ("events", "cost", "qaly")
+
+
+def _metrics_block(
+    p0: np.ndarray, n_act: int, params: tuple[Any, ...], names: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """events, cost and qaly (draw, action, unit) of a block of risk draws (draw, unit)."""
+    from decisionkit.models._consequences_jit import outcomes
+
+    theta, odds, treat_cost, treat_harm, c_event, q_event = params
+    shape = (p0.shape[0], n_act, p0.shape[1])
+    events, cost, qaly = np.empty(shape), np.empty(shape), np.empty(shape)
+    bad, over = outcomes(
+        np.ascontiguousarray(p0), theta, odds, treat_cost, treat_harm, c_event, q_event,
+        events, cost, qaly,
+    )  # fmt: skip
+    if bad:
+        raise ValidationError(
+            f"{_CALLER}: 'risk' holds {bad} value(s) that are not probabilities in [0, 1] "
+            "(or are NaN). Pass risk draws, e.g. from model.predict_risk(X)."
+        )
+    if over:
+        worst = names[1 + int(np.argmax((events[:, 1:] > 1).sum(axis=(0, 2))))]
+        raise ValidationError(
+            f"{_CALLER}: relative risk draws of {worst!r} push {over} treated risk(s) "
+            "above 1. Give the effect as an odds ratio (effect_scale='odds_ratio'), which "
+            "keeps risks in [0, 1]."
+        )
+    return events, cost, qaly
+
+
+def _lazy_metrics(p0: Any, n_act: int, params: tuple[Any, ...], names: list[str]) -> dict:
+    """The three metrics of dask-backed risk, computed block by block inside the graph.
+
+    Every block holds all draws (rechunked if needed) and at most about ``working_memory``
+    of output across the three metrics, so a worker never holds more than a few blocks.
+    """
+    import dask.array as da
+
+    n_draws = p0.shape[0]
+    width = min(max(p0.chunksize[1], 1), chunk_values(3 * n_draws * n_act))
+    p0 = p0.rechunk({0: -1, 1: width})
+
+    def block(p: np.ndarray) -> np.ndarray:
+        return np.stack(_metrics_block(p, n_act, params, names))
+
+    stacked = da.map_blocks(
+        block,
+        p0,
+        dtype=float,
+        new_axis=[0, 2],
+        chunks=((3,), (n_draws,), (n_act,), p0.chunks[1]),
+        meta=np.empty((0, 0, 0, 0)),
+    )
+    return {name: stacked[i] for i, name in enumerate(_METRICS)}
+
+
+def _is_dask(x: Any) -> bool:
+    return type(x).__module__.startswith("dask")

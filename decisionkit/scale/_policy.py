@@ -366,15 +366,16 @@ class Policy:
 
     def _decide_block(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per patient: recommended action, expected utilities and its P(best), by the kernel."""
-        risk = self.risk_draws(x)  # (patient, draw)
+        risk = self.risk_draws(x).T  # (draw, patient)
         base = self.u_noevent - self.cost
         slope = self.relative_risk * (self.u_event - self.u_noevent)
-        u = base[None, None, :] + slope[None, None, :] * risk[:, :, None]
+        # (draw, action, patient): the layout the kernel reads in place, patients innermost
+        u = base[None, :, None] + slope[None, :, None] * risk[:, None, :]
         stats = reduce_draws(
-            xr.DataArray(u, dims=("unit", "draw", "action")),
+            xr.DataArray(u, dims=("draw", "action", "unit")),
             prob=None,
             what="The policy's utility draws",
-        )
+        ).transpose("unit", "action")
         eu = stats["expected_utility"].values  # (patient, action)
         best = np.argmax(eu, axis=1)
         share = np.take_along_axis(stats["prob_best"].values, best[:, None], axis=1)[:, 0]

@@ -106,3 +106,77 @@ def test_bad_input_raises_clear_error(kwargs, fragment):
 def test_risk_outside_unit_interval_is_rejected(bad):
     with pytest.raises(ValidationError, match="not probabilities in"):
         treatment_outcomes(bad, effect=0.5, cost_treat=1, cost_event=1)
+
+
+def _plain_numpy(p0, theta, c_treat, harm, c_event, q_event, odds):
+    """The documented formulas as the pre-compiled implementation evaluated them (golden)."""
+    k = theta.shape[1]
+    events = np.empty((p0.shape[0], k + 1, p0.shape[1]))
+    events[:, 0] = p0
+    for j in range(k):
+        col = theta[:, j, None]
+        events[:, j + 1] = col * p0 / (1.0 - p0 + col * p0) if odds else p0 * col
+    tc = np.concatenate([np.zeros((p0.shape[0], 1)), c_treat], axis=1)[:, :, None]
+    th = np.concatenate([np.zeros((p0.shape[0], 1)), harm], axis=1)[:, :, None]
+    cost = tc + c_event[:, None, None] * events
+    qaly = -q_event[:, None, None] * events - th
+    return events, cost, qaly
+
+
+@pytest.mark.parametrize("scale", ["relative_risk", "odds_ratio"])
+def test_compiled_metrics_are_bit_identical_to_the_numpy_formulas(scale):
+    # golden: the compiled single pass keeps numpy's order of operations (no fused
+    # multiply-add), so every value equals the plain numpy expression exactly
+    rng = np.random.default_rng(12)
+    n_draws = 300
+    p0 = rng.beta(2, 8, size=(n_draws, 41))
+    theta = rng.lognormal(np.log(0.7), 0.1, (n_draws, 2))
+    c_treat, harm = rng.gamma(5, 60, (n_draws, 2)), rng.gamma(2, 0.005, (n_draws, 2))
+    c_event, q_event = rng.gamma(20, 250, n_draws), rng.beta(5, 5, n_draws)
+    out = treatment_outcomes(
+        p0,
+        effect={"A": theta[:, 0], "B": theta[:, 1]},
+        effect_scale=scale,
+        cost_treat={"A": c_treat[:, 0], "B": c_treat[:, 1]},
+        harm_qaly={"A": harm[:, 0], "B": harm[:, 1]},
+        cost_event=c_event,
+        qaly_event=q_event,
+    )
+    expected = _plain_numpy(p0, theta, c_treat, harm, c_event, q_event, scale == "odds_ratio")
+    for name, want in zip(("events", "cost", "qaly"), expected, strict=True):
+        np.testing.assert_array_equal(out[name].values, want)
+
+
+def test_dask_backed_risk_gives_lazy_outcomes_equal_to_in_memory():
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(5)
+    p0 = rng.beta(2, 8, size=(200, 1_000))
+    risk = xr.DataArray(p0, dims=["draw", "unit"], coords={"unit": np.arange(1_000) * 10})
+    lazy_risk = risk.copy(data=da.from_array(p0, chunks=(200, 300)))
+    kwargs = {"effect": rng.lognormal(-0.3, 0.1, 200), "cost_treat": 300, "cost_event": 5000,
+              "qaly_event": 0.5}  # fmt: skip
+    eager = treatment_outcomes(risk, **kwargs)
+    lazy = treatment_outcomes(lazy_risk, **kwargs)
+    assert lazy.is_lazy
+    for name in eager.metrics:
+        np.testing.assert_array_equal(lazy[name].values, eager[name].values)
+    np.testing.assert_array_equal(lazy.inputs.to_numpy(), eager.inputs.to_numpy())
+    util = dk.utility.net_monetary_benefit(wtp=20_000)
+    pd_eager = dk.decide(eager, util, prob=None).table
+    pd_lazy = dk.decide(lazy, util, prob=None).table
+    assert pd_lazy.equals(pd_eager)
+
+
+def test_dask_backed_risk_outside_unit_interval_fails_when_computed():
+    da = pytest.importorskip("dask.array")
+    bad = np.where(RISK > 0.3, 1.5, RISK)
+    lazy = xr.DataArray(da.from_array(bad, chunks=(3, 1)), dims=["draw", "unit"])
+    out = treatment_outcomes(lazy, effect=0.5, cost_treat=1, cost_event=1)  # lazy: no error yet
+    with pytest.raises(ValidationError, match="not probabilities in"):
+        out.compute()
+
+
+def test_outputs_are_read_only():
+    out = treatment_outcomes(RISK, effect=0.5, cost_treat=1, cost_event=1)
+    with pytest.raises(ValueError, match="read-only"):
+        out["cost"].values[0, 0, 0] = 1.0

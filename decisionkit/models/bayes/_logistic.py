@@ -315,15 +315,24 @@ class BayesianLogisticRisk(BayesianModel):
 
     def _risk_values(self, values: np.ndarray, chunk: int) -> np.ndarray:
         """Risk draws (draw, patient) of a checked predictor matrix, block by block."""
-        neg_b0 = -self.intercept_draws_.values[:, None]
-        neg_beta = -self.coef_draws_.values
-        out = np.empty((neg_b0.shape[0], values.shape[0]), dtype=float)
+        out = np.empty((self.intercept_draws_.shape[0], values.shape[0]), dtype=float)
         for start in range(0, values.shape[0], chunk):
             # each block is computed in place inside the output: no (draw, unit) temporaries
             block = out[:, start : start + chunk]
-            np.matmul(neg_beta, values[start : start + chunk].T, out=block)
-            block += neg_b0
+            self._neg_eta(values[start : start + chunk], block)
             _expit_of_negated(block)
+        return out
+
+    def _neg_eta(self, values: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Minus the linear predictor, (draw, patient), into ``out`` (compiled, fixed order)."""
+        from decisionkit.models.bayes._logistic_jit import linear_predictor
+
+        linear_predictor(
+            -self.intercept_draws_.values,
+            -np.ascontiguousarray(self.coef_draws_.values, dtype=float),
+            np.ascontiguousarray(values.T, dtype=float),
+            out,
+        )
         return out
 
     def _predict_risk_dask(self, X: Any, chunk_size: int | None, caller: str) -> xr.DataArray:
@@ -358,12 +367,10 @@ class BayesianLogisticRisk(BayesianModel):
         caller = "BayesianLogisticRisk.predict_proba"
         self._check_fitted("predict_proba")
         values, _, _, chunk = self._prepare(X, None, caller)
-        neg_b0 = -self.intercept_draws_.values[:, None]
-        neg_beta = -self.coef_draws_.values
         p = np.empty(values.shape[0])
         for start in range(0, values.shape[0], chunk):
-            block = neg_beta @ values[start : start + chunk].T  # one (draw, chunk) scratch block
-            block += neg_b0
+            rows = values[start : start + chunk]
+            block = self._neg_eta(rows, np.empty((self.intercept_draws_.shape[0], len(rows))))
             p[start : start + chunk] = _expit_of_negated(block).mean(axis=0)
         return np.column_stack([1.0 - p, p])
 
