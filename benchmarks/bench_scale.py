@@ -343,12 +343,31 @@ def main() -> None:
     parser.add_argument("--skip-policy", action="store_true")
     parser.add_argument("--skip-psa", action="store_true")
     parser.add_argument(
+        "--keep-freed-memory",
+        action="store_true",
+        help="start the workers with glibc malloc settings that keep freed memory",
+    )
+    parser.add_argument(
         "--generic", type=int, default=0, help="patients for bench_generic (then only it runs)"
     )
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
+    if args.keep_freed_memory:
+        # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (freed memory goes back to the
+        # OS at once), so every block's fresh arrays are page-faulted in again; keeping up to
+        # 1 GiB of freed heap and serving blocks up to 32 MiB from it avoids that
+        import dask
+        import distributed  # noqa: F401  (registers the distributed config)
+
+        dask.config.set(
+            {
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 2**30,
+                "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**25,
+            }
+        )
+        print("workers keep freed memory (MALLOC_TRIM_THRESHOLD_=1 GiB, MMAP_THRESHOLD_=32 MiB)")
     with (
         LocalCluster(
             n_workers=2,

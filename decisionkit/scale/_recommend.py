@@ -21,6 +21,7 @@ from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
+from decisionkit.scale._policy import _is_dask_frame
 
 __all__ = ["recommend"]
 
@@ -216,8 +217,3 @@ def _frame(table: pd.DataFrame, actions: list[str], n: int) -> pd.DataFrame:
         cols[f"expected_utility[{a}]"] = eu[:, j]
     cols["prob_best"] = table["prob_best"].to_numpy()[top]
     return pd.DataFrame(cols)
-
-
-def _is_dask_frame(data: Any) -> bool:
-    module = type(data).__module__ or ""
-    return module.startswith("dask") and hasattr(data, "map_partitions")
