@@ -87,3 +87,27 @@ def test_a_nan_in_lazy_draws_fails_the_grid_decision_and_names_the_metric():
     )
     with pytest.raises(ValidationError, match="Metric 'cost'"):
         dk.decide(broken, dk.utility.net_monetary_benefit(wtp=WTP))
+
+
+def test_cea_analyze_on_lazy_draws_computes_their_graph_once_and_equals_in_memory():
+    # cost and effect derived from one upstream computation (as a model's per-patient output
+    # is): analyze computes both metrics in one graph, so that computation runs once per block
+    calls = []
+
+    def upstream(block):
+        calls.append(block.shape)
+        return block
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(1.0, 0.1, (500, 4))
+    shared = da.from_array(base, chunks=(-1, 2)).map_blocks(upstream, dtype=float)
+    lazy = dk.OutcomeDistribution.from_arrays({"cost": 1e4 * (2.0 - shared), "qaly": shared})
+    eager = lazy.compute()
+    calls.clear()
+    with dask.config.set(scheduler="sync"):
+        got = dk.cea.analyze(lazy, wtp=WTP)
+    assert len(calls) == 2  # two blocks along action, each computed once
+    ref = dk.cea.analyze(eager, wtp=WTP)
+    np.testing.assert_array_equal(got.prob_best, ref.prob_best)
+    np.testing.assert_array_equal(got.evpi_nb, ref.evpi_nb)
+    np.testing.assert_array_equal(got.expected_max_nb, ref.expected_max_nb)
