@@ -351,12 +351,12 @@ def analyze(
     effect_name = check_names([effect], "effect", caller)[0]
     # the outcomes' arrays are read-only already, so the result shares them (no copy, which
     # keeps peak memory near the input's on millions of draws); anything writable is copied
-    c_da, e_da = outcomes.metric(cost_name), outcomes.metric(effect_name)
+    c_v, e_v = outcomes.metric(cost_name).data, outcomes.metric(effect_name).data
     if outcomes.is_lazy:  # dask-backed: both metrics from one graph, computed once
         import dask
 
-        c_da, e_da = dask.compute(c_da, e_da)
-    c, e = _read_only(c_da.values), _read_only(e_da.values)
+        c_v, e_v = dask.compute(c_v, e_v)
+    c, e = _read_only(c_v), _read_only(e_v)
     grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp, caller)
     prob = check_probability(prob, "prob", caller)
     strategies = tuple(outcomes.actions)
