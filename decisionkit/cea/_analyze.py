@@ -351,8 +351,12 @@ def analyze(
     effect_name = check_names([effect], "effect", caller)[0]
     # the outcomes' arrays are read-only already, so the result shares them (no copy, which
     # keeps peak memory near the input's on millions of draws); anything writable is copied
-    c = _read_only(outcomes.metric(cost_name).values)
-    e = _read_only(outcomes.metric(effect_name).values)
+    c_v, e_v = outcomes.metric(cost_name).data, outcomes.metric(effect_name).data
+    if outcomes.is_lazy:  # dask-backed: both metrics from one graph, computed once
+        import dask
+
+        c_v, e_v = dask.compute(c_v, e_v)
+    c, e = _read_only(c_v), _read_only(e_v)
     grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp, caller)
     prob = check_probability(prob, "prob", caller)
     strategies = tuple(outcomes.actions)

@@ -165,15 +165,27 @@ def decide(
     obj = resolve_objective(objective, caller)
     prob = None if prob is None else check_probability(prob, "prob", caller)
     chain = outcomes.data.coords["chain"].values if "chain" in outcomes.data.coords else None
-    parts = [_summarise(u, obj, prob, chain) for u in _utility_chunks(outcomes, utility)]
-    table, evpi, extra = _assemble(parts)
+    table, evpi, extra = _assemble(_parts(outcomes, utility, obj, prob, chain))
     return Decision(table, extra, obj.name, utility.name, outcomes.n_draws, prob, evpi)
+
+
+def _parts(
+    outcomes: OutcomeDistribution,
+    utility: Utility,
+    obj: Objective,
+    prob: float | None,
+    chain: np.ndarray | None,
+) -> list[_Part]:
+    """The statistics of every cell, in parts split along the utility's grid (if any)."""
+    if outcomes.is_lazy and utility.grid is not None:
+        return [_lazy_grid(outcomes, utility, obj, prob, chain)]
+    return [_summarise(u, obj, prob, chain) for u in _utility_chunks(outcomes, utility)]
 
 
 def _utility_chunks(outcomes: OutcomeDistribution, utility: Utility):
     """Yield utility draws, chunked along the utility's grid dim when it has one."""
     if utility.grid is None or outcomes.is_lazy:
-        # lazy outcomes: one graph over the whole grid (the utility chunks it), computed once
+        # lazy outcomes: one graph (the utility keeps it lazy), computed once
         yield _checked(utility(outcomes), outcomes, utility)
         return
     per_value = outcomes.n_draws * outcomes.n_actions
@@ -183,6 +195,94 @@ def _utility_chunks(outcomes: OutcomeDistribution, utility: Utility):
     for start in range(0, utility.grid.size, step):
         chunk = utility.grid[start : start + step]
         yield _checked(utility.evaluate(outcomes, chunk), outcomes, utility)
+
+
+def _lazy_grid(
+    outcomes: OutcomeDistribution,
+    utility: Utility,
+    obj: Objective,
+    prob: float | None,
+    chain: np.ndarray | None,
+) -> _Part:
+    """A utility grid (wtp) on dask-backed outcomes: the in-memory path, block by block.
+
+    The graph computes each block of the metrics (every draw and action, one chunk of the
+    extra dims), and one task per block and chunk of the grid evaluates the utility on it in
+    memory and reduces it with the kernel, exactly as :func:`decide` does on in-memory draws
+    (same layout, same per-cell sums, so the same numbers). Only the statistics leave a task,
+    never the (draw, action, grid) utility values; blocks of the grid are sized by
+    ``working_memory`` as in memory. The grid utilities (net benefit) are elementwise in the
+    extra dims, so a block of them is evaluated on its own.
+    """
+    import dask
+
+    metrics = list(utility.metrics) or outcomes.metrics
+    data = outcomes.data[metrics].chunk({DRAW: -1, ACTION: -1}).unify_chunks()
+    extra = outcomes.extra_dims
+    grid = np.asarray(utility.grid)
+    sizes = [data.sizes[d] for d in extra]
+    splits = [data.chunksizes[d] for d in extra]
+    blocks = {m: data[m].data.to_delayed().reshape(-1) for m in metrics}
+    tasks, where = [], []
+    for b, shape in enumerate(np.ndindex(*[len(s) for s in splits])):
+        lo = [int(np.sum(s[:i])) for s, i in zip(splits, shape, strict=True)]
+        span = [slice(a, a + s[i]) for a, s, i in zip(lo, splits, shape, strict=True)]
+        coords = {d: data[d].values[sl] for d, sl in zip(extra, span, strict=True)}
+        coords.update({DRAW: data[DRAW].values, ACTION: data[ACTION].values})
+        block = dask.delayed(_block_outcomes)(
+            [blocks[m][b] for m in metrics], metrics, data[metrics[0]].dims, coords
+        )
+        per_value = outcomes.n_draws * outcomes.n_actions
+        for sl in span:
+            per_value *= sl.stop - sl.start
+        step = chunk_values(per_value)
+        for start in range(0, grid.size, step):
+            stop = min(start + step, grid.size)
+            tasks.append(
+                dask.delayed(_grid_block)(block, utility, grid[start:stop], obj, prob, chain)
+            )
+            where.append((*span, slice(start, stop)))
+    results = dask.compute(*tasks)
+    k = outcomes.n_actions
+    full = {
+        name: np.empty((k, *sizes, grid.size), dtype=value.dtype)
+        for name, value in results[0][0].items()
+    }
+    evpi = np.empty((*sizes, grid.size))
+    for (stats, block_evpi), cell in zip(results, where, strict=True):
+        shape = tuple(sl.stop - sl.start for sl in cell)
+        for name, value in stats.items():
+            full[name][(slice(None), *cell)] = value.reshape((k, *shape))
+        evpi[cell] = block_evpi.reshape(shape)
+    cells = {d: data[d].values for d in extra}
+    cells[str(utility.grid_dim)] = grid
+    return _Part(
+        {name: v.reshape(k, -1) for name, v in full.items()},
+        evpi.reshape(-1),
+        data[ACTION].values,
+        cells,
+    )
+
+
+def _block_outcomes(
+    arrays: list[np.ndarray], metrics: list[str], dims: tuple, coords: dict
+) -> OutcomeDistribution:
+    """One block of dask-backed outcomes, in memory (a task of :func:`_lazy_grid`)."""
+    ds = xr.Dataset({m: (dims, a) for m, a in zip(metrics, arrays, strict=True)}, coords=coords)
+    return OutcomeDistribution(ds)
+
+
+def _grid_block(
+    block: OutcomeDistribution,
+    utility: Utility,
+    values: np.ndarray,
+    obj: Objective,
+    prob: float | None,
+    chain: np.ndarray | None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Statistics of one block on grid ``values`` (a task of :func:`_lazy_grid`)."""
+    part = _summarise(_checked(utility.evaluate(block, values), block, utility), obj, prob, chain)
+    return part.stats, part.evpi
 
 
 def _checked(u: Any, outcomes: OutcomeDistribution, utility: Utility) -> xr.DataArray:
