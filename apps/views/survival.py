@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from _data import uploader
+from _layout import currency
 from matplotlib.ticker import MaxNLocator
 
 import decisionkit as dk
+from decisionkit import _format as fmt
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.io import read_survival_csv
 from decisionkit.models.survival import (
@@ -227,6 +229,7 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
     means = result.summary
     others = [a for a in result.strategies if a != comparator]
     best = decision.best
+    sym = currency()
     left, mid, right = st.columns(3)
     left.metric("Recommended at this willingness to pay", best)
     mid.metric("Probability it is the most cost-effective", f"{table.loc[best, 'prob_best']:.0%}")
@@ -237,18 +240,18 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
         icer = d_cost / d_qaly if d_qaly > 0 else float("nan")
         right.metric(
             f"ICER of {new} vs {comparator}",
-            f"{icer:,.0f} per QALY" if np.isfinite(icer) else "no QALY gain",
-            help=f"Incremental cost {d_cost:,.0f} for {d_qaly:.3f} QALYs (means over "
+            f"{fmt.money(icer, sym)} per QALY" if np.isfinite(icer) else "no QALY gain",
+            help=f"Incremental cost {fmt.money(d_cost, sym)} for {d_qaly:.3f} QALYs (means over "
             f"{result.n_draws} PSA draws of the survival parameters).",
         )
     for note in notes:
         st.warning(note)
     st.dataframe(
-        means.reset_index(),
+        fmt.table(means.reset_index(), {"cost": lambda v: fmt.money(v, sym)}),
         hide_index=True,
         column_config={
             "strategy": "Strategy",
-            "cost": st.column_config.NumberColumn("Mean cost", format="%,.0f"),
+            "cost": "Mean cost",
             "qaly": st.column_config.NumberColumn("QALYs", format="%.3f"),
             "life_years": st.column_config.NumberColumn("Life years", format="%.3f"),
             **{
@@ -259,7 +262,7 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
         },
     )
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    dk.plot.ceac(ce, currency="", ax=axes[0])
+    dk.plot.ceac(ce, currency=sym.strip(), ax=axes[0])
     axes[0].xaxis.set_major_locator(MaxNLocator(5))
     axes[0].axvline(wtp, color="black", ls="--", lw=1)
     dk.plot.psm_curves(result, max_time=10, ax=axes[1])
@@ -318,7 +321,16 @@ def main() -> None:
         )
         order = [comparator, *[a for a in arms if a != comparator]]
         left, right = st.columns(2)
-        wtp = left.slider("Willingness to pay (per QALY)", 0, 150_000, 50_000, 1_000, key="wtp")
+        sym = currency()
+        wtp = left.slider(
+            f"Willingness to pay ({sym.strip()} per QALY)",
+            0,
+            150_000,
+            50_000,
+            1_000,
+            format=f"{sym}%,d",
+            key="wtp",
+        )
         horizon = right.slider("Time horizon (years)", 5, 40, 30, key="horizon")
         knobs = costs_knobs(order)
     with answer:

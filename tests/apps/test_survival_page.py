@@ -67,7 +67,7 @@ def metric(at, label):
 
 
 def icer_of(at):
-    return float(re.match(r"([\d,]+) per QALY", metric(at, ICER))[1].replace(",", ""))
+    return float(re.match(r"\$([\d,]+) per QALY", metric(at, ICER))[1].replace(",", ""))
 
 
 def test_default_uses_the_lowest_aic_models_and_shows_their_icer(page, fits):
