@@ -133,6 +133,7 @@ def model_choice(endpoint: str, fitted: dict) -> tuple[str, object]:
         table[["distribution", "AIC", "ΔAIC", "AIC weight"]],
         hide_index=True,
         column_config={
+            "distribution": "Distribution",
             "AIC": st.column_config.NumberColumn(format="%.1f"),
             "ΔAIC": st.column_config.NumberColumn(format="%.1f"),
             "AIC weight": st.column_config.NumberColumn(format="%.3f"),
