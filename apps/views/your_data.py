@@ -104,8 +104,9 @@ def utility_knobs(out: dk.OutcomeDistribution, roles: tuple[str | None, str | No
         cost = mid.selectbox(
             "Cost metric", out.metrics, index=_index(out.metrics, cost_metric, 0), key="cost"
         )
+        unit = "QALY" if effect.lower() == "qaly" else effect  # for labels only (as on the CE page)
         wtp_max = st.number_input(
-            f"Largest willingness to pay on the slider ({money} per {effect})",
+            f"Largest willingness to pay on the slider ({money} per {unit})",
             min_value=1_000,
             max_value=10_000_000,
             value=100_000,
@@ -113,7 +114,7 @@ def utility_knobs(out: dk.OutcomeDistribution, roles: tuple[str | None, str | No
             key="wtp_max",
         )
         wtp = st.slider(
-            f"Willingness to pay ({money} per unit of {effect})",
+            f"Willingness to pay ({money} per {unit})",
             0,
             int(wtp_max),
             min(30_000, int(wtp_max)),
@@ -128,7 +129,7 @@ def utility_knobs(out: dk.OutcomeDistribution, roles: tuple[str | None, str | No
             "axis": f"Net monetary benefit ({money})",
             "unit": money,
             "format": lambda v: fmt.money(v, money),
-            "setting": f"at a willingness to pay of {fmt.money(wtp, money)} per {effect}",
+            "setting": f"at a willingness to pay of {fmt.money(wtp, money)} per {unit}",
         }
         return u, (NMB, effect, cost, wtp), labels
     left, mid, right = st.columns(3)

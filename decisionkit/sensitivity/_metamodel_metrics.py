@@ -94,7 +94,7 @@ class OneWayPSAMetrics:
             willingness to pay ``wtp`` is ``{effect: wtp, cost: -1.0}``.
         name : str, optional
             Name of the utility in the result (default: the weighted sum, as
-            :func:`dk.utility.linear <decisionkit.decision.utility.linear>` names it).
+            :func:`decisionkit.utility.linear` names it).
 
         Returns
         -------
