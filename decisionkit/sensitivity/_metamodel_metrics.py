@@ -210,18 +210,19 @@ def one_way_psa_metrics(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
+    >>> import numpy as np
     >>> import decisionkit as dk
-    >>> rng = np.random.default_rng(1)
-    >>> p = pd.DataFrame({"p_cure": rng.beta(20, 80, 1000)})
-    >>> out = dk.OutcomeDistribution.from_arrays(
-    ...     {"qaly": np.column_stack([np.full(1000, 1.0), 0.9 + p["p_cure"]]),
-    ...      "cost": np.column_stack([np.zeros(1000), np.full(1000, 2000.0)])},
-    ...     actions=["Old", "New"], inputs=p)
-    >>> fits = dk.sensitivity.one_way_psa_metrics(out, ["qaly", "cost"])
-    >>> res = fits.combine({"qaly": 20_000, "cost": -1.0})  # NMB at 20,000 per QALY
-    >>> res.optimal()[["strategy", "low", "high"]].round(3).values.tolist()  # switch at 0.2
-    [['Old', 0.125, 0.199], ['New', 0.201, 0.282]]
+    >>> from decisionkit.models.cohort.sick_sicker import sick_sicker_psa
+    >>> psa = sick_sicker_psa(300, random_seed=1)  # costs, QALYs and 18 parameter draws
+    >>> fits = dk.sensitivity.one_way_psa_metrics(psa, ["qaly", "cost"])  # fitted once
+    >>> for wtp in (50_000, 100_000, 150_000):  # then one cheap combination per wtp
+    ...     res = fits.combine({"qaly": wtp, "cost": -1.0})
+    ...     ref = dk.sensitivity.one_way_psa(psa, dk.utility.net_monetary_benefit(wtp=wtp))
+    ...     same = np.allclose(res.frame["expected_utility"], ref.frame["expected_utility"])
+    ...     print(wtp, res.base_optimal, same)
+    50000 Standard of care True
+    100000 Strategy B True
+    150000 Strategy AB True
     """
     from decisionkit.decision.utility import linear
 
