@@ -9,6 +9,8 @@ Issue 17 adds a big-file target: on an uploaded PSA file of 463,208 draws x 3 st
 upload is parsed once and every wtp slider step reruns in <= 300 ms on Your data and on
 Is it cost-effective? (wall time and CPU time of the AppTest process, which runs the script;
 the [OK] verdict is on CPU time, since wall time on a shared machine measures the load).
+These are the two pages that take an upload of PSA draws; the other pages read other files
+(patient tables, survival data, trial arms) and are timed on their built-in data below.
 
 Run: PYTHONPATH=. python benchmarks/bench_app.py [--repeats N] [--no-browser] [--big-only]
 """
