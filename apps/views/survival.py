@@ -304,11 +304,10 @@ def ceac_chart(ce, sym: str) -> alt.LayerChart:
         alt.Tooltip("wtp:Q", title=f"WTP ({unit})", format=",.0f"),
         alt.Tooltip("prob_best:Q", title="Probability", format=".0%"),
     ]
-    curves = (
-        alt.Chart(ce.ceac())
-        .mark_line(strokeWidth=2)
-        .encode(x, y, alt.Color("strategy:N", title="Strategy"), tooltip=tips)
-    )
+    # strategies in input order on the tableau10 scheme: the colours of the endpoint curves
+    scale = alt.Scale(domain=list(ce.strategies), scheme="tableau10")
+    color = alt.Color("strategy:N", title="Strategy", scale=scale)
+    curves = alt.Chart(ce.ceac()).mark_line(strokeWidth=2).encode(x, y, color, tooltip=tips)
     rule = (
         alt.Chart(alt.NamedData("wtp_rule"))
         .mark_rule(color="black", strokeDash=[6, 4])
