@@ -167,8 +167,9 @@ def recommendation(dec: dk.Decision, labels: dict) -> None:
         labels["format"](dec.evpi),
         help="How much, in utility units, removing all uncertainty would be worth on average.",
     )
+    setting = labels["setting"]  # str.capitalize() would lower-case "QALY" and metric names
     st.markdown(
-        f"{safe(labels['setting'].capitalize())}, **{safe(dec.best)}** has the highest "
+        f"{safe(setting[:1].upper() + setting[1:])}, **{safe(dec.best)}** has the highest "
         f"expected utility; it is the best action in {fmt.percent(row['prob_best'])} of the "
         f"{fmt.count(dec.n_draws)} draws."
     )
