@@ -145,14 +145,19 @@ def mapping_step(table, sha: str, key: str) -> PSAMapping | None:
             },
             width="stretch",
         )
-        metrics = _metrics_of(edited)
+        # the table as plain values: the cache key of what is derived from it on every rerun
+        content = (sha, tuple(map(tuple, edited.astype(str).to_numpy())))
+        metrics = session_cached(("metrics_of", content), lambda: _metrics_of(edited))
         left, right = st.columns(2)
         cost = _role_pick(left, "Cost metric", metrics, proposal.cost, f"{key}_cost_{sha[:16]}")
         effect = _role_pick(
             right, "Effect metric (e.g. QALYs)", metrics, proposal.effect, f"{key}_eff_{sha[:16]}"
         )
     try:
-        mapping = PSAMapping.from_frame(edited, cost=cost, effect=effect, notes=proposal.notes)
+        mapping = session_cached(
+            ("mapping_from", content, cost, effect),
+            lambda: PSAMapping.from_frame(edited, cost=cost, effect=effect, notes=proposal.notes),
+        )
     except ValidationError as exc:
         show_error(exc, "The mapping is not complete yet.")
         return None

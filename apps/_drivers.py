@@ -1,8 +1,9 @@
 """'Which parameters drive the decision?': one-way sensitivity from the PSA on the CE page.
 
 The analysis is dk.sensitivity.one_way_psa (dampack's quadratic regression metamodel of each
-strategy's net monetary benefit on each PSA parameter); this module only picks the two
-strategies to compare, caches the result per willingness to pay and draws the tornado.
+strategy's net monetary benefit on each PSA parameter), through
+dk.sensitivity.one_way_psa_metrics: fitted once per data set, combined per willingness to pay.
+This module only picks the two strategies to compare and draws the tornado.
 """
 
 from __future__ import annotations
@@ -22,23 +23,32 @@ TOP = 10  # parameters shown in the tornado
 
 
 def drivers(key, out: dk.OutcomeDistribution, cost: str, effect: str, wtp: float) -> dict:
-    """Incremental tornado of the best strategy against the runner-up (cached per wtp)."""
+    """Incremental tornado of the best strategy against the runner-up at one wtp.
+
+    The metamodel is fitted once per data set and metrics (dk.sensitivity.one_way_psa_metrics:
+    one fit of cost and effect per parameter); each wtp only combines the fits into the net
+    monetary benefit's, which equals dk.sensitivity.one_way_psa at that wtp.
+    """
+    fits = session_cached(
+        ("driver_fits", key, cost, effect),
+        lambda: dk.sensitivity.one_way_psa_metrics(thinned(out, DRIVER_DRAWS, key), [effect, cost]),
+    )
 
     def compute() -> dict:
-        u = dk.utility.net_monetary_benefit(effect=effect, cost=cost, wtp=wtp)
-        ow = dk.sensitivity.one_way_psa(thinned(out, DRIVER_DRAWS, key), u)
+        ow = fits.combine({effect: wtp, cost: -1.0})
         best, runner = (str(s) for s in ow.base.sort_values(ascending=False).index[:2])
         table = ow.tornado(best, reference=runner)
-        flips = ow.summary.loc[ow.summary["optimal"] != best, "parameter"].tolist()
+        summary = ow.summary
+        flips = summary.loc[summary["optimal"] != best, "parameter"].tolist()
         return {"table": table, "best": best, "runner": runner, "flips": flips, "n": len(table)}
 
     return session_cached(("drivers", key, cost, effect, wtp), compute)
 
 
-def tornado_chart(table: pd.DataFrame, best: str, runner: str, currency: str) -> alt.LayerChart:
-    """Bars from the PSA-mean incremental net benefit to its value at each end of the range."""
+def tornado_data(table: pd.DataFrame) -> pd.DataFrame:
+    """The chart's bars (its named dataset ``tornado``): the TOP widest swings, both ends."""
     top = table.head(TOP)
-    long = pd.concat(
+    return pd.concat(
         [
             pd.DataFrame(
                 {
@@ -54,6 +64,14 @@ def tornado_chart(table: pd.DataFrame, best: str, runner: str, currency: str) ->
         ],
         ignore_index=True,
     )
+
+
+def tornado_chart(best: str, runner: str, currency: str) -> alt.LayerChart:
+    """Bars from the PSA-mean incremental net benefit to its value at each end of the range.
+
+    The bars are the named dataset ``tornado`` (:func:`tornado_data`), so the spec is built
+    once per pair of strategies and each wtp only sends its data.
+    """
     title = f"Incremental net benefit, {best} minus {runner} ({currency})"
     y = alt.Y(
         "parameter:N",
@@ -62,7 +80,7 @@ def tornado_chart(table: pd.DataFrame, best: str, runner: str, currency: str) ->
         axis=alt.Axis(labelOverlap=False),
     )
     bars = (
-        alt.Chart(long)
+        alt.Chart(alt.NamedData("tornado"))
         .mark_bar()
         .encode(
             alt.X("base:Q", title=title, axis=alt.Axis(format=",~r")),
@@ -99,10 +117,10 @@ def drivers_section(key, out, cost, effect, wtp, money, money_symbol) -> None:
         return
     best, runner = safe(res["best"]), safe(res["runner"])
     chart_spec = session_cached(
-        ("drivers_spec", key, cost, effect, float(wtp), money_symbol),
-        lambda: spec(tornado_chart(res["table"], res["best"], res["runner"], money_symbol)),
+        ("drivers_spec", res["best"], res["runner"], money_symbol),
+        lambda: spec(tornado_chart(res["best"], res["runner"], money_symbol)),
     )
-    show_spec(chart_spec, key="drivers")
+    show_spec(chart_spec, key="drivers", datasets={"tornado": tornado_data(res["table"])})
     flips = ", ".join(safe(p) for p in res["flips"])
     verdict = (
         f"Moving any one of {flips} across its range changes the best strategy."

@@ -189,7 +189,9 @@ def decision_curve_chart(
         "model:N",
         title="Policy",
         scale=colors,
-        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
+        legend=alt.Legend(
+            symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1, labelLimit=320
+        ),  # long model names in full (Vega cuts labels at 160 px by default)
     )
     tooltip = [
         alt.Tooltip("model:N", title="Policy"),

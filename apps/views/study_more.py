@@ -163,19 +163,25 @@ def enbs_chart(enbs, best: pd.Series) -> alt.LayerChart:
         "enbs": "ENBS",
     }
     long["quantity"] = long["quantity"].map(names)
+    # the axis in thousands/millions with the unit in its title (tooltips keep whole units)
+    scale, word = fmt.money_unit(frame[["population_evsi", "study_cost", "enbs_upper"]])
+    long["scaled"] = long["value"] / scale
+    frame = frame.assign(lower_s=frame["enbs_lower"] / scale, upper_s=frame["enbs_upper"] / scale)
+    best = pd.concat([best, pd.Series({"enbs_s": best["enbs"] / scale})])
+    unit = f"{CURRENCY.strip()} {word}".strip()
+    y_title = f"{unit} (population, discounted)"
     x = alt.X("n:Q", title="Patients per arm (log scale)", scale=LOG_N)
-    y_title = f"{CURRENCY} (population, discounted)"
     band = (
         alt.Chart(frame)
         .mark_area(opacity=0.2, color="#59a14f")
-        .encode(x, alt.Y("enbs_lower:Q", title=y_title), alt.Y2("enbs_upper:Q"))
+        .encode(x, alt.Y("lower_s:Q", title=y_title), alt.Y2("upper_s:Q"))
     )
     lines = (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x,
-            alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",~r")),
+            alt.Y("scaled:Q", title=y_title, axis=alt.Axis(format=",~r")),
             alt.Color(
                 "quantity:N",
                 title=None,
@@ -196,7 +202,7 @@ def enbs_chart(enbs, best: pd.Series) -> alt.LayerChart:
         .mark_point(shape="diamond", size=200, filled=True, color="black")
         .encode(
             alt.X("optimal_n:Q"),
-            alt.Y("enbs:Q"),
+            alt.Y("enbs_s:Q"),
             tooltip=[
                 alt.Tooltip("optimal_n:Q", title="Best size per arm", format=","),
                 alt.Tooltip("enbs:Q", title=f"ENBS ({CURRENCY})", format=",.0f"),

@@ -8,20 +8,23 @@ knobs (model choice, costs, utilities, willingness to pay).
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from _data import uploader
-from matplotlib.ticker import MaxNLocator
+from _data import session_cached, uploader
+from _layout import currency, show_spec, spec
 
 import decisionkit as dk
+from decisionkit import _format as fmt
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.io import read_survival_csv
 from decisionkit.models.survival import (
@@ -131,6 +134,7 @@ def model_choice(endpoint: str, fitted: dict) -> tuple[str, object]:
         table[["distribution", "AIC", "ΔAIC", "AIC weight"]],
         hide_index=True,
         column_config={
+            "distribution": "Distribution",
             "AIC": st.column_config.NumberColumn(format="%.1f"),
             "ΔAIC": st.column_config.NumberColumn(format="%.1f"),
             "AIC weight": st.column_config.NumberColumn(format="%.3f"),
@@ -140,11 +144,23 @@ def model_choice(endpoint: str, fitted: dict) -> tuple[str, object]:
     return choice, model
 
 
+def png(fig) -> bytes:
+    """The figure as PNG bytes, as st.pyplot draws it (200 dpi, tight box), then closed.
+
+    Figures that do not change with the sliders are cached as these bytes: st.pyplot would
+    render them again on every rerun (~0.3 s each at 200 dpi).
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=200, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def fits_figure(key: str, endpoint: str, _fitted: dict, arms: tuple[str, ...], unit: str):
     """The six fits over the Kaplan-Meier curve of each arm, extrapolated to 3x follow-up.
 
-    Cached per data and endpoint: drawing 12 fitted curves takes a second or two.
+    Cached per data and endpoint as PNG bytes: drawing 12 fitted curves takes a second or two.
     """
     fig, axes = plt.subplots(1, len(arms), figsize=(5.5 * len(arms), 3.6), sharey=True)
     axes = np.atleast_1d(axes)
@@ -161,7 +177,7 @@ def fits_figure(key: str, endpoint: str, _fitted: dict, arms: tuple[str, ...], u
         ax.set_xlabel(f"Time ({unit})")
         ax.legend(fontsize="x-small", frameon=False)
     fig.tight_layout()
-    return fig
+    return png(fig)
 
 
 def costs_knobs(arms: list[str]) -> dict:
@@ -227,6 +243,7 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
     means = result.summary
     others = [a for a in result.strategies if a != comparator]
     best = decision.best
+    sym = currency()
     left, mid, right = st.columns(3)
     left.metric("Recommended at this willingness to pay", best)
     mid.metric("Probability it is the most cost-effective", f"{table.loc[best, 'prob_best']:.0%}")
@@ -237,18 +254,18 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
         icer = d_cost / d_qaly if d_qaly > 0 else float("nan")
         right.metric(
             f"ICER of {new} vs {comparator}",
-            f"{icer:,.0f} per QALY" if np.isfinite(icer) else "no QALY gain",
-            help=f"Incremental cost {d_cost:,.0f} for {d_qaly:.3f} QALYs (means over "
+            f"{fmt.money(icer, sym)} per QALY" if np.isfinite(icer) else "no QALY gain",
+            help=f"Incremental cost {fmt.money(d_cost, sym)} for {d_qaly:.3f} QALYs (means over "
             f"{result.n_draws} PSA draws of the survival parameters).",
         )
     for note in notes:
         st.warning(note)
     st.dataframe(
-        means.reset_index(),
+        fmt.table(means.reset_index(), {"cost": lambda v: fmt.money(v, sym)}),
         hide_index=True,
         column_config={
             "strategy": "Strategy",
-            "cost": st.column_config.NumberColumn("Mean cost", format="%,.0f"),
+            "cost": "Mean cost",
             "qaly": st.column_config.NumberColumn("QALYs", format="%.3f"),
             "life_years": st.column_config.NumberColumn("Life years", format="%.3f"),
             **{
@@ -258,14 +275,53 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
             },
         },
     )
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    dk.plot.ceac(ce, currency="", ax=axes[0])
-    axes[0].xaxis.set_major_locator(MaxNLocator(5))
-    axes[0].axvline(wtp, color="black", ls="--", lw=1)
-    dk.plot.psm_curves(result, max_time=10, ax=axes[1])
+    # per result (the cached PSM run, kept alive by the entry so its id stays unique): the
+    # CEAC spec and the endpoint curves' image; a slider step only moves the wtp rule
+    _, ceac_spec, curves = session_cached(
+        ("survival_figures", id(result), sym),
+        lambda: (result, spec(ceac_chart(ce, sym)), curves_png(result)),
+    )
+    left, right = st.columns(2)
+    show_spec(ceac_spec, left, datasets={"wtp_rule": [{"wtp": wtp}]})
+    right.image(curves)
+
+
+def ceac_chart(ce, sym: str) -> alt.LayerChart:
+    """Acceptability curves (dk.cea.analyze's CEAC) with a rule at the chosen wtp.
+
+    The rule is the named dataset ``wtp_rule``, so the spec is built once per PSM run.
+    """
+    unit = sym.strip()
+    x = alt.X("wtp:Q", title=f"Willingness to pay ({unit} per QALY)", axis=alt.Axis(format=",~r"))
+    y = alt.Y(
+        "prob_best:Q",
+        title="Probability most cost-effective",
+        scale=alt.Scale(domain=[0, 1]),
+        axis=alt.Axis(format="%"),
+    )
+    tips = [
+        alt.Tooltip("strategy:N", title="Strategy"),
+        alt.Tooltip("wtp:Q", title=f"WTP ({unit})", format=",.0f"),
+        alt.Tooltip("prob_best:Q", title="Probability", format=".0%"),
+    ]
+    # strategies in input order on the tableau10 scheme: the colours of the endpoint curves
+    scale = alt.Scale(domain=list(ce.strategies), scheme="tableau10")
+    color = alt.Color("strategy:N", title="Strategy", scale=scale)
+    curves = alt.Chart(ce.ceac()).mark_line(strokeWidth=2).encode(x, y, color, tooltip=tips)
+    rule = (
+        alt.Chart(alt.NamedData("wtp_rule"))
+        .mark_rule(color="black", strokeDash=[6, 4])
+        .encode(alt.X("wtp:Q"), tooltip=[alt.Tooltip("wtp:Q", title="Chosen WTP", format=",.0f")])
+    )
+    return (curves + rule).properties(title="Cost-effectiveness acceptability curves", height=300)
+
+
+def curves_png(result) -> bytes:
+    """The endpoint curves that partition the cohort (they do not depend on the wtp)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    dk.plot.psm_curves(result, max_time=10, ax=ax)
     fig.tight_layout()
-    st.pyplot(fig)
-    plt.close(fig)
+    return png(fig)
 
 
 # ---------------------------------------------------------------------- page
@@ -307,7 +363,7 @@ def main() -> None:
     for tab, ep in zip(tabs, ENDPOINTS, strict=True):
         with tab:
             labels[ep], models[ep] = model_choice(ep, fitted[ep])
-            st.pyplot(fits_figure(f"{key}:{ep}", ep, fitted[ep], tuple(arms), cols["unit"]))
+            st.image(fits_figure(f"{key}:{ep}", ep, fitted[ep], tuple(arms), cols["unit"]))
     with st.container(key="knobs"):
         st.subheader("Settings")
         comparator = st.selectbox(
@@ -318,7 +374,16 @@ def main() -> None:
         )
         order = [comparator, *[a for a in arms if a != comparator]]
         left, right = st.columns(2)
-        wtp = left.slider("Willingness to pay (per QALY)", 0, 150_000, 50_000, 1_000, key="wtp")
+        sym = currency()
+        wtp = left.slider(
+            f"Willingness to pay ({sym.strip()} per QALY)",
+            0,
+            150_000,
+            50_000,
+            1_000,
+            format=f"{sym}%,d",
+            key="wtp",
+        )
         horizon = right.slider("Time horizon (years)", 5, 40, 30, key="horizon")
         knobs = costs_knobs(order)
     with answer:

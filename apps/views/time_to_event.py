@@ -26,6 +26,7 @@ from decisionkit.io import read_survival_csv
 DEMO = Path(__file__).resolve().parents[1] / "data" / "dcurves_df_surv.csv"
 DEMO_COLUMNS = {"time": "ttcancer", "event": "cancer_cr", "risks": ["cancerpredmarker"]}
 THRESHOLD_MAX = 0.8
+METRIC_CHARS = 18  # longest name st.metric shows whole in a third of a 1,400-pixel page
 
 
 # ---------------------------------------------------------------------- data
@@ -158,7 +159,12 @@ def recommendation(dc, naive, threshold: float, horizon: float, codes: dict) -> 
     best = rows["net_benefit"].idxmax()
     chosen = rows.loc[best]
     left, mid, right = st.columns(3)
-    left.metric("Recommended policy", safe(best))
+    # st.metric cuts a value wider than its column with "…": a long model name is given in
+    # full in a caption under a short value
+    long_name = len(str(best)) > METRIC_CHARS
+    left.metric("Recommended policy", "Treat by the model" if long_name else safe(best))
+    if long_name:
+        left.caption(f"The model: **{safe(best)}**")
     mid.metric(
         "Net benefit",
         f"{fmt.number(chosen['net_benefit'] * 100)} per 100",

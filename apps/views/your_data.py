@@ -104,8 +104,9 @@ def utility_knobs(out: dk.OutcomeDistribution, roles: tuple[str | None, str | No
         cost = mid.selectbox(
             "Cost metric", out.metrics, index=_index(out.metrics, cost_metric, 0), key="cost"
         )
+        unit = "QALY" if effect.lower() == "qaly" else effect  # for labels only (as on the CE page)
         wtp_max = st.number_input(
-            f"Largest willingness to pay on the slider ({money} per {effect})",
+            f"Largest willingness to pay on the slider ({money} per {unit})",
             min_value=1_000,
             max_value=10_000_000,
             value=100_000,
@@ -113,7 +114,7 @@ def utility_knobs(out: dk.OutcomeDistribution, roles: tuple[str | None, str | No
             key="wtp_max",
         )
         wtp = st.slider(
-            f"Willingness to pay ({money} per unit of {effect})",
+            f"Willingness to pay ({money} per {unit})",
             0,
             int(wtp_max),
             min(30_000, int(wtp_max)),
@@ -128,7 +129,7 @@ def utility_knobs(out: dk.OutcomeDistribution, roles: tuple[str | None, str | No
             "axis": f"Net monetary benefit ({money})",
             "unit": money,
             "format": lambda v: fmt.money(v, money),
-            "setting": f"at a willingness to pay of {fmt.money(wtp, money)} per {effect}",
+            "setting": f"at a willingness to pay of {fmt.money(wtp, money)} per {unit}",
         }
         return u, (NMB, effect, cost, wtp), labels
     left, mid, right = st.columns(3)
@@ -166,8 +167,9 @@ def recommendation(dec: dk.Decision, labels: dict) -> None:
         labels["format"](dec.evpi),
         help="How much, in utility units, removing all uncertainty would be worth on average.",
     )
+    setting = labels["setting"]  # str.capitalize() would lower-case "QALY" and metric names
     st.markdown(
-        f"{safe(labels['setting'].capitalize())}, **{safe(dec.best)}** has the highest "
+        f"{safe(setting[:1].upper() + setting[1:])}, **{safe(dec.best)}** has the highest "
         f"expected utility; it is the best action in {fmt.percent(row['prob_best'])} of the "
         f"{fmt.count(dec.n_draws)} draws."
     )

@@ -363,6 +363,23 @@ def one_way_psa(
         grid = np.linspace(*bounds[p], n_points)
         grids.append(grid)
         preds.append(_powers((grid - mean) / scale, degree) @ coef)
+    return _one_way_result(name, names, bounds, grids, preds, u.mean(axis=0), r2, degree, fits)
+
+
+def _one_way_result(
+    name: str,
+    names: list[str],
+    bounds: dict[str, tuple[float, float]],
+    grids: Sequence[np.ndarray],
+    preds: Sequence[np.ndarray],
+    base: np.ndarray,
+    r2: np.ndarray,
+    degree: int,
+    fits: dict[str, tuple[float, float, np.ndarray]],
+) -> OneWayPSAResult:
+    """The result from per-parameter grids, predictions ``(n_points, k)`` and fits."""
+    params = list(bounds)
+    n_points, k = len(grids[0]), len(names)
     frame = pd.DataFrame(
         {
             "parameter": np.repeat(params, n_points * k),
@@ -371,9 +388,9 @@ def one_way_psa(
             "expected_utility": np.concatenate(preds).ravel(),
         }
     )
-    base = pd.Series(u.mean(axis=0), index=pd.Index(names, name="strategy"), name="base")
+    base_s = pd.Series(base, index=pd.Index(names, name="strategy"), name="base")
     r_squared = pd.DataFrame(r2, index=pd.Index(params, name="parameter"), columns=names)
-    return OneWayPSAResult(frame, base, bounds, r_squared, name, degree, fits)
+    return OneWayPSAResult(frame, base_s, bounds, r_squared, name, degree, fits)
 
 
 def two_way_psa(
@@ -484,24 +501,9 @@ def _prepare(
     caller: str,
 ) -> tuple[str, list[str], np.ndarray, list[str], np.ndarray]:
     """Checked utility name, strategy names, utility draws (n, k), parameter names, draws."""
-    from decisionkit.decision.utility import net_monetary_benefit
-    from decisionkit.voi._evppi import resolve_inputs, utility_draws
+    from decisionkit.voi._evppi import resolve_inputs
 
-    if isinstance(utility, numbers.Real) and not isinstance(utility, bool):
-        utility = net_monetary_benefit(wtp=utility)
-    nb = utility_draws(outcomes, utility, caller)
-    if nb.grid_dim is not None and nb.values.shape[2] != 1:
-        raise fail(
-            "utility", caller, "a utility at one willingness to pay, not a grid", utility.name
-        )
-    names, u = list(nb.actions), nb.values[:, :, 0]
-    if strategies is not None:
-        wanted = check_names(strategies, "strategies", caller)
-        unknown = [s for s in wanted if s not in names]
-        if unknown or len(wanted) < 2:
-            raise fail("strategies", caller, f"at least two of the strategies {names}", strategies)
-        u = u[:, [names.index(s) for s in wanted]]
-        names = wanted
+    name, names, u = _utility_matrix(outcomes, utility, strategies, caller)
     frame = resolve_inputs(outcomes, inputs, caller)
     available = [str(c) for c in frame.columns]
     if parameters is None:  # every numeric input that varies; constants are not parameters
@@ -538,7 +540,32 @@ def _prepare(
                 f"{x[0, j]:g}), so the metamodel cannot tell how the utility changes with "
                 "it. Drop it from 'parameters' or vary it in the PSA."
             )
-    return str(getattr(utility, "name", "utility")), names, u, params, x
+    return name, names, u, params, x
+
+
+def _utility_matrix(
+    outcomes: Any, utility: Any, strategies: Sequence[str] | None, caller: str
+) -> tuple[str, list[str], np.ndarray]:
+    """Checked utility name, strategy names and utility draws ``(n, k)`` at one value."""
+    from decisionkit.decision.utility import net_monetary_benefit
+    from decisionkit.voi._evppi import utility_draws
+
+    if isinstance(utility, numbers.Real) and not isinstance(utility, bool):
+        utility = net_monetary_benefit(wtp=utility)
+    nb = utility_draws(outcomes, utility, caller)
+    if nb.grid_dim is not None and nb.values.shape[2] != 1:
+        raise fail(
+            "utility", caller, "a utility at one willingness to pay, not a grid", utility.name
+        )
+    names, u = list(nb.actions), nb.values[:, :, 0]
+    if strategies is not None:
+        wanted = check_names(strategies, "strategies", caller)
+        unknown = [s for s in wanted if s not in names]
+        if unknown or len(wanted) < 2:
+            raise fail("strategies", caller, f"at least two of the strategies {names}", strategies)
+        u = u[:, [names.index(s) for s in wanted]]
+        names = wanted
+    return str(getattr(utility, "name", "utility")), names, u
 
 
 def _ranges(

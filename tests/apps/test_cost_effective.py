@@ -200,3 +200,37 @@ def test_reference_control_compares_every_strategy_with_the_chosen_one(page):
     assert table["Chance better"].str.endswith("%").all()
     eib_col = next(c for c in table.columns if c.startswith("Net benefit gain at"))
     assert " to " in table.loc["Strategy AB", eib_col]
+
+
+def test_evppi_bars_equal_the_library_at_the_chosen_wtp(page):
+    # the page estimates EVPPI on its 41-value wtp grid in one call; the bars at the slider's
+    # wtp must be dk.voi.evppi_each's at that wtp alone (same regression per wtp column)
+    import io
+    import json
+
+    import pyarrow as pa
+
+    from decisionkit.io import apply_mapping, infer_mapping, read_psa_table
+
+    rng = np.random.default_rng(6)
+    n = 300
+    p, q = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    qaly_b = 5.1 + 0.2 * (p - 0.5) + 0.05 * q**2
+    rows = "\n".join(
+        f"5000,6000,5,{b:.5f},{pp:.5f},{qq:.5f}" for b, pp, qq in zip(qaly_b, p, q, strict=True)
+    )
+    csv = ("cost:A,cost:B,qaly:A,qaly:B,p,q\n" + rows + "\n").encode()
+    page.file_uploader(key="upload").upload("params.csv", csv, "text/csv").run()
+    page.slider(key="wtp").set_value(10_000).run()  # on the EVPPI grid (every $5,000)
+    assert not page.exception and not page.error
+    chart = next(c for c in page.get("vega_lite_chart") if "EVPPI" in c.proto.spec)
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets]
+    bars = next(f for f in frames if "parameters" in f.columns).set_index("parameters")
+    table = read_psa_table(io.BytesIO(csv))
+    out = apply_mapping(table, infer_mapping(table))
+    u = dk.utility.net_monetary_benefit(effect="qaly", cost="cost", wtp=10_000.0)
+    expected = dk.voi.evppi_each(out, u, se=False, random_seed=2026).to_frame()
+    expected = expected.set_index("parameters")["evppi"]
+    assert sorted(bars.index) == ["p", "q"]
+    np.testing.assert_allclose(bars.loc[expected.index, "evppi"], expected, rtol=1e-9)
+    assert json.loads(chart.proto.spec)["title"]  # the chart kept its title

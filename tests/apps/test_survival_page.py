@@ -67,7 +67,7 @@ def metric(at, label):
 
 
 def icer_of(at):
-    return float(re.match(r"([\d,]+) per QALY", metric(at, ICER))[1].replace(",", ""))
+    return float(re.match(r"\$([\d,]+) per QALY", metric(at, ICER))[1].replace(",", ""))
 
 
 def test_default_uses_the_lowest_aic_models_and_shows_their_icer(page, fits):
@@ -120,3 +120,19 @@ def test_bad_uploads_show_an_error_and_the_page_keeps_working(page):
         assert any(fragment in e.value for e in page.error), [e.value for e in page.error]
     page.file_uploader(key="upload").clear().run(timeout=300)
     assert not page.error and np.isfinite(icer_of(page))
+
+
+def test_acceptability_curves_mark_the_chosen_wtp(page):
+    # the CEAC is one spec per PSM run; a slider step only moves its wtp rule (named dataset)
+    import pyarrow as pa
+
+    page.slider(key="wtp").set_value(80_000).run(timeout=300)
+    assert not page.exception
+    (chart,) = page.get("vega_lite_chart")
+    rules = [
+        pa.ipc.open_stream(d.data.data).read_pandas()
+        for d in chart.proto.datasets
+        if d.name == "wtp_rule"
+    ]
+    assert rules and rules[0]["wtp"].tolist() == [80_000]
+    assert "$ per QALY" in chart.proto.spec  # the sidebar currency on its axis

@@ -111,3 +111,19 @@ def test_uploaded_table_with_numeric_codes_maps_and_declares_them(page):
     assert page.metric
     competing(page).set_value(["2"]).run()
     assert "also holds 3" in " ".join(e.value for e in page.error)
+
+
+def test_a_long_model_name_is_shown_in_full(page):
+    # st.metric cuts long values: the headline says "Treat by the model" and the caption under
+    # it names the model in full. Risk 0.9: 15 events at times 1-5 and 5 censored at 12;
+    # risk 0.05: 20 censored at 12. At 10% treating by the model has a net benefit of about
+    # 15/40 - 5/40 x 1/9 = 0.36 against 15/40 - 25/40 x 1/9 = 0.31 for treating all.
+    name = "risk_from_the_cardiovascular_model_version_2"
+    rows = [f"time,status,{name}"]
+    rows += [f"{1 + i % 5},1,0.9" for i in range(15)] + ["12,0,0.9"] * 5 + ["12,0,0.05"] * 20
+    page.file_uploader(key="tte_upload").upload("long.csv", "\n".join(rows).encode(), "text/csv")
+    page.run()
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    assert metric(page, "Recommended policy") == "Treat by the model"
+    captions = [c.value.replace("\\", "") for c in page.caption]
+    assert any(f"The model: **{name}**" in c for c in captions), captions

@@ -211,3 +211,11 @@ def test_bad_patient_upload_shows_error(page, content, fragment):
         len(page.error) == 1 and fragment.lower() in page.error[0].value.replace("\\", "").lower()
     )
     assert not page.metric
+
+
+def test_wtp_is_per_qaly_in_labels_and_sentence(page):
+    # the effect metric "qaly" reads "QALY" (as on the CE page), also after the sentence's
+    # first letter is capitalised
+    sentence = next(m.value for m in page.markdown if "willingness to pay" in m.value)
+    assert sentence.replace("\\", "").startswith("At a willingness to pay of $30,000 per QALY,")
+    assert page.slider(key="wtp").label == "Willingness to pay ($ per QALY)"
