@@ -239,7 +239,13 @@ def fan_chart(table: pd.DataFrame, observed: pd.DataFrame) -> alt.LayerChart:
 
 def plan_table(table: pd.DataFrame) -> None:
     money = f"{CURRENCY}%,.0f"
-    frame = table.assign(day=table["date"].dt.strftime("%a %d %b"))
+    # probabilities shown as percentages with one decimal in every row ("22.0%", not "22%"
+    # beside "18.6%", which Streamlit's "percent" format gives)
+    frame = table.assign(
+        day=table["date"].dt.strftime("%a %d %b"),
+        prob_shortage=100 * table["prob_shortage"],
+        cvar_prob_shortage=100 * table["cvar_prob_shortage"],
+    )
     st.dataframe(
         frame[
             [
@@ -261,7 +267,7 @@ def plan_table(table: pd.DataFrame) -> None:
         column_config={
             "day": "Day",
             "capacity": st.column_config.NumberColumn("Capacity", format="%d"),
-            "prob_shortage": st.column_config.NumberColumn("P(shortage)", format="percent"),
+            "prob_shortage": st.column_config.NumberColumn("P(shortage)", format="%.1f%%"),
             "expected_shortage": st.column_config.NumberColumn(
                 "Expected patients without a slot", format="%.2f"
             ),
@@ -269,7 +275,7 @@ def plan_table(table: pd.DataFrame) -> None:
             "expected_cost": st.column_config.NumberColumn("Expected cost", format=money),
             "cvar_capacity": st.column_config.NumberColumn("Risk-averse capacity", format="%d"),
             "cvar_prob_shortage": st.column_config.NumberColumn(
-                "Risk-averse P(shortage)", format="percent"
+                "Risk-averse P(shortage)", format="%.1f%%"
             ),
             "cvar_expected_cost": st.column_config.NumberColumn(
                 "Risk-averse expected cost", format=money
