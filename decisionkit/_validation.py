@@ -60,13 +60,23 @@ def _short(value: Any) -> str:
 
 
 class _Public:
-    """A decorated function and its public name, resolved on first use (after all imports)."""
+    """A decorated function and its public name, resolved on first use (after all imports).
 
-    __slots__ = ("_name", "func")
+    A method is named by the class of the object it is called on (``BetaBinomial.sample``
+    for a method a private base class defines), so ``bound`` records whether the first
+    argument is ``self`` or ``cls``.
+    """
+
+    __slots__ = ("_name", "bound", "fixed", "func", "method")
 
     def __init__(self, func: Callable[..., Any], name: str | None) -> None:
         self.func = func
+        self.fixed = name is not None
         self._name = name
+        parts = func.__qualname__.split(".")
+        first = next(iter(inspect.signature(func).parameters), None)
+        self.bound = first if len(parts) > 1 and first in ("self", "cls") else None
+        self.method = "" if parts[-1] in _CONSTRUCTORS else "." + parts[-1]
 
     @property
     def name(self) -> str:
@@ -74,8 +84,16 @@ class _Public:
             self._name = public_name(self.func)
         return self._name
 
+    def name_for(self, first: Any) -> str:
+        """The name, given the call's first argument (the object or class of a method)."""
+        if self.fixed or self.bound is None or first is None:
+            return self.name
+        cls = first if self.bound == "cls" and isinstance(first, type) else type(first)
+        return cls.__name__ + self.method
 
-_CURRENT: contextvars.ContextVar[_Public | None] = contextvars.ContextVar(
+
+# the innermost decorated function running, with its first argument (for methods)
+_CURRENT: contextvars.ContextVar[tuple[_Public, Any] | None] = contextvars.ContextVar(
     "decisionkit_public_function", default=None
 )
 
@@ -128,7 +146,7 @@ def public_name(func: Callable[..., Any]) -> str:
 def caller_name() -> str:
     """The public name of the innermost decorated function running now."""
     current = _CURRENT.get()
-    return current.name if current is not None else _NO_CALLER
+    return current[0].name_for(current[1]) if current is not None else _NO_CALLER
 
 
 def _caller(caller: str | None) -> str:
@@ -213,7 +231,7 @@ class _Boolean:
 
 class _RandomState:
     def check(self, value: Any, param: str, caller: str) -> None:
-        check_random_state(value, caller)
+        check_random_state(value, caller, param=param)
 
     def invalid(self) -> Any:
         return "seed"
@@ -305,7 +323,7 @@ def validate_params(
 
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            token = _CURRENT.set(public)
+            token = _CURRENT.set((public, args[0] if args else None))
             try:
                 if checks:
                     try:
@@ -314,7 +332,7 @@ def validate_params(
                         return func(*args, **kwargs)
                     for param, check in checks.items():
                         if param in passed:
-                            check.check(passed[param], param, public.name)
+                            check.check(passed[param], param, caller_name())
                 return func(*args, **kwargs)
             finally:
                 _CURRENT.reset(token)
@@ -509,20 +527,18 @@ def finite_or_raise(values: np.ndarray, what: str, hint: str = "") -> None:
         raise ValidationError(msg + " " + (hint or "Drop or impute them before calling again."))
 
 
-def check_random_state(random_seed: Any, caller: str | None = None) -> np.random.Generator:
+def check_random_state(
+    random_seed: Any, caller: str | None = None, *, param: str = "random_seed"
+) -> np.random.Generator:
     """Turn ``None``, an int or a numpy Generator into a Generator."""
     if random_seed is None or isinstance(random_seed, np.random.Generator):
         return np.random.default_rng(random_seed)
     caller = _caller(caller)
     if isinstance(random_seed, numbers.Integral) and not isinstance(random_seed, bool):
         if random_seed < 0:
-            raise fail(
-                "random_seed", caller, "a non-negative integer or a numpy Generator", random_seed
-            )
+            raise fail(param, caller, "a non-negative integer or a numpy Generator", random_seed)
         return np.random.default_rng(int(random_seed))
-    raise fail(
-        "random_seed", caller, "None, a non-negative integer or a numpy Generator", random_seed
-    )
+    raise fail(param, caller, "None, a non-negative integer or a numpy Generator", random_seed)
 
 
 def check_in(value: Any, options: Sequence[Any], param: str, caller: str | None = None) -> Any:

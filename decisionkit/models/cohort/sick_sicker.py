@@ -172,7 +172,7 @@ def _utilities(params: Mapping[str, np.ndarray], t: int, strategy: str) -> np.nd
     return np.stack([params["u_H"], u_s1, params["u_S2"], params["u_D"]], axis=1)
 
 
-def _check_strategies(strategies: Sequence[str] | None, caller: str) -> list[str]:
+def _check_strategies(strategies: Sequence[str] | None) -> list[str]:
     if strategies is None:
         return list(SICK_SICKER_STRATEGIES)
     chosen = [str(s) for s in strategies]
@@ -180,7 +180,6 @@ def _check_strategies(strategies: Sequence[str] | None, caller: str) -> list[str
     if unknown or not chosen:
         raise fail(
             "strategies",
-            caller,
             f"a non-empty subset of {list(SICK_SICKER_STRATEGIES)}",
             strategies,
         )
@@ -209,7 +208,7 @@ def sick_sicker_model(
         weights[[0, -1]] = 1 / 3
     return MarkovModel(
         SICK_SICKER_STATES,
-        strategies=_check_strategies(strategies, "sick_sicker_model"),
+        strategies=_check_strategies(strategies),
         transition=_transition,
         state_costs=_costs,
         state_utilities=_utilities,
@@ -332,6 +331,6 @@ def sick_sicker_psa(
     >>> out.n_draws, out.actions[0]
     (200, 'Standard of care')
     """
-    n = check_number(n_draws, "n_draws", "sick_sicker_psa", low=2, integer=True)
+    n = check_number(n_draws, "n_draws", low=2, integer=True)
     params = sick_sicker_parameters().sample(n, random_seed=random_seed)
     return sick_sicker_outcomes(params, strategies=strategies)
