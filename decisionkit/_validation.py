@@ -8,10 +8,13 @@ Every public function and method carries :func:`validate_params` (scikit-learn's
 ``sklearn.utils._param_validation.validate_params`` pattern). It declares the simple constraints
 (:class:`Interval`, :class:`Options`, ``"boolean"``, ``"random_state"``, ``callable``) next to the
 signature, checks them before the body runs, and makes the function's public name (``decide``,
-``cea.analyze``, ``CEAResult.ceac``) the *caller* of every check made while it runs: :func:`fail`,
-:func:`check_number` and the other helpers called without an explicit caller name the innermost
-public function on the call stack (a :mod:`contextvars` variable), so a private helper shared by
-several public functions reports whichever one the user called.
+``cea.analyze``, ``CEAResult.inb``) the *caller* of every check made while it runs: :func:`fail`,
+:func:`check_number` and the other helpers called without an explicit caller name the public
+function the user called (a :mod:`contextvars` variable), so a private helper shared by several
+public functions reports whichever one the user called. A public function that the library
+itself calls on the user's behalf (``io.read_psa`` calling ``io.read_psa_table``) keeps the
+user's function as the name; one called from user code (a callback the library runs) takes
+its own.
 """
 
 from __future__ import annotations
@@ -144,7 +147,7 @@ def public_name(func: Callable[..., Any]) -> str:
 
 
 def caller_name() -> str:
-    """The public name of the innermost decorated function running now."""
+    """The public name of the function the user called, for checks made while it runs."""
     current = _CURRENT.get()
     return current[0].name_for(current[1]) if current is not None else _NO_CALLER
 
@@ -289,6 +292,24 @@ def _constraint(spec: Any) -> Any:
     raise TypeError(f"Unknown parameter constraint {spec!r}.")
 
 
+def _from_library(frame: Any) -> bool:
+    """Whether the calling frame is decisionkit's own code (not the user's, nor a callback)."""
+    module = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return module == "decisionkit" or module.startswith("decisionkit.")
+
+
+def _check_declared(
+    sig: inspect.Signature, checks: Mapping[str, Any], args: Any, kwargs: Any
+) -> None:
+    try:
+        passed = sig.bind(*args, **kwargs).arguments
+    except TypeError:  # the call itself then says what is missing or unexpected
+        return
+    for param, check in checks.items():
+        if param in passed:
+            check.check(passed[param], param, caller_name())
+
+
 def validate_params(
     constraints: Mapping[str, Any] | None = None, /, *, name: str | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -323,16 +344,17 @@ def validate_params(
 
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if _CURRENT.get() is not None and _from_library(sys._getframe(1)):
+                # the library calling its own public function on the user's behalf (read_psa
+                # -> read_psa_table, plot.ceac -> CEAResult.ceac): the function the user
+                # called keeps the name
+                if checks:
+                    _check_declared(sig, checks, args, kwargs)
+                return func(*args, **kwargs)
             token = _CURRENT.set((public, args[0] if args else None))
             try:
                 if checks:
-                    try:
-                        passed = sig.bind(*args, **kwargs).arguments
-                    except TypeError:  # let Python say what is missing or unexpected
-                        return func(*args, **kwargs)
-                    for param, check in checks.items():
-                        if param in passed:
-                            check.check(passed[param], param, caller_name())
+                    _check_declared(sig, checks, args, kwargs)
                 return func(*args, **kwargs)
             finally:
                 _CURRENT.reset(token)

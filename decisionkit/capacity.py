@@ -11,8 +11,8 @@ import xarray as xr
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import (
+    Interval,
     caller_name,
-    check_number,
     fail,
     finite_or_raise,
     validate_params,
@@ -105,7 +105,13 @@ class CapacityPlan:
         return "<CapacityPlan>\n" + self.summary()
 
 
-@validate_params()
+@validate_params(
+    {
+        "shortage_cost": Interval(0.0, None, closed="right"),
+        "idle_cost": Interval(0.0, None, closed="right"),
+        "cvar_alpha": Interval(0.0, 1.0, closed="right"),
+    }
+)
 def plan_capacity(
     demand: Any,
     *,
@@ -167,9 +173,9 @@ def plan_capacity(
     >>> plan.recommended    # close to the 0.8 quantile of Poisson(20), 24
     24.0
     """
-    k_s = check_number(shortage_cost, "shortage_cost", low=0.0, low_inclusive=False)
-    k_i = check_number(idle_cost, "idle_cost", low=0.0, low_inclusive=False)
-    alpha = check_number(cvar_alpha, "cvar_alpha", low=0.0, high=1.0, low_inclusive=False)
+    k_s = float(shortage_cost)
+    k_i = float(idle_cost)
+    alpha = float(cvar_alpha)
     obj = resolve_objective(objective)
     draws, dates, has_dates = _demand_matrix(demand)
     levels = _levels(capacities, draws)

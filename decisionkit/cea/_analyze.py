@@ -18,9 +18,9 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_names,
-    check_probability,
     check_wtp,
     fail,
     validate_params,
@@ -276,7 +276,7 @@ class CEAResult:
         ).astype({"strategy": str})
 
 
-@validate_params()
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def analyze(
     outcomes: OutcomeDistribution,
     *,
@@ -362,7 +362,7 @@ def analyze(
     c = _read_only(outcomes.metric(cost_name).values)
     e = _read_only(outcomes.metric(effect_name).values)
     grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp)
-    prob = check_probability(prob, "prob")
+    prob = float(prob)
     strategies = tuple(outcomes.actions)
     if reference is None:
         mc, me = c.mean(axis=0), e.mean(axis=0)

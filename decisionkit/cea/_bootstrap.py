@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
-    check_number,
-    check_probability,
+    Interval,
     check_random_state,
     validate_params,
 )
@@ -100,7 +99,13 @@ class BootstrapCEAC:
         )
 
 
-@validate_params()
+@validate_params(
+    {
+        "n_boot": Interval(10, None, integer=True),
+        "prob": Interval(0.0, 1.0, closed="neither"),
+        "random_seed": "random_state",
+    }
+)
 def bootstrap_ceac(
     outcomes: Any,
     *,
@@ -161,8 +166,8 @@ def bootstrap_ceac(
     """
     d = draws(outcomes, cost, effect)
     grid = wtp_grid(wtp, d.wtp)
-    n_boot = int(check_number(n_boot, "n_boot", low=10, integer=True))
-    prob = check_probability(prob, "prob")
+    n_boot = int(n_boot)
+    prob = float(prob)
     rng = check_random_state(random_seed)
     n = d.cost.shape[0]
     point = net_benefit_grid(d.cost, d.effect, grid)[0]

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import caller_name, check_probability, fail, validate_params
+from decisionkit._validation import Interval, caller_name, fail, validate_params
 from decisionkit.decision._kernel import objective_values, reduce_cells
 from decisionkit.decision.utility import Objective, Utility, custom, resolve_objective
 from decisionkit.exceptions import ValidationError
@@ -101,7 +101,7 @@ class Decision:
         return "<Decision>\n" + self.summary()
 
 
-@validate_params()
+@validate_params({"prob": [Interval(0.0, 1.0, closed="neither"), None]})
 def decide(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,
@@ -161,7 +161,7 @@ def decide(
             raise fail("utility", "a Utility from decisionkit.utility or a callable", utility)
         utility = custom(utility)
     obj = resolve_objective(objective)
-    prob = None if prob is None else check_probability(prob, "prob")
+    prob = None if prob is None else float(prob)
     chain = outcomes.data.coords["chain"].values if "chain" in outcomes.data.coords else None
     parts = [_summarise(u, obj, prob, chain) for u in _utility_chunks(outcomes, utility)]
     table, evpi, extra = _assemble(parts)

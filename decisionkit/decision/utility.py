@@ -20,9 +20,9 @@ import numpy as np
 import xarray as xr
 
 from decisionkit._validation import (
+    Interval,
     check_names,
     check_number,
-    check_probability,
     check_wtp,
     fail,
     validate_params,
@@ -202,7 +202,7 @@ def net_health_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) ->
     return _wtp_utility(effect, cost, wtp, health=True)
 
 
-@validate_params()
+@validate_params({"risk_aversion": Interval(None, None)})
 def exponential(metric: str, *, risk_aversion: float) -> Utility:
     r"""Constant absolute risk aversion: :math:`u(x) = (1 - e^{-a x}) / a`.
 
@@ -215,7 +215,7 @@ def exponential(metric: str, *, risk_aversion: float) -> Utility:
     Pratt JW. Risk aversion in the small and in the large. Econometrica 1964;32:122-136.
     """
     metric = check_names([metric], "metric")[0]
-    a = check_number(risk_aversion, "risk_aversion")
+    a = float(risk_aversion)
 
     def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
         x = out.metric(metric)
@@ -293,7 +293,7 @@ def expected_value() -> Objective:
     return Objective("expected utility", "expected")
 
 
-@validate_params()
+@validate_params({"alpha": Interval(0.0, 1.0, closed="right")})
 def cvar(alpha: float = 0.1) -> Objective:
     r"""Conditional value-at-risk: the mean utility over the worst ``alpha`` fraction of draws.
 
@@ -305,14 +305,14 @@ def cvar(alpha: float = 0.1) -> Objective:
     ----------
     Rockafellar RT, Uryasev S. Optimization of conditional value-at-risk. J Risk 2000;2:21-42.
     """
-    a = check_number(alpha, "alpha", low=0.0, high=1.0, low_inclusive=False)
+    a = float(alpha)
     return Objective(f"CVaR({a:g})", "cvar", a)
 
 
-@validate_params()
+@validate_params({"q": Interval(0.0, 1.0)})
 def quantile(q: float = 0.05) -> Objective:
     """The ``q`` quantile of the utility draws (e.g. a 5th percentile guarantee)."""
-    level = check_probability(q, "q", open_interval=False)
+    level = float(q)
     return Objective(f"quantile({level:g})", "quantile", level)
 
 

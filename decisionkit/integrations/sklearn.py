@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
-    check_number,
     fail,
     finite_or_raise,
     require,
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-@validate_params()
+@validate_params({"threshold": Interval(0.0, 1.0, closed="left"), "harm": Interval(0.0, None)})
 def net_benefit_score(
     y_true: Any,
     y_pred: Any,
@@ -77,8 +77,8 @@ def net_benefit_score(
     from sklearn.utils import check_consistent_length, column_or_1d
     from sklearn.utils.validation import _check_sample_weight
 
-    threshold = check_number(threshold, "threshold", low=0.0, high=1.0, high_inclusive=False)
-    harm = check_number(harm, "harm", low=0.0)
+    threshold = float(threshold)
+    harm = float(harm)
     y_true = column_or_1d(y_true)
     y_pred = column_or_1d(y_pred)
     if y_true.size == 0:
@@ -109,7 +109,7 @@ def net_benefit_score(
     return float(tp - fp * threshold / (1 - threshold) - harm)
 
 
-@validate_params()
+@validate_params({"threshold": Interval(0, 1, closed="left"), "harm": Interval(None, None)})
 def make_net_benefit_scorer(threshold: float, *, harm: float = 0.0, pos_label: Any = 1):
     """Scorer returning net benefit at ``threshold`` (higher is better).
 
@@ -137,8 +137,8 @@ def make_net_benefit_scorer(threshold: float, *, harm: float = 0.0, pos_label: A
     >>> from decisionkit.integrations.sklearn import make_net_benefit_scorer
     >>> scorer = make_net_benefit_scorer(0.2)
     """
-    threshold = check_number(threshold, "threshold", low=0, high=1, high_inclusive=False)
-    harm = check_number(harm, "harm")
+    threshold = float(threshold)
+    harm = float(harm)
     metrics = require("sklearn.metrics", "make_net_benefit_scorer")
     return metrics.make_scorer(
         net_benefit_score,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_in, fail, validate_params
+from decisionkit._validation import Options, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.io._mapping import (
     _ACTION_NAMES,
@@ -62,7 +62,7 @@ class PSAFile:
     mapping: PSAMapping
 
 
-@validate_params()
+@validate_params({"layout": Options(("auto", "long", "wide"))})
 def read_psa(
     source: _Source | Table,
     *,
@@ -115,7 +115,6 @@ def read_psa(
     >>> psa.mapping.strategies, psa.mapping.cost, psa.mapping.effect, psa.mapping.parameters
     (('A', 'B'), 'cost', 'qaly', ('p_cure',))
     """
-    check_in(layout, ("auto", "long", "wide"), "layout")
     table = source if isinstance(source, Table) else read_psa_table(source, max_bytes=max_bytes)
     if mapping is None:
         mapping = infer_mapping(
@@ -241,7 +240,7 @@ def apply_mapping(table: Table, mapping: PSAMapping) -> OutcomeDistribution:
     return _apply_wide(frame, mapping)
 
 
-@validate_params()
+@validate_params({"layout": Options(("auto", "long", "wide"))})
 def read_outcomes_csv(
     source: _Source,
     *,
@@ -264,7 +263,6 @@ def read_outcomes_csv(
     >>> out.actions, out.metrics, out.n_draws
     (['A', 'B'], ['cost'], 2)
     """
-    check_in(layout, ("auto", "long", "wide"), "layout")
     return read_psa(
         source,
         max_bytes=max_bytes,

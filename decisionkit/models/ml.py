@@ -85,7 +85,7 @@ class BootstrapRisk:
     >>> risk = boot.fit(X, y).predict_risk(X_new)  # DataArray (draw, unit)  # doctest: +SKIP
     """
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def __init__(
         self,
         estimator: Any,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_number, fail, validate_params
+from decisionkit._validation import Interval, check_number, fail, validate_params
 from decisionkit.cea import CEAResult
 
 __all__ = ["ce_plane", "ceac", "ceaf", "evpi_curve", "icer_frontier"]
@@ -37,7 +37,7 @@ def _money(currency: str) -> Any:
     return FuncFormatter(lambda v, _pos: f"{'-' if v < 0 else ''}{currency}{abs(v):,.0f}")
 
 
-@validate_params()
+@validate_params({"max_points": Interval(1, None, integer=True)})
 def ce_plane(
     result: CEAResult,
     *,
@@ -66,7 +66,7 @@ def ce_plane(
     ax = _axes(ax)
     frame = result.ce_plane()
     colours = _colours(result.strategies)
-    max_points = int(check_number(max_points, "max_points", low=1, integer=True))
+    max_points = int(max_points)
     for name, g in frame.groupby("strategy", sort=False):
         step = max(1, len(g) // max_points)
         ax.scatter(

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_number, check_probability, fail, validate_params
+from decisionkit._validation import Interval, check_number, check_probability, fail, validate_params
 from decisionkit.cea import (
     BootstrapCEAC,
     CEAResult,
@@ -183,7 +183,7 @@ def mixed_strategy(
     return ax
 
 
-@validate_params()
+@validate_params({"max_points": Interval(10, None, integer=True)})
 def ce_contour(
     result: CEAResult | IncrementalResult,
     *,
@@ -243,7 +243,7 @@ def ce_contour(
         )
     probs = np.atleast_1d(np.asarray(levels, dtype=float))
     probs = np.sort([check_probability(p, "levels") for p in probs])
-    max_points = int(check_number(max_points, "max_points", low=10, integer=True))
+    max_points = int(max_points)
     ax = _axes(ax)
     frame = result.ce_plane()
     colours = _colours(result.strategies)

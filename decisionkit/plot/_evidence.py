@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_probability, fail, validate_params
+from decisionkit._validation import Interval, fail, validate_params
 
 __all__ = ["forest_plot", "network_plot", "rank_plot"]
 
@@ -31,7 +31,7 @@ def _require_model(model: Any) -> None:
         )
 
 
-@validate_params()
+@validate_params({"ci_prob": Interval(0.0, 1.0, closed="neither")})
 def forest_plot(
     model: Any,
     *,
@@ -68,7 +68,6 @@ def forest_plot(
     from decisionkit.models.evidence import PairwiseMetaAnalysis
 
     _require_model(model)
-    check_probability(ci_prob, "ci_prob")
     tf = np.exp if exponentiate else (lambda x: x)
     if isinstance(model, PairwiseMetaAnalysis):
         studies = model.study_estimates()

@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
-    check_number,
     check_probability,
     fail,
     finite_or_raise,
@@ -60,7 +60,14 @@ __all__ = [
 _TOL = 1e-9
 
 
-@validate_params()
+@validate_params(
+    {
+        "population": Interval(0.0, None),
+        "years": Interval(1, None, integer=True),
+        "eligible": Interval(0.0, 1.0),
+        "growth": Interval(-1.0, None, closed="right"),
+    }
+)
 def eligible_population(
     population: float,
     *,
@@ -96,8 +103,8 @@ def eligible_population(
     >>> eligible_population(1_000_000, years=3, prevalence=0.01, growth=0.1).round(1).tolist()
     [10000.0, 11000.0, 12100.0]
     """
-    p0 = check_number(population, "population", low=0.0)
-    y = int(check_number(years, "years", low=1, integer=True))
+    p0 = float(population)
+    y = int(years)
     if prevalence is None and incidence is None:
         raise ValidationError(
             f"{caller_name()} needs prevalence and/or incidence (proportions of the population); "
@@ -109,12 +116,12 @@ def eligible_population(
         else check_probability(prevalence, "prevalence", open_interval=False)
     )
     i = 0.0 if incidence is None else check_probability(incidence, "incidence", open_interval=False)
-    f = check_probability(eligible, "eligible", open_interval=False)
-    g = check_number(growth, "growth", low=-1.0, low_inclusive=False)
+    f = float(eligible)
+    g = float(growth)
     return f * p0 * (1.0 + g) ** np.arange(y) * (p + i)
 
 
-@validate_params()
+@validate_params({"years": Interval(1, None, integer=True)})
 def market_shares_with(
     shares_without: Mapping[str, Any],
     *,
@@ -151,7 +158,7 @@ def market_shares_with(
     dict of str to numpy.ndarray
         Shares per strategy and year, the new technology last.
     """
-    y = int(check_number(years, "years", low=1, integer=True))
+    y = int(years)
     base = _shares(shares_without, y, "shares_without")
     u = _per_year(uptake, y, "uptake")
     if np.any(u < 0) or np.any(u > 1):
@@ -308,7 +315,7 @@ class BudgetImpactResult:
         )
 
 
-@validate_params()
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def budget_impact(
     population: Any,
     shares_without: Mapping[str, Any],
@@ -352,7 +359,7 @@ def budget_impact(
     >>> float(res.summary["impact"].iloc[0])
     100000.0
     """
-    prob = check_probability(prob, "prob")
+    prob = float(prob)
     for name, value in (
         ("shares_without", shares_without),
         ("shares_with", shares_with),
@@ -389,7 +396,7 @@ def budget_impact(
     return BudgetImpactResult(tuple(strategies), pop, m0, m1, b0, b1, cost, prob)
 
 
-@validate_params()
+@validate_params({"years": Interval(1, None, integer=True)})
 def annual_costs_from_trace(
     result: Any, state_costs: Mapping[str, Any] | Any, *, years: int, per_draw: bool = True
 ) -> dict[str, np.ndarray]:
@@ -421,7 +428,7 @@ def annual_costs_from_trace(
         ``{strategy: (n_draws, years)}`` (``n_draws`` is 1 with ``per_draw=False``), ready
         for :func:`budget_impact`.
     """
-    y = int(check_number(years, "years", low=1, integer=True))
+    y = int(years)
     trace = getattr(result, "trace", None) if per_draw else getattr(result, "mean_trace", None)
     if trace is None:
         raise fail(

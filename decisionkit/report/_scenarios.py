@@ -43,6 +43,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_names,
     check_number,
@@ -232,7 +233,7 @@ class ScenarioResult:
         return scenario
 
 
-@validate_params()
+@validate_params({"n_draws": Interval(2, None, integer=True)})
 def run_scenarios(
     model: Callable[..., Any],
     base_case: Mapping[str, float],
@@ -300,7 +301,7 @@ def run_scenarios(
     """
     if not callable(model):
         raise fail("model", "a function model(params, **settings)", model)
-    n = int(check_number(n_draws, "n_draws", low=2, integer=True))
+    n = int(n_draws)
     if random_seed is not None and not isinstance(random_seed, int | np.integer):
         raise fail("random_seed", "an int or None (shared by every scenario)", random_seed)
     wtp_value, _ = check_wtp(wtp, positive=False)

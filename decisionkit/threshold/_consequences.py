@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import caller_name, check_probability, fail, validate_params
+from decisionkit._validation import Interval, caller_name, check_probability, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.threshold._engine import positive_counts, risk_bins
 from decisionkit.threshold._inputs import check_outcome, check_risks, check_thresholds
@@ -116,7 +116,7 @@ class TestConsequences:
         return head + "\n" + shown.to_string(index=False, max_rows=20, float_format="{:.4g}".format)
 
 
-@validate_params()
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def test_consequences(
     outcome: Any,
     risks: Any,
@@ -218,7 +218,7 @@ def test_consequences(
             "(draws.mean(axis=0))."
         )
     thr = check_thresholds(thresholds)
-    prob = check_probability(prob, "prob")
+    prob = float(prob)
     if prevalence is not None:
         prevalence = check_probability(prevalence, "prevalence")
         if y.min() == y.max():

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
-    check_number,
     check_probability,
     check_random_state,
     fail,
@@ -150,10 +150,10 @@ class DecisionCurve:
             for a, b in zip(starts, stops, strict=True)
         ]
 
-    @validate_params()
+    @validate_params({"threshold": Interval(0, 1)})
     def at(self, threshold: float) -> pd.DataFrame:
         """Rows of :meth:`to_frame` at one threshold of the grid (one row per strategy)."""
-        t = check_number(threshold, "threshold", low=0, high=1)
+        t = float(threshold)
         j = int(np.argmin(np.abs(self.thresholds - t)))
         if abs(self.thresholds[j] - t) > 1e-9:
             raise ValidationError(
@@ -198,7 +198,14 @@ class DecisionCurve:
         return "<DecisionCurve>\n" + self.summary()
 
 
-@validate_params()
+@validate_params(
+    {
+        "n_bootstrap": Interval(0, None, integer=True),
+        "prob": Interval(0.0, 1.0, closed="neither"),
+        "nia_per": Interval(0, None, closed="right"),
+        "random_seed": "random_state",
+    }
+)
 def decision_curve(
     outcome: Any,
     risks: Any,
@@ -377,11 +384,11 @@ def decision_curve(
                 f"{caller_name()} with a given prevalence needs both cases and non-cases in "
                 "'outcome'; it holds only one class."
             )
-    n_bootstrap = int(check_number(n_bootstrap, "n_bootstrap", low=0, integer=True))
+    n_bootstrap = int(n_bootstrap)
     if 0 < n_bootstrap < 2:
         raise fail("n_bootstrap", "0 or at least 2", n_bootstrap)
-    prob = check_probability(prob, "prob")
-    nia_per = check_number(nia_per, "nia_per", low=0, low_inclusive=False)
+    prob = float(prob)
+    nia_per = float(nia_per)
     rng = check_random_state(random_seed)
 
     n_draws = max(a.shape[0] for a in models.values())

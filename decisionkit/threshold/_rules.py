@@ -10,9 +10,9 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_number,
-    check_probability,
     fail,
     finite_or_raise,
     validate_params,
@@ -35,7 +35,7 @@ TREAT = "Treat"
 # recommend_treatment calls decide() on chunks of units of at most this many draws x units
 
 
-@validate_params()
+@validate_params({"benefit": Interval(0, None, closed="right"), "harm": Interval(0, None)})
 def optimal_threshold(benefit: float, harm: float) -> float:
     r"""Bayes-optimal risk threshold: treat when risk exceeds :math:`p_t = H / (B + H)`.
 
@@ -68,8 +68,8 @@ def optimal_threshold(benefit: float, harm: float) -> float:
     >>> dk.threshold.optimal_threshold(benefit=4, harm=1)
     0.2
     """
-    b = check_number(benefit, "benefit", low=0, low_inclusive=False)
-    h = check_number(harm, "harm", low=0)
+    b = float(benefit)
+    h = float(harm)
     return h / (b + h)
 
 
@@ -195,7 +195,7 @@ class TreatmentRecommendation:
         return "<TreatmentRecommendation>\n" + self.summary()
 
 
-@validate_params()
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def recommend_treatment(
     risk_draws: Any,
     *,
@@ -261,7 +261,7 @@ def recommend_treatment(
             )
         pt = optimal_threshold(benefit, harm)
         b, h = float(benefit), float(harm)
-    prob = check_probability(prob, "prob")
+    prob = float(prob)
     arr = np.asarray(risk_draws) if not hasattr(risk_draws, "dims") else risk_draws
     n_units = arr.shape[-1] if np.ndim(arr) else 0
     if n_units == 0:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail, validate_params
+from decisionkit._validation import Interval, check_number, fail, validate_params
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Utility
 from decisionkit.outcomes import OutcomeDistribution
@@ -32,7 +32,9 @@ def evpi(outcomes: OutcomeDistribution, utility: Utility | Any) -> float | pd.Se
     return decide(outcomes, utility).evpi
 
 
-@validate_params()
+@validate_params(
+    {"horizon_years": Interval(0.0, None, closed="right"), "discount_rate": Interval(0.0, None)}
+)
 def annuity_factor(horizon_years: float, discount_rate: float) -> float:
     r"""Discounted person-years per yearly person: ``sum_{t=0}^{H-1} (1 + r)^{-t}``.
 
@@ -41,8 +43,8 @@ def annuity_factor(horizon_years: float, discount_rate: float) -> float:
     Computed as ``-(1 + r) expm1(-H log1p(r)) / r`` so that it tends to ``H`` smoothly as
     ``r -> 0`` instead of losing every digit to cancellation.
     """
-    h = check_number(horizon_years, "horizon_years", low=0.0, low_inclusive=False)
-    r = check_number(discount_rate, "discount_rate", low=0.0)
+    h = float(horizon_years)
+    r = float(discount_rate)
     if r == 0.0:
         return float(h)
     # 1 - (1 + r)^{-H} = -expm1(-H log1p(r)): exact to rounding for tiny r, where the
@@ -50,7 +52,7 @@ def annuity_factor(horizon_years: float, discount_rate: float) -> float:
     return float((1 + r) * -np.expm1(-h * np.log1p(r)) / r)
 
 
-@validate_params()
+@validate_params({"population_per_year": Interval(0.0, None, closed="right")})
 def population_evpi(
     value: float | pd.Series | np.ndarray,
     *,
@@ -85,7 +87,7 @@ def population_evpi(
     ...                       discount_rate=0.0))
     20000
     """
-    n = check_number(population_per_year, "population_per_year", low=0.0, low_inclusive=False)
+    n = float(population_per_year)
     factor = annuity_factor(horizon_years, discount_rate)
     if isinstance(value, pd.Series | np.ndarray):
         return value * (n * factor)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_number,
     check_random_state,
@@ -350,7 +351,7 @@ class EVPPIResult:
 
 
 # ---------------------------------------------------------------------- public functions
-@validate_params()
+@validate_params({"random_seed": "random_state", "n_jobs": Interval(None, None, integer=True)})
 def evppi(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,
@@ -457,7 +458,7 @@ def evppi(
         rows = np.sort(rng.choice(n, size=n_draws_fit, replace=False))
     if n_bins is not None:
         n_bins = int(check_number(n_bins, "n_bins", low=2, integer=True))
-    n_jobs = int(check_number(n_jobs, "n_jobs", integer=True))
+    n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise fail("n_jobs", "a non-zero integer (-1 for all cores)", n_jobs)
     values = nb.values[rows]

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
-    check_number,
     check_random_state,
     fail,
     finite_or_raise,
@@ -87,7 +87,13 @@ class EVPPIMCResult:
         return f"<EVPPIMCResult> {self._text()}"
 
 
-@validate_params()
+@validate_params(
+    {
+        "n_outer": Interval(2, None, integer=True),
+        "n_inner": Interval(1, None, integer=True),
+        "random_seed": "random_state",
+    }
+)
 def evppi_mc(
     model: Callable[[pd.DataFrame], Any],
     sampler: Callable[[int, np.random.Generator], pd.DataFrame],
@@ -158,8 +164,8 @@ def evppi_mc(
     names = [parameters] if isinstance(parameters, str) else list(parameters)
     if not names or not all(isinstance(n, str) and n for n in names):
         raise fail("parameters", "a parameter name or a list of names", parameters)
-    n_outer = int(check_number(n_outer, "n_outer", low=2, integer=True))
-    n_inner = int(check_number(n_inner, "n_inner", low=1, integer=True))
+    n_outer = int(n_outer)
+    n_inner = int(n_inner)
     rng = check_random_state(random_seed)
     outer = _sample(sampler, n_outer, rng)
     missing = [n for n in names if n not in outer.columns]

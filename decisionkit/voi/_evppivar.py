@@ -86,7 +86,7 @@ class EVPPIVarResult:
         return f"<EVPPIVarResult>\n{self._text()}"
 
 
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def evppivar(
     outputs: Any,
     inputs: pd.DataFrame | Mapping[str, Any],

@@ -173,7 +173,7 @@ class EVSIResult:
 
 
 # ---------------------------------------------------------------------- functions
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def evsi(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,

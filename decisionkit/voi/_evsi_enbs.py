@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_number,
     check_random_state,
@@ -101,7 +102,7 @@ def _cost(value: Any, name: str, rng: np.random.Generator) -> tuple[float, float
     return float(draws.mean()), float(draws.std(ddof=1)), draws
 
 
-@validate_params()
+@validate_params({"population_per_year": Interval(0.0, None), "random_seed": "random_state"})
 def enbs(
     evsi_result: EVSIResult,
     *,
@@ -155,7 +156,7 @@ def enbs(
     """
     if not isinstance(evsi_result, EVSIResult):
         raise fail("evsi_result", "an EVSIResult from evsi()", type(evsi_result).__name__)
-    pop = check_number(population_per_year, "population_per_year", low=0.0)
+    pop = float(population_per_year)
     factor = annuity_factor(horizon_years, discount_rate) * pop
     rng = check_random_state(random_seed)
     setup, setup_sd, setup_draws = _cost(setup_cost, "setup_cost", rng)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import caller_name, check_number, fail, validate_params
+from decisionkit._validation import Interval, caller_name, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.voi._evppi import (
     clip_to_bounds,
@@ -40,7 +40,7 @@ from decisionkit.voi._regression import REGRESSIONS, min_draws
 __all__ = ["evsi_gaussian"]
 
 
-@validate_params()
+@validate_params({"n0": Interval(0.0, None, closed="right")})
 def evsi_gaussian(
     outcomes: Any,
     utility: Any,
@@ -106,7 +106,7 @@ def evsi_gaussian(
     sizes = np.atleast_1d(np.asarray(n, dtype=float) if _numeric(n) else np.nan).ravel()
     if sizes.size == 0 or not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
         raise fail("n", "a positive number or a sequence of positive numbers", n)
-    n0 = check_number(n0, "n0", low=0.0, low_inclusive=False)
+    n0 = float(n0)
     frame = resolve_inputs(outcomes, inputs)
     x = parameter_matrix(frame, [parameter])
     n_draws = x.shape[0]

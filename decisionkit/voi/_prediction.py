@@ -35,8 +35,8 @@ import xarray as xr
 from decisionkit._format import number as fmt_number
 from decisionkit._options import chunk_values
 from decisionkit._validation import (
+    Interval,
     caller_name,
-    check_number,
     check_random_state,
     fail,
     finite_or_raise,
@@ -127,14 +127,14 @@ class PredictionVOIResult:
             ["threshold", "strategy"], ignore_index=True
         )
 
-    @validate_params()
+    @validate_params({"per": Interval(1, None)})
     def conclusion(self, *, per: int = 10_000) -> str:
         """Plain-language answer: is the model useful, and is validation worth doing.
 
         EVPI is in net-benefit units (true positives per patient); ``per`` scales it to
         "true positives per ``per`` patients".
         """
-        per = int(check_number(per, "per", low=1))
+        per = int(per)
         t = self.table
         useful = self.useful_thresholds
         if useful.size == 0:
@@ -342,7 +342,7 @@ def _flags(value: np.ndarray, se: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- public
-@validate_params()
+@validate_params({"n_draws": Interval(100, None, integer=True), "random_seed": "random_state"})
 def prediction_voi(
     y: Any,
     risk: Any,
@@ -418,7 +418,7 @@ def prediction_voi(
     p = _check_risk(risk, yv.size)
     thr = _check_thresholds(thresholds)
     sizes = _check_sizes(sample_sizes)
-    n_draws = int(check_number(n_draws, "n_draws", low=100, integer=True))
+    n_draws = int(n_draws)
     if method not in METHODS:
         raise fail("method", "'bayesian_bootstrap' or 'bootstrap'", method)
     if sizes is not None and method != "bayesian_bootstrap":

@@ -156,7 +156,7 @@ def _allocate(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- mixture
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def mix_structures(
     models: Mapping[str, OutcomeDistribution],
     *,

@@ -30,10 +30,10 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_names,
     check_number,
-    check_probability,
     check_random_state,
     fail,
     validate_params,
@@ -102,15 +102,15 @@ class _Conjugate:
     def _series(self, values: np.ndarray, name: str) -> pd.Series:
         return pd.Series(values, index=pd.Index(self.arms, name="arm"), name=name)
 
-    @validate_params()
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def interval(self, prob: float = 0.95) -> pd.DataFrame:
         """Exact equal-tailed credible interval per arm (columns ``lower``, ``upper``)."""
         self._check_fitted("interval")
-        prob = check_probability(prob, "prob")
+        prob = float(prob)
         lower, upper = self._dist().interval(prob)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=pd.Index(self.arms, name="arm"))
 
-    @validate_params()
+    @validate_params({"n_draws": Interval(1, None, integer=True), "random_seed": "random_state"})
     def sample(
         self, n_draws: int = 1000, *, random_seed: int | np.random.Generator | None = None
     ) -> xr.DataArray:
@@ -124,7 +124,7 @@ class _Conjugate:
             The same seed gives the same draws.
         """
         self._check_fitted("sample")
-        n_draws = check_number(n_draws, "n_draws", low=1, integer=True)
+        n_draws = int(n_draws)
         rng = check_random_state(random_seed)
         draws = self._dist().rvs(size=(n_draws, len(self.arms)), random_state=rng)
         return xr.DataArray(

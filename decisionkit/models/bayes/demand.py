@@ -11,9 +11,9 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_number,
-    check_probability,
     check_random_state,
     fail,
     validate_params,
@@ -179,7 +179,7 @@ class CountDemand(BayesianModel):
             name="expected_count",
         )
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def forecast(
         self, dates: Any, *, random_seed: int | np.random.Generator | None = None
     ) -> xr.DataArray:
@@ -211,7 +211,7 @@ class CountDemand(BayesianModel):
         counts = rng.poisson(rng.gamma(alpha, lam.values / alpha))
         return lam.copy(data=counts).rename("forecast")
 
-    @validate_params()
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """Posterior summary of the parameters (mean, sd, equal-tailed interval, r_hat, ESS).
 
@@ -222,7 +222,7 @@ class CountDemand(BayesianModel):
         import arviz as az
 
         self._require_fitted("summary")
-        prob = check_probability(prob, "prob")
+        prob = float(prob)
         post = self.idata_["posterior"].to_dataset()[_PARAMS]
         table = az.summary(post, ci_prob=prob, ci_kind="eti", round_to="none")
         return pd.DataFrame(table)

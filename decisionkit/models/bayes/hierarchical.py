@@ -10,10 +10,10 @@ import xarray as xr
 from scipy.special import expit
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_names,
     check_number,
-    check_probability,
     check_random_state,
     fail,
     validate_params,
@@ -191,7 +191,7 @@ class HierarchicalRates(BayesianModel):
         mu = _stack(self.idata_["posterior"]["mu"])
         return xr.apply_ufunc(expit, mu).rename("pooled_rate")
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def predictive_events(
         self, n_new: Any, *, random_seed: int | np.random.Generator | None = None
     ) -> xr.DataArray:
@@ -227,7 +227,7 @@ class HierarchicalRates(BayesianModel):
         counts = rng.binomial(arr.astype(np.int64)[None, :], rates.values)
         return rates.copy(data=counts).rename("events")
 
-    @validate_params()
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """Per-group raw rate, posterior mean and central interval, and the shrinkage.
 
@@ -248,7 +248,7 @@ class HierarchicalRates(BayesianModel):
         import arviz as az
 
         self._require_fitted("summary")
-        prob = check_probability(prob, "prob")
+        prob = float(prob)
         rates = self.group_rates()
         lo, hi = np.quantile(rates.values, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
         raw = self.events_ / self.n_

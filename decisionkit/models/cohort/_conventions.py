@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import caller_name, check_in, fail, finite_or_raise
+from decisionkit._validation import caller_name, check_in, fail, finite_or_raise, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -59,6 +59,7 @@ METHODS = ("half-cycle", "simpson", "none", "end")
 _PER_CYCLE = ("half-cycle", "none", "end")
 
 
+@validate_params()
 def within_cycle_weights(n_cycles: int, method: str) -> np.ndarray:
     """Within-cycle correction weights ``w_t`` for the ``n_cycles + 1`` trace points.
 
@@ -140,6 +141,7 @@ def value_model_time(t: int, method: str, model_time: str) -> int:
     return t + 1 if method == "none" else t
 
 
+@validate_params()
 def params_dict(params: Any) -> tuple[dict[str, np.ndarray], int]:
     """Turn a DataFrame (or mapping of scalars/1-D arrays) into ``{name: float array}``.
 

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from decisionkit._validation import caller_name, check_names, check_number, check_random_state, fail
+from decisionkit._validation import (
+    caller_name,
+    check_names,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -61,10 +68,12 @@ class Distribution:
         """Standard deviation of the distribution."""
         return float(self._frozen_scipy().std())
 
+    @validate_params()
     def ppf(self, q: Any) -> np.ndarray:
         """Quantile function (inverse CDF) evaluated at probabilities ``q``."""
         return np.asarray(self._frozen_scipy().ppf(np.asarray(q, dtype=float)), dtype=float)
 
+    @validate_params()
     def sample(self, n: int, *, random_seed: Any = None) -> np.ndarray:
         """``n`` independent draws (inverse-CDF of uniforms)."""
         n = check_number(n, "n", low=1, integer=True)
@@ -114,6 +123,7 @@ class Normal(Distribution):
     loc: float
     scale: float
 
+    @validate_params()
     def __init__(self, mean: float, sd: float) -> None:
         self._set(loc=check_number(mean, "mean"), scale=_positive(sd, "sd"))
 
@@ -147,6 +157,7 @@ class LogNormal(Distribution):
     meanlog: float
     sdlog: float
 
+    @validate_params()
     def __init__(self, *, mean: float, sd: float) -> None:
         m = check_number(mean, "mean", low=0.0, low_inclusive=False)
         s = _positive(sd, "sd")
@@ -154,6 +165,7 @@ class LogNormal(Distribution):
         self._set(meanlog=float(np.log(m) - sigma2 / 2), sdlog=float(np.sqrt(sigma2)))
 
     @classmethod
+    @validate_params()
     def from_log(cls, meanlog: float, sdlog: float) -> LogNormal:
         """Build from the mean and sd of ``log(X)`` (as R's ``rlnorm(meanlog, sdlog)``)."""
         obj = object.__new__(cls)
@@ -192,6 +204,7 @@ class Beta(Distribution):
     alpha: float
     beta: float
 
+    @validate_params()
     def __init__(self, *, mean: float, sd: float) -> None:
         m = check_number(mean, "mean", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
         s = _positive(sd, "sd")
@@ -206,6 +219,7 @@ class Beta(Distribution):
         self._set(alpha=m * k, beta=(1 - m) * k)
 
     @classmethod
+    @validate_params()
     def from_counts(cls, events: float, non_events: float) -> Beta:
         """Beta(events, non_events): the posterior of a probability under a Beta(0, 0) prior.
 
@@ -243,12 +257,14 @@ class Gamma(Distribution):
     scale: float
     shape: float
 
+    @validate_params()
     def __init__(self, *, mean: float, sd: float) -> None:
         m = check_number(mean, "mean", low=0.0, low_inclusive=False)
         s = _positive(sd, "sd")
         self._set(shape=(m / s) ** 2, scale=s**2 / m)
 
     @classmethod
+    @validate_params()
     def from_shape(
         cls, shape: float, *, scale: float | None = None, rate: float | None = None
     ) -> Gamma:
@@ -280,6 +296,7 @@ class Uniform(Distribution):
     high: float
     low: float
 
+    @validate_params()
     def __init__(self, low: float, high: float) -> None:
         lo = check_number(low, "low")
         hi = check_number(high, "high", low=lo, low_inclusive=False)
@@ -300,6 +317,7 @@ class Triangular(Distribution):
     low: float
     mode: float
 
+    @validate_params()
     def __init__(self, low: float, mode: float, high: float) -> None:
         lo = check_number(low, "low")
         hi = check_number(high, "high", low=lo, low_inclusive=False)
@@ -328,6 +346,7 @@ class TruncatedNormal(Distribution):
     low: float
     scale: float
 
+    @validate_params()
     def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
         loc = check_number(mean, "mean")
         scale = _positive(sd, "sd")
@@ -355,6 +374,7 @@ class Fixed(Distribution):
     __slots__ = ("value",)
     value: float
 
+    @validate_params()
     def __init__(self, value: float) -> None:
         self._set(value=check_number(value, "value"))
 
@@ -368,6 +388,7 @@ class Fixed(Distribution):
         """Zero."""
         return 0.0
 
+    @validate_params()
     def ppf(self, q: Any) -> np.ndarray:
         """The fixed value, broadcast to the shape of ``q``."""
         return np.full(np.shape(q), self.value, dtype=float)
@@ -397,6 +418,7 @@ class Dirichlet(Distribution):
     counts: np.ndarray
     names: tuple[str, ...] | None
 
+    @validate_params()
     def __init__(self, counts: Sequence[float], *, names: Sequence[str] | None = None) -> None:
         arr = np.asarray(counts, dtype=float).ravel()
         if arr.size < 2:
@@ -437,6 +459,7 @@ class Dirichlet(Distribution):
         a0 = self.counts.sum()
         return np.sqrt(self.counts * (a0 - self.counts) / (a0**2 * (a0 + 1)))
 
+    @validate_params()
     def ppf(self, q: Any) -> np.ndarray:
         """Map uniforms ``q`` of shape ``(..., K)`` to probability vectors summing to 1."""
         q = np.asarray(q, dtype=float)
@@ -448,10 +471,12 @@ class Dirichlet(Distribution):
         g = special.gammaincinv(self.counts, q)  # Gamma(a_k, 1) quantiles
         return g / g.sum(axis=-1, keepdims=True)
 
+    @validate_params()
     def marginal(self, k: int) -> Beta:
         """The Beta marginal of category ``k``: ``Beta(a_k, a_0 - a_k)``."""
         return Beta.from_counts(self.counts[k], self.counts.sum() - self.counts[k])
 
+    @validate_params()
     def column_names(self, key: str) -> list[str]:
         """Column names used in :meth:`PSA.sample` for the parameter named ``key``."""
         if self.names is not None:

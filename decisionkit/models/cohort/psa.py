@@ -30,10 +30,10 @@ import pandas as pd
 from scipy import special
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_names,
     check_number,
-    check_probability,
     check_random_state,
     fail,
     validate_params,
@@ -149,7 +149,7 @@ class PSA:
         """Target rank-correlation matrix between correlated parameters (or None)."""
         return None if self._corr is None else self._corr.copy()
 
-    @validate_params()
+    @validate_params({"n": Interval(1, None, integer=True), "random_seed": "random_state"})
     def sample(self, n: int, *, random_seed: Any = None) -> pd.DataFrame:
         """Draw ``n`` parameter sets, one row per draw and one column per parameter.
 
@@ -165,7 +165,7 @@ class PSA:
         pandas.DataFrame
             ``n`` rows; columns :attr:`columns`.
         """
-        n = check_number(n, "n", low=1, integer=True)
+        n = int(n)
         rng = check_random_state(random_seed)
         uniforms = self._uniforms(n, rng)
         out: dict[str, np.ndarray] = {}
@@ -205,7 +205,7 @@ class PSA:
                 out[name] = float(dist.mean)
         return out
 
-    @validate_params()
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def ranges(self, prob: float = 0.95) -> pd.DataFrame:
         """Central interval of each parameter, for one-way deterministic sensitivity analysis.
 
@@ -223,7 +223,7 @@ class PSA:
             them alone breaks the sum to 1: rescale the others in your model). Fixed
             parameters have ``low == high``.
         """
-        prob = check_probability(prob, "prob")
+        prob = float(prob)
         q = np.array([(1 - prob) / 2, (1 + prob) / 2])
         rows = []
         for name, dist in self._dists.items():

@@ -40,7 +40,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import check_number, fail, validate_params
 from decisionkit.models.cohort.markov import MarkovModel, MarkovResult
 from decisionkit.models.cohort.psa import PSA, Beta, Fixed, Gamma, LogNormal
 from decisionkit.outcomes import OutcomeDistribution
@@ -186,6 +186,7 @@ def _check_strategies(strategies: Sequence[str] | None) -> list[str]:
     return chosen
 
 
+@validate_params()
 def sick_sicker_model(
     *, strategies: Sequence[str] | None = None, within_cycle: str = "simpson"
 ) -> MarkovModel:
@@ -242,6 +243,7 @@ def sick_sicker_outcomes(
 ) -> MarkovResult: ...
 
 
+@validate_params()
 def sick_sicker_outcomes(
     params: Any,
     *,
@@ -280,6 +282,7 @@ def sick_sicker_outcomes(
     return result if return_result else result.outcomes
 
 
+@validate_params()
 def sick_sicker_expected(
     params: Mapping[str, float],
     *,
@@ -302,6 +305,7 @@ def sick_sicker_expected(
     return result.expected()
 
 
+@validate_params()
 def sick_sicker_psa(
     n_draws: int = 1000,
     *,

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import caller_name, check_in, check_probability, fail, validate_params
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_in,
+    check_probability,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _absolute, _engine, _inconsistency
 from decisionkit.models.evidence._data import Network, read_arms, read_contrasts, read_mixed
@@ -234,7 +241,7 @@ class NetworkMetaAnalysis(EvidenceModel):
             cols = cols | {"contrasts": cols["contrasts"].copy()}
         else:
             reader = read_arms if kind == "arms" else read_contrasts
-            net = reader(data, caller_name(), reference=self.reference, **cols)
+            net = reader(data, reference=self.reference, **cols)
         self._fit_args = (kind, cols)
         self._data = data.copy()
         return net
@@ -311,7 +318,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         frame.insert(0, "treatment", list(self.network_.treatments))
         return frame[frame["treatment"] != ref].reset_index(drop=True)
 
-    @validate_params()
+    @validate_params({"ci_prob": Interval(0.0, 1.0, closed="neither")})
     def league_table(self, *, ci_prob: float = 0.95, digits: int = 2) -> pd.DataFrame:
         """All pairwise effects (league table).
 
@@ -319,7 +326,6 @@ class NetworkMetaAnalysis(EvidenceModel):
         diagonal holds the treatment names.
         """
         self._require_fitted("league_table")
-        check_probability(ci_prob, "ci_prob")
         d = self.relative_effect_draws().values
         names = list(self.network_.treatments)
         lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2

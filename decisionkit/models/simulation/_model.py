@@ -218,7 +218,7 @@ class Microsimulation:
         return self
 
     # ---------------------------------------------------------------- running
-    @validate_params()
+    @validate_params({"common_random_numbers": "boolean", "random_seed": "random_state"})
     def run(
         self,
         params: Any = None,
@@ -253,8 +253,6 @@ class Microsimulation:
         if params is None or (isinstance(params, Mapping) and not pdict):
             n_draws = 1
         attrs, n_ind = check_population(population)
-        if not isinstance(common_random_numbers, bool):
-            raise fail("common_random_numbers", "True or False", common_random_numbers)
         if return_histories and n_draws > 1:
             raise ValidationError(
                 f"{caller_name()}: return_histories=True keeps every individual's path and "

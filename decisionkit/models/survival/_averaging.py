@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_number,
     check_random_state,
@@ -181,7 +182,7 @@ class ModelAverage(DerivedCurve):
         curves = [m.survival(times, covariates=covariates) for m in self.models.values()]
         return np.einsum("m,mt->t", self.weights.to_numpy(), np.stack(curves))
 
-    @validate_params()
+    @validate_params({"n_draws": Interval(1, None, integer=True), "random_seed": "random_state"})
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         """Mixture draws of :math:`S(t)`.
 
@@ -193,7 +194,7 @@ class ModelAverage(DerivedCurve):
         from decisionkit.models.survival._draws import SurvivalDraws
 
         times = check_times(times, caller_name())
-        n = check_number(n_draws, "n_draws", low=1, integer=True)
+        n = int(n_draws)
         rng = check_random_state(random_seed)
         pick = rng.choice(len(self.models), size=n, p=self.weights.to_numpy())
         seeds = rng.integers(0, 2**63 - 1, size=len(self.models))

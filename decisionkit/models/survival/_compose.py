@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_number,
-    check_probability,
     check_random_state,
     fail,
     validate_params,
@@ -82,7 +82,7 @@ class DerivedCurve:
         times = check_times(times, f"{type(self).__name__}.survival")
         return self._point(times, covariates)
 
-    @validate_params()
+    @validate_params({"ci": Interval(0.0, 1.0, closed="neither")})
     def predict(
         self,
         times: Any,
@@ -93,7 +93,7 @@ class DerivedCurve:
         random_seed: Any = 0,
     ) -> pd.DataFrame:
         """Survival at ``times`` with a ``ci`` interval: ``time, estimate, lower, upper``."""
-        level = check_probability(ci, "ci")
+        level = float(ci)
         times = check_times(times, caller_name())
         draws = self.draw_survival(
             times, n_draws=n_draws, random_seed=random_seed, covariates=covariates
@@ -102,7 +102,9 @@ class DerivedCurve:
         est = self._point(times, covariates)
         return pd.DataFrame({"time": times, "estimate": est, "lower": lo, "upper": hi})
 
-    @validate_params()
+    @validate_params(
+        {"tau": Interval(0, None, closed="right"), "ci": Interval(0.0, 1.0, closed="neither")}
+    )
     def rmst(
         self,
         tau: float,
@@ -115,8 +117,8 @@ class DerivedCurve:
         r"""Restricted mean survival time :math:`\int_0^\tau S(t)\,dt` with an interval."""
         from scipy.integrate import simpson
 
-        tau = check_number(tau, "tau", low=0, low_inclusive=False)
-        level = check_probability(ci, "ci")
+        tau = float(tau)
+        level = float(ci)
         grid = np.linspace(0.0, tau, 1201)
         draws = self.draw_survival(
             grid, n_draws=n_draws, random_seed=random_seed, covariates=covariates
@@ -285,7 +287,7 @@ class TreatmentWaning(DerivedCurve):
         s_ref = self.reference.survival(grid, covariates=self.reference_covariates)
         return self._combine(s_trt, s_ref, grid)[idx]
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         """Draws of the waned :math:`S(t)`; parameters of both curves (one set if shared)."""
         from decisionkit.models.survival._draws import SurvivalDraws

@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from decisionkit._validation import caller_name, check_in, check_probability, fail, validate_params
+from decisionkit._validation import (
+    Interval,
+    Options,
+    caller_name,
+    fail,
+    validate_params,
+)
 from decisionkit.models.survival._data import SurvivalData
 from decisionkit.models.survival._predict import check_times
 
@@ -131,7 +137,9 @@ class KaplanMeier:
         return self.table[self.table["group"] == group]
 
 
-@validate_params()
+@validate_params(
+    {"ci": Interval(0.0, 1.0, closed="neither"), "ci_kind": Options(("log-log", "log", "plain"))}
+)
 def kaplan_meier(
     data: SurvivalData | pd.DataFrame,
     *,
@@ -170,8 +178,7 @@ def kaplan_meier(
     """
     from decisionkit.models.survival._parametric import as_survival_data
 
-    level = check_probability(ci, "ci")
-    check_in(ci_kind, ("log-log", "log", "plain"), "ci_kind")
+    level = float(ci)
     covs = [by] if by is not None and isinstance(data, pd.DataFrame) else None
     sd = as_survival_data(data, time, event, entry, covs, caller_name())
     if by is None:

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
     caller_name,
     check_in,
     check_names,
@@ -238,7 +239,9 @@ class PartitionedSurvivalModel:
         return self._times[self._grid_idx]
 
     # ------------------------------------------------------------------ running
-    @validate_params()
+    @validate_params(
+        {"time_scale": Interval(0.0, None, closed="right"), "random_seed": "random_state"}
+    )
     def run(
         self,
         survival: Mapping[str, Mapping[str, Any]],
@@ -276,7 +279,7 @@ class PartitionedSurvivalModel:
         survival = self._check_survival_arg(survival)
         other = params_frame(params)
         n = self._n_draws(survival, other, n_draws)
-        scale = check_number(time_scale, "time_scale", low=0.0, low_inclusive=False)
+        scale = float(time_scale)
         rng = check_random_state(random_seed)
         seeds: dict[int, int] = {}
         for strategy in self.strategies:
