@@ -347,6 +347,18 @@ def test_checks_in_the_body_name_the_public_function(
         call()
 
 
+def test_a_public_function_the_library_calls_keeps_the_users_name() -> None:
+    # read_outcomes_csv hands the source to the public read_psa_table; the user called the former
+    with pytest.raises(ValidationError, match=r"'source' parameter of io\.read_outcomes_csv"):
+        dk.io.read_outcomes_csv(12345)
+
+
+def test_a_public_function_called_by_user_code_names_itself() -> None:
+    # a callback (user code) that calls a public function while another one runs
+    with pytest.raises(ValidationError, match=r"'n_draws' parameter of datasets\.demo_outcomes"):
+        _outer(inner=lambda: dk.datasets.demo_outcomes(n_draws=1))
+
+
 # -- the decorator itself -------------------------------------------------------------------
 
 
