@@ -74,7 +74,7 @@ def _arm(name: str, p: str, drug_cost: float) -> Chance:
     )
 
 
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def trial_example_outcomes(n_draws: int = 2_000, *, random_seed: Any = None) -> OutcomeDistribution:
     """Cost and QALY draws of "Standard care" and "New drug", with the parameters attached.
 

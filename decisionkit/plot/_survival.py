@@ -115,7 +115,7 @@ def _add_risk_table(ax: Any, km: Any, times: np.ndarray, colors: list[str]) -> N
     ax.tick_params(labelbottom=False)
 
 
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def survival_fits(
     models: Any,
     *,

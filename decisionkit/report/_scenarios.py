@@ -233,7 +233,7 @@ class ScenarioResult:
         return scenario
 
 
-@validate_params({"n_draws": Interval(2, None, integer=True)})
+@validate_params({"n_draws": Interval(2, None, integer=True), "random_seed": "random_state"})
 def run_scenarios(
     model: Callable[..., Any],
     base_case: Mapping[str, float],

@@ -327,7 +327,7 @@ class StructuralResult:
         return f"<StructuralResult: {self.weights.size} structures, {v}>"
 
 
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def structural_voi(
     models: Mapping[str, OutcomeDistribution],
     utility: Any = None,

@@ -73,7 +73,7 @@ class Distribution:
         """Quantile function (inverse CDF) evaluated at probabilities ``q``."""
         return np.asarray(self._frozen_scipy().ppf(np.asarray(q, dtype=float)), dtype=float)
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def sample(self, n: int, *, random_seed: Any = None) -> np.ndarray:
         """``n`` independent draws (inverse-CDF of uniforms)."""
         n = check_number(n, "n", low=1, integer=True)

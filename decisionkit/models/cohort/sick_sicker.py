@@ -305,7 +305,7 @@ def sick_sicker_expected(
     return result.expected()
 
 
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def sick_sicker_psa(
     n_draws: int = 1000,
     *,

@@ -409,7 +409,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         self._require_fitted("reference_arms")
         return _absolute.reference_arms(self)
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def psa_inputs(
         self,
         baseline: Any,

@@ -14,7 +14,7 @@ from decisionkit.models.simulation._result import METRICS
 __all__ = ["compare_with_cohort"]
 
 
-@validate_params()
+@validate_params({"random_seed": "random_state"})
 def compare_with_cohort(
     model: Microsimulation,
     params: Any = None,

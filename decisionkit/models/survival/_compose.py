@@ -82,7 +82,7 @@ class DerivedCurve:
         times = check_times(times, f"{type(self).__name__}.survival")
         return self._point(times, covariates)
 
-    @validate_params({"ci": Interval(0.0, 1.0, closed="neither")})
+    @validate_params({"ci": Interval(0.0, 1.0, closed="neither"), "random_seed": "random_state"})
     def predict(
         self,
         times: Any,
@@ -103,7 +103,11 @@ class DerivedCurve:
         return pd.DataFrame({"time": times, "estimate": est, "lower": lo, "upper": hi})
 
     @validate_params(
-        {"tau": Interval(0, None, closed="right"), "ci": Interval(0.0, 1.0, closed="neither")}
+        {
+            "tau": Interval(0, None, closed="right"),
+            "ci": Interval(0.0, 1.0, closed="neither"),
+            "random_seed": "random_state",
+        }
     )
     def rmst(
         self,
@@ -205,7 +209,7 @@ class BackgroundMortality(DerivedCurve):
         grid, idx = _fine_grid(times, 1 / 12 / self.years)
         return self._floor(self.model.survival(grid, covariates=covariates), grid)[idx]
 
-    @validate_params()
+    @validate_params({"random_seed": "random_state"})
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         """Draws of the floored :math:`S(t)`; parameters are the wrapped model's."""
         from decisionkit.models.survival._draws import SurvivalDraws
