@@ -95,7 +95,7 @@ class _Public:
         return cls.__name__ + self.method
 
 
-# the innermost decorated function running, with its first argument (for methods)
+# the public function the user called, with its first argument (a method's object or class)
 _CURRENT: contextvars.ContextVar[tuple[_Public, Any] | None] = contextvars.ContextVar(
     "decisionkit_public_function", default=None
 )
@@ -107,7 +107,7 @@ _CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__new__"})
 def public_name(func: Callable[..., Any]) -> str:
     """The name a user calls ``func`` by, as error messages print it.
 
-    The rule: a method or constructor is named by its class (``CEAResult.ceac``,
+    The rule: a method or constructor is named by its class (``CEAResult.inb``,
     ``OutcomeDistribution.from_arrays``, ``Policy`` for ``Policy.__init__``); a module-level
     function by its shortest public path below ``decisionkit``: bare when the top-level package
     exports it (``decide``), else the first public package on its module's path that exports
