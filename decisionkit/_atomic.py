@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from decisionkit._validation import caller_name
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["MARKER", "atomic_file", "atomic_folder", "check_replaceable_folder"]
@@ -59,13 +60,16 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     _remove_stale(path)
 
 
-def check_replaceable_folder(path: Path, caller: str, *, sources: tuple[Path, ...] = ()) -> None:
+def check_replaceable_folder(
+    path: Path, caller: str | None = None, *, sources: tuple[Path, ...] = ()
+) -> None:
     """Refuse to replace a folder that is not recognisably decisionkit's own earlier output.
 
     Refuses the current directory and its parents, the user's home, a folder that holds (or
     is) one of ``sources`` (paths being read from), and any existing folder without the
     :data:`MARKER` file that :func:`atomic_folder` writes.
     """
+    caller = caller or caller_name()
     resolved = path.resolve()
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents:

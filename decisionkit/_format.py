@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._validation import validate_params
+
 __all__ = ["NA", "count", "fixed", "money", "money_unit", "number", "percent", "table"]
 
 #: What a cell that does not apply shows.
@@ -41,6 +43,7 @@ def _decimals(x: float, digits: int) -> int:
     return int(min(12, max(0, digits - 1 - math.floor(math.log10(abs(x))))))
 
 
+@validate_params()
 def number(x: Any, digits: int = 3) -> str:
     """A number with thousands separators and ``digits`` significant digits, never 1e+06.
 
@@ -57,6 +60,7 @@ def number(x: Any, digits: int = 3) -> str:
     return "0" if float(text.replace(",", "")) == 0 else text
 
 
+@validate_params()
 def fixed(x: Any, decimals: int) -> str:
     """A number with thousands separators and a fixed number of decimals.
 
@@ -66,6 +70,7 @@ def fixed(x: Any, decimals: int) -> str:
     return NA if _missing(x) else f"{float(x):,.{decimals}f}"
 
 
+@validate_params()
 def count(x: Any) -> str:
     """A whole count with thousands separators.
 
@@ -75,6 +80,7 @@ def count(x: Any) -> str:
     return NA if _missing(x) else f"{round(float(x)):,d}"
 
 
+@validate_params()
 def percent(p: Any, decimals: int = 0) -> str:
     """A probability as a percentage; "<1%" / ">99%" rather than rounding to 0% or 100%.
 
@@ -93,6 +99,7 @@ def percent(p: Any, decimals: int = 0) -> str:
     return text
 
 
+@validate_params()
 def money(x: Any, currency: str = "£", *, digits: int = 2, compact: bool = True) -> str:
     """An amount of money in ``currency``: whole units with separators, large amounts in words.
 
@@ -120,6 +127,7 @@ def _int_digits(x: float) -> int:
     return len(str(int(abs(x)))) if abs(x) >= 1 else 1
 
 
+@validate_params()
 def money_unit(values: Any) -> tuple[float, str]:
     """(divisor, word) to show an axis of amounts in thousands/millions: (1e6, "million").
 
@@ -134,6 +142,7 @@ def money_unit(values: Any) -> tuple[float, str]:
     return 1.0, ""
 
 
+@validate_params()
 def table(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> pd.DataFrame:
     """A copy of ``frame`` whose listed columns are formatted text ("—" where missing).
 

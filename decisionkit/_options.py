@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import check_number, fail, validate_params
 
 __all__ = ["chunk_values", "get_options", "set_options"]
 
@@ -48,17 +48,15 @@ class set_options:
     32.0
     """
 
+    @validate_params()
     def __init__(self, **options: Any) -> None:
-        caller = "set_options"
         unknown = sorted(set(options) - set(_DEFAULTS))
         if unknown:
-            raise fail(
-                unknown[0], caller, f"one of the options {sorted(_DEFAULTS)}", options[unknown[0]]
-            )
+            raise fail(unknown[0], f"one of the options {sorted(_DEFAULTS)}", options[unknown[0]])
         checked = {}
         if "working_memory" in options:
             checked["working_memory"] = check_number(
-                options["working_memory"], "working_memory", caller, low=0.0, low_inclusive=False
+                options["working_memory"], "working_memory", low=0.0, low_inclusive=False
             )
         self._previous = get_options()
         _current().update(checked)

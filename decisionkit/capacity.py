@@ -10,7 +10,13 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_number, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Objective, cvar, linear, resolve_objective
 from decisionkit.exceptions import ValidationError
@@ -18,7 +24,6 @@ from decisionkit.outcomes import OutcomeDistribution
 
 __all__ = ["CapacityPlan", "plan_capacity"]
 
-_CALLER = "plan_capacity"
 _MAX_LEVELS = 2000
 # evaluate draws x capacity levels x dates in chunks of dates holding at most this many values
 
@@ -100,6 +105,13 @@ class CapacityPlan:
         return "<CapacityPlan>\n" + self.summary()
 
 
+@validate_params(
+    {
+        "shortage_cost": Interval(0.0, None, closed="right"),
+        "idle_cost": Interval(0.0, None, closed="right"),
+        "cvar_alpha": Interval(0.0, 1.0, closed="right"),
+    }
+)
 def plan_capacity(
     demand: Any,
     *,
@@ -161,15 +173,15 @@ def plan_capacity(
     >>> plan.recommended    # close to the 0.8 quantile of Poisson(20), 24
     24.0
     """
-    k_s = check_number(shortage_cost, "shortage_cost", _CALLER, low=0.0, low_inclusive=False)
-    k_i = check_number(idle_cost, "idle_cost", _CALLER, low=0.0, low_inclusive=False)
-    alpha = check_number(cvar_alpha, "cvar_alpha", _CALLER, low=0.0, high=1.0, low_inclusive=False)
-    obj = resolve_objective(objective, _CALLER)
+    k_s = float(shortage_cost)
+    k_i = float(idle_cost)
+    alpha = float(cvar_alpha)
+    obj = resolve_objective(objective)
     draws, dates, has_dates = _demand_matrix(demand)
     levels = _levels(capacities, draws)
     labels = [f"{c:g}" for c in levels]
     if len(set(labels)) != len(labels):
-        raise fail("capacities", _CALLER, "levels distinct at 6 significant digits", capacities)
+        raise fail("capacities", "levels distinct at 6 significant digits", capacities)
     utility = linear({"shortage": -k_s, "idle": -k_i}, name="-(capacity cost)")
     # (draw, level, date) working arrays: a few per date, sized by dk.set_options
     step = chunk_values(4 * draws.shape[0] * levels.size)
@@ -290,10 +302,9 @@ def _demand_matrix(demand: Any) -> tuple[np.ndarray, np.ndarray, bool]:
         if "draw" not in demand.dims or extra:
             raise fail(
                 "demand",
-                _CALLER,
                 "a DataArray with dims 'draw' and optionally 'date'",
                 f"dims {tuple(demand.dims)}",
-                "Rename or select the other dims first (e.g. .sel(ward='ICU')).",
+                hint="Rename or select the other dims first (e.g. .sel(ward='ICU')).",
             )
         has_dates = "date" in demand.dims
         da = demand.transpose("draw", "date") if has_dates else demand.expand_dims("date", 1)
@@ -303,23 +314,23 @@ def _demand_matrix(demand: Any) -> tuple[np.ndarray, np.ndarray, bool]:
         values = np.asarray(demand)
         if values.ndim not in (1, 2):
             raise fail(
-                "demand", _CALLER, "an array of shape (n_draws,) or (n_draws, n_dates)",
+                "demand", "an array of shape (n_draws,) or (n_draws, n_dates)",
                 f"shape {values.shape}",
             )  # fmt: skip
         has_dates = values.ndim == 2
         values = values if has_dates else values[:, None]
         dates = np.arange(values.shape[1])
     else:
-        raise fail("demand", _CALLER, "an xarray DataArray or numpy array", type(demand).__name__)
+        raise fail("demand", "an xarray DataArray or numpy array", type(demand).__name__)
     if values.dtype.kind not in "biuf":
-        raise fail("demand", _CALLER, "numeric draws", values.dtype)
+        raise fail("demand", "numeric draws", values.dtype)
     values = values.astype(float)
     finite_or_raise(values, "The demand draws passed to plan_capacity")
     if values.shape[0] < 2:
-        raise fail("demand", _CALLER, "at least 2 draws", f"{values.shape[0]} draw(s)")
+        raise fail("demand", "at least 2 draws", f"{values.shape[0]} draw(s)")
     if np.any(values < 0):
         raise ValidationError(
-            f"The demand draws passed to {_CALLER} hold {int((values < 0).sum())} negative "
+            f"The demand draws passed to {caller_name()} hold {int((values < 0).sum())} negative "
             "value(s); demand must be non-negative. Check the forecast model."
         )
     return values, np.asarray(dates), has_dates
@@ -338,11 +349,11 @@ def _levels(capacities: Any, draws: np.ndarray) -> np.ndarray:
     try:
         levels = np.asarray(capacities, dtype=float)
     except (TypeError, ValueError):
-        raise fail("capacities", _CALLER, "a 1-D array of numbers", capacities) from None
+        raise fail("capacities", "a 1-D array of numbers", capacities) from None
     if levels.ndim != 1 or levels.size < 2:
-        raise fail("capacities", _CALLER, "a 1-D array of at least 2 levels", capacities)
+        raise fail("capacities", "a 1-D array of at least 2 levels", capacities)
     if np.any(~np.isfinite(levels)) or np.any(levels < 0):
-        raise fail("capacities", _CALLER, "finite and non-negative", capacities)
+        raise fail("capacities", "finite and non-negative", capacities)
     if np.any(np.diff(levels) <= 0):
-        raise fail("capacities", _CALLER, "strictly increasing", capacities, "Sort them.")
+        raise fail("capacities", "strictly increasing", capacities, hint="Sort them.")
     return levels

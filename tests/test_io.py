@@ -117,7 +117,7 @@ def test_bad_outcome_csv_raises_validation_error(content, fragment):
 @pytest.mark.parametrize(
     ("kwargs", "error", "fragment"),
     [
-        ({"layout": "tall"}, ValidationError, "'layout' parameter of read_outcomes_csv"),
+        ({"layout": "tall"}, ValidationError, "'layout' parameter of io.read_outcomes_csv"),
         ({"max_bytes": 0}, ValidationError, "'max_bytes' parameter"),
         ({"max_bytes": 1.5}, ValidationError, "'max_bytes' parameter"),
         ({"layout": "long"}, ValidationError, "needs a column naming the strategy"),
@@ -134,7 +134,7 @@ def test_missing_path_raises_validation_error(tmp_path):
 
 
 def test_unsupported_source_type_raises():
-    with pytest.raises(ValidationError, match="'source' parameter of read_psa"):
+    with pytest.raises(ValidationError, match=r"'source' parameter of io\.read_outcomes_csv"):
         read_outcomes_csv(12345)
 
 

@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_names, check_probability, check_wtp, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_names,
+    check_wtp,
+    fail,
+    validate_params,
+)
 from decisionkit.cea._icer import icer_table
 from decisionkit.decision._kernel import net_benefit_grid
 from decisionkit.exceptions import ValidationError
@@ -160,6 +167,7 @@ class CEAResult:
             }
         )
 
+    @validate_params()
     def inb(self, wtp: Any = None) -> pd.DataFrame:
         r"""Incremental net benefit against the reference, with a central interval.
 
@@ -173,7 +181,7 @@ class CEAResult:
         wtp : float or 1-D array, optional
             Evaluate at these values instead of the analysed grid.
         """
-        grid = self.wtp if wtp is None else _wtp_grid(wtp, "CEAResult.inb")
+        grid = self.wtp if wtp is None else _wtp_grid(wtp)
         dc, de = self._incremental()
         others = [s for s in self.strategies if s != self.reference]
         if not others:
@@ -268,6 +276,7 @@ class CEAResult:
         ).astype({"strategy": str})
 
 
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def analyze(
     outcomes: OutcomeDistribution,
     *,
@@ -336,10 +345,9 @@ def analyze(
     >>> ce.reference
     'Standard care'
     """
-    caller = "analyze"
     require_outcomes(
         outcomes,
-        caller,
+        caller_name(),
         hint="Build one with dk.OutcomeDistribution.from_arrays({'cost': ..., 'qaly': ...}).",
     )
     if outcomes.extra_dims:
@@ -347,8 +355,8 @@ def analyze(
             f"analyze needs outcomes with dims (draw, action) only; these have extra dims "
             f"{outcomes.extra_dims}. Aggregate them first (e.g. mean over patients)."
         )
-    cost_name = check_names([cost], "cost", caller)[0]
-    effect_name = check_names([effect], "effect", caller)[0]
+    cost_name = check_names([cost], "cost")[0]
+    effect_name = check_names([effect], "effect")[0]
     # the outcomes' arrays are read-only already, so the result shares them (no copy, which
     # keeps peak memory near the input's on millions of draws); anything writable is copied
     c_v, e_v = outcomes.metric(cost_name).data, outcomes.metric(effect_name).data
@@ -357,14 +365,14 @@ def analyze(
 
         c_v, e_v = dask.compute(c_v, e_v)
     c, e = _read_only(c_v), _read_only(e_v)
-    grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp, caller)
-    prob = check_probability(prob, "prob", caller)
+    grid = DEFAULT_WTP.copy() if wtp is None else _wtp_grid(wtp)
+    prob = float(prob)
     strategies = tuple(outcomes.actions)
     if reference is None:
         mc, me = c.mean(axis=0), e.mean(axis=0)
         reference = strategies[int(np.lexsort((-me, mc))[0])]
     elif reference not in strategies:
-        raise fail("reference", caller, f"one of the strategies {list(strategies)}", reference)
+        raise fail("reference", f"one of the strategies {list(strategies)}", reference)
     prob_best, evpi, emax = net_benefit_grid(c, e, grid)
     for arr in (c, e, grid, prob_best, emax, evpi):
         arr.flags.writeable = False
@@ -378,8 +386,8 @@ def _read_only(values: Any) -> np.ndarray:
     return arr.copy() if arr.flags.writeable else arr
 
 
-def _wtp_grid(wtp: Any, caller: str) -> np.ndarray:
-    scalar, grid = check_wtp(wtp, caller, positive=False)
+def _wtp_grid(wtp: Any) -> np.ndarray:
+    scalar, grid = check_wtp(wtp, positive=False)
     return np.array([scalar]) if grid is None else grid.copy()
 
 

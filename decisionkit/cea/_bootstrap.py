@@ -13,7 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_probability, check_random_state
+from decisionkit._validation import (
+    Interval,
+    check_random_state,
+    validate_params,
+)
 from decisionkit.cea._inputs import draws, wtp_grid
 from decisionkit.decision._kernel import net_benefit_grid
 
@@ -95,6 +99,13 @@ class BootstrapCEAC:
         )
 
 
+@validate_params(
+    {
+        "n_boot": Interval(10, None, integer=True),
+        "prob": Interval(0.0, 1.0, closed="neither"),
+        "random_seed": "random_state",
+    }
+)
 def bootstrap_ceac(
     outcomes: Any,
     *,
@@ -153,12 +164,11 @@ def bootstrap_ceac(
     >>> band.lower.shape, bool((band.upper >= band.lower).all())
     ((1, 2), True)
     """
-    caller = "bootstrap_ceac"
-    d = draws(outcomes, cost, effect, caller)
-    grid = wtp_grid(wtp, d.wtp, caller)
-    n_boot = int(check_number(n_boot, "n_boot", caller, low=10, integer=True))
-    prob = check_probability(prob, "prob", caller)
-    rng = check_random_state(random_seed, caller)
+    d = draws(outcomes, cost, effect)
+    grid = wtp_grid(wtp, d.wtp)
+    n_boot = int(n_boot)
+    prob = float(prob)
+    rng = check_random_state(random_seed)
     n = d.cost.shape[0]
     point = net_benefit_grid(d.cost, d.effect, grid)[0]
     reps = np.empty((n_boot, *point.shape))

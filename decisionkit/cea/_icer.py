@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_names, fail, finite_or_raise
+from decisionkit._validation import caller_name, check_names, fail, finite_or_raise, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["icer_table"]
@@ -16,21 +16,22 @@ __all__ = ["icer_table"]
 ND, D, ED = "ND", "D", "ED"
 
 
-def _vector(values: Any, param: str, caller: str) -> np.ndarray:
+def _vector(values: Any, param: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise fail(param, caller, "a 1-D sequence of numbers", values) from None
+        raise fail(param, "a 1-D sequence of numbers", values) from None
     if arr.ndim != 1 or arr.size == 0:
-        raise fail(param, caller, "a non-empty 1-D sequence of numbers", values)
+        raise fail(param, "a non-empty 1-D sequence of numbers", values)
     finite_or_raise(
         arr,
-        f"The '{param}' parameter of {caller}",
+        f"The '{param}' parameter of {caller_name()}",
         "Costs and effects may be negative, but every value must be a finite number.",
     )
     return arr
 
 
+@validate_params()
 def icer_table(
     cost: Sequence[float] | np.ndarray,
     effect: Sequence[float] | np.ndarray,
@@ -96,12 +97,11 @@ def icer_table(
     >>> t[t.status == "ND"][["strategy", "icer"]].to_dict("list")
     {'strategy': ['UC', 'B', 'D', 'E'], 'icer': [nan, 5000.0, 12500.0, 20000.0]}
     """
-    caller = "icer_table"
-    c = _vector(cost, "cost", caller)
-    e = _vector(effect, "effect", caller)
+    c = _vector(cost, "cost")
+    e = _vector(effect, "effect")
     if isinstance(strategies, str):
-        raise fail("strategies", caller, "a sequence of names", strategies)
-    names = check_names(strategies, "strategies", caller)
+        raise fail("strategies", "a sequence of names", strategies)
+    names = check_names(strategies, "strategies")
     if not (c.size == e.size == len(names)):
         raise ValidationError(
             f"icer_table got {c.size} cost(s), {e.size} effect(s) and {len(names)} strategy "

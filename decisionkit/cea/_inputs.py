@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_names, check_wtp, fail
+from decisionkit._validation import caller_name, check_names, check_wtp, fail
 from decisionkit.cea._analyze import DEFAULT_WTP, CEAResult
 from decisionkit.decision._kernel import check_finite
 from decisionkit.exceptions import ValidationError
@@ -27,12 +27,13 @@ class Draws:
     reference: str  # the CEAResult's reference, or the strategy with the lowest mean cost
 
 
-def draws(source: Any, cost: str | None, effect: str | None, caller: str) -> Draws:
+def draws(source: Any, cost: str | None, effect: str | None, caller: str | None = None) -> Draws:
     """Cost and effect draws of an OutcomeDistribution or a CEAResult (shared, not copied).
 
     ``cost``/``effect`` name the metrics of an OutcomeDistribution (default ``cost`` and
     ``qaly``); a CEAResult already fixed them, so they must be left at ``None`` or match.
     """
+    caller = caller or caller_name()
     if isinstance(source, CEAResult):
         for param, given, used in (
             ("cost", cost, source.cost_name),
@@ -80,8 +81,9 @@ def draws(source: Any, cost: str | None, effect: str | None, caller: str) -> Dra
     return Draws(strategies, c, e, cost_name, effect_name, DEFAULT_WTP.copy(), cheapest)
 
 
-def reference_index(d: Draws, reference: str | None, caller: str) -> int:
+def reference_index(d: Draws, reference: str | None, caller: str | None = None) -> int:
     """Index of the reference strategy; a name not in the data lists the strategies."""
+    caller = caller or caller_name()
     name = d.reference if reference is None else reference
     if name not in d.strategies:
         raise fail(
@@ -94,8 +96,9 @@ def reference_index(d: Draws, reference: str | None, caller: str) -> int:
     return d.strategies.index(name)
 
 
-def wtp_grid(wtp: Any, default: np.ndarray, caller: str) -> np.ndarray:
+def wtp_grid(wtp: Any, default: np.ndarray, caller: str | None = None) -> np.ndarray:
     """The wtp grid: the given one (checked) or the default (read-only)."""
+    caller = caller or caller_name()
     if wtp is None:
         grid = np.array(default, dtype=float)
     else:

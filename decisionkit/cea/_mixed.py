@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.cea._inputs import draws, wtp_grid
 from decisionkit.decision._kernel import net_benefit_grid
 
@@ -118,6 +118,7 @@ class MixedStrategyResult:
         )
 
 
+@validate_params()
 def mixed_strategy(
     outcomes: Any,
     *,
@@ -176,10 +177,9 @@ def mixed_strategy(
     >>> round(float(mx.value_of_implementation[0]), 6)  # 0.25 x (300 - 0): B is optimal
     75.0
     """
-    caller = "mixed_strategy"
-    d = draws(outcomes, cost, effect, caller)
-    grid = wtp_grid(wtp, d.wtp, caller)
-    m = _shares(shares, d.strategies, caller)
+    d = draws(outcomes, cost, effect)
+    grid = wtp_grid(wtp, d.wtp)
+    m = _shares(shares, d.strategies)
     _, evpi, emax = net_benefit_grid(d.cost, d.effect, grid)
     enb = grid[:, None] * d.effect.mean(axis=0)[None, :] - d.cost.mean(axis=0)[None, :]
     for arr in (m, enb, emax, evpi):
@@ -187,7 +187,7 @@ def mixed_strategy(
     return MixedStrategyResult(d.strategies, m, grid, enb, emax, evpi)
 
 
-def _shares(shares: Any, strategies: tuple[str, ...], caller: str) -> np.ndarray:
+def _shares(shares: Any, strategies: tuple[str, ...]) -> np.ndarray:
     k = len(strategies)
     if shares is None:
         return np.full(k, 1.0 / k)
@@ -196,7 +196,6 @@ def _shares(shares: Any, strategies: tuple[str, ...], caller: str) -> np.ndarray
         if unknown:
             raise fail(
                 "shares",
-                caller,
                 f"a mapping whose keys are among the strategies {list(strategies)}",
                 unknown,
             )
@@ -206,15 +205,14 @@ def _shares(shares: Any, strategies: tuple[str, ...], caller: str) -> np.ndarray
     try:
         m = np.asarray(values, dtype=float).copy()
     except (TypeError, ValueError):
-        raise fail("shares", caller, "numbers", shares) from None
+        raise fail("shares", "numbers", shares) from None
     if m.shape != (k,):
-        raise fail("shares", caller, f"one share per strategy ({k}: {list(strategies)})", shares)
+        raise fail("shares", f"one share per strategy ({k}: {list(strategies)})", shares)
     if not np.isfinite(m).all() or (m < 0).any() or abs(m.sum() - 1.0) > 1e-9:
         raise fail(
             "shares",
-            caller,
             "non-negative shares that sum to 1",
             shares,
-            f"These sum to {m.sum():.6g}; divide by the total if they are counts.",
+            hint=f"These sum to {m.sum():.6g}; divide by the total if they are counts.",
         )
     return m

@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.cea._inputs import draws, reference_index, wtp_grid
 from decisionkit.decision._kernel import reduce_draws
 from decisionkit.exceptions import ValidationError
@@ -172,6 +172,7 @@ def exponential_utility(nb: np.ndarray, r: float, out: np.ndarray | None = None)
     return u
 
 
+@validate_params()
 def risk_aversion(
     outcomes: Any,
     *,
@@ -242,11 +243,10 @@ def risk_aversion(
     >>> ra.summary[["r", "optimal_at_max_wtp"]].to_dict("list")
     {'r': [0.0, 0.001], 'optimal_at_max_wtp': ['Risky', 'Safe']}
     """
-    caller = "risk_aversion"
-    d = draws(outcomes, cost, effect, caller)
-    ref = reference_index(d, reference, caller)
-    grid = wtp_grid(wtp, d.wtp, caller)
-    coef = _coefficients(r, caller)
+    d = draws(outcomes, cost, effect)
+    ref = reference_index(d, reference)
+    grid = wtp_grid(wtp, d.wtp)
+    coef = _coefficients(r)
     n, k = d.cost.shape
     eu = np.empty((grid.size, coef.size, k))
     pb = np.empty_like(eu)
@@ -277,19 +277,18 @@ def risk_aversion(
     return RiskAversionResult(d.strategies, d.strategies[ref], coef, grid, eu, pb, ev)
 
 
-def _coefficients(r: Any, caller: str) -> np.ndarray:
+def _coefficients(r: Any) -> np.ndarray:
     try:
         coef = np.atleast_1d(np.asarray(r, dtype=float)).copy()
     except (TypeError, ValueError):
-        raise fail("r", caller, "a non-negative number or a 1-D sequence of them", r) from None
+        raise fail("r", "a non-negative number or a 1-D sequence of them", r) from None
     if coef.ndim != 1 or coef.size == 0 or not np.isfinite(coef).all() or (coef < 0).any():
         raise fail(
             "r",
-            caller,
             "a non-negative finite number or a non-empty 1-D sequence of them",
             r,
-            "r = 0 is risk neutral; larger r is more risk averse.",
+            hint="r = 0 is risk neutral; larger r is more risk averse.",
         )
     if np.unique(coef).size != coef.size:
-        raise fail("r", caller, "a sequence without repeated values", r)
+        raise fail("r", "a sequence without repeated values", r)
     return coef

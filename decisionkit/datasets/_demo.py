@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state
+from decisionkit._validation import Interval, check_random_state, validate_params
 from decisionkit.outcomes import OutcomeDistribution
 
 __all__ = ["DEMO_ACTIONS", "demo_outcomes", "demo_patients"]
@@ -22,6 +22,7 @@ def _gamma(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.nd
     return rng.gamma((mean / sd) ** 2, sd**2 / mean, size)
 
 
+@validate_params({"n_draws": Interval(2, None, integer=True), "random_seed": "random_state"})
 def demo_outcomes(n_draws: int = 2000, *, random_seed: int | np.random.Generator | None = 2024):
     r"""Probabilistic sensitivity analysis draws of cost and QALYs for three treatments.
 
@@ -64,8 +65,8 @@ def demo_outcomes(n_draws: int = 2000, *, random_seed: int | np.random.Generator
     >>> out.actions, out.metrics
     (['Standard care', 'Drug A', 'Drug B'], ['cost', 'qaly'])
     """
-    n = int(check_number(n_draws, "n_draws", "demo_outcomes", low=2, integer=True))
-    rng = check_random_state(random_seed, "demo_outcomes")
+    n = int(n_draws)
+    rng = check_random_state(random_seed)
     inputs = pd.DataFrame(
         {
             "qaly_sc": rng.normal(6.0, 0.3, n),
@@ -88,6 +89,7 @@ def demo_outcomes(n_draws: int = 2000, *, random_seed: int | np.random.Generator
     )
 
 
+@validate_params({"n_patients": Interval(2, None, integer=True), "random_seed": "random_state"})
 def demo_patients(
     n_patients: int = 500, *, random_seed: int | np.random.Generator | None = 2024
 ) -> pd.DataFrame:
@@ -113,8 +115,8 @@ def demo_patients(
         Columns ``outcome`` (0/1), ``model_a`` and ``model_b`` (risks in (0, 1)); the layout
         :func:`decisionkit.io.read_patient_csv` reads.
     """
-    n = int(check_number(n_patients, "n_patients", "demo_patients", low=2, integer=True))
-    rng = check_random_state(random_seed, "demo_patients")
+    n = int(n_patients)
+    rng = check_random_state(random_seed)
     severity = rng.normal(0.0, 1.0, n)
     noise = rng.normal(0.0, 1.0, n)
     risk_a = 1.0 / (1.0 + np.exp(-(-2.0 + 1.2 * severity)))

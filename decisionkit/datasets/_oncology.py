@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from decisionkit._validation import validate_params
+
 __all__ = ["load_oncology_trial"]
 
 SEED = 20260113
@@ -19,6 +21,7 @@ POST_SHAPE, POST_SCALE, POST_SCALE_NEW = 1.6, 9.0, 12.0
 DROPOUT = 0.005  # monthly hazard of loss to follow-up
 
 
+@validate_params({"random_seed": "random_state"})
 def load_oncology_trial(n_per_arm: int = N_PER_ARM, *, random_seed: int = SEED) -> pd.DataFrame:
     r"""A simulated randomised trial of a new cancer drug against standard care.
 

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_probability, fail
+from decisionkit._validation import Interval, caller_name, fail, validate_params
 from decisionkit.decision._kernel import objective_values, reduce_cells
 from decisionkit.decision.utility import Objective, Utility, custom, resolve_objective
 from decisionkit.exceptions import ValidationError
@@ -101,6 +101,7 @@ class Decision:
         return "<Decision>\n" + self.summary()
 
 
+@validate_params({"prob": [Interval(0.0, 1.0, closed="neither"), None]})
 def decide(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,
@@ -154,16 +155,13 @@ def decide(
     >>> dk.decide(out, dk.utility.linear({"gain": 1})).best
     'B'
     """
-    caller = "decide"
-    require_outcomes(outcomes, caller)
+    require_outcomes(outcomes, caller_name())
     if not isinstance(utility, Utility):
         if not callable(utility):
-            raise fail(
-                "utility", caller, "a Utility from decisionkit.utility or a callable", utility
-            )
+            raise fail("utility", "a Utility from decisionkit.utility or a callable", utility)
         utility = custom(utility)
-    obj = resolve_objective(objective, caller)
-    prob = None if prob is None else check_probability(prob, "prob", caller)
+    obj = resolve_objective(objective)
+    prob = None if prob is None else float(prob)
     chain = outcomes.data.coords["chain"].values if "chain" in outcomes.data.coords else None
     table, evpi, extra = _assemble(_parts(outcomes, utility, obj, prob, chain))
     return Decision(table, extra, obj.name, utility.name, outcomes.n_draws, prob, evpi)

@@ -20,11 +20,12 @@ import numpy as np
 import xarray as xr
 
 from decisionkit._validation import (
+    Interval,
     check_names,
     check_number,
-    check_probability,
     check_wtp,
     fail,
+    validate_params,
 )
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import ACTION, DRAW, OutcomeDistribution, require_outcomes
@@ -71,6 +72,7 @@ class Utility:
         """Utility draws for ``outcomes`` (the full grid, if any)."""
         return self.evaluate(outcomes)
 
+    @validate_params()
     def evaluate(
         self, outcomes: OutcomeDistribution, grid_values: np.ndarray | None = None
     ) -> xr.DataArray:
@@ -83,6 +85,7 @@ class Utility:
         return self.fn(outcomes, grid_values)
 
 
+@validate_params()
 def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
     """Weighted sum of metrics: ``u = sum_m w_m * metric_m``.
 
@@ -90,12 +93,11 @@ def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
     --------
     >>> u = linear({"qaly": 20_000, "cost": -1})   # net monetary benefit at 20,000 per QALY
     """
-    caller = "linear"
     if not isinstance(weights, Mapping) or not weights:
-        raise fail("weights", caller, "a non-empty dict of metric name to weight", weights)
-    metrics = tuple(check_names(weights.keys(), "weights", caller))
+        raise fail("weights", "a non-empty dict of metric name to weight", weights)
+    metrics = tuple(check_names(weights.keys(), "weights"))
     w = {
-        m: check_number(v, f"weights['{m}']", caller)
+        m: check_number(v, f"weights['{m}']")
         for m, v in zip(metrics, weights.values(), strict=True)
     }
 
@@ -109,10 +111,10 @@ def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
     return Utility(label, fn, metrics)
 
 
-def _wtp_utility(effect: str, cost: str, wtp: Any, caller: str, health: bool) -> Utility:
-    effect = check_names([effect], "effect", caller)[0]
-    cost = check_names([cost], "cost", caller)[0]
-    scalar, grid = check_wtp(wtp, caller, positive=health)
+def _wtp_utility(effect: str, cost: str, wtp: Any, health: bool) -> Utility:
+    effect = check_names([effect], "effect")[0]
+    cost = check_names([cost], "cost")[0]
+    scalar, grid = check_wtp(wtp, positive=health)
 
     def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
         e, c = out.metric(effect), out.metric(cost)
@@ -170,6 +172,7 @@ def _lazy_grid(e: xr.DataArray, c: xr.DataArray, grid: np.ndarray, health: bool)
     return nb.rename("utility")
 
 
+@validate_params()
 def net_monetary_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
     r"""Net monetary benefit :math:`NMB = \lambda E - C` at willingness to pay :math:`\lambda`.
 
@@ -189,9 +192,10 @@ def net_monetary_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) 
     --------
     >>> u = net_monetary_benefit(effect="qaly", cost="cost", wtp=20_000)
     """
-    return _wtp_utility(effect, cost, wtp, "net_monetary_benefit", health=False)
+    return _wtp_utility(effect, cost, wtp, health=False)
 
 
+@validate_params()
 def net_health_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) -> Utility:
     r"""Net health benefit :math:`NHB = E - C / \lambda` (in units of effect); ``wtp > 0``.
 
@@ -199,9 +203,10 @@ def net_health_benefit(*, effect: str = "qaly", cost: str = "cost", wtp: Any) ->
     ----------
     Stinnett AA, Mullahy J. Med Decis Making 1998;18(2 Suppl):S68-80.
     """
-    return _wtp_utility(effect, cost, wtp, "net_health_benefit", health=True)
+    return _wtp_utility(effect, cost, wtp, health=True)
 
 
+@validate_params({"risk_aversion": Interval(None, None)})
 def exponential(metric: str, *, risk_aversion: float) -> Utility:
     r"""Constant absolute risk aversion: :math:`u(x) = (1 - e^{-a x}) / a`.
 
@@ -213,9 +218,8 @@ def exponential(metric: str, *, risk_aversion: float) -> Utility:
     ----------
     Pratt JW. Risk aversion in the small and in the large. Econometrica 1964;32:122-136.
     """
-    caller = "exponential"
-    metric = check_names([metric], "metric", caller)[0]
-    a = check_number(risk_aversion, "risk_aversion", caller)
+    metric = check_names([metric], "metric")[0]
+    a = float(risk_aversion)
 
     def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
         x = out.metric(metric)
@@ -232,6 +236,7 @@ def exponential(metric: str, *, risk_aversion: float) -> Utility:
     return Utility(f"exponential({metric}, a={a:g})", fn, (metric,))
 
 
+@validate_params()
 def custom(func: Callable[[OutcomeDistribution], Any], *, name: str | None = None) -> Utility:
     """Wrap a user function ``func(outcomes) -> array`` as a checked Utility.
 
@@ -240,7 +245,7 @@ def custom(func: Callable[[OutcomeDistribution], Any], *, name: str | None = Non
     raises a clear error.
     """
     if not callable(func):
-        raise fail("func", "custom", "a callable taking an OutcomeDistribution", func)
+        raise fail("func", "a callable taking an OutcomeDistribution", func)
     label = name or getattr(func, "__name__", "custom utility")
 
     def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
@@ -292,6 +297,7 @@ def expected_value() -> Objective:
     return Objective("expected utility", "expected")
 
 
+@validate_params({"alpha": Interval(0.0, 1.0, closed="right")})
 def cvar(alpha: float = 0.1) -> Objective:
     r"""Conditional value-at-risk: the mean utility over the worst ``alpha`` fraction of draws.
 
@@ -303,22 +309,21 @@ def cvar(alpha: float = 0.1) -> Objective:
     ----------
     Rockafellar RT, Uryasev S. Optimization of conditional value-at-risk. J Risk 2000;2:21-42.
     """
-    a = check_number(alpha, "alpha", "cvar", low=0.0, high=1.0, low_inclusive=False)
+    a = float(alpha)
     return Objective(f"CVaR({a:g})", "cvar", a)
 
 
+@validate_params({"q": Interval(0.0, 1.0)})
 def quantile(q: float = 0.05) -> Objective:
     """The ``q`` quantile of the utility draws (e.g. a 5th percentile guarantee)."""
-    level = check_probability(q, "q", "quantile", open_interval=False)
+    level = float(q)
     return Objective(f"quantile({level:g})", "quantile", level)
 
 
-def resolve_objective(objective: Any, caller: str) -> Objective:
+def resolve_objective(objective: Any) -> Objective:
     """Accept an Objective or the names 'expected', 'mean'."""
     if isinstance(objective, Objective):
         return objective
     if objective in ("expected", "mean", "expected_value"):
         return expected_value()
-    raise fail(
-        "objective", caller, "'expected' or an Objective such as dk.utility.cvar(0.1)", objective
-    )
+    raise fail("objective", "'expected' or an Objective such as dk.utility.cvar(0.1)", objective)

@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail, finite_or_raise, require
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    fail,
+    finite_or_raise,
+    require,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
 ]
 
 
+@validate_params({"threshold": Interval(0.0, 1.0, closed="left"), "harm": Interval(0.0, None)})
 def net_benefit_score(
     y_true: Any,
     y_pred: Any,
@@ -69,35 +77,31 @@ def net_benefit_score(
     from sklearn.utils import check_consistent_length, column_or_1d
     from sklearn.utils.validation import _check_sample_weight
 
-    caller = "net_benefit_score"
-    threshold = check_number(
-        threshold, "threshold", caller, low=0.0, high=1.0, high_inclusive=False
-    )
-    harm = check_number(harm, "harm", caller, low=0.0)
+    threshold = float(threshold)
+    harm = float(harm)
     y_true = column_or_1d(y_true)
     y_pred = column_or_1d(y_pred)
     if y_true.size == 0:
-        raise fail("y_true", caller, "a non-empty array of labels", "an empty array")
+        raise fail("y_true", "a non-empty array of labels", "an empty array")
     # scikit-learn's own checks: equal lengths (no silent broadcasting of one prediction)
     try:
         check_consistent_length(y_true, y_pred, sample_weight)
     except ValueError as exc:
-        raise ValidationError(f"{caller}: {exc} Pass one prediction per patient.") from None
+        raise ValidationError(f"{caller_name()}: {exc} Pass one prediction per patient.") from None
     labels = set(np.unique(y_true).tolist()) | set(np.unique(y_pred).tolist())
     if pos_label not in labels:
         raise fail(
             "pos_label",
-            caller,
             f"one of the labels in the data {sorted(labels, key=str)}",
             pos_label,
         )
     try:
         w = _check_sample_weight(sample_weight, y_true, dtype=np.float64, ensure_non_negative=True)
     except ValueError as exc:
-        raise ValidationError(f"{caller}: {exc}") from None
+        raise ValidationError(f"{caller_name()}: {exc}") from None
     n = w.sum()
     if not n > 0:
-        raise fail("sample_weight", caller, "weights with a positive sum", sample_weight)
+        raise fail("sample_weight", "weights with a positive sum", sample_weight)
     yt = y_true == pos_label
     yp = y_pred == pos_label
     tp = w[yt & yp].sum() / n
@@ -105,6 +109,7 @@ def net_benefit_score(
     return float(tp - fp * threshold / (1 - threshold) - harm)
 
 
+@validate_params({"threshold": Interval(0, 1, closed="left"), "harm": Interval(None, None)})
 def make_net_benefit_scorer(threshold: float, *, harm: float = 0.0, pos_label: Any = 1):
     """Scorer returning net benefit at ``threshold`` (higher is better).
 
@@ -132,9 +137,8 @@ def make_net_benefit_scorer(threshold: float, *, harm: float = 0.0, pos_label: A
     >>> from decisionkit.integrations.sklearn import make_net_benefit_scorer
     >>> scorer = make_net_benefit_scorer(0.2)
     """
-    caller = "make_net_benefit_scorer"
-    threshold = check_number(threshold, "threshold", caller, low=0, high=1, high_inclusive=False)
-    harm = check_number(harm, "harm", caller)
+    threshold = float(threshold)
+    harm = float(harm)
     metrics = require("sklearn.metrics", "make_net_benefit_scorer")
     return metrics.make_scorer(
         net_benefit_score,
@@ -145,6 +149,7 @@ def make_net_benefit_scorer(threshold: float, *, harm: float = 0.0, pos_label: A
     )
 
 
+@validate_params()
 def utility_score(
     y_true: Any, y_pred: Any, *, utility_matrix: Any, labels: Any, sample_weight: Any = None
 ) -> float:
@@ -158,6 +163,7 @@ def utility_score(
     return float((cm * np.asarray(utility_matrix)).sum() / cm.sum())
 
 
+@validate_params()
 def make_utility_scorer(utility_matrix: Any = None, *, cost_matrix: Any = None, labels: Any = None):
     """Scorer returning mean utility per patient (or minus the mean cost).
 
@@ -187,15 +193,14 @@ def make_utility_scorer(utility_matrix: Any = None, *, cost_matrix: Any = None, 
     >>> from decisionkit.integrations.sklearn import make_utility_scorer
     >>> scorer = make_utility_scorer(cost_matrix=[[0, 1], [4, 0]])
     """
-    caller = "make_utility_scorer"
-    u = _matrix(utility_matrix, cost_matrix, caller)
+    u = _matrix(utility_matrix, cost_matrix)
     if u.shape[0] != u.shape[1]:
-        raise fail("utility_matrix", caller, "a square (K, K) table", u.shape)
+        raise fail("utility_matrix", "a square (K, K) table", u.shape)
     k = u.shape[0]
     labels = np.arange(k) if labels is None else np.asarray(labels)
     if labels.shape != (k,) or np.unique(labels).size != k:
-        raise fail("labels", caller, f"{k} distinct class labels in matrix order", labels)
-    metrics = require("sklearn.metrics", caller)
+        raise fail("labels", f"{k} distinct class labels in matrix order", labels)
+    metrics = require("sklearn.metrics", caller_name())
     extra = {"pos_label": labels[1]} if k == 2 else {}
     return metrics.make_scorer(
         _utility_score_binary if k == 2 else utility_score,
@@ -211,15 +216,17 @@ def _utility_score_binary(y_true, y_pred, *, utility_matrix, labels, pos_label, 
     return utility_score(y_true, y_pred, utility_matrix=utility_matrix, labels=labels, **kw)
 
 
-def _matrix(utility_matrix: Any, cost_matrix: Any, caller: str) -> np.ndarray:
+def _matrix(utility_matrix: Any, cost_matrix: Any) -> np.ndarray:
     if (utility_matrix is None) == (cost_matrix is None):
-        raise ValidationError(f"{caller} needs exactly one of 'utility_matrix' or 'cost_matrix'.")
+        raise ValidationError(
+            f"{caller_name()} needs exactly one of 'utility_matrix' or 'cost_matrix'."
+        )
     param = "utility_matrix" if cost_matrix is None else "cost_matrix"
     raw = utility_matrix if cost_matrix is None else cost_matrix
     m = np.asarray(raw.to_numpy() if isinstance(raw, pd.DataFrame) else raw)
     if m.ndim != 2 or m.shape[0] < 2 or m.dtype.kind not in "biuf":
-        raise fail(param, caller, "a numeric 2-D table with at least 2 rows", raw)
-    finite_or_raise(m, f"The '{param}' of {caller}")
+        raise fail(param, "a numeric 2-D table with at least 2 rows", raw)
+    finite_or_raise(m, f"The '{param}' of {caller_name()}")
     return m.astype(float) if cost_matrix is None else -m.astype(float)
 
 
@@ -258,6 +265,7 @@ class BayesDecision:
         return f"<BayesDecision: {len(self.labels)} samples, chosen {counts}>"
 
 
+@validate_params()
 def bayes_decision(
     proba: Any, cost_matrix: Any, classes: Any = None, *, actions: Any = None
 ) -> BayesDecision:
@@ -297,28 +305,26 @@ def bayes_decision(
     >>> bayes_decision(proba, [[0, 1], [4, 0]], classes=["healthy", "sick"]).labels.tolist()
     ['sick', 'healthy']
     """
-    caller = "bayes_decision"
     p = np.asarray(proba)
     if p.ndim != 2 or p.shape[0] == 0 or p.dtype.kind not in "biuf":
-        raise fail("proba", caller, "a non-empty 2-D array (n_samples, n_classes)", p.shape)
-    finite_or_raise(p, f"The 'proba' of {caller}")
+        raise fail("proba", "a non-empty 2-D array (n_samples, n_classes)", p.shape)
+    finite_or_raise(p, f"The 'proba' of {caller_name()}")
     p = p.astype(float)
     if p.min() < 0 or p.max() > 1 or not np.allclose(p.sum(axis=1), 1.0, atol=1e-6):
         raise ValidationError(
-            f"The 'proba' of {caller} must hold probabilities whose rows sum to 1 (e.g. "
+            f"The 'proba' of {caller_name()} must hold probabilities whose rows sum to 1 (e.g. "
             "predict_proba output); they are never renormalised silently."
         )
     c = np.asarray(cost_matrix)
     if c.ndim != 2 or c.dtype.kind not in "biuf" or c.shape[0] != p.shape[1]:
         raise fail(
             "cost_matrix",
-            caller,
             f"a numeric table with {p.shape[1]} rows (one per class) and one column per action",
             cost_matrix,
         )
-    finite_or_raise(c, f"The 'cost_matrix' of {caller}")
+    finite_or_raise(c, f"The 'cost_matrix' of {caller_name()}")
     if classes is not None and np.asarray(classes).shape != (p.shape[1],):
-        raise fail("classes", caller, f"{p.shape[1]} class labels", classes)
+        raise fail("classes", f"{p.shape[1]} class labels", classes)
     if actions is None:
         if classes is not None and c.shape[1] == c.shape[0]:
             actions = classes
@@ -326,6 +332,6 @@ def bayes_decision(
             actions = np.arange(c.shape[1])
     actions = np.asarray(actions)
     if actions.shape != (c.shape[1],):
-        raise fail("actions", caller, f"{c.shape[1]} action labels", actions)
+        raise fail("actions", f"{c.shape[1]} action labels", actions)
     expected = p @ c.astype(float)
     return BayesDecision(actions[np.argmin(expected, axis=1)], expected, actions)

@@ -21,6 +21,7 @@ how to fix it. They never drop, clip or impute anything.
 
 from typing import TYPE_CHECKING, Any
 
+from decisionkit._validation import validate_params
 from decisionkit.io._mapping import MAX_ACTIONS, ROLES, AmbiguousLayoutError, PSAMapping
 from decisionkit.io._patients import read_patient_csv, read_predictor_csv, read_survival_csv
 from decisionkit.io._psa import (
@@ -57,9 +58,8 @@ __all__ = [
 ]
 
 
-def read_csv_frame(
-    source: Any, *, max_bytes: int = DEFAULT_MAX_BYTES, caller: str = "read_csv_frame"
-) -> "pd.DataFrame":
+@validate_params()
+def read_csv_frame(source: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "pd.DataFrame":
     r"""Read a CSV table safely into a DataFrame, checking the bytes before parsing them.
 
     The shared first steps of every reader in :mod:`decisionkit.io`: refuse more than
@@ -88,9 +88,9 @@ def read_csv_frame(
     """
     from decisionkit.io._source import read_table
 
-    return read_table(source, max_bytes=max_bytes, caller=caller).frame
+    return read_table(source, max_bytes=max_bytes).frame
 
 
-def _read_frame(source: Any, *, max_bytes: int, caller: str) -> "pd.DataFrame":
+def _read_frame(source: Any, *, max_bytes: int) -> "pd.DataFrame":
     """Kept for older callers: :func:`read_csv_frame`."""
-    return read_csv_frame(source, max_bytes=max_bytes, caller=caller)
+    return read_csv_frame(source, max_bytes=max_bytes)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.io._source import cols
 
@@ -118,6 +118,7 @@ class PSAMapping:
         return pd.DataFrame(rows, columns=["column", "role", "metric", "strategy"])
 
     @classmethod
+    @validate_params()
     def from_frame(
         cls,
         frame: pd.DataFrame,
@@ -131,10 +132,9 @@ class PSAMapping:
         Raises :class:`ValidationError` when the roles do not describe a PSA file (no
         outcome, two strategy columns, an outcome without its metric or strategy...).
         """
-        caller = "PSAMapping.from_frame"
         need = {"column", "role", "metric", "strategy"}
         if not isinstance(frame, pd.DataFrame) or not need <= set(frame.columns):
-            raise fail("frame", caller, f"a DataFrame with columns {sorted(need)}", frame)
+            raise fail("frame", f"a DataFrame with columns {sorted(need)}", frame)
         rows = frame.fillna("").astype(str)
         rows = rows.assign(**{c: rows[c].str.strip() for c in ("metric", "strategy")})
         unknown = rows.loc[~rows["role"].isin(ROLES), "column"].tolist()

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from decisionkit._validation import validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.io._source import DEFAULT_MAX_BYTES, _Source, check_numbers, read_table
 from decisionkit.io._source import cols as shown
 
 
+@validate_params()
 def read_patient_csv(
     source: _Source,
     *,
@@ -57,7 +59,6 @@ def read_patient_csv(
     >>> y.tolist(), list(r.columns)
     ([1, 0], ['model'])
     """
-    caller = "read_patient_csv"
     y, frame = _outcome_table(
         source,
         outcome,
@@ -67,7 +68,6 @@ def read_patient_csv(
         "one per model.",
         use="a patient table needs one row per patient of a cohort (typically hundreds)",
         max_bytes=max_bytes,
-        caller=caller,
     )
     risk_cols = list(frame.columns)
     values = frame.to_numpy()
@@ -84,6 +84,7 @@ def read_patient_csv(
     return y, frame
 
 
+@validate_params()
 def read_predictor_csv(
     source: _Source,
     *,
@@ -130,7 +131,6 @@ def read_predictor_csv(
     >>> y.tolist(), list(X.columns)
     ([0, 1], ['age'])
     """
-    caller = "read_predictor_csv"
     y, frame = _outcome_table(
         source,
         outcome,
@@ -139,7 +139,6 @@ def read_predictor_csv(
         add_hint="Add at least one predictor column (a number per patient, e.g. age).",
         use="fitting a risk model needs one row per patient of a cohort (typically hundreds)",
         max_bytes=max_bytes,
-        caller=caller,
     )
     cols = list(frame.columns)
     constant = [c for c in cols if frame[c].nunique() < 2]
@@ -151,6 +150,7 @@ def read_predictor_csv(
     return y, frame
 
 
+@validate_params()
 def read_survival_csv(source: _Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
     r"""Read a time-to-event table: one row per patient, time and event columns (and others).
 
@@ -182,7 +182,7 @@ def read_survival_csv(source: _Source, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     >>> read_survival_csv(b"time,event\n3.2,1\n5.0,0\n").shape
     (2, 2)
     """
-    df = read_table(source, max_bytes=max_bytes, caller="read_survival_csv").frame
+    df = read_table(source, max_bytes=max_bytes).frame
     if df.shape[1] < 2:
         raise ValidationError(
             f"The file has one column ({shown(df.columns)}); a survival table needs at least "
@@ -201,14 +201,13 @@ def _outcome_table(
     add_hint: str,
     use: str,
     max_bytes: int,
-    caller: str,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Read a table of a 0/1 ``outcome`` and numeric ``kind`` columns (default: all others).
 
     The shared steps of :func:`read_patient_csv` and :func:`read_predictor_csv`.
     """
-    df = read_table(source, max_bytes=max_bytes, caller=caller).frame
-    _check_outcome_column(df, outcome, caller)
+    df = read_table(source, max_bytes=max_bytes).frame
+    _check_outcome_column(df, outcome)
     if columns is None:
         cols = [c for c in df.columns if c != outcome]
     else:
@@ -223,14 +222,14 @@ def _outcome_table(
         raise ValidationError(f"The file has only the {outcome!r} column. {add_hint}")
     check_numbers(df, [outcome, *cols])
     y = df[outcome]
-    _check_binary(y, outcome, caller)
+    _check_binary(y, outcome)
     if len(df) < 2:
         raise ValidationError(f"The file holds a single patient; {use}.")
     frame = df[cols].astype(float).reset_index(drop=True)
     return y.astype(int).rename(outcome).reset_index(drop=True), frame
 
 
-def _check_outcome_column(df: pd.DataFrame, outcome: str, caller: str) -> None:
+def _check_outcome_column(df: pd.DataFrame, outcome: str) -> None:
     if outcome not in df.columns:
         raise ValidationError(
             f"There is no {outcome!r} column; the columns are {shown(df.columns)}. Name the "
@@ -239,7 +238,7 @@ def _check_outcome_column(df: pd.DataFrame, outcome: str, caller: str) -> None:
         )
 
 
-def _check_binary(y: pd.Series, outcome: str, caller: str) -> None:
+def _check_binary(y: pd.Series, outcome: str) -> None:
     bad = ~y.isin([0, 1])
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

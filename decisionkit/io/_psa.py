@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_in, fail
+from decisionkit._validation import Options, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.io._mapping import (
     _ACTION_NAMES,
@@ -62,6 +62,7 @@ class PSAFile:
     mapping: PSAMapping
 
 
+@validate_params({"layout": Options(("auto", "long", "wide"))})
 def read_psa(
     source: _Source | Table,
     *,
@@ -114,23 +115,20 @@ def read_psa(
     >>> psa.mapping.strategies, psa.mapping.cost, psa.mapping.effect, psa.mapping.parameters
     (('A', 'B'), 'cost', 'qaly', ('p_cure',))
     """
-    caller = "read_psa"
-    check_in(layout, ("auto", "long", "wide"), "layout", caller)
     table = source if isinstance(source, Table) else read_psa_table(source, max_bytes=max_bytes)
     if mapping is None:
         mapping = infer_mapping(
             table, layout=layout, action=action, draw=draw, metric=metric, sep=sep
         )
     elif not isinstance(mapping, PSAMapping):
-        raise fail("mapping", caller, "a PSAMapping (e.g. from infer_mapping)", mapping)
+        raise fail("mapping", "a PSAMapping (e.g. from infer_mapping)", mapping)
     return PSAFile(apply_mapping(table, mapping), mapping)
 
 
+@validate_params()
 def read_psa_table(source: _Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Table:
     """Parse a PSA CSV once (strategy-name columns as text); infer and apply mappings on it."""
-    return read_table(
-        source, max_bytes=max_bytes, caller="read_psa", text_columns=_TEXT_HINT, two_row_header=True
-    )
+    return read_table(source, max_bytes=max_bytes, text_columns=_TEXT_HINT, two_row_header=True)
 
 
 # Columns read as text whatever they hold: the usual spellings of a strategy column.
@@ -139,6 +137,7 @@ _TEXT_HINT = tuple(
 )
 
 
+@validate_params()
 def infer_mapping(
     table: Table,
     *,
@@ -220,6 +219,7 @@ def infer_mapping(
     return _wide(names, outcomes, draw, table.notes)
 
 
+@validate_params()
 def apply_mapping(table: Table, mapping: PSAMapping) -> OutcomeDistribution:
     """Build the OutcomeDistribution a mapping describes, checking every value used."""
     frame = table.frame
@@ -240,6 +240,7 @@ def apply_mapping(table: Table, mapping: PSAMapping) -> OutcomeDistribution:
     return _apply_wide(frame, mapping)
 
 
+@validate_params({"layout": Options(("auto", "long", "wide"))})
 def read_outcomes_csv(
     source: _Source,
     *,
@@ -262,7 +263,6 @@ def read_outcomes_csv(
     >>> out.actions, out.metrics, out.n_draws
     (['A', 'B'], ['cost'], 2)
     """
-    check_in(layout, ("auto", "long", "wide"), "layout", "read_outcomes_csv")
     return read_psa(
         source,
         max_bytes=max_bytes,

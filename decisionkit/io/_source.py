@@ -59,7 +59,6 @@ def read_table(
     source: _Source,
     *,
     max_bytes: int,
-    caller: str,
     text_columns: Sequence[str] = (),
     two_row_header: bool = False,
 ) -> Table:
@@ -70,8 +69,8 @@ def read_table(
     With ``two_row_header``, a header of strategy names over metric names (blank cells
     repeat the name to their left) is merged into ``"metric:strategy"`` column names.
     """
-    max_bytes = int(check_number(max_bytes, "max_bytes", caller, low=1, integer=True))
-    raw = read_bytes(source, max_bytes, caller)
+    max_bytes = int(check_number(max_bytes, "max_bytes", low=1, integer=True))
+    raw = read_bytes(source, max_bytes)
     text = decode(raw)
     if not text.strip():
         raise ValidationError(
@@ -93,7 +92,7 @@ def read_table(
     return Table(frame, sep, decimal, notes, text)
 
 
-def read_bytes(source: _Source, max_bytes: int, caller: str) -> bytes:
+def read_bytes(source: _Source, max_bytes: int) -> bytes:
     """The raw bytes of ``source``, refusing more than ``max_bytes`` without reading them."""
     limit = _size(max_bytes)
     too_big = (
@@ -125,7 +124,7 @@ def read_bytes(source: _Source, max_bytes: int, caller: str) -> bytes:
         if len(raw) > max_bytes:
             raise ValidationError(too_big)
         return bytes(raw)
-    raise fail("source", caller, "CSV bytes, a file path or an open binary file", source)
+    raise fail("source", "CSV bytes, a file path or an open binary file", source)
 
 
 def decode(raw: bytes) -> str:

@@ -11,12 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["LifeTable"]
-
-_CALLER = "LifeTable"
 
 
 class LifeTable:
@@ -51,6 +49,7 @@ class LifeTable:
     0.015
     """
 
+    @validate_params()
     def __init__(
         self,
         frame: pd.DataFrame,
@@ -60,12 +59,11 @@ class LifeTable:
         sex: str | None = None,
     ) -> None:
         if not isinstance(frame, pd.DataFrame) or frame.empty:
-            raise fail("frame", _CALLER, "a non-empty DataFrame of ages and rates", frame)
+            raise fail("frame", "a non-empty DataFrame of ages and rates", frame)
         for param, col in (("age", age), ("rate", rate)) + ((("sex", sex),) if sex else ()):
             if col not in frame.columns:
                 raise fail(
                     param,
-                    _CALLER,
                     f"a column of the life table (columns: {list(frame.columns)})",
                     col,
                 )
@@ -139,6 +137,7 @@ class LifeTable:
     def _matrix(self) -> np.ndarray:
         return np.stack([self.rates_[s] for s in self.sexes_])
 
+    @validate_params()
     def hazard(self, age: Any, sex: Any = None) -> np.ndarray:
         """Annual mortality rate at ``age`` (years; any array shape), by ``sex`` if tabulated.
 
@@ -150,6 +149,7 @@ class LifeTable:
         s = self._rates_for(sex, a.shape)
         return self._matrix()[s, band]
 
+    @validate_params()
     def cumulative_hazard(self, age0: Any, t: Any, sex: Any = None) -> np.ndarray:
         """Cumulative hazard from age ``age0`` over the next ``t`` years (broadcast)."""
         a0, tt = np.broadcast_arrays(np.asarray(age0, dtype=float), np.asarray(t, dtype=float))
@@ -169,6 +169,7 @@ class LifeTable:
         k = np.clip(np.floor(rel).astype(int), 0, n_bands - 1)
         return cum[s, k] + (rel - k) * mat[s, k]
 
+    @validate_params()
     def survival(self, age0: Any, t: Any, sex: Any = None) -> np.ndarray:
         """Probability of surviving ``t`` more years from age ``age0``."""
         return np.exp(-self.cumulative_hazard(age0, t, sex))

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_in, check_number, check_random_state, fail
+from decisionkit._validation import (
+    caller_name,
+    check_in,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import NotFittedError, ValidationError
 from decisionkit.models.bayes._tabular import check_binary_y
 
@@ -78,6 +85,7 @@ class BootstrapRisk:
     >>> risk = boot.fit(X, y).predict_risk(X_new)  # DataArray (draw, unit)  # doctest: +SKIP
     """
 
+    @validate_params({"random_seed": "random_state"})
     def __init__(
         self,
         estimator: Any,
@@ -89,38 +97,38 @@ class BootstrapRisk:
         n_jobs: int | None = None,
         random_seed: int | np.random.Generator | None = None,
     ) -> None:
-        caller = "BootstrapRisk"
         if not hasattr(estimator, "predict_proba"):
             raise TypeError(
-                f"The 'estimator' parameter of {caller} must be a classifier with a "
+                f"The 'estimator' parameter of {caller_name()} must be a classifier with a "
                 f"predict_proba method; {type(estimator).__name__} has none. Use a "
                 "probabilistic classifier (e.g. LogisticRegression, RandomForestClassifier), "
                 "or SVC(probability=True), or wrap it in CalibratedClassifierCV."
             )
         if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
             raise TypeError(
-                f"The 'estimator' parameter of {caller} must be a scikit-learn estimator "
+                f"The 'estimator' parameter of {caller_name()} must be a scikit-learn estimator "
                 f"(with fit and get_params); got {type(estimator).__name__}."
             )
         self.estimator = estimator
-        self.n_bootstrap = check_number(n_bootstrap, "n_bootstrap", caller, low=2, integer=True)
+        self.n_bootstrap = check_number(n_bootstrap, "n_bootstrap", low=2, integer=True)
         for name, value in (("stratify", stratify), ("calibrate", calibrate)):
             if not isinstance(value, bool):
-                raise fail(name, caller, "True or False", value)
+                raise fail(name, "True or False", value)
         self.stratify = stratify
         self.calibrate = calibrate
         self.calibration_method = check_in(
-            calibration_method, ("sigmoid", "isotonic"), "calibration_method", caller
+            calibration_method, ("sigmoid", "isotonic"), "calibration_method"
         )
         if n_jobs is not None:
-            n_jobs = check_number(n_jobs, "n_jobs", caller, integer=True)
+            n_jobs = check_number(n_jobs, "n_jobs", integer=True)
             if n_jobs == 0:
-                raise fail("n_jobs", caller, "None, -1 or a positive integer", n_jobs)
+                raise fail("n_jobs", "None, -1 or a positive integer", n_jobs)
         self.n_jobs = n_jobs
-        check_random_state(random_seed, caller)
+        check_random_state(random_seed)
         self.random_seed = random_seed
 
     # ------------------------------------------------------------------ fitting
+    @validate_params()
     def fit(self, X: Any, y: Any) -> BootstrapRisk:
         """Fit one clone of the estimator on each of ``n_bootstrap`` resamples.
 
@@ -134,11 +142,10 @@ class BootstrapRisk:
         """
         from joblib import Parallel, delayed
 
-        caller = "BootstrapRisk.fit"
-        n_rows = _n_rows(X, caller)
-        yy = check_binary_y(y, n_rows, caller)
-        rng = check_random_state(self.random_seed, caller)
-        idx = self._resample(yy, rng, caller)
+        n_rows = _n_rows(X)
+        yy = check_binary_y(y, n_rows, caller_name())
+        rng = check_random_state(self.random_seed)
+        idx = self._resample(yy, rng)
         seeds = rng.integers(0, 2**31 - 1, size=self.n_bootstrap)
         is_frame = isinstance(X, pd.DataFrame)
         Xa = X if is_frame else np.asarray(X)
@@ -153,7 +160,7 @@ class BootstrapRisk:
         self.n_features_in_ = Xa.shape[1]
         return self
 
-    def _resample(self, y: np.ndarray, rng: np.random.Generator, caller: str) -> np.ndarray:
+    def _resample(self, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, B = y.size, self.n_bootstrap
         if self.stratify:
             parts = []
@@ -169,7 +176,8 @@ class BootstrapRisk:
                 return idx
             idx[bad] = rng.integers(0, n, size=(bad.size, n))
         raise ValidationError(
-            f"{caller}: after {_MAX_REDRAWS} redraws some plain bootstrap resamples still held "
+            f"{caller_name()}: after {_MAX_REDRAWS} redraws some plain bootstrap resamples "
+            "still held "
             f"a single outcome class ({int(y.sum())} events in {n} rows). Use stratify=True."
         )
 
@@ -193,7 +201,8 @@ class BootstrapRisk:
                 f"This BootstrapRisk is not fitted yet; call fit(X, y) before {method}()."
             )
 
-    def _prepare(self, X: Any, caller: str) -> tuple[Any, np.ndarray]:
+    def _prepare(self, X: Any, caller: str | None = None) -> tuple[Any, np.ndarray]:
+        caller = caller or caller_name()
         if self._columns is None:
             arr = np.asarray(X)
             if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
@@ -216,14 +225,14 @@ class BootstrapRisk:
             )
         return X[self._columns], X.index.to_numpy()
 
+    @validate_params()
     def predict_risk(self, X: Any) -> xr.DataArray:
         """Risk of every patient under each bootstrap refit, dims ``(draw, unit)``.
 
         Columns of a DataFrame are matched by name (reordered if needed; extras ignored).
         """
-        caller = "BootstrapRisk.predict_risk"
         self._check_fitted("predict_risk")
-        Xp, index = self._prepare(X, caller)
+        Xp, index = self._prepare(X)
         out = np.empty((len(self.estimators_), len(index)))
         for b, est in enumerate(self.estimators_):  # one model per draw: no way to vectorise
             col = int(np.flatnonzero(est.classes_ == 1)[0])
@@ -235,6 +244,7 @@ class BootstrapRisk:
             name="risk",
         )
 
+    @validate_params()
     def predict_proba(self, X: Any) -> np.ndarray:
         """Bootstrap-mean risk as an ``(n, 2)`` array ``[P(y=0), P(y=1)]``."""
         p = self.predict_risk(X).mean("draw").values
@@ -252,14 +262,15 @@ class BootstrapRisk:
         )
 
 
-def _n_rows(X: Any, caller: str) -> int:
+def _n_rows(X: Any) -> int:
     shape = getattr(X, "shape", None)
     if shape is None:
         X = np.asarray(X)
         shape = X.shape
     if len(shape) != 2 or shape[0] == 0:
         raise ValidationError(
-            f"{caller}: X must be 2-D with at least one row (patients x predictors); got shape "
+            f"{caller_name()}: X must be 2-D with at least one row (patients x predictors); "
+            "got shape "
             f"{tuple(shape)}."
         )
     return int(shape[0])

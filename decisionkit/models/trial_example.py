@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from decisionkit._validation import validate_params
 from decisionkit.models.cohort.psa import PSA, Beta, Gamma
 from decisionkit.models.cohort.tree import Chance, DecisionTree, Terminal
 from decisionkit.outcomes import OutcomeDistribution
@@ -73,6 +74,7 @@ def _arm(name: str, p: str, drug_cost: float) -> Chance:
     )
 
 
+@validate_params({"random_seed": "random_state"})
 def trial_example_outcomes(n_draws: int = 2_000, *, random_seed: Any = None) -> OutcomeDistribution:
     """Cost and QALY draws of "Standard care" and "New drug", with the parameters attached.
 

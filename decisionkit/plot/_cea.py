@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import Interval, check_number, fail, validate_params
 from decisionkit.cea import CEAResult
 
 __all__ = ["ce_plane", "ceac", "ceaf", "evpi_curve", "icer_frontier"]
@@ -18,9 +18,9 @@ def _axes(ax: Any) -> Any:
     return plt.gca() if ax is None else ax
 
 
-def _check(result: Any, name: str) -> CEAResult:
+def _check(result: Any) -> CEAResult:
     if not isinstance(result, CEAResult):
-        raise fail("result", name, "a CEAResult from dk.cea.analyze()", type(result).__name__)
+        raise fail("result", "a CEAResult from dk.cea.analyze()", type(result).__name__)
     return result
 
 
@@ -37,6 +37,7 @@ def _money(currency: str) -> Any:
     return FuncFormatter(lambda v, _pos: f"{'-' if v < 0 else ''}{currency}{abs(v):,.0f}")
 
 
+@validate_params({"max_points": Interval(1, None, integer=True)})
 def ce_plane(
     result: CEAResult,
     *,
@@ -61,11 +62,11 @@ def ce_plane(
     max_points : int
         At most this many draws per strategy are drawn (evenly spaced), for speed.
     """
-    result = _check(result, "ce_plane")
+    result = _check(result)
     ax = _axes(ax)
     frame = result.ce_plane()
     colours = _colours(result.strategies)
-    max_points = int(check_number(max_points, "max_points", "ce_plane", low=1, integer=True))
+    max_points = int(max_points)
     for name, g in frame.groupby("strategy", sort=False):
         step = max(1, len(g) // max_points)
         ax.scatter(
@@ -90,7 +91,7 @@ def ce_plane(
     ax.axvline(0, color="grey", lw=0.8)
     if wtp is None:
         wtp = float(result.wtp[result.wtp.size // 2])
-    wtp = check_number(wtp, "wtp", "ce_plane", low=0.0)
+    wtp = check_number(wtp, "wtp", low=0.0)
     lo, hi = ax.get_xlim()
     xs = np.array([lo, hi])
     ax.plot(xs, wtp * xs, ls="--", color="black", lw=1, label=f"wtp {currency}{wtp:,.0f}")
@@ -103,6 +104,7 @@ def ce_plane(
     return ax
 
 
+@validate_params()
 def ceac(
     result: CEAResult,
     *,
@@ -117,7 +119,7 @@ def ceac(
     willingness to pay (the curves sum to 1). With ``frontier=True`` the acceptability
     frontier (see :func:`ceaf`) is drawn over them.
     """
-    result = _check(result, "ceac")
+    result = _check(result)
     ax = _axes(ax)
     colours = _colours(result.strategies)
     for j, name in enumerate(result.strategies):
@@ -131,6 +133,7 @@ def ceac(
     return ax
 
 
+@validate_params()
 def ceaf(
     result: CEAResult,
     *,
@@ -144,7 +147,7 @@ def ceaf(
     *expected* net benefit, coloured by that strategy; thin lines are the CEACs; dotted
     vertical lines mark the switch points.
     """
-    result = _check(result, "ceaf")
+    result = _check(result)
     ax = _axes(ax)
     colours = _colours(result.strategies)
     f = result.ceaf()
@@ -167,6 +170,7 @@ def ceaf(
     return ax
 
 
+@validate_params()
 def evpi_curve(
     result: CEAResult,
     *,
@@ -178,7 +182,7 @@ def evpi_curve(
 
     Dotted vertical lines mark the switch points, where the EVPI typically peaks.
     """
-    result = _check(result, "evpi_curve")
+    result = _check(result)
     ax = _axes(ax)
     ev = result.evpi
     ax.plot(ev.index.to_numpy(), ev.to_numpy(), color="tab:blue", lw=2, label="EVPI")
@@ -194,6 +198,7 @@ def evpi_curve(
     return ax
 
 
+@validate_params()
 def icer_frontier(
     result: CEAResult,
     *,
@@ -206,7 +211,7 @@ def icer_frontier(
     Frontier strategies are joined by a line and labelled with their ICER; extendedly
     dominated and dominated strategies have their own markers.
     """
-    result = _check(result, "icer_frontier")
+    result = _check(result)
     ax = _axes(ax)
     t = result.icers()
     styles = {

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_number, check_probability, fail
+from decisionkit._validation import Interval, check_number, check_probability, fail, validate_params
 from decisionkit.cea import (
     BootstrapCEAC,
     CEAResult,
@@ -23,9 +23,9 @@ from decisionkit.plot._cea import _axes, _colours, _money, _probability_axes
 __all__ = ["ce_contour", "ceac_bootstrap", "eib", "mixed_strategy", "risk_aversion"]
 
 
-def _check(result: Any, cls: Any, name: str, source: str) -> Any:
+def _check(result: Any, cls: Any, source: str) -> Any:
     if not isinstance(result, cls):
-        raise fail("result", name, f"a {cls.__name__} from {source}", type(result).__name__)
+        raise fail("result", f"a {cls.__name__} from {source}", type(result).__name__)
     return result
 
 
@@ -37,6 +37,7 @@ def _wtp_axis(ax: Any, currency: str, effect_unit: str) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(5))  # money labels are wide
 
 
+@validate_params()
 def eib(
     result: IncrementalResult,
     *,
@@ -50,7 +51,7 @@ def eib(
     the incremental-benefit draws shaded (BCEA's ``eib.plot(plot.cri = TRUE)``); where a
     line crosses zero the comparator starts to beat the reference on expected net benefit.
     """
-    result = _check(result, IncrementalResult, "eib", "dk.cea.incremental()")
+    result = _check(result, IncrementalResult, "dk.cea.incremental()")
     ax = _axes(ax)
     colours = _colours(result.strategies)
     frame = result.eib()
@@ -70,6 +71,7 @@ def eib(
     return ax
 
 
+@validate_params()
 def ceac_bootstrap(
     result: BootstrapCEAC,
     *,
@@ -78,7 +80,7 @@ def ceac_bootstrap(
     effect_unit: str = "QALY",
 ) -> Any:
     """CEACs with their bootstrap percentile bands (see :func:`dk.cea.bootstrap_ceac`)."""
-    result = _check(result, BootstrapCEAC, "ceac_bootstrap", "dk.cea.bootstrap_ceac()")
+    result = _check(result, BootstrapCEAC, "dk.cea.bootstrap_ceac()")
     ax = _axes(ax)
     colours = _colours(result.strategies)
     for j, name in enumerate(result.strategies):
@@ -95,6 +97,7 @@ def ceac_bootstrap(
     return ax
 
 
+@validate_params()
 def risk_aversion(
     result: RiskAversionResult,
     *,
@@ -108,9 +111,9 @@ def risk_aversion(
     As BCEA's ``plot.CEriskav``; for ``"eib"`` each comparator has its own colour and each
     ``r`` its own line style.
     """
-    result = _check(result, RiskAversionResult, "risk_aversion", "dk.cea.risk_aversion()")
+    result = _check(result, RiskAversionResult, "dk.cea.risk_aversion()")
     if what not in ("evpi", "eib"):
-        raise fail("what", "risk_aversion", "'evpi' or 'eib'", what)
+        raise fail("what", "'evpi' or 'eib'", what)
     ax = _axes(ax)
     styles = ["-", "--", ":", "-."]
     if what == "evpi":
@@ -143,6 +146,7 @@ def risk_aversion(
     return ax
 
 
+@validate_params()
 def mixed_strategy(
     result: MixedStrategyResult,
     *,
@@ -154,7 +158,7 @@ def mixed_strategy(
 
     The gap between the two curves is the value of implementation.
     """
-    result = _check(result, MixedStrategyResult, "mixed_strategy", "dk.cea.mixed_strategy()")
+    result = _check(result, MixedStrategyResult, "dk.cea.mixed_strategy()")
     ax = _axes(ax)
     ax.plot(result.wtp, result.evpi_optimal, color="tab:blue", lw=2, label="Optimal strategy")
     ax.plot(result.wtp, result.evpi_mixed, color="tab:red", lw=2, label="Mixed strategy")
@@ -179,6 +183,7 @@ def mixed_strategy(
     return ax
 
 
+@validate_params({"max_points": Interval(10, None, integer=True)})
 def ce_contour(
     result: CEAResult | IncrementalResult,
     *,
@@ -233,13 +238,12 @@ def ce_contour(
     if not isinstance(result, (CEAResult, IncrementalResult)):
         raise fail(
             "result",
-            "ce_contour",
             "a CEAResult or an IncrementalResult from dk.cea",
             type(result).__name__,
         )
     probs = np.atleast_1d(np.asarray(levels, dtype=float))
-    probs = np.sort([check_probability(p, "levels", "ce_contour") for p in probs])
-    max_points = int(check_number(max_points, "max_points", "ce_contour", low=10, integer=True))
+    probs = np.sort([check_probability(p, "levels") for p in probs])
+    max_points = int(max_points)
     ax = _axes(ax)
     frame = result.ce_plane()
     colours = _colours(result.strategies)
@@ -277,7 +281,7 @@ def ce_contour(
     if wtp is None:
         grid = result.wtp
         wtp = float(grid[grid.size // 2])
-    wtp = check_number(wtp, "wtp", "ce_contour", low=0.0)
+    wtp = check_number(wtp, "wtp", low=0.0)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     xs = np.linspace(x0, x1, 2)
     ax.plot(xs, wtp * xs, ls="--", color="black", lw=1, label=f"wtp {currency}{wtp:,.0f}")

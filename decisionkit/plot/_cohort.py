@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from decisionkit._validation import fail
+from decisionkit._validation import caller_name, fail, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["state_trace"]
@@ -13,6 +13,7 @@ __all__ = ["state_trace"]
 _LINESTYLES = ["-", "--", ":", "-."]
 
 
+@validate_params()
 def state_trace(
     result: Any,
     *,
@@ -48,10 +49,9 @@ def state_trace(
     """
     import matplotlib.pyplot as plt
 
-    caller = "plot.state_trace"
     trace = getattr(result, "mean_trace", None)
     if trace is None:
-        raise fail("result", caller, "a MarkovResult (from MarkovModel.run)", type(result).__name__)
+        raise fail("result", "a MarkovResult (from MarkovModel.run)", type(result).__name__)
     all_strats = [str(s) for s in trace["strategy"].values]
     all_states = [str(s) for s in trace["state"].values]
     chosen = list(strategies) if strategies is not None else all_strats
@@ -63,11 +63,12 @@ def state_trace(
         unknown = [x for x in picked if x not in pool]
         if unknown or not picked:
             raise ValidationError(
-                f"The '{name}' parameter of {caller} must name some of {pool}; got {picked}."
+                f"The '{name}' parameter of {caller_name()} must name some of {pool}; got {picked}."
             )
     if len(chosen) > len(_LINESTYLES):
         raise ValidationError(
-            f"{caller} draws at most {len(_LINESTYLES)} strategies on one Axes (one line style "
+            f"{caller_name()} draws at most {len(_LINESTYLES)} strategies on one Axes (one "
+            "line style "
             f"each); got {len(chosen)}. Pass strategies=[...] or call it once per strategy."
         )
     if ax is None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_probability, fail
+from decisionkit._validation import Interval, fail, validate_params
 
 __all__ = ["forest_plot", "network_plot", "rank_plot"]
 
@@ -19,19 +19,19 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
     return ax
 
 
-def _require_model(model: Any, caller: str) -> None:
+def _require_model(model: Any) -> None:
     from decisionkit.models.evidence import NetworkMetaAnalysis
 
     if not isinstance(model, NetworkMetaAnalysis) or getattr(model, "idata_", None) is None:
         raise fail(
             "model",
-            caller,
             "a fitted NetworkMetaAnalysis or PairwiseMetaAnalysis",
             type(model).__name__,
-            "Call .fit(...) first.",
+            hint="Call .fit(...) first.",
         )
 
 
+@validate_params({"ci_prob": Interval(0.0, 1.0, closed="neither")})
 def forest_plot(
     model: Any,
     *,
@@ -67,9 +67,7 @@ def forest_plot(
     """
     from decisionkit.models.evidence import PairwiseMetaAnalysis
 
-    caller = "forest_plot"
-    _require_model(model, caller)
-    check_probability(ci_prob, "ci_prob", caller)
+    _require_model(model)
     tf = np.exp if exponentiate else (lambda x: x)
     if isinstance(model, PairwiseMetaAnalysis):
         studies = model.study_estimates()
@@ -126,6 +124,7 @@ def forest_plot(
     return ax
 
 
+@validate_params()
 def network_plot(model_or_edges: Any, *, ax: Any = None) -> Any:
     """Network graph: treatments on a circle, lines between treatments compared directly.
 
@@ -141,7 +140,7 @@ def network_plot(model_or_edges: Any, *, ax: Any = None) -> Any:
     -------
     matplotlib.axes.Axes
     """
-    _require_model(model_or_edges, "network_plot")
+    _require_model(model_or_edges)
     net = model_or_edges.network_
     edges = net.edges()
     names = list(net.treatments)
@@ -182,6 +181,7 @@ def network_plot(model_or_edges: Any, *, ax: Any = None) -> Any:
     return ax
 
 
+@validate_params()
 def rank_plot(model: Any, *, lower_is_better: bool, ax: Any = None) -> Any:
     """Rank probabilities (rankogram): one line per treatment, rank 1 = best.
 
@@ -197,7 +197,7 @@ def rank_plot(model: Any, *, lower_is_better: bool, ax: Any = None) -> Any:
     -------
     matplotlib.axes.Axes
     """
-    _require_model(model, "rank_plot")
+    _require_model(model)
     probs = model.rank_probabilities(lower_is_better=lower_is_better)
     sucra = model.sucra(lower_is_better=lower_is_better)
     ax = _axes(ax, (6.5, 4))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.plot._voi import _axes, _pick_grid, _size_axis, _wtp_note
 
 __all__ = ["enbs_probability", "evsi_diagnostics"]
@@ -22,6 +22,7 @@ _PANELS = {
 }  # fmt: skip
 
 
+@validate_params()
 def evsi_diagnostics(result: Any, ax: Any = None, *, wtp: float | None = None):
     """Per sample size, the diagnostic of the EVSI method that produced ``result``.
 
@@ -47,12 +48,12 @@ def evsi_diagnostics(result: Any, ax: Any = None, *, wtp: float | None = None):
     from decisionkit.voi import EVSIResult
 
     if not isinstance(result, EVSIResult):
-        raise fail("result", "evsi_diagnostics", "an EVSIResult", type(result).__name__)
+        raise fail("result", "an EVSIResult", type(result).__name__)
     diag = result.diagnostics
     if diag.empty:
-        raise fail("result", "evsi_diagnostics", "an EVSIResult with diagnostics", "none")
+        raise fail("result", "an EVSIResult with diagnostics", "none")
     if result.grid_dim in diag.columns:
-        diag = _pick_grid(diag, result.grid_dim, wtp, "evsi_diagnostics")
+        diag = _pick_grid(diag, result.grid_dim, wtp)
     column, ylabel, title = _PANELS[result.method]
     ax = _axes(ax)
     groups = diag.groupby("comparison") if "comparison" in diag.columns else [("", diag)]
@@ -78,6 +79,7 @@ def evsi_diagnostics(result: Any, ax: Any = None, *, wtp: float | None = None):
     return ax
 
 
+@validate_params()
 def enbs_probability(result: Any, ax: Any = None, *, wtp: float | None = None):
     """P(ENBS > 0) against sample size: the chance that the study is worth its cost.
 
@@ -91,8 +93,8 @@ def enbs_probability(result: Any, ax: Any = None, *, wtp: float | None = None):
     from decisionkit.voi import ENBSResult
 
     if not isinstance(result, ENBSResult):
-        raise fail("result", "enbs_probability", "an ENBSResult", type(result).__name__)
-    t = _pick_grid(result.probability, result.grid_dim, wtp, "enbs_probability").sort_values("n")
+        raise fail("result", "an ENBSResult", type(result).__name__)
+    t = _pick_grid(result.probability, result.grid_dim, wtp).sort_values("n")
     ax = _axes(ax)
     n = t["n"].to_numpy()
     ax.plot(n, t["prob_positive"], marker="o", color="#8172B2", label="P(ENBS > 0)")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_probability, fail
+from decisionkit._validation import check_probability, fail, validate_params
 
 __all__ = ["plot_capacity_plan", "plot_forecast", "plot_group_rates"]
 
@@ -32,6 +32,7 @@ def _objective_label(name: str) -> str:
     return "lowest expected cost" if name == "expected utility" else f"lowest {name} of cost"
 
 
+@validate_params()
 def plot_forecast(
     forecast: xr.DataArray,
     *,
@@ -59,10 +60,8 @@ def plot_forecast(
     matplotlib.axes.Axes
     """
     if not isinstance(forecast, xr.DataArray) or set(forecast.dims) != {"draw", "date"}:
-        raise fail("forecast", "plot_forecast", "a DataArray with dims ('draw', 'date')", forecast)
-    probs = tuple(
-        sorted((check_probability(p, "probs", "plot_forecast") for p in probs), reverse=True)
-    )
+        raise fail("forecast", "a DataArray with dims ('draw', 'date')", forecast)
+    probs = tuple(sorted((check_probability(p, "probs") for p in probs), reverse=True))
     ax = _axes(ax, (9, 4))
     fc = forecast.transpose("draw", "date")
     dates = pd.DatetimeIndex(fc["date"].values)
@@ -92,6 +91,7 @@ def plot_forecast(
     return ax
 
 
+@validate_params()
 def plot_group_rates(
     model: Any,
     *,
@@ -122,7 +122,7 @@ def plot_group_rates(
     matplotlib.axes.Axes
     """
     if not hasattr(model, "summary") or not hasattr(model, "pooled_rate"):
-        raise fail("model", "plot_group_rates", "a fitted HierarchicalRates", type(model).__name__)
+        raise fail("model", "a fitted HierarchicalRates", type(model).__name__)
     s = model.summary(prob=prob).sort_values("mean").reset_index(drop=True)
     ax = _axes(ax, (7, 0.45 * len(s) + 1.5))
     y = np.arange(len(s))
@@ -146,6 +146,7 @@ def plot_group_rates(
     return ax
 
 
+@validate_params()
 def plot_capacity_plan(
     plan: Any, *, ylabel: str = "units per day (demand, capacity)", ax: Any = None
 ) -> Any:
@@ -164,7 +165,7 @@ def plot_capacity_plan(
     matplotlib.axes.Axes
     """
     if not hasattr(plan, "table") or "cvar_capacity" not in getattr(plan, "table", {}):
-        raise fail("plan", "plot_capacity_plan", "a CapacityPlan", type(plan).__name__)
+        raise fail("plan", "a CapacityPlan", type(plan).__name__)
     t = plan.table
     x = pd.DatetimeIndex(t["date"]) if plan.has_dates else np.arange(len(t))
     ax = _axes(ax, (9, 4))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 
 __all__ = ["psm_curves", "psm_occupancy"]
 
@@ -19,11 +19,12 @@ def _axes(ax):
     return ax
 
 
-def _check(result: Any, caller: str) -> None:
+def _check(result: Any) -> None:
     if not hasattr(result, "mean_occupancy") or not hasattr(result, "states"):
-        raise fail("result", caller, "a PartitionedSurvivalResult", type(result).__name__)
+        raise fail("result", "a PartitionedSurvivalResult", type(result).__name__)
 
 
+@validate_params()
 def psm_occupancy(
     result: Any, strategy: str | None = None, *, max_time: float | None = None, ax=None
 ):
@@ -43,11 +44,10 @@ def psm_occupancy(
     -------
     matplotlib.axes.Axes
     """
-    caller = "psm_occupancy"
-    _check(result, caller)
+    _check(result)
     strategy = result.strategies[0] if strategy is None else strategy
     if strategy not in result.strategies:
-        raise fail("strategy", caller, f"one of {result.strategies}", strategy)
+        raise fail("strategy", f"one of {result.strategies}", strategy)
     ax = _axes(ax)
     occ = result.mean_occupancy.sel(strategy=strategy)
     times = occ["time"].to_numpy()
@@ -62,6 +62,7 @@ def psm_occupancy(
     return ax
 
 
+@validate_params()
 def psm_curves(result: Any, *, max_time: float | None = None, ax=None):
     """Mean survival of each endpoint (the partition lines), one colour per strategy.
 
@@ -80,8 +81,7 @@ def psm_curves(result: Any, *, max_time: float | None = None, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    caller = "psm_curves"
-    _check(result, caller)
+    _check(result)
     ax = _axes(ax)
     styles = ["--", "-.", ":"]
     for i, strategy in enumerate(result.strategies):

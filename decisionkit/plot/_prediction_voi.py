@@ -6,13 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import Interval, fail, validate_params
 from decisionkit.plot._threshold import _DEFAULT_STYLE, _limits
 from decisionkit.plot._threshold import decision_curve as _decision_curve
 
 __all__ = ["prediction_voi"]
 
 
+@validate_params({"per": Interval(1, None, integer=True)})
 def prediction_voi(result: Any, *, curve: Any = None, ax: Any = None, per: int = 10_000) -> Any:
     """Decision curve (left axis) with the validation EVPI and EVSI (right axis).
 
@@ -36,10 +37,9 @@ def prediction_voi(result: Any, *, curve: Any = None, ax: Any = None, per: int =
     """
     import matplotlib.pyplot as plt
 
-    caller = "plot.prediction_voi"
     if not hasattr(result, "table") or "evpi" not in getattr(result, "table", {}):
-        raise fail("result", caller, "a PredictionVOIResult from dk.voi.prediction_voi", result)
-    per = int(check_number(per, "per", caller, low=1, integer=True))
+        raise fail("result", "a PredictionVOIResult from dk.voi.prediction_voi", result)
+    per = int(per)
     t = result.table
     x = t["threshold"].to_numpy()
     if ax is None:

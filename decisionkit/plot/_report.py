@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.plot._cea import _money
 from decisionkit.report._budget import BudgetImpactResult
 from decisionkit.report._scenarios import ScenarioResult
@@ -22,6 +22,7 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
     return ax
 
 
+@validate_params()
 def scenario_comparison(
     result: ScenarioResult, *, ax: Any = None, currency: str = "$", effect_unit: str = "QALY"
 ) -> Any:
@@ -46,7 +47,6 @@ def scenario_comparison(
     if not isinstance(result, ScenarioResult):
         raise fail(
             "result",
-            "scenario_comparison",
             "a ScenarioResult from run_scenarios",
             type(result).__name__,
         )
@@ -99,6 +99,7 @@ def scenario_comparison(
     return ax
 
 
+@validate_params()
 def budget_impact(result: BudgetImpactResult, *, ax: Any = None, currency: str = "$") -> Any:
     """Annual budget impact (bars, 95% PSA interval) and cumulative impact (line and band).
 
@@ -117,7 +118,6 @@ def budget_impact(result: BudgetImpactResult, *, ax: Any = None, currency: str =
     if not isinstance(result, BudgetImpactResult):
         raise fail(
             "result",
-            "budget_impact",
             "a BudgetImpactResult from budget_impact",
             type(result).__name__,
         )

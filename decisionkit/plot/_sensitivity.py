@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._format import number
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.plot._cea import _money
 from decisionkit.sensitivity import OneWayPSAResult, OneWayResult, TwoWayPSAResult, TwoWayResult
 
@@ -48,6 +48,7 @@ def _describe(result: Any, currency: str, effect_unit: str) -> tuple[str, str, s
     return _LABELS[result.outcome], f" ({unit})", extra, unit == currency
 
 
+@validate_params()
 def tornado(
     result: OneWayResult | OneWayPSAResult,
     *,
@@ -82,10 +83,10 @@ def tornado(
         t = result.tornado(strategy, reference)
     elif isinstance(result, OneWayResult):
         if reference is not None:
-            raise fail("reference", "tornado", "None for a OneWayResult", reference)
+            raise fail("reference", "None for a OneWayResult", reference)
         t = result.tornado(strategy)
     else:
-        raise fail("result", "tornado", "a OneWayResult or OneWayPSAResult", type(result).__name__)
+        raise fail("result", "a OneWayResult or OneWayPSAResult", type(result).__name__)
     ax = _axes(ax)
     label, unit, extra, money = _describe(result, currency, effect_unit)
     base = float(t["base"].iloc[0]) if len(t) else 0.0
@@ -116,6 +117,7 @@ def tornado(
     return ax
 
 
+@validate_params()
 def two_way(result: TwoWayResult | TwoWayPSAResult, *, ax: Any = None, currency: str = "$") -> Any:
     """Map of the optimal strategy over a two-way parameter grid (one colour per strategy).
 
@@ -126,7 +128,7 @@ def two_way(result: TwoWayResult | TwoWayPSAResult, *, ax: Any = None, currency:
     from matplotlib.patches import Patch
 
     if not isinstance(result, (TwoWayResult, TwoWayPSAResult)):
-        raise fail("result", "two_way", "a TwoWayResult or TwoWayPSAResult", type(result).__name__)
+        raise fail("result", "a TwoWayResult or TwoWayPSAResult", type(result).__name__)
     ax = _axes(ax)
     grid = result.optimal()
     names = result.strategies
@@ -150,6 +152,7 @@ def two_way(result: TwoWayResult | TwoWayPSAResult, *, ax: Any = None, currency:
     return ax
 
 
+@validate_params()
 def one_way_lines(
     result: OneWayPSAResult, parameter: str | None = None, *, ax: Any = None, currency: str = "$"
 ) -> Any:
@@ -166,11 +169,11 @@ def one_way_lines(
         Currency label for monetary utilities.
     """
     if not isinstance(result, OneWayPSAResult):
-        raise fail("result", "one_way_lines", "a OneWayPSAResult", type(result).__name__)
+        raise fail("result", "a OneWayPSAResult", type(result).__name__)
     if parameter is None:
         parameter = str(result.tornado()["parameter"].iloc[0])
     elif parameter not in result.parameters:
-        raise fail("parameter", "one_way_lines", f"one of {result.parameters}", parameter)
+        raise fail("parameter", f"one of {result.parameters}", parameter)
     ax = _axes(ax)
     f = result.frame[result.frame["parameter"] == parameter]
     for colour, s in zip(_colours(len(result.strategies)), result.strategies, strict=True):
@@ -186,6 +189,7 @@ def one_way_lines(
     return ax
 
 
+@validate_params()
 def one_way_optimal(result: OneWayPSAResult, *, ax: Any = None) -> Any:
     """Optimal strategy across each parameter's range (dampack's ``owsa_opt_strat``).
 
@@ -196,7 +200,7 @@ def one_way_optimal(result: OneWayPSAResult, *, ax: Any = None) -> Any:
     from matplotlib.patches import Patch
 
     if not isinstance(result, OneWayPSAResult):
-        raise fail("result", "one_way_optimal", "a OneWayPSAResult", type(result).__name__)
+        raise fail("result", "a OneWayPSAResult", type(result).__name__)
     ax = _axes(ax)
     order = list(result.tornado()["parameter"])
     colours = dict(zip(result.strategies, _colours(len(result.strategies)), strict=True))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 
 __all__ = ["kaplan_meier", "survival_fits"]
 
@@ -32,6 +32,7 @@ def _risk_times(km: Any, risk_times: Any) -> np.ndarray:
     return np.arange(0.0, top + 1e-9, step)
 
 
+@validate_params()
 def kaplan_meier(
     km: Any,
     *,
@@ -63,7 +64,7 @@ def kaplan_meier(
         The curves' Axes.
     """
     if not hasattr(km, "table") or not hasattr(km, "at_risk"):
-        raise fail("km", "plot.kaplan_meier", "a KaplanMeier result", type(km).__name__)
+        raise fail("km", "a KaplanMeier result", type(km).__name__)
     ax = _axes(ax)
     colors = list(colors) if colors else [f"C{i}" for i in range(len(km.groups))]
     for g, color in zip(km.groups, colors, strict=False):
@@ -114,6 +115,7 @@ def _add_risk_table(ax: Any, km: Any, times: np.ndarray, colors: list[str]) -> N
     ax.tick_params(labelbottom=False)
 
 
+@validate_params({"random_seed": "random_state"})
 def survival_fits(
     models: Any,
     *,
@@ -159,7 +161,7 @@ def survival_fits(
     if times is None:
         top = 3 * follow_up if follow_up else None
         if top is None:
-            raise fail("times", "plot.survival_fits", "given when no km is", times)
+            raise fail("times", "given when no km is", times)
         times = np.linspace(0, top, 300)
     times = np.asarray(times, dtype=float)
     for i, (label, model) in enumerate(named.items()):
@@ -191,4 +193,4 @@ def _named(models: Any) -> dict[str, Any]:
         return {getattr(m, "label", f"model {i}"): m for i, m in enumerate(models)}
     if callable(getattr(models, "predict", None)):
         return {getattr(models, "label", "model"): models}
-    raise fail("models", "plot.survival_fits", "a fitted survival model, list or mapping", models)
+    raise fail("models", "a fitted survival model, list or mapping", models)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 
 __all__ = ["decision_curve", "test_consequences"]
 
@@ -21,6 +21,7 @@ _DEFAULT_STYLE = {
 }
 
 
+@validate_params()
 def decision_curve(
     dc: Any,
     *,
@@ -58,15 +59,14 @@ def decision_curve(
     """
     import matplotlib.pyplot as plt
 
-    caller = "plot.decision_curve"
     if kind not in ("net_benefit", "interventions_avoided"):
-        raise fail("kind", caller, "'net_benefit' or 'interventions_avoided'", kind)
+        raise fail("kind", "'net_benefit' or 'interventions_avoided'", kind)
     if not hasattr(dc, "strategies") or not hasattr(dc, "to_frame"):
-        raise fail("dc", caller, "a DecisionCurve from dk.threshold.decision_curve", type(dc))
+        raise fail("dc", "a DecisionCurve from dk.threshold.decision_curve", type(dc))
     chosen = list(dc.models) if models is None else list(models)
     unknown = [m for m in chosen if m not in dc.models]
     if unknown:
-        raise fail("models", caller, f"a subset of {list(dc.models)}", unknown)
+        raise fail("models", f"a subset of {list(dc.models)}", unknown)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     frame = dc.to_frame()
@@ -133,6 +133,7 @@ _LABELS = {
 }
 
 
+@validate_params()
 def test_consequences(
     tc: Any,
     *,
@@ -168,14 +169,13 @@ def test_consequences(
 
     from decisionkit.threshold._consequences import check_statistics
 
-    caller = "plot.test_consequences"
     if not hasattr(tc, "counts") or not hasattr(tc, "to_frame"):
-        raise fail("tc", caller, "a TestConsequences from dk.threshold.test_consequences", type(tc))
-    chosen = check_statistics(statistics, caller)
+        raise fail("tc", "a TestConsequences from dk.threshold.test_consequences", type(tc))
+    chosen = check_statistics(statistics)
     shown = list(tc.models) if models is None else list(models)
     unknown = [m for m in shown if m not in tc.models]
     if unknown or not shown:
-        raise fail("models", caller, f"a non-empty subset of {list(tc.models)}", unknown or shown)
+        raise fail("models", f"a non-empty subset of {list(tc.models)}", unknown or shown)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     frame = tc.to_frame()

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 
 __all__ = ["enbs_curve", "evppi_bars", "evsi_curve", "regression_check", "voi_evpi"]
 
@@ -20,7 +20,7 @@ def _axes(ax: Any):
     return ax
 
 
-def _pick_grid(table: pd.DataFrame, grid_dim: str | None, wtp: Any, caller: str) -> pd.DataFrame:
+def _pick_grid(table: pd.DataFrame, grid_dim: str | None, wtp: Any) -> pd.DataFrame:
     """Rows at one grid value: ``wtp`` if given, the only value, else an error."""
     if grid_dim is None:
         return table
@@ -30,14 +30,13 @@ def _pick_grid(table: pd.DataFrame, grid_dim: str | None, wtp: Any, caller: str)
             return table
         raise fail(
             "wtp",
-            caller,
             f"one of the {grid_dim} values of the result",
             None,
-            f"The result holds {values.size} values ({values[0]:g} ... {values[-1]:g}).",
+            hint=f"The result holds {values.size} values ({values[0]:g} ... {values[-1]:g}).",
         )
     match = np.isclose(values, float(wtp))
     if not match.any():
-        raise fail("wtp", caller, f"one of the {grid_dim} values {list(values)}", wtp)
+        raise fail("wtp", f"one of the {grid_dim} values {list(values)}", wtp)
     return table[np.isclose(table[grid_dim], values[match][0])]
 
 
@@ -47,6 +46,7 @@ def _wtp_note(table: pd.DataFrame, grid_dim: str | None) -> str:
     return f" ({grid_dim} = {float(table[grid_dim].iloc[0]):,.0f})"
 
 
+@validate_params()
 def voi_evpi(result: Any, ax: Any = None, *, population: float = 1.0, label: str = "EVPI"):
     """EVPI (and EVPPI per group) against willingness to pay.
 
@@ -70,7 +70,7 @@ def voi_evpi(result: Any, ax: Any = None, *, population: float = 1.0, label: str
     ax = _axes(ax)
     if isinstance(result, pd.Series):
         if result.index.name is None or len(result) < 2:
-            raise fail("result", "voi_evpi", "an EVPI Series indexed by a wtp grid", result)
+            raise fail("result", "an EVPI Series indexed by a wtp grid", result)
         grid_dim = str(result.index.name)
         ax.plot(result.index, result.to_numpy() * population, color="black", lw=2, label=label)
     elif isinstance(result, EVPPIResult) and result.grid_dim:
@@ -83,10 +83,9 @@ def voi_evpi(result: Any, ax: Any = None, *, population: float = 1.0, label: str
     else:
         raise fail(
             "result",
-            "voi_evpi",
             "an EVPPIResult with a wtp grid or an EVPI Series by wtp",
             type(result).__name__,
-            "Use a utility with a wtp grid, e.g. wtp=range(0, 50001, 1000).",
+            hint="Use a utility with a wtp grid, e.g. wtp=range(0, 50001, 1000).",
         )
     ax.set_xlabel("Willingness to pay per unit of effect" if grid_dim == "wtp" else grid_dim)
     scale = "population" if population != 1.0 else "per person"
@@ -97,6 +96,7 @@ def voi_evpi(result: Any, ax: Any = None, *, population: float = 1.0, label: str
     return ax
 
 
+@validate_params()
 def evppi_bars(result: Any, ax: Any = None, *, wtp: float | None = None, show_evpi: bool = True):
     """Horizontal bars of EVPPI per parameter (group), largest first, with +-2 se whiskers.
 
@@ -117,8 +117,8 @@ def evppi_bars(result: Any, ax: Any = None, *, wtp: float | None = None, show_ev
     from decisionkit.voi import EVPPIResult
 
     if not isinstance(result, EVPPIResult):
-        raise fail("result", "evppi_bars", "an EVPPIResult", type(result).__name__)
-    t = _pick_grid(result.to_frame(), result.grid_dim, wtp, "evppi_bars")
+        raise fail("result", "an EVPPIResult", type(result).__name__)
+    t = _pick_grid(result.to_frame(), result.grid_dim, wtp)
     t = t.sort_values("evppi", ascending=True, kind="stable")
     ax = _axes(ax)
     pos = np.arange(len(t))
@@ -150,6 +150,7 @@ def _size_axis(ax: Any, sizes: np.ndarray, participants: int) -> None:
     ax.set_xlabel(f"Sample size n{per}")
 
 
+@validate_params()
 def evsi_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     """EVSI against sample size with a +-2 se band and the EVPI as the ceiling.
 
@@ -160,8 +161,8 @@ def evsi_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     from decisionkit.voi import EVSIResult
 
     if not isinstance(result, EVSIResult):
-        raise fail("result", "evsi_curve", "an EVSIResult", type(result).__name__)
-    t = _pick_grid(result.to_frame(), result.grid_dim, wtp, "evsi_curve").sort_values("n")
+        raise fail("result", "an EVSIResult", type(result).__name__)
+    t = _pick_grid(result.to_frame(), result.grid_dim, wtp).sort_values("n")
     ax = _axes(ax)
     n = t["n"].to_numpy()
     ax.plot(n, t["evsi"], marker="o", color="#4C72B0", label="EVSI")
@@ -186,6 +187,7 @@ def evsi_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     return ax
 
 
+@validate_params()
 def enbs_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     """ENBS against sample size with its 95% band, the zero line and the optimal n.
 
@@ -196,8 +198,8 @@ def enbs_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     from decisionkit.voi import ENBSResult
 
     if not isinstance(result, ENBSResult):
-        raise fail("result", "enbs_curve", "an ENBSResult", type(result).__name__)
-    t = _pick_grid(result.to_frame(), result.grid_dim, wtp, "enbs_curve").sort_values("n")
+        raise fail("result", "an ENBSResult", type(result).__name__)
+    t = _pick_grid(result.to_frame(), result.grid_dim, wtp).sort_values("n")
     ax = _axes(ax)
     n = t["n"].to_numpy()
     ax.plot(n, t["enbs"], marker="o", color="#55A868", label="ENBS")
@@ -221,6 +223,7 @@ def enbs_curve(result: Any, ax: Any = None, *, wtp: float | None = None):
     return ax
 
 
+@validate_params()
 def regression_check(
     result: Any, ax: Any = None, *, parameters: str | None = None, max_points: int = 3000
 ):
@@ -236,8 +239,8 @@ def regression_check(
     from decisionkit.voi import EVPPIResult
 
     if not isinstance(result, EVPPIResult):
-        raise fail("result", "regression_check", "an EVPPIResult", type(result).__name__)
-    frame = result.check(parameters)
+        raise fail("result", "an EVPPIResult", type(result).__name__)
+    frame = result.check()
     if result.grid_dim:
         first = frame[result.grid_dim].iloc[0]
         frame = frame[frame[result.grid_dim] == first]

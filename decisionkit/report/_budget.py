@@ -39,7 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_probability, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_probability,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -53,6 +60,14 @@ __all__ = [
 _TOL = 1e-9
 
 
+@validate_params(
+    {
+        "population": Interval(0.0, None),
+        "years": Interval(1, None, integer=True),
+        "eligible": Interval(0.0, 1.0),
+        "growth": Interval(-1.0, None, closed="right"),
+    }
+)
 def eligible_population(
     population: float,
     *,
@@ -88,29 +103,25 @@ def eligible_population(
     >>> eligible_population(1_000_000, years=3, prevalence=0.01, growth=0.1).round(1).tolist()
     [10000.0, 11000.0, 12100.0]
     """
-    caller = "eligible_population"
-    p0 = check_number(population, "population", caller, low=0.0)
-    y = int(check_number(years, "years", caller, low=1, integer=True))
+    p0 = float(population)
+    y = int(years)
     if prevalence is None and incidence is None:
         raise ValidationError(
-            f"{caller} needs prevalence and/or incidence (proportions of the population); "
+            f"{caller_name()} needs prevalence and/or incidence (proportions of the population); "
             "pass e.g. prevalence=0.01."
         )
     p = (
         0.0
         if prevalence is None
-        else check_probability(prevalence, "prevalence", caller, open_interval=False)
+        else check_probability(prevalence, "prevalence", open_interval=False)
     )
-    i = (
-        0.0
-        if incidence is None
-        else check_probability(incidence, "incidence", caller, open_interval=False)
-    )
-    f = check_probability(eligible, "eligible", caller, open_interval=False)
-    g = check_number(growth, "growth", caller, low=-1.0, low_inclusive=False)
+    i = 0.0 if incidence is None else check_probability(incidence, "incidence", open_interval=False)
+    f = float(eligible)
+    g = float(growth)
     return f * p0 * (1.0 + g) ** np.arange(y) * (p + i)
 
 
+@validate_params({"years": Interval(1, None, integer=True)})
 def market_shares_with(
     shares_without: Mapping[str, Any],
     *,
@@ -147,12 +158,11 @@ def market_shares_with(
     dict of str to numpy.ndarray
         Shares per strategy and year, the new technology last.
     """
-    caller = "market_shares_with"
-    y = int(check_number(years, "years", caller, low=1, integer=True))
-    base = _shares(shares_without, y, "shares_without", caller)
-    u = _per_year(uptake, y, "uptake", caller)
+    y = int(years)
+    base = _shares(shares_without, y, "shares_without")
+    u = _per_year(uptake, y, "uptake")
     if np.any(u < 0) or np.any(u > 1):
-        raise fail("uptake", caller, "shares in [0, 1]", uptake)
+        raise fail("uptake", "shares in [0, 1]", uptake)
     current = [s for s in base if s != new]
     if displaces is None:
         total = sum(base[s] for s in current)
@@ -160,16 +170,15 @@ def market_shares_with(
     else:
         unknown = [s for s in displaces if s not in current]
         if unknown:
-            raise fail("displaces", caller, f"fractions for strategies among {current}", unknown)
+            raise fail("displaces", f"fractions for strategies among {current}", unknown)
         d = {s: np.full(y, float(displaces.get(s, 0.0))) for s in current}
         tot = sum(d.values())
         if np.any(np.abs(tot - 1.0) > _TOL):
             raise fail(
                 "displaces",
-                caller,
                 "fractions summing to 1",
                 dict(displaces),
-                f"They sum to {float(tot[0]):g}.",
+                hint=f"They sum to {float(tot[0]):g}.",
             )
     out = {s: base[s] - d[s] * u for s in current}
     out[new] = base.get(new, np.zeros(y)) + u
@@ -177,7 +186,8 @@ def market_shares_with(
         if np.any(v < -_TOL):
             year = int(np.argmax(v < -_TOL)) + 1
             raise ValidationError(
-                f"{caller}: the new technology takes more share from {s!r} than it has in year "
+                f"{caller_name()}: the new technology takes more share from {s!r} than it "
+                "has in year "
                 f"{year} ({base[s][year - 1]:g} without, {d[s][year - 1] * u[year - 1]:g} "
                 "displaced). Lower the uptake or change 'displaces'."
             )
@@ -305,6 +315,7 @@ class BudgetImpactResult:
         )
 
 
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def budget_impact(
     population: Any,
     shares_without: Mapping[str, Any],
@@ -348,39 +359,36 @@ def budget_impact(
     >>> float(res.summary["impact"].iloc[0])
     100000.0
     """
-    caller = "budget_impact"
-    prob = check_probability(prob, "prob", caller)
+    prob = float(prob)
     for name, value in (
         ("shares_without", shares_without),
         ("shares_with", shares_with),
         ("costs", costs),
     ):
         if not isinstance(value, Mapping) or not value:
-            raise fail(name, caller, "a non-empty dict of strategy to values", value)
+            raise fail(name, "a non-empty dict of strategy to values", value)
     n_years = _horizon(population, shares_without, shares_with, costs)
-    pop = _per_year(population, n_years, "population", caller)
+    pop = _per_year(population, n_years, "population")
     if np.any(pop < 0):
         year = int(np.argmax(pop < 0)) + 1
         raise fail(
             "population",
-            caller,
             "non-negative numbers of patients",
             population,
-            f"Year {year} has {pop[year - 1]:g}.",
+            hint=f"Year {year} has {pop[year - 1]:g}.",
         )
     strategies = list(dict.fromkeys([*shares_without, *shares_with]))
-    without = _shares(shares_without, n_years, "shares_without", caller)
-    with_ = _shares(shares_with, n_years, "shares_with", caller)
+    without = _shares(shares_without, n_years, "shares_without")
+    with_ = _shares(shares_with, n_years, "shares_with")
     missing = [s for s in strategies if s not in costs]
     if missing:
         raise fail(
             "costs",
-            caller,
             f"a cost for every strategy with a share {strategies}",
             sorted(costs),
-            f"Missing: {missing}.",
+            hint=f"Missing: {missing}.",
         )
-    cost = _costs({s: costs[s] for s in strategies}, n_years, caller)
+    cost = _costs({s: costs[s] for s in strategies}, n_years)
     m0 = np.stack([without.get(s, np.zeros(n_years)) for s in strategies])
     m1 = np.stack([with_.get(s, np.zeros(n_years)) for s in strategies])
     b0 = pop * np.einsum("sy,dsy->dy", m0, cost)
@@ -388,6 +396,7 @@ def budget_impact(
     return BudgetImpactResult(tuple(strategies), pop, m0, m1, b0, b1, cost, prob)
 
 
+@validate_params({"years": Interval(1, None, integer=True)})
 def annual_costs_from_trace(
     result: Any, state_costs: Mapping[str, Any] | Any, *, years: int, per_draw: bool = True
 ) -> dict[str, np.ndarray]:
@@ -419,16 +428,14 @@ def annual_costs_from_trace(
         ``{strategy: (n_draws, years)}`` (``n_draws`` is 1 with ``per_draw=False``), ready
         for :func:`budget_impact`.
     """
-    caller = "annual_costs_from_trace"
-    y = int(check_number(years, "years", caller, low=1, integer=True))
+    y = int(years)
     trace = getattr(result, "trace", None) if per_draw else getattr(result, "mean_trace", None)
     if trace is None:
         raise fail(
             "result",
-            caller,
             "a MarkovResult run with return_trace=True",
             type(result).__name__,
-            "Or pass per_draw=False to use the mean trace.",
+            hint="Or pass per_draw=False to use the mean trace.",
         )
     if not per_draw:
         trace = trace.expand_dims("draw")
@@ -436,7 +443,7 @@ def annual_costs_from_trace(
     start = trace["cycle"].values * cl
     n_cycles = trace.sizes["cycle"] - 1
     if n_cycles * cl < y - _TOL:
-        raise fail("years", caller, f"at most the model's horizon ({n_cycles * cl:g} years)", y)
+        raise fail("years", f"at most the model's horizon ({n_cycles * cl:g} years)", y)
     year_of = np.floor(start[:-1] + _TOL).astype(int)  # 0-based year in which each cycle starts
     out = {}
     n_draws = trace.sizes["draw"]
@@ -452,11 +459,10 @@ def annual_costs_from_trace(
             if c.shape not in ((m.shape[2],), (n_draws, m.shape[2])):
                 raise fail(
                     f"state_costs of {s!r}",
-                    caller,
                     f"{m.shape[2]} costs (one per state) or ({n_draws}, {m.shape[2]})",
                     c.shape,
                 )
-            finite_or_raise(c, f"{caller}: state_costs of {s!r}")
+            finite_or_raise(c, f"{caller_name()}: state_costs of {s!r}")
             per_cycle[:, t] = cl * (m[:, t] @ c if c.ndim == 1 else (m[:, t] * c).sum(axis=1))
         out[s] = np.stack([per_cycle[:, year_of == k].sum(axis=1) for k in range(y)], axis=1)
     return out
@@ -473,52 +479,51 @@ def _horizon(population, *tables) -> int:
     return 1
 
 
-def _per_year(value: Any, n_years: int, name: str, caller: str) -> np.ndarray:
+def _per_year(value: Any, n_years: int, name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
         arr = np.full(n_years, float(arr))
     if arr.shape != (n_years,):
-        raise fail(name, caller, f"a number or {n_years} values (one per year)", value)
-    finite_or_raise(arr, f"{caller}: '{name}'")
+        raise fail(name, f"a number or {n_years} values (one per year)", value)
+    finite_or_raise(arr, f"{caller_name()}: '{name}'")
     return arr
 
 
-def _shares(table: Mapping[str, Any], n_years: int, name: str, caller: str) -> dict:
-    out = {str(s): _per_year(v, n_years, f"{name}['{s}']", caller) for s, v in table.items()}
+def _shares(table: Mapping[str, Any], n_years: int, name: str) -> dict:
+    out = {str(s): _per_year(v, n_years, f"{name}['{s}']") for s, v in table.items()}
     for s, v in out.items():
         if np.any(v < 0) or np.any(v > 1):
-            raise fail(f"{name}['{s}']", caller, "market shares in [0, 1]", table[s])
+            raise fail(f"{name}['{s}']", "market shares in [0, 1]", table[s])
     total = np.sum(list(out.values()), axis=0)
     bad = np.abs(total - 1.0) > 1e-6
     if np.any(bad):
         year = int(np.argmax(bad)) + 1
         raise ValidationError(
-            f"{caller}: the market shares in '{name}' sum to {total[year - 1]:.6g} in year "
+            f"{caller_name()}: the market shares in '{name}' sum to {total[year - 1]:.6g} in year "
             f"{year}; they must sum to 1 in every year (shares: "
             f"{ {s: round(float(v[year - 1]), 6) for s, v in out.items()} })."
         )
     return out
 
 
-def _costs(costs: Mapping[str, Any], n_years: int, caller: str) -> np.ndarray:
+def _costs(costs: Mapping[str, Any], n_years: int) -> np.ndarray:
     arrays = {}
     for s, v in costs.items():
         a = np.asarray(v, dtype=float)
         if a.ndim <= 1:
-            a = _per_year(a, n_years, f"costs['{s}']", caller)[None, :]
+            a = _per_year(a, n_years, f"costs['{s}']")[None, :]
         if a.ndim != 2 or a.shape[1] != n_years:
             raise fail(
                 f"costs['{s}']",
-                caller,
                 f"a number, {n_years} values or draws of shape (n_draws, {n_years})",
                 np.shape(v),
             )
-        finite_or_raise(a, f"{caller}: costs['{s}']")
+        finite_or_raise(a, f"{caller_name()}: costs['{s}']")
         arrays[s] = a
     sizes = {a.shape[0] for a in arrays.values()} - {1}
     if len(sizes) > 1:
         raise ValidationError(
-            f"{caller}: the cost draws have different numbers of draws "
+            f"{caller_name()}: the cost draws have different numbers of draws "
             f"{ {s: a.shape[0] for s, a in arrays.items()} }; use the same PSA draws for all."
         )
     n = sizes.pop() if sizes else 1

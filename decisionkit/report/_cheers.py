@@ -18,6 +18,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from decisionkit._validation import validate_params
+
 __all__ = ["CHEERS_ITEMS", "METADATA_KEYS", "cheers_checklist"]
 
 # (item, part, topic, guidance in brief, metadata key, report sections that address it, todo)
@@ -280,6 +282,7 @@ SECTION_TITLES = {
 }
 
 
+@validate_params()
 def cheers_checklist(sections: set[str], metadata: Mapping[str, str]) -> pd.DataFrame:
     """The CHEERS 2022 checklist for a report with ``sections`` and user ``metadata``.
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail, require
+from decisionkit._validation import fail, require, validate_params
 from decisionkit.report._expr import excel_name_ok
 from decisionkit.report._spec import MarkovSpec
 
@@ -50,6 +50,7 @@ _SETTINGS = {
 }
 
 
+@validate_params()
 def to_excel(
     spec: MarkovSpec,
     path: str | Path,
@@ -90,13 +91,12 @@ def to_excel(
     ...                   state_utilities=[1, 0], n_cycles=10, dead="Dead")
     >>> to_excel(spec, "model.xlsx")  # doctest: +SKIP
     """
-    caller = "to_excel"
     if not isinstance(spec, MarkovSpec):
-        raise fail("spec", caller, "a decisionkit.report.MarkovSpec", type(spec).__name__)
+        raise fail("spec", "a decisionkit.report.MarkovSpec", type(spec).__name__)
     openpyxl = require("openpyxl", "Excel export", extra="report")
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise fail("path", caller, "a file name ending in .xlsx", str(path))
+        raise fail("path", "a file name ending in .xlsx", str(path))
     descriptions = dict(descriptions or {})
     wb = openpyxl.Workbook()
     refs = _inputs_sheet(wb, spec, title, descriptions)
@@ -301,7 +301,7 @@ def _results_sheet(wb, spec: MarkovSpec, totals: dict, det: Any) -> None:
 
 def _psa_sheet(wb, spec: MarkovSpec, draws: pd.DataFrame) -> None:
     if not isinstance(draws, pd.DataFrame):
-        raise fail("psa_draws", "to_excel", "a DataFrame of parameter draws", type(draws).__name__)
+        raise fail("psa_draws", "a DataFrame of parameter draws", type(draws).__name__)
     res = spec.run(draws)
     ws = wb.create_sheet("PSA draws")
     ws["A1"] = (

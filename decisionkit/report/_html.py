@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_wtp, fail
+from decisionkit._validation import caller_name, check_wtp, fail, validate_params
 from decisionkit.outcomes import OutcomeDistribution, require_outcomes
 from decisionkit.report import _methods
 from decisionkit.report._budget import BudgetImpactResult
@@ -95,6 +95,7 @@ class Report:
         )
 
 
+@validate_params()
 def write_report(
     path: str | Path | None,
     outcomes: OutcomeDistribution,
@@ -169,31 +170,29 @@ def write_report(
     >>> out = ss.sick_sicker_psa(200, random_seed=1)
     >>> write_report("report.html", out, wtp=100_000)  # doctest: +SKIP
     """
-    caller = "write_report"
-    outcomes = require_outcomes(outcomes, caller)
+    outcomes = require_outcomes(outcomes, caller_name())
     if outcomes.extra_dims:
         raise fail(
             "outcomes",
-            caller,
             "outcomes with dims (draw, action) only",
             outcomes.extra_dims,
-            "Pass one scenario's outcomes (outcomes_for).",
+            hint="Pass one scenario's outcomes (outcomes_for).",
         )
-    wtp_value, _ = check_wtp(wtp, caller, positive=False)
+    wtp_value, _ = check_wtp(wtp, positive=False)
     if wtp_value is None:
-        raise fail("wtp", caller, "one number (the decision threshold)", wtp)
+        raise fail("wtp", "one number (the decision threshold)", wtp)
     if path is not None:
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
-            raise fail("path", caller, "a file name ending in .html (or None)", str(path))
+            raise fail("path", "a file name ending in .html (or None)", str(path))
     metadata = dict(metadata or {})
     unknown = sorted(set(metadata) - set(METADATA_KEYS))
     if unknown:
-        raise fail("metadata", caller, f"a dict with keys among {list(METADATA_KEYS)}", unknown)
+        raise fail("metadata", f"a dict with keys among {list(METADATA_KEYS)}", unknown)
     for name, value in (("scenarios", scenarios), ("budget", budget)):
         kind = ScenarioResult if name == "scenarios" else BudgetImpactResult
         if value is not None and not isinstance(value, kind):
-            raise fail(name, caller, f"a {kind.__name__}", type(value).__name__)
+            raise fail(name, f"a {kind.__name__}", type(value).__name__)
 
     from decisionkit.cea import analyze
 
@@ -253,6 +252,7 @@ def write_report(
     )
 
 
+@validate_params()
 def report_html(outcomes: OutcomeDistribution, **kwargs: Any) -> bytes:
     """The report of :func:`write_report` as UTF-8 bytes, without writing a file.
 

@@ -42,7 +42,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_names, check_number, check_wtp, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_names,
+    check_number,
+    check_wtp,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
@@ -125,11 +133,13 @@ class ScenarioResult:
         """All PSA outcomes with a ``scenario`` dim, ready for ``dk.decide`` (no inputs)."""
         return OutcomeDistribution(self.psa)
 
+    @validate_params()
     def outcomes_for(self, scenario: str) -> OutcomeDistribution:
         """The PSA outcomes of one scenario, with its parameter draws attached (for EVPPI)."""
-        name = self._check_name(scenario, "outcomes_for")
+        name = self._check_name(scenario)
         return OutcomeDistribution(self.psa.sel(scenario=name, drop=True), inputs=self.inputs[name])
 
+    @validate_params()
     def cea(self, scenario: str = BASE, **kwargs: Any) -> Any:
         """``dk.cea.analyze`` of one scenario (``dk.cea.analyze`` takes no extra dims)."""
         from decisionkit.cea import analyze
@@ -137,6 +147,7 @@ class ScenarioResult:
         kwargs.setdefault("reference", self.reference)
         return analyze(self.outcomes_for(scenario), cost=self.cost, effect=self.effect, **kwargs)
 
+    @validate_params()
     def decision(self, wtp: float | None = None) -> Any:
         """``dk.decide`` on net monetary benefit at ``wtp``: the scenario dim is an extra dim."""
         from decisionkit.decision.analysis import decide
@@ -212,14 +223,17 @@ class ScenarioResult:
             f"P(cost-effective) at wtp {self.wtp:,.0f}>\n{text}"
         )
 
-    def _check_name(self, scenario: str, caller: str) -> str:
+    def _check_name(self, scenario: str) -> str:
         if scenario not in self.scenarios:
             raise fail(
-                "scenario", f"ScenarioResult.{caller}", f"one of {list(self.scenarios)}", scenario
+                "scenario",
+                f"one of {list(self.scenarios)}",
+                scenario,
             )
         return scenario
 
 
+@validate_params({"n_draws": Interval(2, None, integer=True), "random_seed": "random_state"})
 def run_scenarios(
     model: Callable[..., Any],
     base_case: Mapping[str, float],
@@ -285,27 +299,26 @@ def run_scenarios(
     >>> res.scenarios
     ('Base case', 'Cheaper A')
     """
-    caller = "run_scenarios"
     if not callable(model):
-        raise fail("model", caller, "a function model(params, **settings)", model)
-    n = int(check_number(n_draws, "n_draws", caller, low=2, integer=True))
+        raise fail("model", "a function model(params, **settings)", model)
+    n = int(n_draws)
     if random_seed is not None and not isinstance(random_seed, int | np.integer):
-        raise fail("random_seed", caller, "an int or None (shared by every scenario)", random_seed)
-    wtp_value, _ = check_wtp(wtp, caller, positive=False)
+        raise fail("random_seed", "an int or None (shared by every scenario)", random_seed)
+    wtp_value, _ = check_wtp(wtp, positive=False)
     if wtp_value is None:
-        raise fail("wtp", caller, "one number (not a grid)", wtp)
+        raise fail("wtp", "one number (not a grid)", wtp)
     psa_cls = importlib.import_module("decisionkit.models").PSA
     if not isinstance(psa, psa_cls):
-        raise fail("psa", caller, "a decisionkit.models.PSA", type(psa).__name__)
-    base = _check_base(base_case, psa, caller)
+        raise fail("psa", "a decisionkit.models.PSA", type(psa).__name__)
+    base = _check_base(base_case, psa)
     specs = [
         Scenario(BASE, description="Base-case inputs and assumptions."),
-        *_check_scenarios(scenarios, caller),
+        *_check_scenarios(scenarios),
     ]
-    check_names([s.name for s in specs], "scenarios (names, including 'Base case')", caller)
+    check_names([s.name for s in specs], "scenarios (names, including 'Base case')")
     dist_cls = importlib.import_module(psa_cls.__module__).Distribution
     for spec in specs:
-        _check_overrides(spec, base, psa, model, dist_cls, caller)
+        _check_overrides(spec, base, psa, model, dist_cls)
 
     # one (deterministic row + PSA sample) per scenario, grouped by settings for batching
     tables = {}
@@ -319,19 +332,17 @@ def run_scenarios(
     values: dict[str, tuple[xr.Dataset, xr.Dataset]] = {}
     for members in groups.values():
         stacked = pd.concat([tables[s.name][1] for s in members], ignore_index=True)
-        ds = _as_dataset(
-            model(stacked, **members[0].settings), n_rows=len(members) * n, caller=caller
-        )
+        ds = _as_dataset(model(stacked, **members[0].settings), n_rows=len(members) * n)
         for i, s in enumerate(members):
             draws = ds.isel(draw=slice(i * n, (i + 1) * n)).assign_coords(draw=np.arange(n))
-            det = _deterministic(model, tables[s.name][0], s.settings, caller)
+            det = _deterministic(model, tables[s.name][0], s.settings)
             values[s.name] = (det, draws)
     names = [s.name for s in specs]
     first = values[names[0]][1]
     for name in names[1:]:
         if list(values[name][1]["action"].values) != list(first["action"].values):
             raise ValidationError(
-                f"{caller}: scenario {name!r} returned strategies "
+                f"{caller_name()}: scenario {name!r} returned strategies "
                 f"{list(values[name][1]['action'].values)}, not those of the base case "
                 f"{list(first['action'].values)}. Every scenario must compare the same options."
             )
@@ -339,14 +350,13 @@ def run_scenarios(
         if metric not in first:
             raise fail(
                 f"{'cost' if metric == cost else 'effect'}",
-                caller,
                 f"a metric of the model output {list(first.data_vars)}",
                 metric,
             )
     strategies = [str(a) for a in first["action"].values]
     ref = strategies[0] if reference is None else str(reference)
     if ref not in strategies:
-        raise fail("reference", caller, f"one of the strategies {strategies}", reference)
+        raise fail("reference", f"one of the strategies {strategies}", reference)
     scen = pd.Index(names, name="scenario")
     det = xr.concat([values[k][0] for k in names], dim=scen)
     draws = xr.concat([values[k][1] for k in names], dim=scen).transpose(
@@ -366,7 +376,8 @@ def run_scenarios(
 
 
 # ---------------------------------------------------------------------- private steps
-def _check_base(base_case: Any, psa: Any, caller: str) -> dict[str, float]:
+def _check_base(base_case: Any, psa: Any, caller: str | None = None) -> dict[str, float]:
+    caller = caller or caller_name()
     if not isinstance(base_case, Mapping):
         raise fail("base_case", caller, "a dict of parameter name to value", type(base_case))
     out = dict(psa.base_case())
@@ -375,7 +386,7 @@ def _check_base(base_case: Any, psa: Any, caller: str) -> dict[str, float]:
     return out
 
 
-def _check_scenarios(scenarios: Any, caller: str) -> list[Scenario]:
+def _check_scenarios(scenarios: Any) -> list[Scenario]:
     if isinstance(scenarios, Mapping):
         out = []
         for name, spec in scenarios.items():
@@ -385,7 +396,6 @@ def _check_scenarios(scenarios: Any, caller: str) -> list[Scenario]:
             if not isinstance(spec, Mapping):
                 raise fail(
                     f"scenarios['{name}']",
-                    caller,
                     "a dict with 'parameters' and/or 'settings'",
                     spec,
                 )
@@ -393,10 +403,9 @@ def _check_scenarios(scenarios: Any, caller: str) -> list[Scenario]:
             if unknown:
                 raise fail(
                     f"scenarios['{name}']",
-                    caller,
                     "a dict with keys 'parameters', 'settings', 'description'",
                     sorted(unknown),
-                    "Put parameter values under 'parameters'.",
+                    hint="Put parameter values under 'parameters'.",
                 )
             out.append(
                 Scenario(
@@ -409,37 +418,39 @@ def _check_scenarios(scenarios: Any, caller: str) -> list[Scenario]:
         return out
     if isinstance(scenarios, Sequence) and all(isinstance(s, Scenario) for s in scenarios):
         return list(scenarios)
-    raise fail("scenarios", caller, "a list of Scenario or a dict of name to overrides", scenarios)
+    raise fail("scenarios", "a list of Scenario or a dict of name to overrides", scenarios)
 
 
-def _check_overrides(spec, base, psa, model, dist_cls, caller: str) -> None:
+def _check_overrides(spec, base, psa, model, dist_cls) -> None:
     known = set(base) | set(psa.columns) | set(psa.distributions)
     for name, value in spec.parameters.items():
         if name not in known:
             raise ValidationError(
-                f"{caller}: scenario {spec.name!r} overrides parameter {name!r}, which is "
+                f"{caller_name()}: scenario {spec.name!r} overrides parameter {name!r}, which is "
                 f"neither in the base case nor in the PSA. Known parameters: {sorted(known)}."
             )
         if name in psa.columns and name not in psa.distributions:
             raise ValidationError(
-                f"{caller}: scenario {spec.name!r} overrides {name!r}, one category of a "
+                f"{caller_name()}: scenario {spec.name!r} overrides {name!r}, one category of a "
                 "Dirichlet distribution; override the whole Dirichlet parameter instead."
             )
         multi = getattr(psa.distributions.get(name), "n_columns", 1) > 1
         if multi and not (isinstance(value, dist_cls) and value.n_columns > 1):
             raise ValidationError(
-                f"{caller}: scenario {spec.name!r} overrides the Dirichlet parameter {name!r}; "
+                f"{caller_name()}: scenario {spec.name!r} overrides the Dirichlet parameter "
+                f"{name!r}; "
                 "give another Dirichlet (with the same names) for it."
             )
         if not isinstance(value, dist_cls):
-            check_number(value, f"scenarios[{spec.name!r}].parameters['{name}']", caller)
+            check_number(value, f"scenarios[{spec.name!r}].parameters['{name}']")
     if spec.settings:
         sig = inspect.signature(model)
         takes_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
         for key in spec.settings:
             if not takes_any and key not in sig.parameters:
                 raise ValidationError(
-                    f"{caller}: scenario {spec.name!r} sets {key!r}, which the model does not "
+                    f"{caller_name()}: scenario {spec.name!r} sets {key!r}, which the model "
+                    "does not "
                     f"accept (its arguments: {list(sig.parameters)}). Add it as a keyword "
                     "argument of the model function."
                 )
@@ -474,20 +485,20 @@ def _parameter_tables(spec, base, psa, psa_cls, dist_cls, n, seed):
     return pd.DataFrame({c: [det[c]] for c in cols}), draws
 
 
-def _deterministic(model, row: pd.DataFrame, settings, caller: str) -> xr.Dataset:
+def _deterministic(model, row: pd.DataFrame, settings) -> xr.Dataset:
     """One model call on the deterministic row (its own call, so it equals a separate run).
 
     A model that insists on at least 2 draws (an OutcomeDistribution) gets the row twice.
     """
     try:
-        ds = _as_dataset(model(row, **settings), n_rows=1, caller=caller)
+        ds = _as_dataset(model(row, **settings), n_rows=1)
     except ValidationError:
         twice = pd.concat([row, row], ignore_index=True)
-        ds = _as_dataset(model(twice, **settings), n_rows=2, caller=caller)
+        ds = _as_dataset(model(twice, **settings), n_rows=2)
     return ds.isel(draw=0, drop=True)
 
 
-def _as_dataset(out: Any, *, n_rows: int, caller: str) -> xr.Dataset:
+def _as_dataset(out: Any, *, n_rows: int) -> xr.Dataset:
     if isinstance(out, OutcomeDistribution):
         ds = out.data
     elif isinstance(out, xr.Dataset):
@@ -496,12 +507,12 @@ def _as_dataset(out: Any, *, n_rows: int, caller: str) -> xr.Dataset:
         ds = out.values
     else:
         raise ValidationError(
-            f"{caller}: the model returned {type(out).__name__}; it must return an "
+            f"{caller_name()}: the model returned {type(out).__name__}; it must return an "
             "OutcomeDistribution, a MarkovResult or an xarray Dataset with dims (draw, action)."
         )
     if set(ds.dims) != {"draw", "action"} or ds.sizes["draw"] != n_rows:
         raise ValidationError(
-            f"{caller}: the model output has dims {dict(ds.sizes)}; expected (draw, action) "
+            f"{caller_name()}: the model output has dims {dict(ds.sizes)}; expected (draw, action) "
             f"with one draw per parameter row ({n_rows})."
         )
     return ds

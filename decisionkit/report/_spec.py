@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_names, check_number, fail
+from decisionkit._validation import check_names, check_number, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.report._expr import Expression
 
@@ -84,6 +84,7 @@ class MarkovSpec:
     6.5132
     """
 
+    @validate_params()
     def __init__(
         self,
         states: Sequence[str],
@@ -101,18 +102,15 @@ class MarkovSpec:
         within_cycle: str = "half-cycle",
         dead: str | Sequence[str] | None = None,
     ) -> None:
-        caller = "MarkovSpec"
-        self.states = check_names(states, "states", caller)
-        self.strategies = check_names(strategies, "strategies", caller)
+        self.states = check_names(states, "states")
+        self.strategies = check_names(strategies, "strategies")
         if not isinstance(parameters, Mapping):
-            raise fail("parameters", caller, "a dict of parameter name to value", parameters)
+            raise fail("parameters", "a dict of parameter name to value", parameters)
         self.parameters: dict[str, float] = {}
         for name, value in parameters.items():
             if not str(name).isidentifier() or name in _RESERVED:
-                raise fail(
-                    "parameters", caller, "names that are identifiers other than t and C", name
-                )
-            self.parameters[str(name)] = check_number(value, f"parameters['{name}']", caller)
+                raise fail("parameters", "names that are identifiers other than t and C", name)
+            self.parameters[str(name)] = check_number(value, f"parameters['{name}']")
         k = len(self.states)
         self.transition = {
             s: self._matrix(self._per_strategy(transition, "transition", s), s, k)
@@ -121,12 +119,10 @@ class MarkovSpec:
         self.state_costs = self._values(state_costs, "state_costs", k)
         self.state_utilities = self._values(state_utilities, "state_utilities", k)
         self.initial = np.eye(k)[0] if initial is None else np.asarray(initial, dtype=float)
-        self.n_cycles = int(check_number(n_cycles, "n_cycles", caller, low=1, integer=True))
-        self.cycle_length = check_number(
-            cycle_length, "cycle_length", caller, low=0.0, low_inclusive=False
-        )
-        self.discount_cost = check_number(discount_cost, "discount_cost", caller, low=0.0)
-        self.discount_effect = check_number(discount_effect, "discount_effect", caller, low=0.0)
+        self.n_cycles = int(check_number(n_cycles, "n_cycles", low=1, integer=True))
+        self.cycle_length = check_number(cycle_length, "cycle_length", low=0.0, low_inclusive=False)
+        self.discount_cost = check_number(discount_cost, "discount_cost", low=0.0)
+        self.discount_effect = check_number(discount_effect, "discount_effect", low=0.0)
         self.within_cycle = within_cycle
         self.dead = [dead] if isinstance(dead, str) else list(dead or [])
         self.model()  # validates initial, dead, within_cycle through MarkovModel
@@ -138,10 +134,9 @@ class MarkovSpec:
             if missing:
                 raise fail(
                     name,
-                    "MarkovSpec",
                     f"a dict with one entry per strategy {self.strategies}",
                     sorted(spec),
-                    f"Missing: {missing}.",
+                    hint=f"Missing: {missing}.",
                 )
             return spec[strategy]
         return spec
@@ -174,7 +169,7 @@ class MarkovSpec:
         for s in self.strategies:
             row = self._per_strategy(spec, name, s)
             if np.ndim(row) != 1 or len(row) != k:
-                raise fail(f"{name}", "MarkovSpec", f"{k} expressions (one per state)", row)
+                raise fail(f"{name}", f"{k} expressions (one per state)", row)
             out[s] = [
                 self._expr(v, f"MarkovSpec: {name} of {s!r}[{self.states[j]!r}]")
                 for j, v in enumerate(row)
@@ -192,6 +187,7 @@ class MarkovSpec:
         return e
 
     # ------------------------------------------------------------------ numpy model
+    @validate_params()
     def transition_matrix(self, strategy: str, env: Mapping[str, Any], n: int) -> np.ndarray:
         """Transition matrices ``(n, k, k)`` of ``strategy`` with ``env`` (parameters, ``t``)."""
         k = len(self.states)
@@ -205,6 +201,7 @@ class MarkovSpec:
                     out[:, i, j] = 1.0 - sum(out[:, i, jj] for jj in range(k) if jj != j)
         return out
 
+    @validate_params()
     def state_values(self, which: str, strategy: str, env: Mapping[str, Any], n: int):
         """State costs or utilities ``(n, k)`` of ``strategy`` at the time in ``env``."""
         exprs = (self.state_costs if which == "cost" else self.state_utilities)[strategy]
@@ -234,6 +231,7 @@ class MarkovSpec:
             dead=self.dead or None,
         )
 
+    @validate_params()
     def run(self, params: Any = None, **kwargs: Any) -> Any:
         """Run the model on ``params`` (default: the deterministic :attr:`parameters`).
 
@@ -246,9 +244,7 @@ class MarkovSpec:
             missing = {k: v for k, v in self.parameters.items() if k not in params.columns}
             unknown = [c for c in params.columns if c not in self.parameters]
             if unknown:
-                raise fail(
-                    "params", "MarkovSpec.run", f"columns among {list(self.parameters)}", unknown
-                )
+                raise fail("params", f"columns among {list(self.parameters)}", unknown)
             params = params.assign(**missing)
         return self.model().run(params, **kwargs)
 

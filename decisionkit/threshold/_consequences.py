@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_probability, fail
+from decisionkit._validation import Interval, caller_name, check_probability, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.threshold._engine import positive_counts, risk_bins
 from decisionkit.threshold._inputs import check_outcome, check_risks, check_thresholds
@@ -88,6 +88,7 @@ class TestConsequences:
         wide["n"] = self.n
         return wide[_WIDE]
 
+    @validate_params()
     def at(self, threshold: float) -> pd.DataFrame:
         """Rows of :attr:`summary` at one grid threshold (one row per model)."""
         wide = self.summary
@@ -115,6 +116,7 @@ class TestConsequences:
         return head + "\n" + shown.to_string(index=False, max_rows=20, float_format="{:.4g}".format)
 
 
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def test_consequences(
     outcome: Any,
     risks: Any,
@@ -204,24 +206,25 @@ def test_consequences(
        tp  fp  fn  tn  sensitivity  specificity
     0   2   1   0   1          1.0          0.5
     """
-    caller = "test_consequences"
-    y = check_outcome(outcome, caller)
+    y = check_outcome(outcome)
     n = y.size
-    models = check_risks(risks, n, caller)
+    models = check_risks(risks, n)
     with_draws = [m for m, a in models.items() if a.shape[0] > 1]
     if with_draws:
         raise ValidationError(
-            f"{caller} takes point risks, but {with_draws[0]!r} holds {len(models[with_draws[0]])}"
+            f"{caller_name()} takes point risks, but {with_draws[0]!r} holds "
+            f"{len(models[with_draws[0]])}"
             " draws per patient. Pass one risk per patient, e.g. the posterior mean "
             "(draws.mean(axis=0))."
         )
-    thr = check_thresholds(thresholds, caller)
-    prob = check_probability(prob, "prob", caller)
+    thr = check_thresholds(thresholds)
+    prob = float(prob)
     if prevalence is not None:
-        prevalence = check_probability(prevalence, "prevalence", caller)
+        prevalence = check_probability(prevalence, "prevalence")
         if y.min() == y.max():
             raise ValidationError(
-                f"{caller} with a given prevalence needs both cases and non-cases in 'outcome';"
+                f"{caller_name()} with a given prevalence needs both cases and non-cases in "
+                "'outcome';"
                 " it holds only one class."
             )
     from scipy.stats import norm
@@ -329,9 +332,9 @@ def _case_control(rows: dict[str, Any], prevalence: float) -> dict[str, Any]:
     return {k: (v, nan, nan, nan, nan) for k, v in rates.items()}
 
 
-def check_statistics(statistics: Any, caller: str) -> list[str]:
+def check_statistics(statistics: Any) -> list[str]:
     chosen = [statistics] if isinstance(statistics, str) else list(statistics)
     unknown = [s for s in chosen if s not in STATISTICS]
     if unknown or not chosen:
-        raise fail("statistics", caller, f"a subset of {list(STATISTICS)}", unknown or chosen)
+        raise fail("statistics", f"a subset of {list(STATISTICS)}", unknown or chosen)
     return chosen

@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
-    check_number,
+    Interval,
+    caller_name,
     check_probability,
     check_random_state,
     fail,
+    validate_params,
 )
 from decisionkit.decision._kernel import prob_best_array
 from decisionkit.exceptions import ValidationError
@@ -116,9 +118,10 @@ class DecisionCurve:
 
     def _curve(self, model: str) -> pd.DataFrame:
         if model not in self.strategies:
-            raise fail("model", "DecisionCurve", f"one of {self.strategies}", model)
+            raise fail("model", f"one of {self.strategies}", model)
         return self.table[self.table["model"] == model]
 
+    @validate_params()
     def useful_range(self, model: str) -> tuple[float, float]:
         """Lowest and highest threshold at which ``model`` beats both treat-all and treat-none.
 
@@ -131,6 +134,7 @@ class DecisionCurve:
             return (float("nan"), float("nan"))
         return (runs[0][0], runs[-1][1])
 
+    @validate_params()
     def useful_intervals(self, model: str) -> list[tuple[float, float]]:
         """Contiguous runs of grid thresholds where ``model`` beats both defaults."""
         nb = self._curve(model)["net_benefit"].to_numpy()
@@ -146,9 +150,10 @@ class DecisionCurve:
             for a, b in zip(starts, stops, strict=True)
         ]
 
+    @validate_params({"threshold": Interval(0, 1)})
     def at(self, threshold: float) -> pd.DataFrame:
         """Rows of :meth:`to_frame` at one threshold of the grid (one row per strategy)."""
-        t = check_number(threshold, "threshold", "DecisionCurve.at", low=0, high=1)
+        t = float(threshold)
         j = int(np.argmin(np.abs(self.thresholds - t)))
         if abs(self.thresholds[j] - t) > 1e-9:
             raise ValidationError(
@@ -193,6 +198,14 @@ class DecisionCurve:
         return "<DecisionCurve>\n" + self.summary()
 
 
+@validate_params(
+    {
+        "n_bootstrap": Interval(0, None, integer=True),
+        "prob": Interval(0.0, 1.0, closed="neither"),
+        "nia_per": Interval(0, None, closed="right"),
+        "random_seed": "random_state",
+    }
+)
 def decision_curve(
     outcome: Any,
     risks: Any,
@@ -335,46 +348,48 @@ def decision_curve(
     1   Treat all       0.3750
     2  Treat none       0.0000
     """
-    caller = "decision_curve"
     codes: tuple[Any, ...] = ()
     if competing is not None or event_of_interest is not None:
         if time_to_event is None:
             raise ValidationError(
-                f"{caller} got event codes for competing risks but no 'time_to_event'. "
+                f"{caller_name()} got event codes for competing risks but no 'time_to_event'. "
                 "Competing risks need follow-up times: pass time_to_event= and horizon=."
             )
         eoi = 1 if event_of_interest is None else event_of_interest
         y, status, codes = check_event_codes(
-            outcome, event_of_interest=eoi, competing=competing, censored=censored, caller=caller
+            outcome,
+            event_of_interest=eoi,
+            competing=competing,
+            censored=censored,
         )
     else:
-        y = _binary_outcome(outcome, caller, survival=time_to_event is not None)
+        y = _binary_outcome(outcome, survival=time_to_event is not None)
         status = y.astype(np.int8)
     n = y.size
-    models = check_risks(risks, n, caller)
-    thr = check_thresholds(thresholds, caller)
+    models = check_risks(risks, n)
+    thr = check_thresholds(thresholds)
     names = list(models)
-    harms = check_harm(harm, names, caller)
-    surv_t, hz = check_survival(time_to_event, horizon, time, n, caller)
+    harms = check_harm(harm, names)
+    surv_t, hz = check_survival(time_to_event, horizon, time, n)
     survival = None if surv_t is None else (surv_t, hz, status)
     if prevalence is not None:
         if survival is not None:
             raise ValidationError(
-                f"{caller}: 'prevalence' applies to case-control binary outcomes only; for "
+                f"{caller_name()}: 'prevalence' applies to case-control binary outcomes only; for "
                 "survival outcomes the risk by the horizon is estimated. Drop it."
             )
-        prevalence = check_probability(prevalence, "prevalence", caller)
+        prevalence = check_probability(prevalence, "prevalence")
         if y.min() == y.max():
             raise ValidationError(
-                f"{caller} with a given prevalence needs both cases and non-cases in "
+                f"{caller_name()} with a given prevalence needs both cases and non-cases in "
                 "'outcome'; it holds only one class."
             )
-    n_bootstrap = int(check_number(n_bootstrap, "n_bootstrap", caller, low=0, integer=True))
+    n_bootstrap = int(n_bootstrap)
     if 0 < n_bootstrap < 2:
-        raise fail("n_bootstrap", caller, "0 or at least 2", n_bootstrap)
-    prob = check_probability(prob, "prob", caller)
-    nia_per = check_number(nia_per, "nia_per", caller, low=0, low_inclusive=False)
-    rng = check_random_state(random_seed, caller)
+        raise fail("n_bootstrap", "0 or at least 2", n_bootstrap)
+    prob = float(prob)
+    nia_per = float(nia_per)
+    rng = check_random_state(random_seed)
 
     n_draws = max(a.shape[0] for a in models.values())
     common: dict[str, Any] = {"prevalence": prevalence, "harm": harms, "survival": survival}
@@ -406,10 +421,10 @@ def decision_curve(
     )
 
 
-def _binary_outcome(outcome: Any, caller: str, *, survival: bool) -> np.ndarray:
+def _binary_outcome(outcome: Any, *, survival: bool) -> np.ndarray:
     """0/1 outcome; for survival outcomes other codes point to ``competing=``."""
     try:
-        return check_outcome(outcome, caller)
+        return check_outcome(outcome)
     except ValidationError as exc:
         if not survival:
             raise

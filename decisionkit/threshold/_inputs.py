@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_names, check_number, fail, finite_or_raise
+from decisionkit._validation import caller_name, check_names, check_number, fail, finite_or_raise
 from decisionkit.exceptions import ValidationError
 
 TREAT_ALL = "Treat all"
@@ -23,8 +23,9 @@ TREAT_NONE = "Treat none"
 DEFAULT_THRESHOLDS = np.arange(100) / 100
 
 
-def check_outcome(outcome: Any, caller: str, param: str = "outcome") -> np.ndarray:
+def check_outcome(outcome: Any, caller: str | None = None, param: str = "outcome") -> np.ndarray:
     """Return a binary outcome as a float array of 0/1 (1-D, non-empty, no NaN)."""
+    caller = caller or caller_name()
     if isinstance(outcome, pd.DataFrame):
         raise fail(param, caller, "a 1-D array or Series of 0/1 values", "a DataFrame")
     arr = np.asarray(outcome)
@@ -53,40 +54,39 @@ def check_outcome(outcome: Any, caller: str, param: str = "outcome") -> np.ndarr
     return values
 
 
-def check_risk_array(value: Any, name: str, n: int, caller: str) -> np.ndarray:
+def check_risk_array(value: Any, name: str, n: int) -> np.ndarray:
     """Return one risk column as a 2-D float array (n_draws, n); point risks give 1 row."""
     param = f"risks['{name}']"
     if isinstance(value, xr.DataArray):
-        value = _dataarray_draws(value, param, caller)
+        value = _dataarray_draws(value, param)
     arr = np.asarray(value)
     if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise fail(param, caller, "a numeric array of risks", arr.dtype)
+        raise fail(param, "a numeric array of risks", arr.dtype)
     if arr.ndim == 1:
         arr = arr[None, :]
     elif arr.ndim != 2:
         raise fail(
             param,
-            caller,
             "1-D (point risks) or 2-D (draw, unit)",
             f"an array of shape {arr.shape}",
         )
     if arr.shape[1] != n:
         raise ValidationError(
-            f"{param} of {caller} has {arr.shape[1]} patients but the outcome has {n}. "
+            f"{param} of {caller_name()} has {arr.shape[1]} patients but the outcome has {n}. "
             "Pass one risk per patient (for draws: shape (n_draws, n_patients))."
         )
-    finite_or_raise(arr, f"{param} of {caller}", "Drop or impute the missing risks first.")
+    finite_or_raise(arr, f"{param} of {caller_name()}", "Drop or impute the missing risks first.")
     arr = arr.astype(float, copy=False)
     if arr.min() < 0 or arr.max() > 1:
         raise ValidationError(
-            f"{param} of {caller} must hold probabilities in [0, 1], but its values range "
+            f"{param} of {caller_name()} must hold probabilities in [0, 1], but its values range "
             f"from {arr.min():.4g} to {arr.max():.4g}. Risks are never clipped: pass predicted "
             "probabilities (e.g. predict_proba(X)[:, 1]), not scores or log-odds."
         )
     return arr
 
 
-def _dataarray_draws(da: xr.DataArray, param: str, caller: str) -> np.ndarray:
+def _dataarray_draws(da: xr.DataArray, param: str) -> np.ndarray:
     """(chain, draw, unit) or (draw, unit) DataArray -> (draw, unit) array."""
     dims = tuple(str(d) for d in da.dims)
     if "chain" in dims and "draw" in dims:
@@ -98,12 +98,12 @@ def _dataarray_draws(da: xr.DataArray, param: str, caller: str) -> np.ndarray:
     if len(dims) == 1:
         return np.asarray(da.values)
     if sample not in dims or len(dims) != 2:
-        raise fail(param, caller, "a DataArray with dims ('draw', <unit dim>)", dims)
+        raise fail(param, "a DataArray with dims ('draw', <unit dim>)", dims)
     other = next(d for d in dims if d != sample)
     return np.asarray(da.transpose(sample, other).values)
 
 
-def check_risks(risks: Any, n: int, caller: str) -> dict[str, np.ndarray]:
+def check_risks(risks: Any, n: int) -> dict[str, np.ndarray]:
     """Normalise ``risks`` (dict, DataFrame, Series) to name -> (n_draws, n) arrays."""
     if isinstance(risks, pd.DataFrame):
         items = {c: risks[c].to_numpy() for c in risks.columns}
@@ -114,53 +114,50 @@ def check_risks(risks: Any, n: int, caller: str) -> dict[str, np.ndarray]:
     else:
         raise fail(
             "risks",
-            caller,
             "a dict of model name -> risks, or a DataFrame of risk columns",
             type(risks).__name__,
         )
     if not items:
-        raise fail("risks", caller, "at least one risk column", risks)
-    names = check_names(items.keys(), "risks", caller)
+        raise fail("risks", "at least one risk column", risks)
+    names = check_names(items.keys(), "risks")
     reserved = [nm for nm in names if nm in (TREAT_ALL, TREAT_NONE)]
     if reserved:
         raise ValidationError(
             f"The model name {reserved[0]!r} is reserved for the default strategies in "
-            f"{caller}. Rename that risk column."
+            f"{caller_name()}. Rename that risk column."
         )
     out = {
-        name: check_risk_array(v, name, n, caller)
-        for name, v in zip(names, items.values(), strict=True)
+        name: check_risk_array(v, name, n) for name, v in zip(names, items.values(), strict=True)
     }
     n_draws = {nm: a.shape[0] for nm, a in out.items() if a.shape[0] > 1}
     if len(set(n_draws.values())) > 1:
         raise ValidationError(
-            f"All risk columns with draws passed to {caller} must have the same number of "
+            f"All risk columns with draws passed to {caller_name()} must have the same number of "
             f"draws; got {n_draws}. Thin or subsample the posteriors to a common size."
         )
     return out
 
 
-def check_thresholds(thresholds: Any, caller: str) -> np.ndarray:
+def check_thresholds(thresholds: Any) -> np.ndarray:
     """Return the threshold grid as a sorted array of unique values in [0, 1)."""
     if thresholds is None:
         return DEFAULT_THRESHOLDS.copy()
     arr = np.atleast_1d(np.asarray(thresholds))
     if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "biuf":
-        raise fail("thresholds", caller, "a non-empty 1-D array of numbers in [0, 1)", thresholds)
-    finite_or_raise(arr, f"The 'thresholds' of {caller}")
+        raise fail("thresholds", "a non-empty 1-D array of numbers in [0, 1)", thresholds)
+    finite_or_raise(arr, f"The 'thresholds' of {caller_name()}")
     arr = arr.astype(float)
     if arr.min() < 0 or arr.max() >= 1:
         raise fail(
             "thresholds",
-            caller,
             "a grid of threshold probabilities in [0, 1)",
             f"values from {arr.min():g} to {arr.max():g}",
-            "At a threshold of 1 the harm weight pt / (1 - pt) is infinite.",
+            hint="At a threshold of 1 the harm weight pt / (1 - pt) is infinite.",
         )
     return np.unique(arr)
 
 
-def check_harm(harm: Any, models: list[str], caller: str) -> dict[str, float]:
+def check_harm(harm: Any, models: list[str]) -> dict[str, float]:
     """Harm per strategy (0 unless given); a scalar applies to every model (not the defaults)."""
     out = dict.fromkeys([*models, TREAT_ALL, TREAT_NONE], 0.0)
     if harm is None:
@@ -170,22 +167,22 @@ def check_harm(harm: Any, models: list[str], caller: str) -> dict[str, float]:
             if key not in out or key == TREAT_NONE:
                 raise fail(
                     "harm",
-                    caller,
                     f"a number or a dict keyed by model names {[*models, TREAT_ALL]}",
                     key,
                 )
-            out[key] = check_number(value, f"harm['{key}']", caller)
+            out[key] = check_number(value, f"harm['{key}']")
         return out
-    value = check_number(harm, "harm", caller)
+    value = check_number(harm, "harm")
     for m in models:
         out[m] = value
     return out
 
 
 def check_survival(
-    time_to_event: Any, horizon: Any, time: Any, n: int, caller: str
+    time_to_event: Any, horizon: Any, time: Any, n: int, caller: str | None = None
 ) -> tuple[np.ndarray | None, float | None]:
     """Validate survival inputs; ``time`` is the dcurves name of ``horizon``."""
+    caller = caller or caller_name()
     if time is not None and horizon is not None and float(time) != float(horizon):
         raise ValidationError(
             f"{caller} got both 'time' ({time}) and 'horizon' ({horizon}); 'time' is an alias "
@@ -223,7 +220,6 @@ def check_event_codes(
     event_of_interest: Any,
     competing: Any,
     censored: Any,
-    caller: str,
 ) -> tuple[np.ndarray, np.ndarray, tuple[Any, ...]]:
     """Status codes of a competing-risks outcome -> (event-of-interest 0/1, status 0/1/2, codes).
 
@@ -232,26 +228,26 @@ def check_event_codes(
     censoring). Codes may be numbers or labels (strings).
     """
     if isinstance(outcome, pd.DataFrame):
-        raise fail("outcome", caller, "a 1-D array or Series of event codes", "a DataFrame")
+        raise fail("outcome", "a 1-D array or Series of event codes", "a DataFrame")
     raw = outcome.to_numpy() if isinstance(outcome, pd.Series) else np.asarray(outcome)
     if raw.ndim != 1 or raw.size == 0:
-        raise fail("outcome", caller, "a non-empty 1-D array of event codes", raw.shape)
+        raise fail("outcome", "a non-empty 1-D array of event codes", raw.shape)
     missing = pd.isna(raw)
     if missing.any():
         raise ValidationError(
-            f"The 'outcome' of {caller} has {int(missing.sum())} missing event codes. "
+            f"The 'outcome' of {caller_name()} has {int(missing.sum())} missing event codes. "
             "Drop those patients or code them as censored."
         )
     competing = _codes(competing)
     censored = _codes(censored)
     if not censored:
-        raise fail("censored", caller, "the code (or codes) of censored patients", censored)
+        raise fail("censored", "the code (or codes) of censored patients", censored)
     declared = {"censored": list(censored), "event_of_interest": [event_of_interest]}
     declared["competing"] = list(competing)
     flat = [c for codes in declared.values() for c in codes]
     if len(set(map(_code_key, flat))) != len(flat):
         raise ValidationError(
-            f"{caller}: the event codes must be distinct, but censored={censored!r}, "
+            f"{caller_name()}: the event codes must be distinct, but censored={censored!r}, "
             f"event_of_interest={event_of_interest!r} and competing={competing!r} repeat a code."
             " Give each outcome its own code."
         )
@@ -264,7 +260,7 @@ def check_event_codes(
     unknown = sorted((_plain(v) for v in present if v not in known), key=str)
     if unknown:
         raise ValidationError(
-            f"The 'outcome' of {caller} holds event codes "
+            f"The 'outcome' of {caller_name()} holds event codes "
             f"{', '.join(_show_code(c) for c in unknown[:5])} that are not declared "
             f"(censored={censored!r}, event_of_interest={event_of_interest!r}, "
             f"competing={competing!r}). Declare every code: add the other causes to "

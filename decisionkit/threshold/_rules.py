@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_number, check_probability, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision.analysis import Decision, decide
 from decisionkit.decision.utility import linear
 from decisionkit.exceptions import ValidationError
@@ -28,6 +35,7 @@ TREAT = "Treat"
 # recommend_treatment calls decide() on chunks of units of at most this many draws x units
 
 
+@validate_params({"benefit": Interval(0, None, closed="right"), "harm": Interval(0, None)})
 def optimal_threshold(benefit: float, harm: float) -> float:
     r"""Bayes-optimal risk threshold: treat when risk exceeds :math:`p_t = H / (B + H)`.
 
@@ -60,12 +68,12 @@ def optimal_threshold(benefit: float, harm: float) -> float:
     >>> dk.threshold.optimal_threshold(benefit=4, harm=1)
     0.2
     """
-    caller = "optimal_threshold"
-    b = check_number(benefit, "benefit", caller, low=0, low_inclusive=False)
-    h = check_number(harm, "harm", caller, low=0)
+    b = float(benefit)
+    h = float(harm)
     return h / (b + h)
 
 
+@validate_params()
 def threshold_from_matrix(utility_matrix: Any = None, *, cost_matrix: Any = None) -> float:
     r"""Bayes-optimal threshold from a full 2x2 utility (or cost) table.
 
@@ -97,31 +105,30 @@ def threshold_from_matrix(utility_matrix: Any = None, *, cost_matrix: Any = None
     >>> dk.threshold.threshold_from_matrix(cost_matrix=[[0, 1], [4, 0]])
     0.2
     """
-    caller = "threshold_from_matrix"
     if (utility_matrix is None) == (cost_matrix is None):
         raise ValidationError(
-            f"{caller} needs exactly one of 'utility_matrix' or 'cost_matrix' "
+            f"{caller_name()} needs exactly one of 'utility_matrix' or 'cost_matrix' "
             "(a 2x2 table, rows = actual no event/event, columns = no treatment/treat)."
         )
     param = "utility_matrix" if cost_matrix is None else "cost_matrix"
     raw = utility_matrix if cost_matrix is None else cost_matrix
     m = np.asarray(raw.to_numpy() if isinstance(raw, pd.DataFrame) else raw)
     if m.shape != (2, 2) or m.dtype.kind not in "biuf":
-        raise fail(param, caller, "a numeric 2x2 table", raw)
-    finite_or_raise(m, f"The '{param}' of {caller}")
+        raise fail(param, "a numeric 2x2 table", raw)
+    finite_or_raise(m, f"The '{param}' of {caller_name()}")
     u = m.astype(float) if cost_matrix is None else -m.astype(float)
     benefit = u[1, 1] - u[1, 0]
     harm = u[0, 0] - u[0, 1]
     if benefit <= 0:
         raise ValidationError(
-            f"The '{param}' of {caller} says treating a patient with the event is no better "
+            f"The '{param}' of {caller_name()} says treating a patient with the event is no better "
             f"than not treating them (benefit {benefit:g}); then no risk justifies treatment. "
             "Check the orientation: rows = actual (no event, event), columns = decision "
             "(no treatment, treat)."
         )
     if harm < 0:
         raise ValidationError(
-            f"The '{param}' of {caller} says treating a patient without the event is better "
+            f"The '{param}' of {caller_name()} says treating a patient without the event is better "
             f"than not treating them (harm {harm:g}); then everyone should be treated. Check "
             "the orientation: rows = actual (no event, event), columns = decision "
             "(no treatment, treat)."
@@ -188,6 +195,7 @@ class TreatmentRecommendation:
         return "<TreatmentRecommendation>\n" + self.summary()
 
 
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
 def recommend_treatment(
     risk_draws: Any,
     *,
@@ -237,31 +245,31 @@ def recommend_treatment(
     >>> dk.threshold.recommend_treatment(draws, benefit=4, harm=1).recommended.tolist()
     ['No treatment', 'Treat']
     """
-    caller = "recommend_treatment"
     if threshold is not None:
         if benefit is not None or harm is not None:
             raise ValidationError(
-                f"{caller} takes either 'threshold' or 'benefit' and 'harm', not both."
+                f"{caller_name()} takes either 'threshold' or 'benefit' and 'harm', not both."
             )
-        pt = check_number(threshold, "threshold", caller, low=0, high=1, high_inclusive=False)
+        pt = check_number(threshold, "threshold", low=0, high=1, high_inclusive=False)
         b, h = 1.0, pt / (1 - pt)
     else:
         if benefit is None or harm is None:
             raise ValidationError(
-                f"{caller} needs 'benefit' and 'harm' (utility of treating a case and harm of "
+                f"{caller_name()} needs 'benefit' and 'harm' (utility of treating a case "
+                "and harm of "
                 "treating a non-case), or 'threshold'."
             )
         pt = optimal_threshold(benefit, harm)
         b, h = float(benefit), float(harm)
-    prob = check_probability(prob, "prob", caller)
+    prob = float(prob)
     arr = np.asarray(risk_draws) if not hasattr(risk_draws, "dims") else risk_draws
     n_units = arr.shape[-1] if np.ndim(arr) else 0
     if n_units == 0:
-        raise fail("risk_draws", caller, "a non-empty array of risks", risk_draws)
-    p = check_risk_array(arr, "risk_draws", n_units, caller)
+        raise fail("risk_draws", "a non-empty array of risks", risk_draws)
+    p = check_risk_array(arr, "risk_draws", n_units)
     labels = np.arange(n_units) if unit_labels is None else np.asarray(unit_labels)
     if labels.shape != (n_units,):
-        raise fail("unit_labels", caller, f"{n_units} labels (one per patient)", unit_labels)
+        raise fail("unit_labels", f"{n_units} labels (one per patient)", unit_labels)
     # decide() needs at least two draws; point risks are repeated (identical results)
     draws = p if p.shape[0] > 1 else np.repeat(p, 2, axis=0)
     step = chunk_values(4 * draws.shape[0])

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import Interval, check_number, fail, validate_params
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Utility
 from decisionkit.outcomes import OutcomeDistribution
@@ -15,6 +15,7 @@ from decisionkit.outcomes import OutcomeDistribution
 __all__ = ["annuity_factor", "evpi", "population_evpi"]
 
 
+@validate_params()
 def evpi(outcomes: OutcomeDistribution, utility: Utility | Any) -> float | pd.Series:
     """Expected value of perfect information, ``E[max_a U_a] - max_a E[U_a]``.
 
@@ -31,6 +32,9 @@ def evpi(outcomes: OutcomeDistribution, utility: Utility | Any) -> float | pd.Se
     return decide(outcomes, utility).evpi
 
 
+@validate_params(
+    {"horizon_years": Interval(0.0, None, closed="right"), "discount_rate": Interval(0.0, None)}
+)
 def annuity_factor(horizon_years: float, discount_rate: float) -> float:
     r"""Discounted person-years per yearly person: ``sum_{t=0}^{H-1} (1 + r)^{-t}``.
 
@@ -39,9 +43,8 @@ def annuity_factor(horizon_years: float, discount_rate: float) -> float:
     Computed as ``-(1 + r) expm1(-H log1p(r)) / r`` so that it tends to ``H`` smoothly as
     ``r -> 0`` instead of losing every digit to cancellation.
     """
-    caller = "annuity_factor"
-    h = check_number(horizon_years, "horizon_years", caller, low=0.0, low_inclusive=False)
-    r = check_number(discount_rate, "discount_rate", caller, low=0.0)
+    h = float(horizon_years)
+    r = float(discount_rate)
     if r == 0.0:
         return float(h)
     # 1 - (1 + r)^{-H} = -expm1(-H log1p(r)): exact to rounding for tiny r, where the
@@ -49,6 +52,7 @@ def annuity_factor(horizon_years: float, discount_rate: float) -> float:
     return float((1 + r) * -np.expm1(-h * np.log1p(r)) / r)
 
 
+@validate_params({"population_per_year": Interval(0.0, None, closed="right")})
 def population_evpi(
     value: float | pd.Series | np.ndarray,
     *,
@@ -83,19 +87,15 @@ def population_evpi(
     ...                       discount_rate=0.0))
     20000
     """
-    caller = "population_evpi"
-    n = check_number(
-        population_per_year, "population_per_year", caller, low=0.0, low_inclusive=False
-    )
+    n = float(population_per_year)
     factor = annuity_factor(horizon_years, discount_rate)
     if isinstance(value, pd.Series | np.ndarray):
         return value * (n * factor)
     if hasattr(value, "evppi") or hasattr(value, "evsi"):  # an EVPPIResult or EVSIResult
         raise fail(
             "value",
-            caller,
             "a number or Series",
             type(value).__name__,
-            "Pass result.evppi or result.evsi.",
+            hint="Pass result.evppi or result.evsi.",
         )
-    return check_number(value, "value", caller) * n * factor
+    return check_number(value, "value") * n * factor

@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision._kernel import mean_regret
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import EstimationWarning, ValidationError
@@ -57,8 +65,9 @@ class NetBenefit:
         return mean_regret(self.values, action_axis=1)
 
 
-def utility_draws(outcomes: Any, utility: Any, caller: str) -> NetBenefit:
+def utility_draws(outcomes: Any, utility: Any, caller: str | None = None) -> NetBenefit:
     """Evaluate ``utility`` on ``outcomes`` into a :class:`NetBenefit` (checked)."""
+    caller = caller or caller_name()
     require_outcomes(
         outcomes,
         caller,
@@ -101,8 +110,11 @@ def utility_draws(outcomes: Any, utility: Any, caller: str) -> NetBenefit:
     return NetBenefit(values, outcomes.actions, extra[0] if extra else None, grid)
 
 
-def resolve_inputs(outcomes: OutcomeDistribution, inputs: Any, caller: str) -> pd.DataFrame:
+def resolve_inputs(
+    outcomes: OutcomeDistribution, inputs: Any, caller: str | None = None
+) -> pd.DataFrame:
     """The parameter draws: ``inputs`` if given, else those attached to ``outcomes``."""
+    caller = caller or caller_name()
     if inputs is None:
         inputs = outcomes.inputs
         if inputs is None:
@@ -124,35 +136,35 @@ def resolve_inputs(outcomes: OutcomeDistribution, inputs: Any, caller: str) -> p
     return inputs
 
 
-def parameter_matrix(inputs: pd.DataFrame, names: Sequence[str], caller: str) -> np.ndarray:
+def parameter_matrix(inputs: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
     """Columns ``names`` of ``inputs`` as a float matrix, with clear errors."""
     available = [str(c) for c in inputs.columns]
     missing = [n for n in names if n not in available]
     if missing:
         raise ValidationError(
-            f"{caller}: parameter(s) {missing} are not among the inputs. The available "
+            f"{caller_name()}: parameter(s) {missing} are not among the inputs. The available "
             f"parameters are {available}."
         )
     text = [n for n in names if not pd.api.types.is_numeric_dtype(inputs[n])]
     if text:
         raise ValidationError(
-            f"{caller}: parameter(s) {text} are not numeric (dtype "
+            f"{caller_name()}: parameter(s) {text} are not numeric (dtype "
             f"{inputs[text[0]].dtype}). EVPPI regresses net benefit on parameter values, so "
             "they must be numbers; encode categories as 0/1 indicators."
         )
     x = np.column_stack([np.asarray(inputs[n], dtype=float) for n in names])
-    finite_or_raise(x, f"The parameter draws {list(names)} in {caller}")
+    finite_or_raise(x, f"The parameter draws {list(names)} in {caller_name()}")
     for j, name in enumerate(names):
         if np.ptp(x[:, j]) == 0:
             raise ValidationError(
-                f"{caller}: parameter '{name}' has zero variance (every draw equals "
+                f"{caller_name()}: parameter '{name}' has zero variance (every draw equals "
                 f"{x[0, j]:g}). Its EVPPI is 0 by definition: learning a parameter that is "
                 "already known cannot change the decision. Drop it from 'parameters'."
             )
     return x
 
 
-def parse_groups(parameters: Any, caller: str) -> dict[str, list[str]]:
+def parse_groups(parameters: Any) -> dict[str, list[str]]:
     """Parameter spec -> {label: [names]}.
 
     A string is one parameter; a list of strings is ONE group; a list of lists (or of
@@ -164,33 +176,32 @@ def parse_groups(parameters: Any, caller: str) -> dict[str, list[str]]:
         groups = {}
         for label, names in parameters.items():
             names = [names] if isinstance(names, str) else list(names)
-            groups[str(label)] = _check_group(names, caller)
+            groups[str(label)] = _check_group(names)
         if not groups:
-            raise fail("parameters", caller, "a non-empty dict of label to names", parameters)
+            raise fail("parameters", "a non-empty dict of label to names", parameters)
         return groups
     if isinstance(parameters, Sequence) and len(parameters) > 0:
         items = list(parameters)
         if all(isinstance(p, str) for p in items):
-            names = _check_group(items, caller)
+            names = _check_group(items)
             return {"+".join(names): names}
         groups = {}
         for item in items:
-            names = _check_group([item] if isinstance(item, str) else list(item), caller)
+            names = _check_group([item] if isinstance(item, str) else list(item))
             groups["+".join(names)] = names
         return groups
     raise fail(
         "parameters",
-        caller,
         "a name, a list of names (one group), a list of lists or a dict of groups",
         parameters,
     )
 
 
-def _check_group(names: list[Any], caller: str) -> list[str]:
+def _check_group(names: list[Any]) -> list[str]:
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise fail("parameters", caller, "non-empty groups of parameter names", names)
+        raise fail("parameters", "non-empty groups of parameter names", names)
     if len(set(names)) != len(names):
-        raise fail("parameters", caller, "groups without repeated names", names)
+        raise fail("parameters", "groups without repeated names", names)
     return names
 
 
@@ -286,6 +297,7 @@ class EVPPIResult:
         """The tidy long table (a copy)."""
         return self.table.copy()
 
+    @validate_params()
     def check(self, parameters: str | None = None) -> pd.DataFrame:
         """Regression check: fitted values and residuals per draw and action.
 
@@ -304,7 +316,7 @@ class EVPPIResult:
         """
         label = next(iter(self._groups)) if parameters is None else parameters
         if label not in self._fitted:
-            raise fail("parameters", "EVPPIResult.check", f"one of {list(self._fitted)}", label)
+            raise fail("parameters", f"one of {list(self._fitted)}", label)
         fitted = self._fitted[label]
         n = fitted.shape[0]
         comps = [f"{a} vs {self.actions[0]}" for a in self.actions[1:]]
@@ -339,6 +351,7 @@ class EVPPIResult:
 
 
 # ---------------------------------------------------------------------- public functions
+@validate_params({"random_seed": "random_state", "n_jobs": Interval(None, None, integer=True)})
 def evppi(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,
@@ -433,29 +446,28 @@ def evppi(
     >>> round(dk.voi.evppi(out, None, "p2").evppi, 1)
     0.4
     """
-    caller = "evppi"
-    nb = utility_draws(outcomes, utility, caller)
-    frame = resolve_inputs(outcomes, inputs, caller)
-    groups = parse_groups(parameters, caller)
-    rng = check_random_state(random_seed, caller)
+    nb = utility_draws(outcomes, utility)
+    frame = resolve_inputs(outcomes, inputs)
+    groups = parse_groups(parameters)
+    rng = check_random_state(random_seed)
     n = nb.values.shape[0]
     rows = np.arange(n)
     if n_draws_fit is not None:
-        n_draws_fit = int(check_number(n_draws_fit, "n_draws_fit", caller, low=2, integer=True))
+        n_draws_fit = int(check_number(n_draws_fit, "n_draws_fit", low=2, integer=True))
     if n_draws_fit is not None and n_draws_fit < n and method != "gp":
         rows = np.sort(rng.choice(n, size=n_draws_fit, replace=False))
     if n_bins is not None:
-        n_bins = int(check_number(n_bins, "n_bins", caller, low=2, integer=True))
-    n_jobs = int(check_number(n_jobs, "n_jobs", caller, integer=True))
+        n_bins = int(check_number(n_bins, "n_bins", low=2, integer=True))
+    n_jobs = int(n_jobs)
     if n_jobs == 0:
-        raise fail("n_jobs", caller, "a non-zero integer (-1 for all cores)", n_jobs)
+        raise fail("n_jobs", "a non-zero integer (-1 for all cores)", n_jobs)
     values = nb.values[rows]
     y = nb.incremental[rows]
     evpi_g = NetBenefit(values, nb.actions, nb.grid_dim, nb.grid).evpi
-    xs = {lab: parameter_matrix(frame.iloc[rows], names, caller) for lab, names in groups.items()}
-    methods = {lab: _choose_method(method, len(names), caller) for lab, names in groups.items()}
+    xs = {lab: parameter_matrix(frame.iloc[rows], names) for lab, names in groups.items()}
+    methods = {lab: _choose_method(method, len(names)) for lab, names in groups.items()}
     for lab, names in groups.items():
-        _check_enough(methods[lab], len(names), len(rows), n_bins, caller)
+        _check_enough(methods[lab], len(names), len(rows), n_bins)
     seeds = rng.integers(2**32 - 1, size=len(groups))
     args = [
         (xs[lab], y, methods[lab], nb.values.shape[1], n_bins, n_draws_fit, se, int(seed))
@@ -489,6 +501,7 @@ def evppi(
     return EVPPIResult(table, nb.grid_dim, nb.actions, len(rows), groups, fitted, y, nb.grid)
 
 
+@validate_params()
 def evppi_each(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,
@@ -517,14 +530,13 @@ def evppi_each(
     >>> res = dk.voi.evppi_each(out, u)  # doctest: +SKIP
     >>> dk.plot.evppi_bars(res)  # doctest: +SKIP
     """
-    caller = "evppi_each"
     if parameters is None:
         frame = kwargs.get("inputs")
         if frame is None and isinstance(outcomes, OutcomeDistribution):
             frame = outcomes.inputs
         if frame is None:
             raise ValidationError(
-                f"{caller} needs input parameter draws: attach them to the outcomes or pass "
+                f"{caller_name()} needs input parameter draws: attach them to the outcomes or pass "
                 "inputs=..."
             )
         # constant columns (fixed parameters) have EVPPI 0 by definition and no regression
@@ -532,30 +544,31 @@ def evppi_each(
     if isinstance(parameters, str):
         parameters = [parameters]
     if not isinstance(parameters, Sequence) or not all(isinstance(p, str) for p in parameters):
-        raise fail("parameters", caller, "a list of parameter names", parameters)
+        raise fail("parameters", "a list of parameter names", parameters)
     return evppi(outcomes, utility, [[p] for p in parameters], **kwargs)
 
 
-def _choose_method(method: str | None, n_params: int, caller: str) -> str:
+def _choose_method(method: str | None, n_params: int) -> str:
     if method is None:
         return "gam" if n_params <= 4 else "trees"
     if method not in METHODS:
-        raise fail("method", caller, "one of " + ", ".join(repr(m) for m in METHODS), method)
+        raise fail("method", "one of " + ", ".join(repr(m) for m in METHODS), method)
     if method in ("so", "sadatsafavi") and n_params > 1:
         raise ValidationError(
-            f"{caller}: method={method!r} handles a single parameter, but a group of "
+            f"{caller_name()}: method={method!r} handles a single parameter, but a group of "
             f"{n_params} was given. Use method='gam' (up to 4) or 'trees', or evppi_each()."
         )
     return method
 
 
-def _check_enough(method: str, n_params: int, n: int, n_bins: int | None, caller: str) -> None:
+def _check_enough(method: str, n_params: int, n: int, n_bins: int | None) -> None:
     need = min_draws(method, n_params)
     if method == "so":
         need = max(need, 2 * (n_bins or 2))
     if n < need:
         raise ValidationError(
-            f"{caller}: method {method!r} with {n_params} parameter(s) needs at least {need} "
+            f"{caller_name()}: method {method!r} with {n_params} parameter(s) needs at "
+            f"least {need} "
             f"draws, but {n} were given. Use more draws (thousands are typical)"
             + (" or fewer bins." if method == "so" else ".")
         )

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["EVPPIMCResult", "evppi_mc"]
@@ -80,6 +87,13 @@ class EVPPIMCResult:
         return f"<EVPPIMCResult> {self._text()}"
 
 
+@validate_params(
+    {
+        "n_outer": Interval(2, None, integer=True),
+        "n_inner": Interval(1, None, integer=True),
+        "random_seed": "random_state",
+    }
+)
 def evppi_mc(
     model: Callable[[pd.DataFrame], Any],
     sampler: Callable[[int, np.random.Generator], pd.DataFrame],
@@ -143,41 +157,42 @@ def evppi_mc(
     >>> abs(res.evppi - 0.0833) < 3 * res.se + 0.01  # closed form Phi(1) + phi(1) - 1
     True
     """
-    caller = "evppi_mc"
     if not callable(model):
-        raise fail("model", caller, "a callable model(params) -> net benefit array", model)
+        raise fail("model", "a callable model(params) -> net benefit array", model)
     if not callable(sampler):
-        raise fail("sampler", caller, "a callable sampler(n, rng) -> DataFrame", sampler)
+        raise fail("sampler", "a callable sampler(n, rng) -> DataFrame", sampler)
     names = [parameters] if isinstance(parameters, str) else list(parameters)
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise fail("parameters", caller, "a parameter name or a list of names", parameters)
-    n_outer = int(check_number(n_outer, "n_outer", caller, low=2, integer=True))
-    n_inner = int(check_number(n_inner, "n_inner", caller, low=1, integer=True))
-    rng = check_random_state(random_seed, caller)
-    outer = _sample(sampler, n_outer, rng, caller)
+        raise fail("parameters", "a parameter name or a list of names", parameters)
+    n_outer = int(n_outer)
+    n_inner = int(n_inner)
+    rng = check_random_state(random_seed)
+    outer = _sample(sampler, n_outer, rng)
     missing = [n for n in names if n not in outer.columns]
     if missing:
         raise ValidationError(
-            f"{caller}: parameter(s) {missing} are not among the sampler's columns "
+            f"{caller_name()}: parameter(s) {missing} are not among the sampler's columns "
             f"{[str(c) for c in outer.columns]}."
         )
     block = max(1, _CHUNK_ROWS // n_inner)  # outer draws per model call
     means = []
     for lo in range(0, n_outer, block):
         focal = outer[names].iloc[lo : lo + block]
-        inner = _sample(sampler, len(focal) * n_inner, rng, caller).reset_index(drop=True)
+        inner = _sample(sampler, len(focal) * n_inner, rng).reset_index(drop=True)
         for name in names:  # each outer draw's focal values over its n_inner rows
             inner[name] = np.repeat(focal[name].to_numpy(), n_inner)
-        nb = _net_benefit(model, inner, caller)
+        nb = _net_benefit(model, inner)
         means.append(nb.reshape(len(focal), n_inner, -1).mean(axis=1))
     m = np.concatenate(means)  # (n_outer, n_actions)
     if m.shape[1] < 2:
-        raise ValidationError(f"{caller}: the model returned 1 action; EVPPI needs at least 2.")
+        raise ValidationError(
+            f"{caller_name()}: the model returned 1 action; EVPPI needs at least 2."
+        )
     best = int(np.argmax(m.mean(axis=0)))
     regret = m.max(axis=1) - m[:, best]
     labels = list(actions) if actions is not None else [f"action_{i}" for i in range(m.shape[1])]
     if len(labels) != m.shape[1]:
-        raise fail("actions", caller, f"{m.shape[1]} names (one per model column)", actions)
+        raise fail("actions", f"{m.shape[1]} names (one per model column)", actions)
     table = pd.DataFrame(
         {
             "parameters": ["+".join(names)],
@@ -191,23 +206,23 @@ def evppi_mc(
     return EVPPIMCResult(table, labels)
 
 
-def _sample(sampler: Callable[..., Any], n: int, rng: np.random.Generator, caller: str):
+def _sample(sampler: Callable[..., Any], n: int, rng: np.random.Generator):
     draws = sampler(n, rng)
     if not isinstance(draws, pd.DataFrame) or len(draws) != n:
         raise ValidationError(
-            f"{caller}: sampler(n, rng) must return a DataFrame with n rows; for n={n} it "
+            f"{caller_name()}: sampler(n, rng) must return a DataFrame with n rows; for n={n} it "
             f"returned {type(draws).__name__}"
             + (f" with {len(draws)} rows." if hasattr(draws, "__len__") else ".")
         )
     return draws
 
 
-def _net_benefit(model: Callable[..., Any], params: pd.DataFrame, caller: str) -> np.ndarray:
+def _net_benefit(model: Callable[..., Any], params: pd.DataFrame) -> np.ndarray:
     nb = np.asarray(model(params), dtype=float)
     if nb.ndim != 2 or nb.shape[0] != len(params):
         raise ValidationError(
-            f"{caller}: model(params) must return an array of shape (n_draws, n_actions); "
+            f"{caller_name()}: model(params) must return an array of shape (n_draws, n_actions); "
             f"for {len(params)} draws it returned shape {nb.shape}."
         )
-    finite_or_raise(nb, f"The model's net benefit in {caller}")
+    finite_or_raise(nb, f"The model's net benefit in {caller_name()}")
     return nb

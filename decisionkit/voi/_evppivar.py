@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    caller_name,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.voi._evppi import parameter_matrix, parse_groups
 from decisionkit.voi._regression import REGRESSIONS, min_draws
@@ -80,6 +86,7 @@ class EVPPIVarResult:
         return f"<EVPPIVarResult>\n{self._text()}"
 
 
+@validate_params({"random_seed": "random_state"})
 def evppivar(
     outputs: Any,
     inputs: pd.DataFrame | Mapping[str, Any],
@@ -131,22 +138,21 @@ def evppivar(
     >>> res.evppivar.round(1).tolist()  # Var(a) = 4, Var(b) = 1
     [4.0, 1.0]
     """
-    caller = "evppivar"
-    frame = _inputs_frame(inputs, caller)
-    y = _outputs_vector(outputs, len(frame), caller)
-    groups = parse_groups(parameters, caller)
-    rng = check_random_state(random_seed, caller)
+    frame = _inputs_frame(inputs)
+    y = _outputs_vector(outputs, len(frame))
+    groups = parse_groups(parameters)
+    rng = check_random_state(random_seed)
     total = float(np.var(y, ddof=1))
     records = []
     for label, names in groups.items():
         chosen = method if method is not None else ("gam" if len(names) <= 4 else "mars")
         if chosen not in _METHODS:
-            raise fail("method", caller, "one of " + ", ".join(map(repr, _METHODS)), method)
-        x = parameter_matrix(frame, names, caller)
+            raise fail("method", "one of " + ", ".join(map(repr, _METHODS)), method)
+        x = parameter_matrix(frame, names)
         need = min_draws(chosen, len(names))
         if len(y) < need:
             raise ValidationError(
-                f"{caller}: method {chosen!r} with {len(names)} parameter(s) needs at least "
+                f"{caller_name()}: method {chosen!r} with {len(names)} parameter(s) needs at least "
                 f"{need} draws, but {len(y)} were given."
             )
         fitted = REGRESSIONS[chosen](x, y[:, None], rng).fitted[:, 0]
@@ -164,7 +170,8 @@ def evppivar(
     return EVPPIVarResult(pd.DataFrame.from_records(records), len(y))
 
 
-def _inputs_frame(inputs: Any, caller: str) -> pd.DataFrame:
+def _inputs_frame(inputs: Any, caller: str | None = None) -> pd.DataFrame:
+    caller = caller or caller_name()
     if isinstance(inputs, Mapping):
         return pd.DataFrame({str(k): np.asarray(v) for k, v in inputs.items()})
     if not isinstance(inputs, pd.DataFrame):
@@ -172,23 +179,21 @@ def _inputs_frame(inputs: Any, caller: str) -> pd.DataFrame:
     return inputs
 
 
-def _outputs_vector(outputs: Any, n: int, caller: str) -> np.ndarray:
+def _outputs_vector(outputs: Any, n: int) -> np.ndarray:
     if isinstance(outputs, pd.DataFrame):
         if outputs.shape[1] != 1:
-            raise fail("outputs", caller, "a vector or a one-column DataFrame", outputs.shape)
+            raise fail("outputs", "a vector or a one-column DataFrame", outputs.shape)
         outputs = outputs.iloc[:, 0]
     try:
         y = np.asarray(outputs, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise fail(
-            "outputs", caller, "numeric draws of the output", type(outputs).__name__
-        ) from exc
+        raise fail("outputs", "numeric draws of the output", type(outputs).__name__) from exc
     if y.ndim != 1:
-        raise fail("outputs", caller, "a 1-D vector of draws", f"shape {y.shape}")
+        raise fail("outputs", "a 1-D vector of draws", f"shape {y.shape}")
     if y.size != n:
         raise ValidationError(
-            f"{caller}: 'outputs' has {y.size} draws but 'inputs' has {n} rows. Pass the "
+            f"{caller_name()}: 'outputs' has {y.size} draws but 'inputs' has {n} rows. Pass the "
             "output computed from these parameter draws, one value per row, in the same order."
         )
-    finite_or_raise(y, f"The output draws in {caller}")
+    finite_or_raise(y, f"The output draws in {caller_name()}")
     return y

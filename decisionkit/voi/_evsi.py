@@ -26,7 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision.utility import Utility
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
@@ -166,6 +173,7 @@ class EVSIResult:
 
 
 # ---------------------------------------------------------------------- functions
+@validate_params({"random_seed": "random_state"})
 def evsi(
     outcomes: OutcomeDistribution,
     utility: Utility | Any,
@@ -270,26 +278,24 @@ def evsi(
     >>> res = dk.voi.evsi(out, u, study=dk.voi.TwoArmBinary("p1", "p2"),
     ...                   n=[50, 100, 500], method="is", random_seed=1)  # doctest: +SKIP
     """
-    caller = "evsi"
     if method not in METHODS:
-        raise fail("method", caller, "one of " + ", ".join(map(repr, METHODS)), method)
+        raise fail("method", "one of " + ", ".join(map(repr, METHODS)), method)
     if regression not in REGRESSIONS:
-        raise fail("regression", caller, "one of " + ", ".join(map(repr, REGRESSIONS)), regression)
+        raise fail("regression", "one of " + ", ".join(map(repr, REGRESSIONS)), regression)
     if not is_study(study):
         raise fail(
             "study",
-            caller,
             "a study design: TwoArmBinary, SingleArmBinary, NormalMean or CustomStudy",
             type(study).__name__,
         )
-    sizes = _check_sizes(n, caller)
-    nb = utility_draws(outcomes, utility, caller)
-    frame = resolve_inputs(outcomes, inputs, caller)
+    sizes = _check_sizes(n)
+    nb = utility_draws(outcomes, utility)
+    frame = resolve_inputs(outcomes, inputs)
     names = [str(p) for p in study.parameters]
     if names:
-        parameter_matrix(frame, names, caller)  # names and variance
-    _check_method_needs(study, method, names, model, caller)
-    rng = check_random_state(random_seed, caller)
+        parameter_matrix(frame, names)  # names and variance
+    _check_method_needs(study, method, names, model)
+    rng = check_random_state(random_seed)
     n_draws, n_actions = nb.values.shape[:2]
     evpi_g = nb.evpi
     n_grid = evpi_g.size
@@ -297,16 +303,16 @@ def evsi(
         values, errs, samples, diag = _by_regression(study, frame, nb, sizes, regression, se, rng)
         ppi_fit = None
     else:
-        d = _check_datasets(n_datasets, method, n_draws, caller)
-        ppi_fit = _parameter_fit(frame, names, nb, regression, rng, caller)
+        d = _check_datasets(n_datasets, method, n_draws)
+        ppi_fit = _parameter_fit(frame, names, nb, regression, rng)
         if method == "is":
             values, errs, samples, diag = _by_is(
                 study, frame, ppi_fit, sizes, d, se, n_actions, rng
             )
         else:
-            net = None if model is None else _model_net_benefit(model, utility, nb, caller)
+            net = None if model is None else _model_net_benefit(model, utility, nb)
             values, errs, boot, diag = moment_matching(
-                study, frame, nb.values, ppi_fit.fitted, sizes, d, net, rng, caller, se
+                study, frame, nb.values, ppi_fit.fitted, sizes, d, net, rng, se
             )
             samples = None if boot is None else list(boot)
             grid_values = nb.grid if nb.grid_dim else None
@@ -334,7 +340,7 @@ def evsi(
     if check:
         ppi = ppi_se = np.full(n_grid, np.nan)
         if ppi_fit is None and _evppi_feasible(names, n_draws, regression):
-            ppi_fit = _parameter_fit(frame, names, nb, regression, rng, caller)
+            ppi_fit = _parameter_fit(frame, names, nb, regression, rng)
         if ppi_fit is not None:  # else (many parameters, few draws) only monotonicity is checked
             ppi, ppi_se = _evppi_of_fit(ppi_fit, n_actions, evpi_g, se, rng)
             ppi_frame = pd.DataFrame({"evppi": ppi, "se": ppi_se})
@@ -355,14 +361,14 @@ def evsi(
     )
 
 
-def _check_method_needs(study: Any, method: str, names: list[str], model: Any, caller: str):
+def _check_method_needs(study: Any, method: str, names: list[str], model: Any):
     if model is not None and (method != "mm" or not callable(model)):
-        raise fail("model", caller, "a callable, used by method='mm' only", type(model).__name__)
+        raise fail("model", "a callable, used by method='mm' only", type(model).__name__)
     if method == "regression":
         return
     if not names:
         raise ValidationError(
-            f"{caller}: method={method!r} needs the study's parameters (study.parameters is "
+            f"{caller_name()}: method={method!r} needs the study's parameters (study.parameters is "
             "empty); name the input parameters the study informs."
         )
     needed = "posterior" if (method == "mm" and model is not None) else "loglik"
@@ -373,19 +379,19 @@ def _check_method_needs(study: Any, method: str, names: list[str], model: Any, c
             else "posterior(params, data, n, size, rng) returning posterior parameter draws"
         )
         raise ValidationError(
-            f"{caller}: method={method!r} needs the study design to provide {what}; "
+            f"{caller_name()}: method={method!r} needs the study design to provide {what}; "
             f"{type(study).__name__} has none. Add it (CustomStudy({needed}=...)) or use "
             "method='regression'."
         )
 
 
-def _check_datasets(n_datasets: Any, method: str, n_draws: int, caller: str) -> int:
+def _check_datasets(n_datasets: Any, method: str, n_draws: int) -> int:
     if n_datasets is None:
         return min(n_draws, _DEFAULT_DATASETS[method])
     low = 5 if method == "mm" else 2
-    d = int(check_number(n_datasets, "n_datasets", caller, low=low, integer=True))
+    d = int(check_number(n_datasets, "n_datasets", low=low, integer=True))
     if method == "is" and d > n_draws:
-        raise fail("n_datasets", caller, f"at most the number of draws ({n_draws})", n_datasets)
+        raise fail("n_datasets", f"at most the number of draws ({n_draws})", n_datasets)
     return d
 
 
@@ -395,13 +401,14 @@ def _evppi_feasible(names: list[str], n_draws: int, regression: str) -> bool:
 
 
 def _parameter_fit(
-    frame: pd.DataFrame, names: list[str], nb: Any, regression: str, rng, caller: str
+    frame: pd.DataFrame, names: list[str], nb: Any, regression: str, rng
 ) -> RegressionFit:
     """The EVPPI regression of the incremental net benefit on the study parameters."""
-    x = parameter_matrix(frame, names, caller)
+    x = parameter_matrix(frame, names)
     if len(frame) < min_draws(regression, x.shape[1]):
         raise ValidationError(
-            f"{caller}: regression {regression!r} on {x.shape[1]} parameter(s) needs at least "
+            f"{caller_name()}: regression {regression!r} on {x.shape[1]} parameter(s) needs "
+            "at least "
             f"{min_draws(regression, x.shape[1])} draws; got {len(frame)}."
         )
     return REGRESSIONS[regression](x, nb.incremental, rng)
@@ -448,7 +455,7 @@ def _by_regression(study, frame, nb, sizes, regression, se, rng):
     labels = _response_labels(nb)
     total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
     for size in sizes:  # a handful of sample sizes; each fit is vectorised over draws
-        stats = _summaries(study, frame, size, rng, n_draws, "evsi")
+        stats = _summaries(study, frame, size, rng, n_draws)
         keep = np.ptp(stats, axis=0) > 0
         distinct = len(np.unique(stats, axis=0))
         if not keep.any():  # the data are identical for every draw: nothing is learnt
@@ -486,7 +493,7 @@ def _by_regression(study, frame, nb, sizes, regression, se, rng):
 def _by_is(study, frame, fit, sizes, d, se, n_actions, rng):
     values, errs, samples, diag = [], [], [], []
     for size in sizes:
-        prepost, ess = preposterior_is(study, frame, fit.fitted, size, d, rng, "evsi")
+        prepost, ess = preposterior_is(study, frame, fit.fitted, size, d, rng)
         value, err, boot = evsi_from_preposterior(
             prepost, fit.fitted.mean(axis=0), n_actions, rng, se
         )
@@ -498,42 +505,42 @@ def _by_is(study, frame, fit, sizes, d, se, n_actions, rng):
     return values, errs, samples, pd.DataFrame(diag)
 
 
-def _model_net_benefit(model: Callable, utility: Any, nb: Any, caller: str) -> Callable:
+def _model_net_benefit(model: Callable, utility: Any, nb: Any) -> Callable:
     """Wrap the user's model into ``params -> (n, A, G)`` net benefit, with shape checks."""
     n_actions, n_grid = nb.values.shape[1:]
 
     def run(params: pd.DataFrame) -> np.ndarray:
         out = model(params)
         if isinstance(out, OutcomeDistribution):
-            arr = utility_draws(out, utility, caller).values
+            arr = utility_draws(out, utility).values
         else:
             arr = np.asarray(out, dtype=float)
             if arr.ndim == 2:
                 arr = arr[:, :, None]
         if arr.shape != (len(params), n_actions, n_grid):
             raise ValidationError(
-                f"{caller}: model() returned net benefit of shape {arr.shape}; with "
+                f"{caller_name()}: model() returned net benefit of shape {arr.shape}; with "
                 f"{len(params)} parameter rows it must be ({len(params)}, {n_actions}"
                 + (f", {n_grid})" if n_grid > 1 else ")")
                 + ", the actions in the order of the outcomes."
             )
-        finite_or_raise(arr, f"The net benefit returned by model() in {caller}")
+        finite_or_raise(arr, f"The net benefit returned by model() in {caller_name()}")
         return arr
 
     return run
 
 
-def _check_sizes(n: Any, caller: str) -> list[int]:
+def _check_sizes(n: Any) -> list[int]:
     values = [n] if np.ndim(n) == 0 else list(np.asarray(n).ravel())
     if not values:
-        raise fail("n", caller, "a positive integer or a non-empty list of them", n)
-    sizes = [int(check_number(v, "n", caller, low=1, integer=True)) for v in values]
+        raise fail("n", "a positive integer or a non-empty list of them", n)
+    sizes = [int(check_number(v, "n", low=1, integer=True)) for v in values]
     if len(set(sizes)) != len(sizes):
-        raise fail("n", caller, "distinct sample sizes", n)
+        raise fail("n", "distinct sample sizes", n)
     return sorted(sizes)
 
 
-def _summaries(study: Any, frame: pd.DataFrame, size: int, rng, n_draws: int, caller: str):
+def _summaries(study: Any, frame: pd.DataFrame, size: int, rng, n_draws: int):
     stats = study.simulate(frame, size, rng)
     if isinstance(stats, pd.Series):
         stats = stats.to_frame()
@@ -542,8 +549,9 @@ def _summaries(study: Any, frame: pd.DataFrame, size: int, rng, n_draws: int, ca
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] != n_draws:
         raise ValidationError(
-            f"{caller}: the study's simulate() returned shape {arr.shape}; it must return one "
+            f"{caller_name()}: the study's simulate() returned shape {arr.shape}; it must "
+            "return one "
             f"row of summary statistics per draw ({n_draws} rows)."
         )
-    finite_or_raise(arr, f"The summary statistics simulated in {caller}")
+    finite_or_raise(arr, f"The summary statistics simulated in {caller_name()}")
     return arr

@@ -31,38 +31,45 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, xlogy
 
-from decisionkit._validation import check_number, fail, finite_or_raise
+from decisionkit._validation import (
+    caller_name,
+    check_number,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.voi._evppi import parameter_matrix
 
 __all__ = ["CustomStudy", "NormalMean", "SingleArmBinary", "TwoArmBinary", "is_study"]
 
 
-def _values(params: pd.DataFrame, name: str, study: str) -> np.ndarray:
+def _values(params: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` of the draws as floats (any number of rows, constant allowed)."""
     if len(params) > 1:
-        return parameter_matrix(params, [name], study)[:, 0]
+        return parameter_matrix(params, [name])[:, 0]
     if name not in params.columns:  # one parameter set (moment matching): no variance check
-        parameter_matrix(params.iloc[:0], [name], study)
+        parameter_matrix(params.iloc[:0], [name])
     x = np.asarray(params[name], dtype=float)
-    finite_or_raise(x, f"The parameter '{name}' in {study}")
+    finite_or_raise(x, f"The parameter '{name}' in {caller_name()}")
     return x
 
 
-def _probabilities(params: pd.DataFrame, name: str, study: str) -> np.ndarray:
-    p = _values(params, name, study)
+def _probabilities(params: pd.DataFrame, name: str) -> np.ndarray:
+    p = _values(params, name)
     if np.any((p < 0) | (p > 1)):
         raise ValidationError(
-            f"{study}: parameter '{name}' must hold probabilities in [0, 1]; its draws range "
+            f"{caller_name()}: parameter '{name}' must hold probabilities in [0, 1]; its "
+            "draws range "
             f"from {p.min():g} to {p.max():g}."
         )
     return p
 
 
-def _column(data: pd.DataFrame, name: str, study: str) -> np.ndarray:
+def _column(data: pd.DataFrame, name: str) -> np.ndarray:
     if name not in data.columns:
         raise ValidationError(
-            f"{study}: the data set has no column '{name}' (columns {list(data.columns)}). "
+            f"{caller_name()}: the data set has no column '{name}' (columns {list(data.columns)}). "
             "Pass data simulated by this design's simulate()."
         )
     return np.asarray(data[name], dtype=float)
@@ -100,15 +107,15 @@ def beta_prior(p: np.ndarray) -> tuple[float, float]:
     return m * common, (1.0 - m) * common
 
 
-def _check_prior(value: Any, name: str, study: str) -> None:
+def _check_prior(value: Any, name: str, *, mean_and_sd: bool = False) -> None:
     """A prior given as two positive numbers (beta shapes, or a normal's mean and sd)."""
     if value is None:
         return
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise fail(name, study, "None or a pair of numbers", value)
-    first_low = None if name == "prior" and study == "NormalMean" else 0.0
-    check_number(value[0], name, study, low=first_low, low_inclusive=False)
-    check_number(value[1], name, study, low=0.0, low_inclusive=False)
+        raise fail(name, "None or a pair of numbers", value)
+    first_low = None if mean_and_sd else 0.0  # a normal prior's mean may be any number
+    check_number(value[0], name, low=first_low, low_inclusive=False)
+    check_number(value[1], name, low=0.0, low_inclusive=False)
 
 
 @dataclass(frozen=True)
@@ -130,33 +137,37 @@ class TwoArmBinary:
     prior_control: tuple[float, float] | None = None
     prior_treatment: tuple[float, float] | None = None
 
+    @validate_params()
     def __post_init__(self) -> None:
-        _check_prior(self.prior_control, "prior_control", "TwoArmBinary")
-        _check_prior(self.prior_treatment, "prior_treatment", "TwoArmBinary")
+        _check_prior(self.prior_control, "prior_control")
+        _check_prior(self.prior_treatment, "prior_treatment")
 
     @property
     def parameters(self) -> tuple[str, ...]:
         """Input parameters the study informs."""
         return (self.p_control, self.p_treatment)
 
+    @validate_params()
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Events per arm for each parameter draw."""
-        p0 = _probabilities(params, self.p_control, "TwoArmBinary")
-        p1 = _probabilities(params, self.p_treatment, "TwoArmBinary")
+        p0 = _probabilities(params, self.p_control)
+        p1 = _probabilities(params, self.p_treatment)
         return pd.DataFrame(
             {"events_control": rng.binomial(n, p0), "events_treatment": rng.binomial(n, p1)}
         )
 
+    @validate_params()
     def loglik(self, params: pd.DataFrame, data: pd.DataFrame, n: int) -> np.ndarray:
         """Log-likelihood, (data sets, draws): the sum of the two binomial terms."""
-        p0 = _probabilities(params, self.p_control, "TwoArmBinary")
-        p1 = _probabilities(params, self.p_treatment, "TwoArmBinary")
+        p0 = _probabilities(params, self.p_control)
+        p1 = _probabilities(params, self.p_treatment)
         events = [
-            _column(data, "events_control", "TwoArmBinary"),
-            _column(data, "events_treatment", "TwoArmBinary"),
+            _column(data, "events_control"),
+            _column(data, "events_treatment"),
         ]
         return binomial_loglik(events, n, [p0, p1])
 
+    @validate_params()
     def posterior(
         self, params: pd.DataFrame, data: pd.DataFrame, n: int, size: int, rng: np.random.Generator
     ) -> pd.DataFrame:
@@ -166,8 +177,8 @@ class TwoArmBinary:
             (self.p_control, "events_control", self.prior_control),
             (self.p_treatment, "events_treatment", self.prior_treatment),
         ):
-            a, b = prior or beta_prior(_probabilities(params, name, "TwoArmBinary"))
-            x = float(_column(data, col, "TwoArmBinary")[0])
+            a, b = prior or beta_prior(_probabilities(params, name))
+            x = float(_column(data, col)[0])
             out[name] = rng.beta(a + x, b + n - x, size)
         return pd.DataFrame(out)
 
@@ -184,29 +195,33 @@ class SingleArmBinary:
     participants_per_n: int = 1
     prior: tuple[float, float] | None = None
 
+    @validate_params()
     def __post_init__(self) -> None:
-        _check_prior(self.prior, "prior", "SingleArmBinary")
+        _check_prior(self.prior, "prior")
 
     @property
     def parameters(self) -> tuple[str, ...]:
         """Input parameters the study informs."""
         return (self.p,)
 
+    @validate_params()
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Number of events for each parameter draw."""
-        return pd.DataFrame({"events": rng.binomial(n, _probabilities(params, self.p, "Single"))})
+        return pd.DataFrame({"events": rng.binomial(n, _probabilities(params, self.p))})
 
+    @validate_params()
     def loglik(self, params: pd.DataFrame, data: pd.DataFrame, n: int) -> np.ndarray:
         """Binomial log-likelihood, (data sets, draws)."""
-        p = _probabilities(params, self.p, "SingleArmBinary")
-        return binomial_loglik(_column(data, "events", "SingleArmBinary"), n, p)
+        p = _probabilities(params, self.p)
+        return binomial_loglik(_column(data, "events"), n, p)
 
+    @validate_params()
     def posterior(
         self, params: pd.DataFrame, data: pd.DataFrame, n: int, size: int, rng: np.random.Generator
     ) -> pd.DataFrame:
         """Conjugate beta posterior draws of ``p`` given one data set."""
-        a, b = self.prior or beta_prior(_probabilities(params, self.p, "SingleArmBinary"))
-        x = float(_column(data, "events", "SingleArmBinary")[0])
+        a, b = self.prior or beta_prior(_probabilities(params, self.p))
+        x = float(_column(data, "events")[0])
         return pd.DataFrame({self.p: rng.beta(a + x, b + n - x, size)})
 
 
@@ -225,36 +240,40 @@ class NormalMean:
     participants_per_n: int = 1
     prior: tuple[float, float] | None = None
 
+    @validate_params()
     def __post_init__(self) -> None:
-        check_number(self.sigma, "sigma", "NormalMean", low=0.0, low_inclusive=False)
-        _check_prior(self.prior, "prior", "NormalMean")
+        check_number(self.sigma, "sigma", low=0.0, low_inclusive=False)
+        _check_prior(self.prior, "prior", mean_and_sd=True)
 
     @property
     def parameters(self) -> tuple[str, ...]:
         """Input parameters the study informs."""
         return (self.mu,)
 
+    @validate_params()
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Sample mean for each parameter draw."""
-        mu = _values(params, self.mu, "NormalMean")
+        mu = _values(params, self.mu)
         return pd.DataFrame({"mean": rng.normal(mu, self.sigma / np.sqrt(n))})
 
+    @validate_params()
     def loglik(self, params: pd.DataFrame, data: pd.DataFrame, n: int) -> np.ndarray:
         """Normal log-likelihood of the sample mean (constants dropped), (data sets, draws)."""
-        mu = _values(params, self.mu, "NormalMean")
-        xbar = _column(data, "mean", "NormalMean")
+        mu = _values(params, self.mu)
+        xbar = _column(data, "mean")
         return -0.5 * n * (xbar[:, None] - mu[None, :]) ** 2 / self.sigma**2
 
+    @validate_params()
     def posterior(
         self, params: pd.DataFrame, data: pd.DataFrame, n: int, size: int, rng: np.random.Generator
     ) -> pd.DataFrame:
         """Conjugate normal posterior draws of ``mu`` given one data set."""
         if self.prior is None:
-            mu = _values(params, self.mu, "NormalMean")
+            mu = _values(params, self.mu)
             m, s2 = float(mu.mean()), float(mu.var(ddof=1))
         else:
             m, s2 = float(self.prior[0]), float(self.prior[1]) ** 2
-        xbar = float(_column(data, "mean", "NormalMean")[0])
+        xbar = float(_column(data, "mean")[0])
         precision = 1.0 / s2 + n / self.sigma**2
         mean = (m / s2 + n * xbar / self.sigma**2) / precision
         return pd.DataFrame({self.mu: rng.normal(mean, np.sqrt(1.0 / precision), size)})
@@ -277,12 +296,13 @@ class CustomStudy:
     loglik: Callable[[pd.DataFrame, pd.DataFrame, int], np.ndarray] | None = None
     posterior: Callable[..., pd.DataFrame] | None = None
 
+    @validate_params()
     def __post_init__(self) -> None:
         for name in ("simulate", "loglik", "posterior"):
             value = getattr(self, name)
             required = name == "simulate"
             if (value is None and required) or (value is not None and not callable(value)):
-                raise fail(name, "CustomStudy", "a callable", value)
+                raise fail(name, "a callable", value)
 
 
 STUDIES = (TwoArmBinary, SingleArmBinary, NormalMean, CustomStudy)

@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.voi._evpi import annuity_factor
 from decisionkit.voi._evsi import EVSIResult, _series
 
@@ -75,25 +83,26 @@ class ENBSResult:
         return f"<ENBSResult>\n{self.summary()}"
 
 
-def _cost(value: Any, name: str, caller: str, rng: np.random.Generator) -> tuple[float, float, Any]:
+def _cost(value: Any, name: str, rng: np.random.Generator) -> tuple[float, float, Any]:
     """A cost as (mean, sd, draws or None): a number, ``(mean, sd)`` or an array of draws."""
     if isinstance(value, tuple):
         if len(value) != 2:
-            raise fail(name, caller, "a number, a (mean, sd) tuple or an array of draws", value)
-        mean = check_number(value[0], name, caller, low=0.0)
-        sd = check_number(value[1], name, caller, low=0.0)
+            raise fail(name, "a number, a (mean, sd) tuple or an array of draws", value)
+        mean = check_number(value[0], name, low=0.0)
+        sd = check_number(value[1], name, low=0.0)
         return mean, sd, (rng.normal(mean, sd, _N_COST_DRAWS) if sd > 0 else None)
     if np.ndim(value) == 0:
-        return check_number(value, name, caller, low=0.0), 0.0, None
+        return check_number(value, name, low=0.0), 0.0, None
     draws = np.asarray(value, dtype=float).ravel()
     if draws.size < 2:
-        raise fail(name, caller, "at least 2 draws when given as an array", value)
-    finite_or_raise(draws, f"The '{name}' draws passed to {caller}")
+        raise fail(name, "at least 2 draws when given as an array", value)
+    finite_or_raise(draws, f"The '{name}' draws passed to {caller_name()}")
     if np.any(draws < 0):
-        raise fail(name, caller, "non-negative cost draws", f"minimum {draws.min():g}")
+        raise fail(name, "non-negative cost draws", f"minimum {draws.min():g}")
     return float(draws.mean()), float(draws.std(ddof=1)), draws
 
 
+@validate_params({"population_per_year": Interval(0.0, None), "random_seed": "random_state"})
 def enbs(
     evsi_result: EVSIResult,
     *,
@@ -145,16 +154,15 @@ def enbs(
     -------
     ENBSResult
     """
-    caller = "enbs"
     if not isinstance(evsi_result, EVSIResult):
-        raise fail("evsi_result", caller, "an EVSIResult from evsi()", type(evsi_result).__name__)
-    pop = check_number(population_per_year, "population_per_year", caller, low=0.0)
+        raise fail("evsi_result", "an EVSIResult from evsi()", type(evsi_result).__name__)
+    pop = float(population_per_year)
     factor = annuity_factor(horizon_years, discount_rate) * pop
-    rng = check_random_state(random_seed, caller)
-    setup, setup_sd, setup_draws = _cost(setup_cost, "setup_cost", caller, rng)
-    per, per_sd, per_draws = _cost(cost_per_participant, "cost_per_participant", caller, rng)
+    rng = check_random_state(random_seed)
+    setup, setup_sd, setup_draws = _cost(setup_cost, "setup_cost", rng)
+    per, per_sd, per_draws = _cost(cost_per_participant, "cost_per_participant", rng)
     given = evsi_result.participants_per_n if participants_per_n is None else participants_per_n
-    m = int(check_number(given, "participants_per_n", caller, low=1, integer=True))
+    m = int(check_number(given, "participants_per_n", low=1, integer=True))
     table = evsi_result.table.copy()
     table["population_evsi"] = table["evsi"] * factor
     table["study_cost"] = setup + per * m * table["n"]

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import Interval, caller_name, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.voi._evppi import (
     clip_to_bounds,
@@ -40,6 +40,7 @@ from decisionkit.voi._regression import REGRESSIONS, min_draws
 __all__ = ["evsi_gaussian"]
 
 
+@validate_params({"n0": Interval(0.0, None, closed="right")})
 def evsi_gaussian(
     outcomes: Any,
     utility: Any,
@@ -99,20 +100,19 @@ def evsi_gaussian(
     >>> bool(res.evsi[10] < res.evsi[100] < res.table["evpi"].iloc[0])
     True
     """
-    caller = "evsi_gaussian"
-    nb = utility_draws(outcomes, utility, caller)
+    nb = utility_draws(outcomes, utility)
     if not isinstance(parameter, str):
-        raise fail("parameter", caller, "the name of one parameter (a string)", parameter)
+        raise fail("parameter", "the name of one parameter (a string)", parameter)
     sizes = np.atleast_1d(np.asarray(n, dtype=float) if _numeric(n) else np.nan).ravel()
     if sizes.size == 0 or not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
-        raise fail("n", caller, "a positive number or a sequence of positive numbers", n)
-    n0 = check_number(n0, "n0", caller, low=0.0, low_inclusive=False)
-    frame = resolve_inputs(outcomes, inputs, caller)
-    x = parameter_matrix(frame, [parameter], caller)
+        raise fail("n", "a positive number or a sequence of positive numbers", n)
+    n0 = float(n0)
+    frame = resolve_inputs(outcomes, inputs)
+    x = parameter_matrix(frame, [parameter])
     n_draws = x.shape[0]
     if n_draws < min_draws("gam", 1):
         raise ValidationError(
-            f"{caller} needs at least {min_draws('gam', 1)} draws for its regression; got "
+            f"{caller_name()} needs at least {min_draws('gam', 1)} draws for its regression; got "
             f"{n_draws}. Use more PSA draws."
         )
     k = len(nb.actions)

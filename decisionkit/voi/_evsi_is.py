@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._options import chunk_values
+from decisionkit._validation import caller_name
 from decisionkit.exceptions import ValidationError
 from decisionkit.voi._regression import single_thread
 
@@ -48,7 +49,6 @@ def log_weights(
     frame: pd.DataFrame,
     data: pd.DataFrame,
     n: int,
-    caller: str,
 ) -> np.ndarray:
     """Normalised importance weights ``(len(data), len(frame))`` from the study's ``loglik``.
 
@@ -60,20 +60,20 @@ def log_weights(
         ll = ll[None, :]
     if ll.shape != (len(data), len(frame)):
         raise ValidationError(
-            f"{caller}: the study's loglik() returned shape {ll.shape}; it must return the "
+            f"{caller_name()}: the study's loglik() returned shape {ll.shape}; it must return the "
             f"log-likelihood of each data set under each draw, shape ({len(data)}, "
             f"{len(frame)})."
         )
     if not np.isfinite(ll.sum()) and (np.isnan(ll).any() or np.isposinf(ll).any()):
         raise ValidationError(
-            f"{caller}: the study's loglik() returned NaN or +inf at n={n}. It must return "
+            f"{caller_name()}: the study's loglik() returned NaN or +inf at n={n}. It must return "
             "finite log-likelihoods (or -inf where a draw cannot produce the data)."
         )
     top = ll.max(axis=1, keepdims=True)
     if np.isneginf(top).any():
         bad = int(np.isneginf(top[:, 0]).sum())
         raise ValidationError(
-            f"{caller}: the study's likelihood is zero for every parameter draw for {bad} "
+            f"{caller_name()}: the study's likelihood is zero for every parameter draw for {bad} "
             f"simulated data set(s) at n={n}, so importance weights cannot be formed. Check "
             "that loglik() returns the LOG-likelihood of data from simulate() (same columns, "
             "same n)."
@@ -91,7 +91,6 @@ def preposterior_is(
     n: int,
     n_datasets: int,
     rng: np.random.Generator,
-    caller: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Preposterior means ``(D, R)`` of the fitted values and each data set's effective size.
 
@@ -105,7 +104,7 @@ def preposterior_is(
         data = data.to_frame()
     if not isinstance(data, pd.DataFrame) or len(data) != n_datasets:
         raise ValidationError(
-            f"{caller}: the study's simulate() must return a DataFrame with one row per "
+            f"{caller_name()}: the study's simulate() must return a DataFrame with one row per "
             f"parameter draw passed to it ({n_datasets}); got {type(data).__name__}."
         )
     prepost = np.empty((n_datasets, fitted.shape[1]))
@@ -114,7 +113,7 @@ def preposterior_is(
     with single_thread():  # thin matrix products: BLAS threads cost more than they save
         for start in range(0, n_datasets, block):
             stop = min(start + block, n_datasets)
-            w = log_weights(study.loglik, frame, data.iloc[start:stop], n, caller)
+            w = log_weights(study.loglik, frame, data.iloc[start:stop], n)
             prepost[start:stop] = w @ fitted
             ess[start:stop] = 1.0 / np.einsum("ij,ij->i", w, w)
     return prepost, ess

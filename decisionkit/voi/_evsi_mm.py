@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisionkit._validation import caller_name
 from decisionkit.exceptions import ValidationError
 from decisionkit.voi._evppi import value_from_fitted
 from decisionkit.voi._evsi_is import log_weights
@@ -115,7 +116,6 @@ def posterior_covariances(
     nfit: np.ndarray,
     model: Callable[[pd.DataFrame], np.ndarray] | None,
     rng: np.random.Generator,
-    caller: str,
 ) -> np.ndarray:
     """Posterior covariance of the INB given each of the ``Q`` data sets: (Q, G, C, C)."""
     q = len(sets)
@@ -127,7 +127,7 @@ def posterior_covariances(
         for size in np.unique(nfit):
             ks = np.flatnonzero(nfit == size)
             data = pd.concat([datasets[k] for k in ks], ignore_index=True)
-            w = log_weights(study.loglik, frame, data, int(size), caller)
+            w = log_weights(study.loglik, frame, data, int(size))
             out[ks] = _weighted_cov(inc, w)
         return out
     pieces = []
@@ -136,7 +136,8 @@ def posterior_covariances(
         missing = [p for p in study.parameters if p not in getattr(post, "columns", [])]
         if not isinstance(post, pd.DataFrame) or len(post) != N_POSTERIOR or missing:
             raise ValidationError(
-                f"{caller}: the study's posterior() must return a DataFrame of {N_POSTERIOR} "
+                f"{caller_name()}: the study's posterior() must return a DataFrame of "
+                f"{N_POSTERIOR} "
                 f"draws with columns {list(study.parameters)}; got {type(post).__name__}."
             )
         rows = rng.choice(len(frame), size=N_POSTERIOR, replace=True)
@@ -207,7 +208,6 @@ def moment_matching(
     q: int,
     model: Callable[[pd.DataFrame], np.ndarray] | None,
     rng: np.random.Generator,
-    caller: str,
     se: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.DataFrame]:
     """EVSI (K, G), SE (K, G), bootstrap draws (K, G, B) and diagnostics by moment matching.
@@ -226,10 +226,10 @@ def moment_matching(
         # reweighting the PSA draws: Var(INB | X) = Var(g | X) + Var(INB - g), and the residual
         # part does not depend on X, so weight the fitted values g (far less noisy when a
         # large study leaves few draws with weight) against the prior variance Var(g)
-        var_post = posterior_covariances(study, frame, g, sets, nfit, None, rng, caller)
+        var_post = posterior_covariances(study, frame, g, sets, nfit, None, rng)
         prior = var_fit
     else:
-        var_post = posterior_covariances(study, frame, inc, sets, nfit, model, rng, caller)
+        var_post = posterior_covariances(study, frame, inc, sets, nfit, model, rng)
         prior = _cov(inc)
     boot_idx = [np.arange(q)]
     if se:

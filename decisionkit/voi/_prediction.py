@@ -34,7 +34,14 @@ import xarray as xr
 
 from decisionkit._format import number as fmt_number
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision._kernel import draw_terms, mean_regret, reduce_draws
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.threshold._inputs import TREAT_ALL, TREAT_NONE, check_outcome
@@ -120,13 +127,14 @@ class PredictionVOIResult:
             ["threshold", "strategy"], ignore_index=True
         )
 
+    @validate_params({"per": Interval(1, None)})
     def conclusion(self, *, per: int = 10_000) -> str:
         """Plain-language answer: is the model useful, and is validation worth doing.
 
         EVPI is in net-benefit units (true positives per patient); ``per`` scales it to
         "true positives per ``per`` patients".
         """
-        per = int(check_number(per, "per", "PredictionVOIResult.conclusion", low=1))
+        per = int(per)
         t = self.table
         useful = self.useful_thresholds
         if useful.size == 0:
@@ -154,6 +162,7 @@ class PredictionVOIResult:
             text += f" EVSI of a validation study there (per {per:,} patients): {parts}."
         return text
 
+    @validate_params()
     def print_summary(self, decimals: int = 4) -> None:
         """Print the table and the conclusion."""
         print(repr(self))
@@ -172,56 +181,55 @@ _NB_COLUMNS = ("nb_treat_none", "nb_treat_all", "nb_model")
 
 
 # ---------------------------------------------------------------------------- checks
-def _check_thresholds(thresholds: Any, caller: str) -> np.ndarray:
+def _check_thresholds(thresholds: Any) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(thresholds))
     if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "biuf":
-        raise fail("thresholds", caller, "a number or 1-D array of numbers in (0, 1)", thresholds)
-    finite_or_raise(arr, f"The 'thresholds' of {caller}")
+        raise fail("thresholds", "a number or 1-D array of numbers in (0, 1)", thresholds)
+    finite_or_raise(arr, f"The 'thresholds' of {caller_name()}")
     arr = arr.astype(float)
     if arr.min() <= 0 or arr.max() >= 1:
         raise fail(
             "thresholds",
-            caller,
             "risk thresholds strictly between 0 and 1",
             f"values from {arr.min():g} to {arr.max():g}",
-            "At 0 every strategy that treats has the same net benefit and at 1 the harm "
+            hint="At 0 every strategy that treats has the same net benefit and at 1 the harm "
             "weight z / (1 - z) is infinite.",
         )
     if np.unique(arr).size != arr.size or np.any(np.diff(arr) < 0):
-        raise fail("thresholds", caller, "increasing, without repeats", thresholds)
+        raise fail("thresholds", "increasing, without repeats", thresholds)
     return arr
 
 
-def _check_risk(risk: Any, n: int, caller: str) -> np.ndarray:
+def _check_risk(risk: Any, n: int) -> np.ndarray:
     arr = np.asarray(risk)
     if arr.dtype.kind not in "biuf" or arr.ndim != 1:
-        raise fail("risk", caller, "a 1-D array of predicted risks", getattr(arr, "shape", risk))
+        raise fail("risk", "a 1-D array of predicted risks", getattr(arr, "shape", risk))
     if arr.size != n:
-        raise fail("risk", caller, f"one predicted risk per outcome ({n})", f"{arr.size} risks")
-    finite_or_raise(arr, f"The 'risk' of {caller}", "Drop the patients without a prediction.")
+        raise fail("risk", f"one predicted risk per outcome ({n})", f"{arr.size} risks")
+    finite_or_raise(
+        arr, f"The 'risk' of {caller_name()}", "Drop the patients without a prediction."
+    )
     arr = arr.astype(float)
     if arr.min() < 0 or arr.max() > 1:
         raise fail(
             "risk",
-            caller,
             "predicted probabilities in [0, 1]",
             f"values from {arr.min():g} to {arr.max():g}",
-            "Pass risks (e.g. predict_proba(X)[:, 1]), not log-odds or scores.",
+            hint="Pass risks (e.g. predict_proba(X)[:, 1]), not log-odds or scores.",
         )
     return arr
 
 
-def _check_sizes(sample_sizes: Any, caller: str) -> np.ndarray | None:
+def _check_sizes(sample_sizes: Any) -> np.ndarray | None:
     if sample_sizes is None:
         return None
     arr = np.atleast_1d(np.asarray(sample_sizes))
     if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "biuf":
-        raise fail("sample_sizes", caller, "positive integers", sample_sizes)
-    finite_or_raise(arr, f"The 'sample_sizes' of {caller}")
+        raise fail("sample_sizes", "positive integers", sample_sizes)
+    finite_or_raise(arr, f"The 'sample_sizes' of {caller_name()}")
     if np.any(arr <= 0) or np.any(arr != np.round(arr)):
         raise fail(
             "sample_sizes",
-            caller,
             "positive integers (patients in the future validation study)",
             sample_sizes,
         )
@@ -334,6 +342,7 @@ def _flags(value: np.ndarray, se: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- public
+@validate_params({"n_draws": Interval(100, None, integer=True), "random_seed": "random_state"})
 def prediction_voi(
     y: Any,
     risk: Any,
@@ -405,28 +414,28 @@ def prediction_voi(
     >>> list(res.table["best"])
     ['Treat all', 'Model', 'Model']
     """
-    caller = "prediction_voi"
-    yv = check_outcome(y, caller, param="y")
-    p = _check_risk(risk, yv.size, caller)
-    thr = _check_thresholds(thresholds, caller)
-    sizes = _check_sizes(sample_sizes, caller)
-    n_draws = int(check_number(n_draws, "n_draws", caller, low=100, integer=True))
+    yv = check_outcome(y, param="y")
+    p = _check_risk(risk, yv.size)
+    thr = _check_thresholds(thresholds)
+    sizes = _check_sizes(sample_sizes)
+    n_draws = int(n_draws)
     if method not in METHODS:
-        raise fail("method", caller, "'bayesian_bootstrap' or 'bootstrap'", method)
+        raise fail("method", "'bayesian_bootstrap' or 'bootstrap'", method)
     if sizes is not None and method != "bayesian_bootstrap":
         raise ValidationError(
-            f"{caller}: the EVSI ('sample_sizes') uses the Bayesian bootstrap's conjugate "
+            f"{caller_name()}: the EVSI ('sample_sizes') uses the Bayesian bootstrap's conjugate "
             "update; pass method='bayesian_bootstrap' (the default)."
         )
     if yv.size < 2:
-        raise fail("y", caller, "at least 2 patients", yv.size)
-    rng = check_random_state(random_seed, caller)
+        raise fail("y", "at least 2 patients", yv.size)
+    rng = check_random_state(random_seed)
     nb, pre = _draw_net_benefits(_contributions(yv, p, thr), n_draws, method, sizes, rng)
     table, evsi = _tables(nb, pre, thr, sizes)
     thr.flags.writeable = False
     return PredictionVOIResult(table, evsi, thr, n_draws, method, int(yv.size))
 
 
+@validate_params()
 def prediction_voi_from_draws(
     nb_model: Any, nb_all: Any, *, thresholds: Any
 ) -> PredictionVOIResult:
@@ -456,27 +465,26 @@ def prediction_voi_from_draws(
     >>> round(res.table["evpi"].item(), 3)  # closed form s phi(mu/s) + mu Phi(mu/s) - mu
     0.004
     """
-    caller = "prediction_voi_from_draws"
-    thr = _check_thresholds(thresholds, caller)
+    thr = _check_thresholds(thresholds)
     arrays = []
     for name, value in (("nb_model", nb_model), ("nb_all", nb_all)):
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":
-            raise fail(name, caller, "a numeric array of net-benefit draws", arr.dtype)
+            raise fail(name, "a numeric array of net-benefit draws", arr.dtype)
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.ndim != 2 or arr.shape[1] != thr.size or arr.shape[0] < 2:
             raise fail(
                 name,
-                caller,
                 f"draws of shape (n_draws >= 2, {thr.size}) (one column per threshold)",
                 f"shape {np.asarray(value).shape}",
             )
-        finite_or_raise(arr, f"The '{name}' draws of {caller}")
+        finite_or_raise(arr, f"The '{name}' draws of {caller_name()}")
         arrays.append(arr.astype(float))
     if arrays[0].shape != arrays[1].shape:
         raise ValidationError(
-            f"{caller}: 'nb_model' and 'nb_all' must have the same shape (the same draws); got "
+            f"{caller_name()}: 'nb_model' and 'nb_all' must have the same shape (the same "
+            "draws); got "
             f"{arrays[0].shape} and {arrays[1].shape}."
         )
     s = arrays[0].shape[0]
@@ -486,6 +494,7 @@ def prediction_voi_from_draws(
     return PredictionVOIResult(table, None, thr, s, "draws", None)
 
 
+@validate_params()
 def prediction_voi_development(
     risk_draws: Any, *, thresholds: Any, risk: Any = None
 ) -> PredictionVOIResult:
@@ -535,31 +544,28 @@ def prediction_voi_development(
     >>> res.table["evpi"].item() > 0
     True
     """
-    caller = "prediction_voi_development"
-    thr = _check_thresholds(thresholds, caller)
+    thr = _check_thresholds(thresholds)
     if isinstance(risk_draws, xr.DataArray):
         from decisionkit.threshold._inputs import _dataarray_draws
 
-        risk_draws = _dataarray_draws(risk_draws, "risk_draws", caller)
+        risk_draws = _dataarray_draws(risk_draws, "risk_draws")
     p = np.asarray(risk_draws)
     if p.dtype.kind not in "biuf" or p.ndim != 2 or p.shape[0] < 2:
         raise fail(
             "risk_draws",
-            caller,
             "risk draws of shape (n_draws >= 2, n_patients)",
             f"shape {p.shape}" if p.dtype.kind in "biuf" else p.dtype,
         )
-    finite_or_raise(p, f"The 'risk_draws' of {caller}")
+    finite_or_raise(p, f"The 'risk_draws' of {caller_name()}")
     p = p.astype(float)
     if p.min() < 0 or p.max() > 1:
         raise fail(
             "risk_draws",
-            caller,
             "probabilities in [0, 1]",
             f"values from {p.min():g} to {p.max():g}",
         )
     s, n = p.shape
-    point = p.mean(axis=0) if risk is None else _check_risk(risk, n, caller)
+    point = p.mean(axis=0) if risk is None else _check_risk(risk, n)
     treated = (point[:, None] >= thr[None, :]).astype(float)  # (n, T), as decision_curve
     scale = 1.0 - thr
     nb = np.zeros((s, 3, thr.size))

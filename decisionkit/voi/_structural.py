@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_number, check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision._kernel import mean_regret
 from decisionkit.decision.analysis import decide
 from decisionkit.exceptions import ValidationError
@@ -45,6 +52,7 @@ _TOL = 1e-8
 
 
 # ---------------------------------------------------------------------------- weights
+@validate_params()
 def structure_weights(criteria: Any) -> pd.Series:
     r"""Weights from information criteria (AIC, BIC or DIC): :math:`w_s \propto e^{-\Delta_s/2}`.
 
@@ -67,68 +75,60 @@ def structure_weights(criteria: Any) -> pd.Series:
     >>> dk.voi.structure_weights({"weibull": 100.0, "lognormal": 102.0}).round(3).tolist()
     [0.731, 0.269]
     """
-    caller = "structure_weights"
     if not isinstance(criteria, Mapping | pd.Series) or len(criteria) < 2:
-        raise fail(
-            "criteria", caller, "a mapping of at least 2 structure names to AIC/DIC", criteria
-        )
+        raise fail("criteria", "a mapping of at least 2 structure names to AIC/DIC", criteria)
     ic = pd.Series({str(k): v for k, v in dict(criteria).items()}, dtype=float)
-    finite_or_raise(ic.to_numpy(), f"The criteria of {caller}")
+    finite_or_raise(ic.to_numpy(), f"The criteria of {caller_name()}")
     w = np.exp(-0.5 * (ic - ic.min()))
     return (w / w.sum()).rename("weight")
 
 
-def _check_weights(weights: Any, names: list[str], caller: str) -> pd.Series:
+def _check_weights(weights: Any, names: list[str]) -> pd.Series:
     if isinstance(weights, str):
         if weights != "equal":
-            raise fail(
-                "weights", caller, "'equal', a mapping name -> weight or a sequence", weights
-            )
+            raise fail("weights", "'equal', a mapping name -> weight or a sequence", weights)
         return pd.Series(1.0 / len(names), index=names, name="weight")
     if isinstance(weights, Mapping | pd.Series):
         given = {str(k): v for k, v in dict(weights).items()}
         if set(given) != set(names):
             raise ValidationError(
-                f"The 'weights' of {caller} must name exactly the structures {names}; got "
+                f"The 'weights' of {caller_name()} must name exactly the structures {names}; got "
                 f"{sorted(given)}."
             )
         values = np.array([given[n] for n in names])
     else:
         values = np.atleast_1d(np.asarray(weights))
         if values.ndim != 1 or values.size != len(names):
-            raise fail("weights", caller, f"{len(names)} weights, one per structure", weights)
+            raise fail("weights", f"{len(names)} weights, one per structure", weights)
     if values.dtype.kind not in "biuf":
-        raise fail("weights", caller, "numbers", weights)
+        raise fail("weights", "numbers", weights)
     values = values.astype(float)
-    finite_or_raise(values, f"The 'weights' of {caller}")
+    finite_or_raise(values, f"The 'weights' of {caller_name()}")
     if np.any(values < 0):
-        raise fail(
-            "weights", caller, "non-negative (probabilities of each structure)", values.tolist()
-        )
+        raise fail("weights", "non-negative (probabilities of each structure)", values.tolist())
     if abs(values.sum() - 1.0) > _TOL:
         raise fail(
             "weights",
-            caller,
             "probabilities summing to 1",
             f"weights summing to {values.sum():.6g}",
-            "They are not rescaled silently, because weights that do not sum to 1 usually mean "
+            hint="They are not rescaled silently, because weights that do not sum to 1 "
+            "usually mean "
             "a structure is missing. Divide by their sum yourself, or build them from AIC/DIC "
             "with dk.voi.structure_weights().",
         )
     return pd.Series(values, index=names, name="weight")
 
 
-def _check_models(models: Any, caller: str) -> dict[str, OutcomeDistribution]:
+def _check_models(models: Any) -> dict[str, OutcomeDistribution]:
     if not isinstance(models, Mapping) or len(models) < 2:
         raise fail(
             "models",
-            caller,
             "a mapping of at least 2 structure names to OutcomeDistributions",
             type(models).__name__ if not isinstance(models, Mapping) else list(models),
         )
     named = {str(k): v for k, v in models.items()}
     for name, out in named.items():
-        require_outcomes(out, f"{caller} (structure {name!r})")
+        require_outcomes(out, f"{caller_name()} (structure {name!r})")
     first_name, first = next(iter(named.items()))
     for name, out in named.items():
         for what, a, b in (
@@ -138,7 +138,8 @@ def _check_models(models: Any, caller: str) -> dict[str, OutcomeDistribution]:
         ):
             if a != b:
                 raise ValidationError(
-                    f"{caller}: every structure must describe the same decision, but structure "
+                    f"{caller_name()}: every structure must describe the same decision, but "
+                    "structure "
                     f"{name!r} has {what} {b} while {first_name!r} has {a}. Align them (e.g. "
                     "out.sel_actions([...])) before combining."
                 )
@@ -155,6 +156,7 @@ def _allocate(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- mixture
+@validate_params({"random_seed": "random_state"})
 def mix_structures(
     models: Mapping[str, OutcomeDistribution],
     *,
@@ -208,18 +210,17 @@ def mix_structures(
     >>> mix.n_draws, mix.inputs["structure"].value_counts().sort_index().tolist()
     (1000, [750, 250])
     """
-    caller = "mix_structures"
-    named = _check_models(models, caller)
+    named = _check_models(models)
     names = list(named)
-    w = _check_weights(weights, names, caller)
+    w = _check_weights(weights, names)
     if method not in ("mixture", "average"):
-        raise fail("method", caller, "'mixture' or 'average'", method)
+        raise fail("method", "'mixture' or 'average'", method)
     sizes = np.array([named[n].n_draws for n in names])
     if n_draws is None:
         total = int(sizes.min())
     else:
-        total = int(check_number(n_draws, "n_draws", caller, low=2, integer=True))
-    rng = check_random_state(random_seed, caller)
+        total = int(check_number(n_draws, "n_draws", low=2, integer=True))
+    rng = check_random_state(random_seed)
     datas = [named[n].data for n in names]
     inputs = [named[n].inputs for n in names]
     shared = _shared_inputs(inputs)
@@ -227,7 +228,6 @@ def mix_structures(
         if total > sizes.min():
             raise fail(
                 "n_draws",
-                caller,
                 f"at most the fewest draws of any structure ({sizes.min()}) for 'average'",
                 n_draws,
             )
@@ -242,7 +242,7 @@ def mix_structures(
     short = [n for n, c, s in zip(names, counts, sizes, strict=True) if c > s]
     if short:
         raise ValidationError(
-            f"{caller}: structure(s) {short} have fewer draws than their share of "
+            f"{caller_name()}: structure(s) {short} have fewer draws than their share of "
             f"n_draws={total} ({dict(zip(names, counts.tolist(), strict=True))}). Pass a "
             "smaller n_draws or simulate more draws of those structures."
         )
@@ -327,6 +327,7 @@ class StructuralResult:
         return f"<StructuralResult: {self.weights.size} structures, {v}>"
 
 
+@validate_params({"random_seed": "random_state"})
 def structural_voi(
     models: Mapping[str, OutcomeDistribution],
     utility: Any = None,
@@ -382,16 +383,15 @@ def structural_voi(
     >>> round(res.value, 1)  # 0.5 * 1 + 0.5 * 0 - max(0, 0): about 0.5
     0.5
     """
-    caller = "structural_voi"
-    named = _check_models(models, caller)
+    named = _check_models(models)
     names = list(named)
-    w = _check_weights(weights, names, caller)
+    w = _check_weights(weights, names)
     means = []
     grid_dim: str | None = None
     grid: np.ndarray | None = None
     actions: list[str] = []
     for name in names:
-        nb = utility_draws(named[name], utility, caller)
+        nb = utility_draws(named[name], utility)
         means.append(nb.values.mean(axis=0))  # (A, G): E(U | structure)
         grid_dim, grid, actions = nb.grid_dim, nb.grid, nb.actions
     mu = np.stack(means)  # (K, A, G)

@@ -46,8 +46,8 @@ def test_demo_patients_event_rate_matches_its_model():
 @pytest.mark.parametrize(
     ("func", "kwargs", "fragment"),
     [
-        (demo_outcomes, {"n_draws": 1}, "'n_draws' parameter of demo_outcomes"),
-        (demo_patients, {"n_patients": 0}, "'n_patients' parameter of demo_patients"),
+        (demo_outcomes, {"n_draws": 1}, "'n_draws' parameter of datasets.demo_outcomes"),
+        (demo_patients, {"n_patients": 0}, "'n_patients' parameter of datasets.demo_patients"),
         (demo_outcomes, {"random_seed": -1}, "'random_seed' parameter"),
     ],
 )

@@ -61,7 +61,7 @@ def test_evppi_mc_of_a_parameter_without_influence_is_near_zero():
     ("kwargs", "message"),
     [
         ({"parameters": "nope"}, "not among the sampler's columns"),
-        ({"parameters": "p1", "n_outer": 1}, "'n_outer' parameter of evppi_mc"),
+        ({"parameters": "p1", "n_outer": 1}, "'n_outer' parameter of voi.evppi_mc"),
         ({"parameters": "p1", "model": lambda p: np.zeros(len(p))}, "shape (n_draws, n_actions)"),
         ({"parameters": "p1", "sampler": lambda n, rng: pd.DataFrame({"p1": [1.0]})}, "n rows"),
     ],

@@ -180,7 +180,7 @@ def test_population_evpi_uses_the_annuity_formula():
     ("study", "n", "fragment"),
     [
         (dk.voi.TwoArmBinary("pc", "p_missing"), 10, "available parameters are ['pc', 'pt']"),
-        (dk.voi.TwoArmBinary("pc", "pt"), 0, "'n' parameter of evsi"),
+        (dk.voi.TwoArmBinary("pc", "pt"), 0, "'n' parameter of voi.evsi"),
         (dk.voi.TwoArmBinary("pc", "pt"), [10, 10], "distinct sample sizes"),
         ("two-arm", 10, "'study' parameter"),
         (dk.voi.CustomStudy(lambda p, n, r: pd.DataFrame({"x": [1.0]})), 10, "one row"),

@@ -73,7 +73,7 @@ def test_certain_costs_keep_the_evsi_draws_probability(outcomes):
 
 def test_bad_costs_are_refused(point_evsi):
     for bad in ((1.0, 2.0, 3.0), (-5.0, 1.0), np.array([1.0, -2.0, 3.0]), np.array([3.0])):
-        with pytest.raises(ValidationError, match="of enbs"):
+        with pytest.raises(ValidationError, match=r"of voi\.enbs"):
             dk.voi.enbs(point_evsi, **POP, setup_cost=bad, cost_per_participant=10)
 
 

@@ -154,7 +154,7 @@ def test_an_estimate_with_se_above_its_value_is_flagged():
 # ---------------------------------------------------------------------- bad input
 def test_sample_sizes_must_be_positive_integers(normal_outcomes):
     for bad in (0, -3, 2.5, [10, 0]):
-        with pytest.raises(ValidationError, match="'n' parameter of evsi"):
+        with pytest.raises(ValidationError, match=r"'n' parameter of voi\.evsi"):
             dk.voi.evsi(normal_outcomes, None, study=STUDY, n=bad, method="is")
 
 
@@ -183,11 +183,11 @@ def test_methods_needing_a_likelihood_or_posterior_say_so(normal_outcomes):
         dk.voi.evsi(normal_outcomes, None, study=bare, n=10, method="is")
     with pytest.raises(ValidationError, match=r"evsi: method='mm' needs .* posterior"):
         dk.voi.evsi(normal_outcomes, None, study=bare, n=10, method="mm", model=linear_model)
-    with pytest.raises(ValidationError, match="'method' parameter of evsi"):
+    with pytest.raises(ValidationError, match=r"'method' parameter of voi\.evsi"):
         dk.voi.evsi(normal_outcomes, None, study=STUDY, n=10, method="gam")
-    with pytest.raises(ValidationError, match="'model' parameter of evsi"):
+    with pytest.raises(ValidationError, match=r"'model' parameter of voi\.evsi"):
         dk.voi.evsi(normal_outcomes, None, study=STUDY, n=10, method="is", model=linear_model)
-    with pytest.raises(ValidationError, match="'n_datasets' parameter of evsi"):
+    with pytest.raises(ValidationError, match=r"'n_datasets' parameter of voi\.evsi"):
         dk.voi.evsi(normal_outcomes, None, study=STUDY, n=10, method="mm", n_datasets=2)
 
 

@@ -112,16 +112,16 @@ y0, r0 = _sample(n=50)
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"thresholds": 0.0}, "'thresholds' parameter of prediction_voi"),
+        ({"thresholds": 0.0}, "'thresholds' parameter of voi.prediction_voi"),
         ({"thresholds": 1.0}, "strictly between 0 and 1"),
         ({"thresholds": [0.2, -0.1]}, "strictly between 0 and 1"),
         ({"thresholds": [0.3, 0.2]}, "increasing"),
-        ({"thresholds": 0.2, "risk": r0 * 3}, "'risk' parameter of prediction_voi"),
+        ({"thresholds": 0.2, "risk": r0 * 3}, "'risk' parameter of voi.prediction_voi"),
         ({"thresholds": 0.2, "risk": r0[:-1]}, "one predicted risk per outcome"),
-        ({"thresholds": 0.2, "y": y0 * 2}, "'y' parameter of prediction_voi"),
+        ({"thresholds": 0.2, "y": y0 * 2}, "'y' parameter of voi.prediction_voi"),
         ({"thresholds": 0.2, "sample_sizes": [0, 10]}, "positive integers"),
         ({"thresholds": 0.2, "sample_sizes": 2.5}, "positive integers"),
-        ({"thresholds": 0.2, "n_draws": 10}, "'n_draws' parameter of prediction_voi"),
+        ({"thresholds": 0.2, "n_draws": 10}, "'n_draws' parameter of voi.prediction_voi"),
         ({"thresholds": 0.2, "method": "jackknife"}, "'method' parameter"),
         (
             {"thresholds": 0.2, "method": "bootstrap", "sample_sizes": 10},

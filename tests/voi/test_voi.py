@@ -125,7 +125,7 @@ def test_evppi_bars_draws_one_bar_per_parameter_at_the_chosen_wtp(grid_result):
 
 
 def test_evppi_bars_needs_a_wtp_for_a_grid_result(grid_result):
-    with pytest.raises(ValidationError, match="'wtp' parameter of evppi_bars"):
+    with pytest.raises(ValidationError, match=r"'wtp' parameter of plot\.evppi_bars"):
         dk.plot.evppi_bars(grid_result)
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from sklearn.base import BaseEstimator
 
-from decisionkit._validation import check_number, check_random_state, fail
+from decisionkit._validation import check_number, check_random_state, fail, validate_params
 from decisionkit.exceptions import NotFittedError
 from decisionkit.models.bayes._diagnostics import check_convergence
 from decisionkit.models.bayes._pymc_common import progressbar_on, sampler_seeds
@@ -66,6 +66,7 @@ class BayesianModel(BaseEstimator):
     #: the variables checked for convergence (None: every posterior variable)
     _convergence_vars: ClassVar[Sequence[str] | None] = None
 
+    @validate_params()
     def __init__(
         self, *, sampler_config: Mapping[str, Any] | None = None, random_seed: Any = None
     ) -> None:
@@ -73,7 +74,7 @@ class BayesianModel(BaseEstimator):
         self.random_seed = random_seed
 
     # -- sampling ---------------------------------------------------------------------------
-    def _sampler_kwargs(self, caller: str) -> dict[str, Any]:
+    def _sampler_kwargs(self) -> dict[str, Any]:
         """Defaults, then the model's own sampler parameters, then ``sampler_config``.
 
         A model may expose some sampler settings as constructor parameters (``draws``,
@@ -83,12 +84,11 @@ class BayesianModel(BaseEstimator):
         if config is None:
             config = {}
         if not isinstance(config, Mapping):
-            raise fail("sampler_config", caller, "a dict of pm.sample arguments or None", config)
+            raise fail("sampler_config", "a dict of pm.sample arguments or None", config)
         bad = [k for k in config if k in _RESERVED]
         if bad:
             raise fail(
                 "sampler_config",
-                caller,
                 f"a dict without the keys {list(_RESERVED)}",
                 config,
                 hint=f"Set the seed with the model's random_seed instead of {bad[0]!r}.",
@@ -102,33 +102,31 @@ class BayesianModel(BaseEstimator):
         if both:
             raise fail(
                 "sampler_config",
-                caller,
                 f"a dict without {both} (set them with the model's own parameters)",
                 config,
             )
         kwargs = {**DEFAULT_SAMPLER_CONFIG, **own, **dict(config)}
         for name, low in (("draws", 1), ("tune", 0), ("chains", 1), ("cores", 1)):
             if kwargs[name] is not None or name != "cores":
-                kwargs[name] = check_number(kwargs[name], name, caller, low=low, integer=True)
+                kwargs[name] = check_number(kwargs[name], name, low=low, integer=True)
         check_number(
             kwargs["target_accept"],
             "target_accept",
-            caller,
             low=0.5,
             high=1.0,
             high_inclusive=False,
         )
         if kwargs["progressbar"] is not None and not isinstance(kwargs["progressbar"], bool):
-            raise fail("progressbar", caller, "True, False or None", kwargs["progressbar"])
+            raise fail("progressbar", "True, False or None", kwargs["progressbar"])
         kwargs["progressbar"] = progressbar_on(kwargs["progressbar"])
-        check_random_state(self.random_seed, caller)  # used at sampling; refused now if bad
+        check_random_state(self.random_seed)  # used at sampling; refused now if bad
         return kwargs
 
     def _sample(
         self,
         model: Any,
         *,
-        caller: str | None = None,
+        caller: str | None = None,  # unused; kept for callers not yet converted
         seed: Any = "auto",
         check: bool = True,
         **fixed: Any,
@@ -143,10 +141,9 @@ class BayesianModel(BaseEstimator):
         import pymc as pm
 
         name = type(self).__name__
-        caller = caller or f"{name}.fit"
-        kwargs = {**self._sampler_kwargs(caller), **fixed}
+        kwargs = {**self._sampler_kwargs(), **fixed}
         if isinstance(seed, str) and seed == "auto":
-            seed, self._ppc_seed, _ = sampler_seeds(self.random_seed, caller)
+            seed, self._ppc_seed, _ = sampler_seeds(self.random_seed)
         with model:
             idata = pm.sample(random_seed=seed, **kwargs)
         self.diagnostics_ = (

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from decisionkit._validation import validate_params
 from decisionkit.exceptions import ConvergenceWarning
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "check_convergence"]
@@ -61,6 +62,7 @@ def _worst(items: dict[str, float], *, n: int = 5) -> str:
     return shown + more
 
 
+@validate_params()
 def check_convergence(
     idata: Any,
     *,

@@ -19,11 +19,11 @@ def progressbar_on(setting: bool | None) -> bool:
     return setting
 
 
-def sampler_seeds(random_seed: Any, caller: str) -> tuple[int, int, np.random.Generator]:
+def sampler_seeds(random_seed: Any) -> tuple[int, int, np.random.Generator]:
     """Two integer seeds (sampling, posterior predictive) and a Generator, all from one seed.
 
     An int seed gives the same three every time; a Generator is advanced.
     """
-    rng = check_random_state(random_seed, caller)
+    rng = check_random_state(random_seed)
     seeds = rng.integers(0, 2**31 - 1, size=2)
     return int(seeds[0]), int(seeds[1]), rng

@@ -30,50 +30,51 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._validation import (
+    Interval,
+    caller_name,
     check_names,
     check_number,
-    check_probability,
     check_random_state,
     fail,
+    validate_params,
 )
 from decisionkit.exceptions import NotFittedError, ValidationError
 
 __all__ = ["BetaBinomial", "GammaPoisson", "NormalKnownVariance"]
 
 
-def _labels(values: Any, names: Sequence[Any] | None, n: int, caller: str) -> list[str]:
+def _labels(values: Any, names: Sequence[Any] | None, n: int) -> list[str]:
     if names is None:
         if isinstance(values, pd.Series):
             names = list(values.index)
         else:
             names = [f"arm_{i}" for i in range(n)]
-    labels = check_names(names, "names", caller)
+    labels = check_names(names, "names")
     if len(labels) != n:
         raise ValidationError(
-            f"{caller}: got {len(labels)} name(s) for {n} arm(s). Pass one name per arm."
+            f"{caller_name()}: got {len(labels)} name(s) for {n} arm(s). Pass one name per arm."
         )
     return labels
 
 
-def _vector(value: Any, param: str, caller: str, *, integer: bool, low: float) -> np.ndarray:
+def _vector(value: Any, param: str, *, integer: bool, low: float) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(value))
     if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "biuf" or arr.dtype.kind == "b":
-        raise fail(param, caller, "a number or a 1-D array of numbers (one per arm)", value)
+        raise fail(param, "a number or a 1-D array of numbers (one per arm)", value)
     arr = arr.astype(float)
     if not np.isfinite(arr).all():
-        raise fail(param, caller, "finite (no NaN or infinity)", value)
+        raise fail(param, "finite (no NaN or infinity)", value)
     if (arr < low).any():
         kind = "non-negative" if low == 0 else f">= {low:g}"
-        raise fail(param, caller, f"{kind} (one value per arm)", value)
+        raise fail(param, f"{kind} (one value per arm)", value)
     if integer and not np.equal(np.mod(arr, 1), 0).all():
-        raise fail(param, caller, "whole numbers (counts)", value)
+        raise fail(param, "whole numbers (counts)", value)
     return arr
 
 
 class _Conjugate:
     """Shared machinery: exact summaries and draws from a per-arm scipy distribution."""
 
-    _caller = "conjugate model"
     _value_name = "value"
     posterior_: pd.DataFrame  # set by fit(): one row of posterior parameters per arm
 
@@ -101,13 +102,15 @@ class _Conjugate:
     def _series(self, values: np.ndarray, name: str) -> pd.Series:
         return pd.Series(values, index=pd.Index(self.arms, name="arm"), name=name)
 
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def interval(self, prob: float = 0.95) -> pd.DataFrame:
         """Exact equal-tailed credible interval per arm (columns ``lower``, ``upper``)."""
         self._check_fitted("interval")
-        prob = check_probability(prob, "prob", f"{type(self).__name__}.interval")
+        prob = float(prob)
         lower, upper = self._dist().interval(prob)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=pd.Index(self.arms, name="arm"))
 
+    @validate_params({"n_draws": Interval(1, None, integer=True), "random_seed": "random_state"})
     def sample(
         self, n_draws: int = 1000, *, random_seed: int | np.random.Generator | None = None
     ) -> xr.DataArray:
@@ -120,10 +123,9 @@ class _Conjugate:
         random_seed : int or numpy.random.Generator, optional
             The same seed gives the same draws.
         """
-        caller = f"{type(self).__name__}.sample"
         self._check_fitted("sample")
-        n_draws = check_number(n_draws, "n_draws", caller, low=1, integer=True)
-        rng = check_random_state(random_seed, caller)
+        n_draws = int(n_draws)
+        rng = check_random_state(random_seed)
         draws = self._dist().rvs(size=(n_draws, len(self.arms)), random_state=rng)
         return xr.DataArray(
             draws,
@@ -132,6 +134,7 @@ class _Conjugate:
             name=self._value_name,
         )
 
+    @validate_params()
     def summary(self, prob: float = 0.95) -> pd.DataFrame:
         """Posterior parameters, mean, sd and equal-tailed interval per arm."""
         table = self.posterior_.copy()
@@ -194,16 +197,15 @@ class BetaBinomial(_Conjugate):
 
     _value_name = "probability"
 
+    @validate_params()
     def __init__(self, prior_alpha: float = 1.0, prior_beta: float = 1.0) -> None:
-        caller = "BetaBinomial"
-        self.prior_alpha = check_number(
-            prior_alpha, "prior_alpha", caller, low=0, low_inclusive=False
-        )
-        self.prior_beta = check_number(prior_beta, "prior_beta", caller, low=0, low_inclusive=False)
+        self.prior_alpha = check_number(prior_alpha, "prior_alpha", low=0, low_inclusive=False)
+        self.prior_beta = check_number(prior_beta, "prior_beta", low=0, low_inclusive=False)
 
     def _prior_repr(self) -> str:
         return f"prior_alpha={self.prior_alpha:g}, prior_beta={self.prior_beta:g}"
 
+    @validate_params()
     def fit(self, events: Any, n: Any, *, names: Sequence[Any] | None = None) -> BetaBinomial:
         """Update the prior with ``events`` out of ``n`` trials per arm.
 
@@ -214,21 +216,20 @@ class BetaBinomial(_Conjugate):
         names : sequence of str, optional
             Arm labels (default the Series index of ``events`` or ``arm_0``, ``arm_1``, ...).
         """
-        caller = "BetaBinomial.fit"
-        x = _vector(events, "events", caller, integer=True, low=0)
-        m = _vector(n, "n", caller, integer=True, low=0)
+        x = _vector(events, "events", integer=True, low=0)
+        m = _vector(n, "n", integer=True, low=0)
         if x.shape != m.shape:
             raise ValidationError(
-                f"{caller}: 'events' has {x.size} value(s) but 'n' has {m.size}. Pass one "
+                f"{caller_name()}: 'events' has {x.size} value(s) but 'n' has {m.size}. Pass one "
                 "events count and one trial count per arm."
             )
         over = np.flatnonzero(x > m)
         if over.size:
             raise ValidationError(
-                f"{caller}: events exceed trials for arm index(es) {over.tolist()} "
+                f"{caller_name()}: events exceed trials for arm index(es) {over.tolist()} "
                 f"(events {x[over].tolist()}, n {m[over].tolist()}). Check the two columns."
             )
-        labels = _labels(events, names, x.size, caller)
+        labels = _labels(events, names, x.size)
         self.posterior_ = pd.DataFrame(
             {"alpha": self.prior_alpha + x, "beta": self.prior_beta + m - x},
             index=pd.Index(labels, name="arm"),
@@ -286,16 +287,15 @@ class GammaPoisson(_Conjugate):
 
     _value_name = "rate"
 
+    @validate_params()
     def __init__(self, prior_shape: float = 0.001, prior_rate: float = 0.001) -> None:
-        caller = "GammaPoisson"
-        self.prior_shape = check_number(
-            prior_shape, "prior_shape", caller, low=0, low_inclusive=False
-        )
-        self.prior_rate = check_number(prior_rate, "prior_rate", caller, low=0, low_inclusive=False)
+        self.prior_shape = check_number(prior_shape, "prior_shape", low=0, low_inclusive=False)
+        self.prior_rate = check_number(prior_rate, "prior_rate", low=0, low_inclusive=False)
 
     def _prior_repr(self) -> str:
         return f"prior_shape={self.prior_shape:g}, prior_rate={self.prior_rate:g}"
 
+    @validate_params()
     def fit(
         self, counts: Any, exposure: Any = 1.0, *, names: Sequence[Any] | None = None
     ) -> GammaPoisson:
@@ -310,19 +310,19 @@ class GammaPoisson(_Conjugate):
         names : sequence of str, optional
             Arm labels.
         """
-        caller = "GammaPoisson.fit"
-        y = _vector(counts, "counts", caller, integer=True, low=0)
-        t = _vector(exposure, "exposure", caller, integer=False, low=0)
+        y = _vector(counts, "counts", integer=True, low=0)
+        t = _vector(exposure, "exposure", integer=False, low=0)
         if (t == 0).any():
-            raise fail("exposure", caller, "> 0 for every arm", exposure)
+            raise fail("exposure", "> 0 for every arm", exposure)
         if t.size == 1:
             t = np.full(y.shape, t[0])
         if t.shape != y.shape:
             raise ValidationError(
-                f"{caller}: 'counts' has {y.size} value(s) but 'exposure' has {t.size}. Pass one "
+                f"{caller_name()}: 'counts' has {y.size} value(s) but 'exposure' has "
+                f"{t.size}. Pass one "
                 "exposure per arm (or a single number for all arms)."
             )
-        labels = _labels(counts, names, y.size, caller)
+        labels = _labels(counts, names, y.size)
         self.posterior_ = pd.DataFrame(
             {"shape": self.prior_shape + y, "rate": self.prior_rate + t},
             index=pd.Index(labels, name="arm"),
@@ -383,15 +383,16 @@ class NormalKnownVariance(_Conjugate):
 
     _value_name = "mean"
 
+    @validate_params()
     def __init__(self, prior_mean: float = 0.0, prior_sd: float = 1e3, sigma: float = 1.0) -> None:
-        caller = "NormalKnownVariance"
-        self.prior_mean = check_number(prior_mean, "prior_mean", caller)
-        self.prior_sd = check_number(prior_sd, "prior_sd", caller, low=0, low_inclusive=False)
-        self.sigma = check_number(sigma, "sigma", caller, low=0, low_inclusive=False)
+        self.prior_mean = check_number(prior_mean, "prior_mean")
+        self.prior_sd = check_number(prior_sd, "prior_sd", low=0, low_inclusive=False)
+        self.sigma = check_number(sigma, "sigma", low=0, low_inclusive=False)
 
     def _prior_repr(self) -> str:
         return f"prior_mean={self.prior_mean:g}, prior_sd={self.prior_sd:g}, sigma={self.sigma:g}"
 
+    @validate_params()
     def fit(
         self,
         data: Any = None,
@@ -411,10 +412,9 @@ class NormalKnownVariance(_Conjugate):
         names : sequence of str, optional
             Arm labels (default the dict keys, or ``arm_0``, ...).
         """
-        caller = "NormalKnownVariance.fit"
         if (data is None) == (total is None and n is None):
             raise ValidationError(
-                f"{caller}: pass either 'data' (raw observations) or both 'total' and 'n' "
+                f"{caller_name()}: pass either 'data' (raw observations) or both 'total' and 'n' "
                 "(their sum and count per arm), not both and not neither."
             )
         if data is not None:
@@ -425,28 +425,28 @@ class NormalKnownVariance(_Conjugate):
                 if arr.size == 0 or not np.isfinite(arr).all():
                     raise fail(
                         f"data[{key!r}]",
-                        caller,
                         "a non-empty array of finite numbers",
                         obs,
-                        "Drop or impute NaN values first.",
+                        hint="Drop or impute NaN values first.",
                     )
                 sums.append(arr.sum())
                 counts.append(arr.size)
             s, k = np.array(sums), np.array(counts, dtype=float)
             if names is None and isinstance(data, Mapping):
                 names = list(groups)
-            labels = _labels(None, names, s.size, caller)
+            labels = _labels(None, names, s.size)
         else:
             if total is None or n is None:
-                raise ValidationError(f"{caller}: 'total' and 'n' must be given together.")
-            s = _vector(total, "total", caller, integer=False, low=-np.inf)
-            k = _vector(n, "n", caller, integer=True, low=1)
+                raise ValidationError(f"{caller_name()}: 'total' and 'n' must be given together.")
+            s = _vector(total, "total", integer=False, low=-np.inf)
+            k = _vector(n, "n", integer=True, low=1)
             if s.shape != k.shape:
                 raise ValidationError(
-                    f"{caller}: 'total' has {s.size} value(s) but 'n' has {k.size}. Pass one "
+                    f"{caller_name()}: 'total' has {s.size} value(s) but 'n' has {k.size}. "
+                    "Pass one "
                     "of each per arm."
                 )
-            labels = _labels(total, names, s.size, caller)
+            labels = _labels(total, names, s.size)
         precision = 1.0 / self.prior_sd**2 + k / self.sigma**2
         mean = (self.prior_mean / self.prior_sd**2 + s / self.sigma**2) / precision
         self.posterior_ = pd.DataFrame(

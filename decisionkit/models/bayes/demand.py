@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_number, check_probability, check_random_state, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.bayes._base import BayesianModel
 
@@ -84,6 +91,7 @@ class CountDemand(BayesianModel):
 
     _convergence_vars = ("intercept", "weekday", "trend", "alpha")
 
+    @validate_params()
     def __init__(
         self,
         *,
@@ -111,6 +119,7 @@ class CountDemand(BayesianModel):
         self.idata_: Any = None
 
     # ------------------------------------------------------------------ fitting
+    @validate_params()
     def fit(self, data: pd.DataFrame, *, date: str = "date", count: str = "count") -> CountDemand:
         """Sample the posterior from a DataFrame of daily counts.
 
@@ -129,11 +138,10 @@ class CountDemand(BayesianModel):
         """
         import pymc as pm
 
-        caller = "CountDemand.fit"
-        check_number(self.prior_weekday_sd, "prior_weekday_sd", caller, low=0, low_inclusive=False)
-        check_number(self.prior_trend_sd, "prior_trend_sd", caller, low=0, low_inclusive=False)
-        self._sampler_kwargs(caller)  # sampler settings checked before any work
-        dates, y = _read_counts(data, date, count, caller)
+        check_number(self.prior_weekday_sd, "prior_weekday_sd", low=0, low_inclusive=False)
+        check_number(self.prior_trend_sd, "prior_trend_sd", low=0, low_inclusive=False)
+        self._sampler_kwargs()  # sampler settings checked before any work
+        dates, y = _read_counts(data, date, count)
         # centre time on the middle of the data: decorrelates intercept and trend (mixes faster)
         start = (dates[0] + (dates[-1] - dates[0]) / 2).normalize()
         x = _years_since(dates, start)
@@ -146,7 +154,7 @@ class CountDemand(BayesianModel):
             alpha = pm.Deterministic("alpha", 1.0 / inv_sqrt_alpha**2)
             mu = pm.math.exp(intercept + weekday[wd] + trend * x)
             pm.NegativeBinomial("count", mu=mu, alpha=alpha, observed=y)
-        idata = self._sample(model, caller=caller)
+        idata = self._sample(model)
         self.idata_ = idata
         self.reference_date_ = start
         index = pd.DatetimeIndex(dates, name=date).as_unit("ns")
@@ -155,10 +163,11 @@ class CountDemand(BayesianModel):
         return self
 
     # ------------------------------------------------------------------ prediction
+    @validate_params()
     def expected_counts(self, dates: Any) -> xr.DataArray:
         r"""Posterior draws of the mean count :math:`\lambda_t`, dims ``(draw, date)``."""
         self._require_fitted("expected_counts")
-        idx = self._dates(dates, "CountDemand.expected_counts")
+        idx = self._dates(dates)
         p = self._posterior()
         x = _years_since(idx, self.reference_date_)
         wd = idx.day_of_week.to_numpy()
@@ -170,6 +179,7 @@ class CountDemand(BayesianModel):
             name="expected_count",
         )
 
+    @validate_params({"random_seed": "random_state"})
     def forecast(
         self, dates: Any, *, random_seed: int | np.random.Generator | None = None
     ) -> xr.DataArray:
@@ -194,14 +204,14 @@ class CountDemand(BayesianModel):
         xarray.DataArray
             Integer counts, dims ``("draw", "date")``.
         """
-        caller = "CountDemand.forecast"
         self._require_fitted("forecast")
-        rng = check_random_state(random_seed, caller)
-        lam = self.expected_counts(self._dates(dates, caller))
+        rng = check_random_state(random_seed)
+        lam = self.expected_counts(self._dates(dates))
         alpha = self._posterior()["alpha"][:, None]
         counts = rng.poisson(rng.gamma(alpha, lam.values / alpha))
         return lam.copy(data=counts).rename("forecast")
 
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """Posterior summary of the parameters (mean, sd, equal-tailed interval, r_hat, ESS).
 
@@ -212,7 +222,7 @@ class CountDemand(BayesianModel):
         import arviz as az
 
         self._require_fitted("summary")
-        prob = check_probability(prob, "prob", "CountDemand.summary")
+        prob = float(prob)
         post = self.idata_["posterior"].to_dataset()[_PARAMS]
         table = az.summary(post, ci_prob=prob, ci_kind="eti", round_to="none")
         return pd.DataFrame(table)
@@ -227,22 +237,21 @@ class CountDemand(BayesianModel):
                 out[name] = out[name][:, 0]
         return out
 
-    def _dates(self, dates: Any, caller: str) -> pd.DatetimeIndex:
+    def _dates(self, dates: Any) -> pd.DatetimeIndex:
         if isinstance(dates, int | np.integer) and not isinstance(dates, bool):
-            h = check_number(dates, "dates", caller, low=1, integer=True)
+            h = check_number(dates, "dates", low=1, integer=True)
             last = self.observed_.index.max()
             return pd.date_range(last + pd.Timedelta(days=1), periods=h, freq="D", name="date")
         try:
             idx = pd.DatetimeIndex(pd.to_datetime(dates))
         except (TypeError, ValueError):
-            raise fail(
-                "dates", caller, "a number of days ahead or a sequence of dates", dates
-            ) from None
+            raise fail("dates", "a number of days ahead or a sequence of dates", dates) from None
         if idx.size == 0 or idx.hasnans:
-            raise fail("dates", caller, "a non-empty sequence of valid dates", dates)
+            raise fail("dates", "a non-empty sequence of valid dates", dates)
         return idx.normalize().rename("date")
 
     # ------------------------------------------------------------------ persistence
+    @validate_params()
     def save(self, path: str | Path) -> Path:
         """Write the posterior and the training data to a netCDF file (never pickle)."""
         self._require_fitted("save")
@@ -265,6 +274,7 @@ class CountDemand(BayesianModel):
         return path
 
     @classmethod
+    @validate_params()
     def load(cls, path: str | Path) -> CountDemand:
         """Read a model written by :meth:`save`; it forecasts without sampling."""
         path = Path(path)
@@ -308,14 +318,14 @@ def _years_since(dates: pd.DatetimeIndex, start: pd.Timestamp) -> np.ndarray:
     return ((dates - start) / pd.Timedelta(days=1)).to_numpy(dtype=float) / 365.25
 
 
-def _read_counts(data: Any, date: str, count: str, caller: str) -> tuple[pd.DatetimeIndex, Any]:
+def _read_counts(data: Any, date: str, count: str) -> tuple[pd.DatetimeIndex, Any]:
     """Check the training frame and return sorted dates and integer counts."""
     if not isinstance(data, pd.DataFrame):
-        raise fail("data", caller, "a pandas DataFrame", type(data).__name__)
+        raise fail("data", "a pandas DataFrame", type(data).__name__)
     missing = [c for c in (date, count) if c not in data.columns]
     if missing:
         raise ValidationError(
-            f"{caller}: column(s) {missing} not found; the data has columns "
+            f"{caller_name()}: column(s) {missing} not found; the data has columns "
             f"{list(data.columns)}. Pass date= and count= with the right names."
         )
     try:
@@ -325,44 +335,46 @@ def _read_counts(data: Any, date: str, count: str, caller: str) -> tuple[pd.Date
             dates = pd.DatetimeIndex(pd.to_datetime(data[date]))
     except (TypeError, ValueError) as exc:
         raise ValidationError(
-            f"{caller}: column '{date}' could not be read as dates ({exc}). Use ISO dates "
+            f"{caller_name()}: column '{date}' could not be read as dates ({exc}). Use ISO dates "
             "such as 2024-01-31."
         ) from None
     if dates.hasnans:
         rows = np.flatnonzero(dates.isna())[:5].tolist()
         raise ValidationError(
-            f"{caller}: column '{date}' has missing dates in row(s) {rows}. Drop those rows."
+            f"{caller_name()}: column '{date}' has missing dates in row(s) {rows}. Drop those rows."
         )
     raw = data[count]
     if not pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
         raise ValidationError(
-            f"{caller}: column '{count}' must hold counts (numbers); got dtype {raw.dtype}. "
+            f"{caller_name()}: column '{count}' must hold counts (numbers); got dtype {raw.dtype}. "
             "Convert it with pd.to_numeric()."
         )
     y = raw.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(y).any():
         rows = np.flatnonzero(np.isnan(y))[:5].tolist()
         raise ValidationError(
-            f"{caller}: column '{count}' has NaN in row(s) {rows}. Drop those days (gaps are "
+            f"{caller_name()}: column '{count}' has NaN in row(s) {rows}. Drop those days "
+            "(gaps are "
             "fine) rather than filling them with made-up counts."
         )
     bad = ~np.isfinite(y) | (y < 0) | (y != np.round(y))
     if bad.any():
         row = int(np.argmax(bad))
         raise ValidationError(
-            f"{caller}: column '{count}' must hold non-negative whole numbers (counts); row "
+            f"{caller_name()}: column '{count}' must hold non-negative whole numbers (counts); row "
             f"{row} is {raw.iloc[row]!r}."
         )
     dates = dates.normalize()
     if dates.has_duplicates:
         dup = dates[dates.duplicated()][0]
         raise ValidationError(
-            f"{caller}: date {dup:%Y-%m-%d} appears more than once in column '{date}'. "
+            f"{caller_name()}: date {dup:%Y-%m-%d} appears more than once in column '{date}'. "
             "Aggregate to one row per day (e.g. df.groupby(date).sum())."
         )
     if dates.size < _MIN_DAYS:
         raise ValidationError(
-            f"{caller} needs at least {_MIN_DAYS} days (4 of each weekday) to estimate weekday "
+            f"{caller_name()} needs at least {_MIN_DAYS} days (4 of each weekday) to "
+            "estimate weekday "
             f"effects and a trend; got {dates.size}."
         )
     order = np.argsort(dates.to_numpy(), kind="stable")

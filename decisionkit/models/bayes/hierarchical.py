@@ -10,11 +10,13 @@ import xarray as xr
 from scipy.special import expit
 
 from decisionkit._validation import (
+    Interval,
+    caller_name,
     check_names,
     check_number,
-    check_probability,
     check_random_state,
     fail,
+    validate_params,
 )
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.bayes._base import BayesianModel
@@ -90,6 +92,7 @@ class HierarchicalRates(BayesianModel):
 
     _convergence_vars = ("mu", "tau", "z")
 
+    @validate_params()
     def __init__(
         self,
         *,
@@ -117,6 +120,7 @@ class HierarchicalRates(BayesianModel):
         self.idata_: Any = None
 
     # ------------------------------------------------------------------ fitting
+    @validate_params()
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -144,16 +148,15 @@ class HierarchicalRates(BayesianModel):
         """
         import pymc as pm
 
-        caller = "HierarchicalRates.fit"
-        self._check_settings(caller)
-        y, trials, labels = _read_input(data, events, n, groups, caller)
+        self._check_settings()
+        y, trials, labels = _read_input(data, events, n, groups)
         with pm.Model(coords={_GROUP: labels}) as model:
             mu = pm.Normal("mu", 0.0, self.prior_mu_sd)
             tau = pm.HalfNormal("tau", self.prior_tau_sd)
             z = pm.Normal("z", 0.0, 1.0, dims=_GROUP)
             theta = pm.Deterministic("theta", pm.math.invlogit(mu + tau * z), dims=_GROUP)
             pm.Binomial("events", n=trials, p=theta, observed=y, dims=_GROUP)
-        idata = self._sample(model, caller=caller)
+        idata = self._sample(model)
         with model:
             pm.sample_posterior_predictive(
                 idata,
@@ -167,10 +170,11 @@ class HierarchicalRates(BayesianModel):
         self.idata_ = idata
         return self
 
-    def _check_settings(self, caller: str) -> None:
+    def _check_settings(self, caller: str | None = None) -> None:
+        caller = caller or caller_name()
         check_number(self.prior_mu_sd, "prior_mu_sd", caller, low=0.0, low_inclusive=False)
         check_number(self.prior_tau_sd, "prior_tau_sd", caller, low=0.0, low_inclusive=False)
-        self._sampler_kwargs(caller)  # sampler settings checked before any work
+        self._sampler_kwargs()  # sampler settings checked before any work
 
     # ------------------------------------------------------------------ results
     def group_rates(self) -> xr.DataArray:
@@ -187,6 +191,7 @@ class HierarchicalRates(BayesianModel):
         mu = _stack(self.idata_["posterior"]["mu"])
         return xr.apply_ufunc(expit, mu).rename("pooled_rate")
 
+    @validate_params({"random_seed": "random_state"})
     def predictive_events(
         self, n_new: Any, *, random_seed: int | np.random.Generator | None = None
     ) -> xr.DataArray:
@@ -207,22 +212,22 @@ class HierarchicalRates(BayesianModel):
         xarray.DataArray
             Dims ``(draw, group)``, integer counts.
         """
-        caller = "HierarchicalRates.predictive_events"
         self._require_fitted("predictive_events")
-        rng = check_random_state(random_seed, caller)
+        rng = check_random_state(random_seed)
         arr = np.asarray(n_new)
         if arr.ndim == 0:
             arr = np.full(len(self.groups_), arr)
         if arr.shape != (len(self.groups_),):
-            raise fail("n_new", caller, f"a number or {len(self.groups_)} numbers", n_new)
+            raise fail("n_new", f"a number or {len(self.groups_)} numbers", n_new)
         if arr.dtype.kind not in "iuf" or np.any(~np.isfinite(arr.astype(float))):
-            raise fail("n_new", caller, "non-negative whole numbers", n_new)
+            raise fail("n_new", "non-negative whole numbers", n_new)
         if np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise fail("n_new", caller, "non-negative whole numbers", n_new)
+            raise fail("n_new", "non-negative whole numbers", n_new)
         rates = self.group_rates()
         counts = rng.binomial(arr.astype(np.int64)[None, :], rates.values)
         return rates.copy(data=counts).rename("events")
 
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """Per-group raw rate, posterior mean and central interval, and the shrinkage.
 
@@ -243,7 +248,7 @@ class HierarchicalRates(BayesianModel):
         import arviz as az
 
         self._require_fitted("summary")
-        prob = check_probability(prob, "prob", "HierarchicalRates.summary")
+        prob = float(prob)
         rates = self.group_rates()
         lo, hi = np.quantile(rates.values, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
         raw = self.events_ / self.n_
@@ -267,10 +272,12 @@ class HierarchicalRates(BayesianModel):
             }
         )
 
+    @validate_params()
     def to_frame(self, *, prob: float = 0.95) -> pd.DataFrame:
         """The :meth:`summary` table (tidy, one row per group)."""
         return self.summary(prob=prob)
 
+    @validate_params()
     def to_outcomes(
         self, *, metric: str = "event_rate", predictive_n: int | None = None
     ) -> OutcomeDistribution:
@@ -294,15 +301,11 @@ class HierarchicalRates(BayesianModel):
         """
         self._require_fitted("to_outcomes")
         if metric not in ("event_rate", "survival"):
-            raise fail(
-                "metric", "HierarchicalRates.to_outcomes", "'event_rate' or 'survival'", metric
-            )
+            raise fail("metric", "'event_rate' or 'survival'", metric)
         if predictive_n is None:
             rate = self.group_rates().values
         else:
-            k = check_number(
-                predictive_n, "predictive_n", "HierarchicalRates.to_outcomes", low=1, integer=True
-            )
+            k = check_number(predictive_n, "predictive_n", low=1, integer=True)
             rate = self.predictive_events(k, random_seed=self.random_seed).values / k
         values = rate if metric == "event_rate" else 1.0 - rate
         return OutcomeDistribution.from_arrays({metric: values}, actions=self.groups_)
@@ -324,20 +327,20 @@ def _stack(da: xr.DataArray) -> xr.DataArray:
 
 
 def _read_input(
-    data: Any, events: Any, n: Any, groups: Any, caller: str
+    data: Any, events: Any, n: Any, groups: Any
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Pull events, n and group labels out of a DataFrame or arrays, and check them."""
     if data is not None:
         if not isinstance(data, pd.DataFrame):
-            raise fail("data", caller, "a pandas DataFrame or None", type(data).__name__)
+            raise fail("data", "a pandas DataFrame or None", type(data).__name__)
         cols = {"events": events, "n": n, "groups": groups}
         for param, col in cols.items():
             if not isinstance(col, str):
-                raise fail(param, caller, "a column name when data is given", col)
+                raise fail(param, "a column name when data is given", col)
         missing = [c for c in cols.values() if c not in data.columns]
         if missing:
             raise ValidationError(
-                f"{caller}: column(s) {missing} not found; the data has columns "
+                f"{caller_name()}: column(s) {missing} not found; the data has columns "
                 f"{list(data.columns)}. Pass events=, n= and groups= with the right names."
             )
         y_raw, n_raw, g_raw = data[events], data[n], data[groups]
@@ -345,67 +348,69 @@ def _read_input(
     else:
         if isinstance(events, str) or isinstance(n, str):
             raise ValidationError(
-                f"{caller} got column names but no data. Pass a DataFrame, or arrays for "
+                f"{caller_name()} got column names but no data. Pass a DataFrame, or arrays for "
                 "events= and n=."
             )
         y_raw, n_raw = events, n
         g_raw = None if isinstance(groups, str) else groups
         names = {"events": "events", "n": "n"}
-    y = _whole_numbers(y_raw, names["events"], caller)
-    trials = _whole_numbers(n_raw, names["n"], caller)
+    y = _whole_numbers(y_raw, names["events"])
+    trials = _whole_numbers(n_raw, names["n"])
     if y.shape != trials.shape:
         raise ValidationError(
-            f"{caller}: events has {y.size} values but n has {trials.size}. Give one of "
+            f"{caller_name()}: events has {y.size} values but n has {trials.size}. Give one of "
             "each per group."
         )
     if y.size < 2:
         raise ValidationError(
-            f"{caller} needs at least 2 groups to pool; got {y.size}. For one group use a "
+            f"{caller_name()} needs at least 2 groups to pool; got {y.size}. For one group use a "
             "conjugate Beta-Binomial model."
         )
     if np.any(trials < 1):
         row = int(np.argmax(trials < 1))
         raise ValidationError(
-            f"{caller}: {names['n']} must be at least 1 in every group; row {row} has "
+            f"{caller_name()}: {names['n']} must be at least 1 in every group; row {row} has "
             f"{trials[row]}. Drop groups with no trials."
         )
     if np.any(y > trials):
         row = int(np.argmax(y > trials))
         raise ValidationError(
-            f"{caller}: events exceed trials in row {row} ({y[row]} > {trials[row]}). "
+            f"{caller_name()}: events exceed trials in row {row} ({y[row]} > {trials[row]}). "
             "Check that the events and n columns are not swapped."
         )
     if g_raw is None:
         labels = [f"group_{i}" for i in range(y.size)]
     else:
-        labels = check_names(list(g_raw), "groups", caller)
+        labels = check_names(list(g_raw), "groups")
         if len(labels) != y.size:
             raise ValidationError(
-                f"{caller}: {len(labels)} group labels for {y.size} groups. Give one per group."
+                f"{caller_name()}: {len(labels)} group labels for {y.size} groups. Give one "
+                "per group."
             )
     return y, trials, labels
 
 
-def _whole_numbers(values: Any, what: str, caller: str) -> np.ndarray:
+def _whole_numbers(values: Any, what: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1:
-        raise fail(what, caller, "one-dimensional", f"shape {arr.shape}")
+        raise fail(what, "one-dimensional", f"shape {arr.shape}")
     if arr.dtype.kind not in "biuf":
         raise ValidationError(
-            f"{caller}: {what} must hold numbers; got dtype {arr.dtype}. Convert it with "
+            f"{caller_name()}: {what} must hold numbers; got dtype {arr.dtype}. Convert it with "
             "pd.to_numeric()."
         )
     f = arr.astype(float)
     if np.any(np.isnan(f)):
         raise ValidationError(
-            f"{caller}: {what} holds NaN in row(s) {np.flatnonzero(np.isnan(f))[:5].tolist()}."
+            f"{caller_name()}: {what} holds NaN in row(s) "
+            f"{np.flatnonzero(np.isnan(f))[:5].tolist()}."
             " Drop or fill those groups before fitting."
         )
     bad = ~np.isfinite(f) | (f < 0) | (f != np.round(f))
     if np.any(bad):
         row = int(np.argmax(bad))
         raise ValidationError(
-            f"{caller}: {what} must hold non-negative whole numbers (counts); row {row} is "
+            f"{caller_name()}: {what} must hold non-negative whole numbers (counts); row {row} is "
             f"{arr[row]!r}."
         )
     return f.astype(np.int64)

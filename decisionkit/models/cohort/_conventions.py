@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_in, fail, finite_or_raise
+from decisionkit._validation import caller_name, check_in, fail, finite_or_raise, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -59,13 +59,14 @@ METHODS = ("half-cycle", "simpson", "none", "end")
 _PER_CYCLE = ("half-cycle", "none", "end")
 
 
+@validate_params()
 def within_cycle_weights(n_cycles: int, method: str) -> np.ndarray:
     """Within-cycle correction weights ``w_t`` for the ``n_cycles + 1`` trace points.
 
     See the MarkovModel module docstring for each method. The weights of ``half-cycle``
     and ``simpson`` integrate a smooth occupancy curve over ``[0, n_cycles]`` cycles.
     """
-    check_in(method, METHODS, "within_cycle", "within_cycle_weights")
+    check_in(method, METHODS, "within_cycle")
     n = n_cycles
     w = np.ones(n + 1)
     if method == "half-cycle":
@@ -92,11 +93,11 @@ def within_cycle_weights(n_cycles: int, method: str) -> np.ndarray:
     return w
 
 
-def check_per_cycle(method: str, what: str, caller: str) -> None:
+def check_per_cycle(method: str, what: str) -> None:
     """Per-cycle conventions need a method that assigns each trace point to a cycle."""
     if method not in _PER_CYCLE:
         raise ValidationError(
-            f"{caller}: {what} needs within_cycle 'end', 'none' or 'half-cycle', which say "
+            f"{caller_name()}: {what} needs within_cycle 'end', 'none' or 'half-cycle', which say "
             f"which cycle each counted trace point belongs to; got {method!r}. Use the "
             "default (None / 'elapsed') with Simpson's rule or custom weights."
         )
@@ -140,7 +141,8 @@ def value_model_time(t: int, method: str, model_time: str) -> int:
     return t + 1 if method == "none" else t
 
 
-def params_dict(params: Any, caller: str) -> tuple[dict[str, np.ndarray], int]:
+@validate_params()
+def params_dict(params: Any) -> tuple[dict[str, np.ndarray], int]:
     """Turn a DataFrame (or mapping of scalars/1-D arrays) into ``{name: float array}``.
 
     Returns the dict and the number of draws. Scalars become length-1 arrays when nothing
@@ -151,17 +153,15 @@ def params_dict(params: Any, caller: str) -> tuple[dict[str, np.ndarray], int]:
     elif isinstance(params, Mapping | pd.Series):
         items = {str(k): np.asarray(v) for k, v in params.items()}
     else:
-        raise fail(
-            "params", caller, "a DataFrame (one row per draw) or a dict of values", type(params)
-        )
+        raise fail("params", "a DataFrame (one row per draw) or a dict of values", type(params))
     lengths = {k: v.shape[0] for k, v in items.items() if v.ndim == 1}
     bad = [k for k, v in items.items() if v.ndim > 1]
     if bad:
-        raise fail(f"params['{bad[0]}']", caller, "a scalar or a 1-D array", items[bad[0]].shape)
+        raise fail(f"params['{bad[0]}']", "a scalar or a 1-D array", items[bad[0]].shape)
     sizes = set(lengths.values())
     if len(sizes) > 1:
         raise ValidationError(
-            f"{caller}: the parameters have different numbers of draws {lengths}. Pass one "
+            f"{caller_name()}: the parameters have different numbers of draws {lengths}. Pass one "
             "value per draw for every parameter (a DataFrame keeps them aligned)."
         )
     n = sizes.pop() if sizes else 1
@@ -170,12 +170,12 @@ def params_dict(params: Any, caller: str) -> tuple[dict[str, np.ndarray], int]:
     out = {}
     for k, v in items.items():
         if v.dtype.kind not in "biuf":
-            raise fail(f"params['{k}']", caller, "numeric", v.dtype)
+            raise fail(f"params['{k}']", "numeric", v.dtype)
         arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
-        finite_or_raise(arr, f"Parameter '{k}' passed to {caller}")
+        finite_or_raise(arr, f"Parameter '{k}' passed to {caller_name()}")
         out[k] = arr
     if n < 1:
-        raise ValidationError(f"{caller}: params has no rows; pass at least one draw.")
+        raise ValidationError(f"{caller_name()}: params has no rows; pass at least one draw.")
     return out, n
 
 

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from decisionkit._validation import check_names, check_number, check_random_state, fail
+from decisionkit._validation import (
+    caller_name,
+    check_names,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 
 __all__ = [
@@ -61,14 +68,16 @@ class Distribution:
         """Standard deviation of the distribution."""
         return float(self._frozen_scipy().std())
 
+    @validate_params()
     def ppf(self, q: Any) -> np.ndarray:
         """Quantile function (inverse CDF) evaluated at probabilities ``q``."""
         return np.asarray(self._frozen_scipy().ppf(np.asarray(q, dtype=float)), dtype=float)
 
+    @validate_params({"random_seed": "random_state"})
     def sample(self, n: int, *, random_seed: Any = None) -> np.ndarray:
         """``n`` independent draws (inverse-CDF of uniforms)."""
-        n = check_number(n, "n", f"{type(self).__name__}.sample", low=1, integer=True)
-        rng = check_random_state(random_seed, f"{type(self).__name__}.sample")
+        n = check_number(n, "n", low=1, integer=True)
+        rng = check_random_state(random_seed)
         return self.ppf(rng.random((n, self.n_columns)) if self.n_columns > 1 else rng.random(n))
 
     def _params(self) -> dict[str, float]:  # pragma: no cover - overridden
@@ -90,8 +99,8 @@ class Distribution:
         return hash((type(self).__name__, self._key()))
 
 
-def _positive(value: Any, param: str, caller: str) -> float:
-    return check_number(value, param, caller, low=0.0, low_inclusive=False)
+def _positive(value: Any, param: str) -> float:
+    return check_number(value, param, low=0.0, low_inclusive=False)
 
 
 class Normal(Distribution):
@@ -114,9 +123,9 @@ class Normal(Distribution):
     loc: float
     scale: float
 
+    @validate_params()
     def __init__(self, mean: float, sd: float) -> None:
-        caller = "Normal"
-        self._set(loc=check_number(mean, "mean", caller), scale=_positive(sd, "sd", caller))
+        self._set(loc=check_number(mean, "mean"), scale=_positive(sd, "sd"))
 
     def _frozen_scipy(self):
         return stats.norm(self.loc, self.scale)
@@ -148,21 +157,21 @@ class LogNormal(Distribution):
     meanlog: float
     sdlog: float
 
+    @validate_params()
     def __init__(self, *, mean: float, sd: float) -> None:
-        caller = "LogNormal"
-        m = check_number(mean, "mean", caller, low=0.0, low_inclusive=False)
-        s = _positive(sd, "sd", caller)
+        m = check_number(mean, "mean", low=0.0, low_inclusive=False)
+        s = _positive(sd, "sd")
         sigma2 = np.log1p((s / m) ** 2)
         self._set(meanlog=float(np.log(m) - sigma2 / 2), sdlog=float(np.sqrt(sigma2)))
 
     @classmethod
+    @validate_params()
     def from_log(cls, meanlog: float, sdlog: float) -> LogNormal:
         """Build from the mean and sd of ``log(X)`` (as R's ``rlnorm(meanlog, sdlog)``)."""
-        caller = "LogNormal.from_log"
         obj = object.__new__(cls)
         obj._set(
-            meanlog=check_number(meanlog, "meanlog", caller),
-            sdlog=_positive(sdlog, "sdlog", caller),
+            meanlog=check_number(meanlog, "meanlog"),
+            sdlog=_positive(sdlog, "sdlog"),
         )
         return obj
 
@@ -195,12 +204,10 @@ class Beta(Distribution):
     alpha: float
     beta: float
 
+    @validate_params()
     def __init__(self, *, mean: float, sd: float) -> None:
-        caller = "Beta"
-        m = check_number(
-            mean, "mean", caller, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
-        )
-        s = _positive(sd, "sd", caller)
+        m = check_number(mean, "mean", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+        s = _positive(sd, "sd")
         if s**2 >= m * (1 - m):
             raise ValidationError(
                 f"Beta(mean={m:g}, sd={s:g}) is impossible: a beta distribution needs "
@@ -212,16 +219,16 @@ class Beta(Distribution):
         self._set(alpha=m * k, beta=(1 - m) * k)
 
     @classmethod
+    @validate_params()
     def from_counts(cls, events: float, non_events: float) -> Beta:
         """Beta(events, non_events): the posterior of a probability under a Beta(0, 0) prior.
 
         Counts may be non-integer (e.g. effective sample sizes) but must be positive.
         """
-        caller = "Beta.from_counts"
         obj = object.__new__(cls)
         obj._set(
-            alpha=_positive(events, "events", caller),
-            beta=_positive(non_events, "non_events", caller),
+            alpha=_positive(events, "events"),
+            beta=_positive(non_events, "non_events"),
         )
         return obj
 
@@ -250,27 +257,27 @@ class Gamma(Distribution):
     scale: float
     shape: float
 
+    @validate_params()
     def __init__(self, *, mean: float, sd: float) -> None:
-        caller = "Gamma"
-        m = check_number(mean, "mean", caller, low=0.0, low_inclusive=False)
-        s = _positive(sd, "sd", caller)
+        m = check_number(mean, "mean", low=0.0, low_inclusive=False)
+        s = _positive(sd, "sd")
         self._set(shape=(m / s) ** 2, scale=s**2 / m)
 
     @classmethod
+    @validate_params()
     def from_shape(
         cls, shape: float, *, scale: float | None = None, rate: float | None = None
     ) -> Gamma:
         """Build from the shape and either the scale or the rate (``rate = 1 / scale``)."""
-        caller = "Gamma.from_shape"
         if (scale is None) == (rate is None):
             raise ValidationError(
-                f"{caller} needs exactly one of 'scale' or 'rate' (rate = 1 / scale). "
+                f"{caller_name()} needs exactly one of 'scale' or 'rate' (rate = 1 / scale). "
                 f"Got scale={scale!r}, rate={rate!r}."
             )
-        k = _positive(shape, "shape", caller)
-        theta = _positive(scale, "scale", caller) if scale is not None else None
+        k = _positive(shape, "shape")
+        theta = _positive(scale, "scale") if scale is not None else None
         if theta is None:
-            theta = 1.0 / _positive(rate, "rate", caller)
+            theta = 1.0 / _positive(rate, "rate")
         obj = object.__new__(cls)
         obj._set(shape=k, scale=theta)
         return obj
@@ -289,10 +296,10 @@ class Uniform(Distribution):
     high: float
     low: float
 
+    @validate_params()
     def __init__(self, low: float, high: float) -> None:
-        caller = "Uniform"
-        lo = check_number(low, "low", caller)
-        hi = check_number(high, "high", caller, low=lo, low_inclusive=False)
+        lo = check_number(low, "low")
+        hi = check_number(high, "high", low=lo, low_inclusive=False)
         self._set(low=lo, high=hi)
 
     def _frozen_scipy(self):
@@ -310,11 +317,11 @@ class Triangular(Distribution):
     low: float
     mode: float
 
+    @validate_params()
     def __init__(self, low: float, mode: float, high: float) -> None:
-        caller = "Triangular"
-        lo = check_number(low, "low", caller)
-        hi = check_number(high, "high", caller, low=lo, low_inclusive=False)
-        mo = check_number(mode, "mode", caller, low=lo, high=hi)
+        lo = check_number(low, "low")
+        hi = check_number(high, "high", low=lo, low_inclusive=False)
+        mo = check_number(mode, "mode", low=lo, high=hi)
         self._set(low=lo, mode=mo, high=hi)
 
     def _frozen_scipy(self):
@@ -339,13 +346,13 @@ class TruncatedNormal(Distribution):
     low: float
     scale: float
 
+    @validate_params()
     def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
-        caller = "TruncatedNormal"
-        loc = check_number(mean, "mean", caller)
-        scale = _positive(sd, "sd", caller)
+        loc = check_number(mean, "mean")
+        scale = _positive(sd, "sd")
         lo, hi = float(low), float(high)
         if np.isnan(lo) or np.isnan(hi) or not lo < hi:
-            raise fail("low/high", caller, "two bounds with low < high", (low, high))
+            raise fail("low/high", "two bounds with low < high", (low, high))
         if stats.norm.cdf(hi, loc, scale) - stats.norm.cdf(lo, loc, scale) < 1e-12:
             raise ValidationError(
                 f"TruncatedNormal(mean={loc:g}, sd={scale:g}) puts no probability on "
@@ -367,8 +374,9 @@ class Fixed(Distribution):
     __slots__ = ("value",)
     value: float
 
+    @validate_params()
     def __init__(self, value: float) -> None:
-        self._set(value=check_number(value, "value", "Fixed"))
+        self._set(value=check_number(value, "value"))
 
     @property
     def mean(self) -> float:
@@ -380,6 +388,7 @@ class Fixed(Distribution):
         """Zero."""
         return 0.0
 
+    @validate_params()
     def ppf(self, q: Any) -> np.ndarray:
         """The fixed value, broadcast to the shape of ``q``."""
         return np.full(np.shape(q), self.value, dtype=float)
@@ -409,13 +418,13 @@ class Dirichlet(Distribution):
     counts: np.ndarray
     names: tuple[str, ...] | None
 
+    @validate_params()
     def __init__(self, counts: Sequence[float], *, names: Sequence[str] | None = None) -> None:
-        caller = "Dirichlet"
         arr = np.asarray(counts, dtype=float).ravel()
         if arr.size < 2:
-            raise fail("counts", caller, "at least 2 counts", counts)
+            raise fail("counts", "at least 2 counts", counts)
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise fail("counts", caller, "finite non-negative counts", counts)
+            raise fail("counts", "finite non-negative counts", counts)
         if np.any(arr == 0):
             zero = [int(i) for i in np.flatnonzero(arr == 0)]
             raise ValidationError(
@@ -425,7 +434,7 @@ class Dirichlet(Distribution):
             )
         labels = None
         if names is not None:
-            labels = tuple(check_names(names, "names", caller))
+            labels = tuple(check_names(names, "names"))
             if len(labels) != arr.size:
                 raise ValidationError(
                     f"Dirichlet got {len(labels)} names for {arr.size} counts. Pass one name "
@@ -450,6 +459,7 @@ class Dirichlet(Distribution):
         a0 = self.counts.sum()
         return np.sqrt(self.counts * (a0 - self.counts) / (a0**2 * (a0 + 1)))
 
+    @validate_params()
     def ppf(self, q: Any) -> np.ndarray:
         """Map uniforms ``q`` of shape ``(..., K)`` to probability vectors summing to 1."""
         q = np.asarray(q, dtype=float)
@@ -461,10 +471,12 @@ class Dirichlet(Distribution):
         g = special.gammaincinv(self.counts, q)  # Gamma(a_k, 1) quantiles
         return g / g.sum(axis=-1, keepdims=True)
 
+    @validate_params()
     def marginal(self, k: int) -> Beta:
         """The Beta marginal of category ``k``: ``Beta(a_k, a_0 - a_k)``."""
         return Beta.from_counts(self.counts[k], self.counts.sum() - self.counts[k])
 
+    @validate_params()
     def column_names(self, key: str) -> list[str]:
         """Column names used in :meth:`PSA.sample` for the parameter named ``key``."""
         if self.names is not None:

@@ -51,7 +51,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_in, check_names, check_number, fail, finite_or_raise
+from decisionkit._validation import (
+    caller_name,
+    check_in,
+    check_names,
+    check_number,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.cohort import _conventions as conv
 from decisionkit.models.cohort._conventions import PairCosts, params_dict, within_cycle_weights
@@ -145,6 +153,7 @@ class MarkovModel:
     6.5132
     """
 
+    @validate_params()
     def __init__(
         self,
         states: Sequence[str],
@@ -170,32 +179,28 @@ class MarkovModel:
         dead: str | Sequence[str] | None = None,
         tol: float = 1e-8,
     ) -> None:
-        caller = "MarkovModel"
-        self.states = check_names(states, "states", caller)
+        self.states = check_names(states, "states")
         if len(self.states) < 2:
-            raise fail("states", caller, "at least 2 state names", states)
-        self.strategies = check_names(strategies, "strategies", caller)
+            raise fail("states", "at least 2 state names", states)
+        self.strategies = check_names(strategies, "strategies")
         if not self.strategies:
-            raise fail("strategies", caller, "at least one strategy name", strategies)
-        self.n_cycles = check_number(n_cycles, "n_cycles", caller, low=1, integer=True)
-        self.cycle_length = check_number(
-            cycle_length, "cycle_length", caller, low=0.0, low_inclusive=False
-        )
-        self.discount_effect = check_number(discount_effect, "discount_effect", caller, low=0.0)
+            raise fail("strategies", "at least one strategy name", strategies)
+        self.n_cycles = check_number(n_cycles, "n_cycles", low=1, integer=True)
+        self.cycle_length = check_number(cycle_length, "cycle_length", low=0.0, low_inclusive=False)
+        self.discount_effect = check_number(discount_effect, "discount_effect", low=0.0)
         self.discount_life_years = (
             self.discount_effect
             if discount_life_years is None
-            else check_number(discount_life_years, "discount_life_years", caller, low=0.0)
+            else check_number(discount_life_years, "discount_life_years", low=0.0)
         )
         if isinstance(within_cycle, str):
-            self.within_cycle = check_in(within_cycle, _METHODS, "within_cycle", caller)
+            self.within_cycle = check_in(within_cycle, _METHODS, "within_cycle")
             self._weights = within_cycle_weights(self.n_cycles, self.within_cycle)
         else:
             w = np.asarray(within_cycle, dtype=float)
             if w.shape != (self.n_cycles + 1,) or not np.all(np.isfinite(w)) or np.any(w < 0):
                 raise fail(
                     "within_cycle",
-                    caller,
                     f"one of {list(_METHODS)} or {self.n_cycles + 1} non-negative weights "
                     "(one per trace point t = 0..n_cycles)",
                     within_cycle,
@@ -203,77 +208,76 @@ class MarkovModel:
             self.within_cycle = "custom"
             self._weights = w
         if discount_first_cycle is not None and not isinstance(discount_first_cycle, bool):
-            raise fail("discount_first_cycle", caller, "None, True or False", discount_first_cycle)
+            raise fail("discount_first_cycle", "None, True or False", discount_first_cycle)
         if discount_first_cycle is not None:
-            conv.check_per_cycle(self.within_cycle, "discount_first_cycle", caller)
+            conv.check_per_cycle(self.within_cycle, "discount_first_cycle")
         self.discount_first_cycle = discount_first_cycle
-        self.model_time = check_in(model_time, ("elapsed", "cycle"), "model_time", caller)
+        self.model_time = check_in(model_time, ("elapsed", "cycle"), "model_time")
         if model_time == "cycle" and self.within_cycle not in ("end", "none"):
             raise ValidationError(
-                f"{caller}: model_time='cycle' numbers each counted trace point by its cycle, "
+                f"{caller_name()}: model_time='cycle' numbers each counted trace point by "
+                "its cycle, "
                 f"which needs within_cycle 'end' or 'none'; got {self.within_cycle!r}."
             )
-        self.tol = check_number(tol, "tol", caller, low=0.0, low_inclusive=False)
-        self.transition = self._check_spec(transition, "transition", caller)
-        self.state_utilities = self._check_spec(state_utilities, "state_utilities", caller)
-        self.cost_components = self._check_components(state_costs, cost_components, caller)
+        self.tol = check_number(tol, "tol", low=0.0, low_inclusive=False)
+        self.transition = self._check_spec(transition, "transition")
+        self.state_utilities = self._check_spec(state_utilities, "state_utilities")
+        self.cost_components = self._check_components(state_costs, cost_components)
         self.state_costs = state_costs if cost_components is None else None
         self.transition_costs = (
-            None
-            if transition_costs is None
-            else self._check_transition_costs(transition_costs, caller)
+            None if transition_costs is None else self._check_transition_costs(transition_costs)
         )
-        self.discount_cost = self._check_discount_cost(discount_cost, caller)
-        self.initial = self._check_initial(initial, caller)
+        self.discount_cost = self._check_discount_cost(discount_cost)
+        self.initial = self._check_initial(initial)
         dead_list = [dead] if isinstance(dead, str) else list(dead or [])
         unknown = [d for d in dead_list if d not in self.states]
         if unknown:
             raise ValidationError(
-                f"{caller}: dead state(s) {unknown} are not among the states {self.states}."
+                f"{caller_name()}: dead state(s) {unknown} are not among the states {self.states}."
             )
         self.dead = dead_list
         self._alive = np.array([s not in dead_list for s in self.states], dtype=float)
-        self._set_background(background_mortality, start_age, sex, caller)
+        self._set_background(background_mortality, start_age, sex)
 
     # ---------------------------------------------------------------- validation at init
-    def _check_spec(self, spec: Spec, name: str, caller: str) -> Spec:
+    def _check_spec(self, spec: Spec, name: str) -> Spec:
         if isinstance(spec, Mapping):
             keys = [str(k) for k in spec]
             missing = [s for s in self.strategies if s not in keys]
             extra = [k for k in keys if k not in self.strategies]
             if missing or extra:
                 raise ValidationError(
-                    f"The '{name}' dict of {caller} must have one entry per strategy "
+                    f"The '{name}' dict of {caller_name()} must have one entry per strategy "
                     f"{self.strategies}; missing {missing}, unknown {extra}."
                 )
             return {str(k): v for k, v in spec.items()}
         if spec is None:
-            raise fail(name, caller, "an array, a callable or a dict per strategy", spec)
+            raise fail(name, "an array, a callable or a dict per strategy", spec)
         return spec
 
-    def _check_components(self, state_costs, components, caller) -> dict[str | None, Spec]:
+    def _check_components(self, state_costs, components) -> dict[str | None, Spec]:
         if components is None:
-            return {None: self._check_spec(state_costs, "state_costs", caller)}
+            return {None: self._check_spec(state_costs, "state_costs")}
         if state_costs is not None:
             raise ValidationError(
-                f"{caller}: pass either state_costs or cost_components, not both; put the "
+                f"{caller_name()}: pass either state_costs or cost_components, not both; put the "
                 "state costs in cost_components as one more named component."
             )
         if not isinstance(components, Mapping) or not components:
-            raise fail("cost_components", caller, "a non-empty dict {name: costs}", components)
-        names = check_names(components.keys(), "cost_components", caller)
+            raise fail("cost_components", "a non-empty dict {name: costs}", components)
+        names = check_names(components.keys(), "cost_components")
         return {
-            n: self._check_spec(v, f"cost_components['{n}']", caller)
+            n: self._check_spec(v, f"cost_components['{n}']")
             for n, v in zip(names, components.values(), strict=True)
         }
 
-    def _check_discount_cost(self, rate, caller) -> float | dict[str, float]:
+    def _check_discount_cost(self, rate) -> float | dict[str, float]:
         if not isinstance(rate, Mapping):
-            return check_number(rate, "discount_cost", caller, low=0.0)
+            return check_number(rate, "discount_cost", low=0.0)
         needed = [n for n in self.cost_components if n is not None]
         if None in self.cost_components:
             raise ValidationError(
-                f"{caller}: a discount rate per value (a dict discount_cost) needs named "
+                f"{caller_name()}: a discount rate per value (a dict discount_cost) needs named "
                 "cost_components; pass discount_cost as one number with state_costs."
             )
         if self.transition_costs is not None:
@@ -283,67 +287,66 @@ class MarkovModel:
         extra = [k for k in keys if k not in needed]
         if missing or extra:
             raise ValidationError(
-                f"The 'discount_cost' dict of {caller} must give a rate for each of {needed}; "
+                f"The 'discount_cost' dict of {caller_name()} must give a rate for each of "
+                f"{needed}; "
                 f"missing {missing}, unknown {extra}."
             )
-        return {
-            str(k): check_number(v, f"discount_cost['{k}']", caller, low=0.0)
-            for k, v in rate.items()
-        }
+        return {str(k): check_number(v, f"discount_cost['{k}']", low=0.0) for k, v in rate.items()}
 
-    def _set_background(self, table, start_age, sex, caller) -> None:
+    def _set_background(self, table, start_age, sex) -> None:
         self.background_mortality, self.start_age, self.sex = table, None, sex
         if table is None:
             if start_age is not None or sex is not None:
                 raise ValidationError(
-                    f"{caller}: start_age and sex are used with background_mortality (a "
+                    f"{caller_name()}: start_age and sex are used with background_mortality (a "
                     "LifeTable); pass one or leave them out."
                 )
             return
         from decisionkit.models.life_table import LifeTable
 
         if not isinstance(table, LifeTable):
-            raise fail("background_mortality", caller, "a decisionkit.models.LifeTable", table)
+            raise fail("background_mortality", "a decisionkit.models.LifeTable", table)
         if not self.dead:
             raise ValidationError(
-                f"{caller}: background_mortality needs a dead state to move people to; "
+                f"{caller_name()}: background_mortality needs a dead state to move people to; "
                 "name it with dead=..."
             )
         if start_age is None:
-            raise fail("start_age", caller, "the cohort's age at time 0 (years)", start_age)
-        self.start_age = check_number(start_age, "start_age", caller, low=0.0)
+            raise fail("start_age", "the cohort's age at time 0 (years)", start_age)
+        self.start_age = check_number(start_age, "start_age", low=0.0)
         # fail early on an age or sex the table lacks (a table by sex without ``sex`` is left
         # to a microsimulation whose individuals carry their own sex)
         if sex is not None or not table.has_sex_:
             table.hazard(self.start_age, sex)
 
-    def _check_transition_costs(self, spec: Spec, caller: str) -> Spec:
+    def _check_transition_costs(self, spec: Spec) -> Spec:
         if isinstance(spec, Mapping) and spec and all(isinstance(k, tuple) for k in spec):
             pairs = {}
             for (a, b), value in spec.items():
                 for s in (a, b):
                     if s not in self.states:
                         raise ValidationError(
-                            f"{caller}: transition_costs names state {s!r}, which is not among "
+                            f"{caller_name()}: transition_costs names state {s!r}, which is "
+                            "not among "
                             f"the states {self.states}."
                         )
                 pairs[(self.states.index(a), self.states.index(b))] = value
             return PairCosts(pairs, len(self.states))
-        return self._check_spec(spec, "transition_costs", caller)
+        return self._check_spec(spec, "transition_costs")
 
-    def _check_initial(self, initial: Any, caller: str) -> np.ndarray:
+    def _check_initial(self, initial: Any) -> np.ndarray:
         k = len(self.states)
         if initial is None:
             return np.eye(k)[0]
         if isinstance(initial, str):
             if initial not in self.states:
-                raise fail("initial", caller, f"one of the states {self.states}", initial)
+                raise fail("initial", f"one of the states {self.states}", initial)
             return np.eye(k)[self.states.index(initial)]
         arr = np.asarray(initial, dtype=float)
         if arr.shape != (k,) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise fail("initial", caller, f"{k} non-negative proportions (one per state)", initial)
+            raise fail("initial", f"{k} non-negative proportions (one per state)", initial)
         if abs(arr.sum() - 1.0) > self.tol:
-            raise fail("initial", caller, "proportions summing to 1", initial, f"Sum {arr.sum()}.")
+            raise fail("initial", "proportions summing to 1", initial, hint=f"Sum {arr.sum()}.")
         return arr
 
     # ---------------------------------------------------------------- conventions
@@ -382,6 +385,7 @@ class MarkovModel:
     def _cycle_time(self, cycle: int) -> int:
         return cycle + (1 if self.model_time == "cycle" else 0)
 
+    @validate_params()
     def background_probability(self, cycle: int, age: Any = None, sex: Any = None) -> np.ndarray:
         """Probability of dying from background causes during cycle ``cycle`` (0-based).
 
@@ -457,6 +461,7 @@ class MarkovModel:
             p = self.add_background(p, self.background_probability(cycle))
         return p
 
+    @validate_params()
     def add_background(self, p: np.ndarray, q: Any) -> np.ndarray:
         """Matrices ``(..., k, k)`` with rows ``(1 - q) P[i] + q e_dead`` outside ``dead``.
 
@@ -487,6 +492,7 @@ class MarkovModel:
             "and that every probability is in [0, 1]."
         )
 
+    @validate_params()
     def run(self, params: Any, *, return_trace: bool = False) -> MarkovResult:
         """Run the cohort for every parameter draw and strategy.
 
@@ -503,8 +509,7 @@ class MarkovModel:
         -------
         MarkovResult
         """
-        caller = "MarkovModel.run"
-        pdict, n = params_dict(params, caller)
+        pdict, n = params_dict(params)
         inputs = pd.DataFrame({k: np.array(v) for k, v in pdict.items()})
         k, t_max = len(self.states), self.n_cycles
         times = np.arange(t_max + 1) * self.cycle_length

@@ -30,11 +30,13 @@ import pandas as pd
 from scipy import special
 
 from decisionkit._validation import (
+    Interval,
+    caller_name,
     check_names,
     check_number,
-    check_probability,
     check_random_state,
     fail,
+    validate_params,
 )
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.cohort._distributions import (
@@ -99,29 +101,26 @@ class PSA:
     _dists: dict[str, Distribution]
     _normal_corr: np.ndarray | None
 
+    @validate_params()
     def __init__(
         self, distributions: Mapping[str, Distribution], *, correlation: Any = None
     ) -> None:
-        caller = "PSA"
         if not isinstance(distributions, Mapping) or not distributions:
-            raise fail(
-                "distributions", caller, "a non-empty dict of name to distribution", distributions
-            )
-        names = check_names(distributions.keys(), "distributions", caller)
+            raise fail("distributions", "a non-empty dict of name to distribution", distributions)
+        names = check_names(distributions.keys(), "distributions")
         dists = dict(zip(names, distributions.values(), strict=True))
         for name, dist in dists.items():
             if not isinstance(dist, Distribution):
                 raise fail(
                     f"distributions['{name}']",
-                    caller,
                     "a decisionkit.models.cohort.psa distribution (Normal, Beta, Gamma, ...)",
                     dist,
-                    "Wrap a constant in Fixed(value).",
+                    hint="Wrap a constant in Fixed(value).",
                 )
         cols = [c for n, d in dists.items() for c in _columns(n, d)]
-        check_names(cols, "columns (parameter names and Dirichlet names)", caller)
+        check_names(cols, "columns (parameter names and Dirichlet names)")
         object.__setattr__(self, "_dists", dists)
-        corr = _correlation_matrix(correlation, dists, caller)
+        corr = _correlation_matrix(correlation, dists)
         object.__setattr__(self, "_corr", corr)
         normal = None if corr is None else 2 * np.sin(np.pi * corr.to_numpy() / 6)
         if normal is not None and np.linalg.eigvalsh(normal).min() < -1e-10:
@@ -150,6 +149,7 @@ class PSA:
         """Target rank-correlation matrix between correlated parameters (or None)."""
         return None if self._corr is None else self._corr.copy()
 
+    @validate_params({"n": Interval(1, None, integer=True), "random_seed": "random_state"})
     def sample(self, n: int, *, random_seed: Any = None) -> pd.DataFrame:
         """Draw ``n`` parameter sets, one row per draw and one column per parameter.
 
@@ -165,9 +165,8 @@ class PSA:
         pandas.DataFrame
             ``n`` rows; columns :attr:`columns`.
         """
-        caller = "PSA.sample"
-        n = check_number(n, "n", caller, low=1, integer=True)
-        rng = check_random_state(random_seed, caller)
+        n = int(n)
+        rng = check_random_state(random_seed)
         uniforms = self._uniforms(n, rng)
         out: dict[str, np.ndarray] = {}
         for name, dist in self._dists.items():
@@ -206,6 +205,7 @@ class PSA:
                 out[name] = float(dist.mean)
         return out
 
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def ranges(self, prob: float = 0.95) -> pd.DataFrame:
         """Central interval of each parameter, for one-way deterministic sensitivity analysis.
 
@@ -223,7 +223,7 @@ class PSA:
             them alone breaks the sum to 1: rescale the others in your model). Fixed
             parameters have ``low == high``.
         """
-        prob = check_probability(prob, "prob", "PSA.ranges")
+        prob = float(prob)
         q = np.array([(1 - prob) / 2, (1 + prob) / 2])
         rows = []
         for name, dist in self._dists.items():
@@ -265,9 +265,7 @@ def _columns(name: str, dist: Distribution) -> list[str]:
     return dist.column_names(name) if isinstance(dist, Dirichlet) else [name]
 
 
-def _correlation_matrix(
-    correlation: Any, dists: dict[str, Distribution], caller: str
-) -> pd.DataFrame | None:
+def _correlation_matrix(correlation: Any, dists: dict[str, Distribution]) -> pd.DataFrame | None:
     """Validate the requested rank correlation; return it over the correlated parameters."""
     if correlation is None:
         return None
@@ -276,17 +274,17 @@ def _correlation_matrix(
         full = pd.DataFrame(np.eye(len(scalar)), index=scalar, columns=scalar)
         for pair, rho in correlation.items():
             if not (isinstance(pair, tuple) and len(pair) == 2):
-                raise fail("correlation", caller, "a dict with (name_a, name_b) keys", pair)
+                raise fail("correlation", "a dict with (name_a, name_b) keys", pair)
             a, b = str(pair[0]), str(pair[1])
             for p in (a, b):
-                _check_correlatable(p, dists, caller)
+                _check_correlatable(p, dists)
             if a == b:
-                raise fail("correlation", caller, "pairs of two different parameters", pair)
-            r = check_number(rho, f"correlation[{pair!r}]", caller, low=-1.0, high=1.0)
+                raise fail("correlation", "pairs of two different parameters", pair)
+            r = check_number(rho, f"correlation[{pair!r}]", low=-1.0, high=1.0)
             full.loc[a, b] = full.loc[b, a] = r
     else:
         if isinstance(correlation, pd.DataFrame):
-            labels = check_names(correlation.columns, "correlation", caller)
+            labels = check_names(correlation.columns, "correlation")
             if list(map(str, correlation.index)) != labels:
                 raise ValidationError(
                     "The correlation DataFrame passed to PSA must have the same labels, in the "
@@ -304,9 +302,9 @@ def _correlation_matrix(
                 )
         for p in labels:
             if p not in dists or isinstance(dists[p], Dirichlet | Fixed):
-                _check_correlatable(p, dists, caller)
+                _check_correlatable(p, dists)
         if not np.all(np.isfinite(values)) or np.any(np.abs(values) > 1):
-            raise fail("correlation", caller, "finite correlations in [-1, 1]", values)
+            raise fail("correlation", "finite correlations in [-1, 1]", values)
         if not np.allclose(values, values.T) or not np.allclose(np.diag(values), 1.0):
             raise ValidationError(
                 "The correlation matrix passed to PSA must be symmetric with 1 on the diagonal."
@@ -316,18 +314,18 @@ def _correlation_matrix(
     if not involved:
         return None
     for p in involved:
-        _check_correlatable(p, dists, caller)
+        _check_correlatable(p, dists)
     return full.loc[involved, involved]
 
 
-def _check_correlatable(name: str, dists: dict[str, Distribution], caller: str) -> None:
+def _check_correlatable(name: str, dists: dict[str, Distribution]) -> None:
     if name not in dists:
         raise ValidationError(
-            f"The correlation passed to {caller} names {name!r}, which is not a parameter. "
+            f"The correlation passed to {caller_name()} names {name!r}, which is not a parameter. "
             f"The parameters are {list(dists)}."
         )
     if isinstance(dists[name], Dirichlet | Fixed):
         raise ValidationError(
-            f"{caller}: parameter {name!r} is {type(dists[name]).__name__} and cannot be "
+            f"{caller_name()}: parameter {name!r} is {type(dists[name]).__name__} and cannot be "
             "correlated with others. Remove it from the correlation."
         )

@@ -40,7 +40,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import check_number, fail, validate_params
 from decisionkit.models.cohort.markov import MarkovModel, MarkovResult
 from decisionkit.models.cohort.psa import PSA, Beta, Fixed, Gamma, LogNormal
 from decisionkit.outcomes import OutcomeDistribution
@@ -172,7 +172,7 @@ def _utilities(params: Mapping[str, np.ndarray], t: int, strategy: str) -> np.nd
     return np.stack([params["u_H"], u_s1, params["u_S2"], params["u_D"]], axis=1)
 
 
-def _check_strategies(strategies: Sequence[str] | None, caller: str) -> list[str]:
+def _check_strategies(strategies: Sequence[str] | None) -> list[str]:
     if strategies is None:
         return list(SICK_SICKER_STRATEGIES)
     chosen = [str(s) for s in strategies]
@@ -180,13 +180,13 @@ def _check_strategies(strategies: Sequence[str] | None, caller: str) -> list[str
     if unknown or not chosen:
         raise fail(
             "strategies",
-            caller,
             f"a non-empty subset of {list(SICK_SICKER_STRATEGIES)}",
             strategies,
         )
     return chosen
 
 
+@validate_params()
 def sick_sicker_model(
     *, strategies: Sequence[str] | None = None, within_cycle: str = "simpson"
 ) -> MarkovModel:
@@ -209,7 +209,7 @@ def sick_sicker_model(
         weights[[0, -1]] = 1 / 3
     return MarkovModel(
         SICK_SICKER_STATES,
-        strategies=_check_strategies(strategies, "sick_sicker_model"),
+        strategies=_check_strategies(strategies),
         transition=_transition,
         state_costs=_costs,
         state_utilities=_utilities,
@@ -243,6 +243,7 @@ def sick_sicker_outcomes(
 ) -> MarkovResult: ...
 
 
+@validate_params()
 def sick_sicker_outcomes(
     params: Any,
     *,
@@ -281,6 +282,7 @@ def sick_sicker_outcomes(
     return result if return_result else result.outcomes
 
 
+@validate_params()
 def sick_sicker_expected(
     params: Mapping[str, float],
     *,
@@ -303,6 +305,7 @@ def sick_sicker_expected(
     return result.expected()
 
 
+@validate_params({"random_seed": "random_state"})
 def sick_sicker_psa(
     n_draws: int = 1000,
     *,
@@ -332,6 +335,6 @@ def sick_sicker_psa(
     >>> out.n_draws, out.actions[0]
     (200, 'Standard of care')
     """
-    n = check_number(n_draws, "n_draws", "sick_sicker_psa", low=2, integer=True)
+    n = check_number(n_draws, "n_draws", low=2, integer=True)
     params = sick_sicker_parameters().sample(n, random_seed=random_seed)
     return sick_sicker_outcomes(params, strategies=strategies)

@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_names, check_number, fail, finite_or_raise
+from decisionkit._validation import (
+    check_names,
+    check_number,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.cohort.markov import params_dict
 from decisionkit.outcomes import OutcomeDistribution
@@ -60,7 +66,7 @@ Value = float | str | Callable[[Mapping[str, np.ndarray]], Any]
 def _check_value(value: Any, what: str) -> Value:
     if callable(value) or isinstance(value, str):
         return value
-    return check_number(value, what, "the decision tree")
+    return check_number(value, what)
 
 
 class Terminal:
@@ -80,9 +86,10 @@ class Terminal:
     name: str
     payoffs: dict[str, Value]
 
+    @validate_params()
     def __init__(self, name: str, **payoffs: Value) -> None:
         if not isinstance(name, str) or not name:
-            raise fail("name", "Terminal", "a non-empty string", name)
+            raise fail("name", "a non-empty string", name)
         if not payoffs:
             raise ValidationError(
                 f"Terminal {name!r} has no payoffs. Give at least one, e.g. "
@@ -127,6 +134,7 @@ class Chance:
     name: str
     payoffs: dict[str, Value]
 
+    @validate_params()
     def __init__(
         self,
         name: str,
@@ -135,17 +143,15 @@ class Chance:
         payoffs: Mapping[str, Value] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
-            raise fail("name", "Chance", "a non-empty string", name)
+            raise fail("name", "a non-empty string", name)
         checked = []
         n_rest = 0
         for i, branch in enumerate(branches):
             if not (isinstance(branch, tuple) and len(branch) == 2):
-                raise fail(
-                    f"branches[{i}]", f"Chance {name!r}", "a (probability, node) tuple", branch
-                )
+                raise fail(f"branches[{i}]", "a (probability, node) tuple", branch)
             p, child = branch
             if not isinstance(child, Chance | Terminal):
-                raise fail(f"branches[{i}]", f"Chance {name!r}", "a Chance or Terminal", child)
+                raise fail(f"branches[{i}]", "a Chance or Terminal", child)
             if p is COMPLEMENT or (isinstance(p, str) and p == "rest"):
                 p = COMPLEMENT
                 n_rest += 1
@@ -194,17 +200,17 @@ class DecisionTree:
     [0.8, 0.7]
     """
 
+    @validate_params()
     def __init__(self, strategies: Mapping[str, Chance | Terminal], *, tol: float = 1e-8) -> None:
-        caller = "DecisionTree"
         if not isinstance(strategies, Mapping) or not strategies:
-            raise fail("strategies", caller, "a non-empty dict of name to root node", strategies)
-        names = check_names(strategies.keys(), "strategies", caller)
+            raise fail("strategies", "a non-empty dict of name to root node", strategies)
+        names = check_names(strategies.keys(), "strategies")
         roots = dict(zip(names, strategies.values(), strict=True))
         for s, node in roots.items():
             if not isinstance(node, Chance | Terminal):
-                raise fail(f"strategies['{s}']", caller, "a Chance or Terminal node", node)
+                raise fail(f"strategies['{s}']", "a Chance or Terminal node", node)
         self.strategies = roots
-        self.tol = check_number(tol, "tol", caller, low=0.0, low_inclusive=False)
+        self.tol = check_number(tol, "tol", low=0.0, low_inclusive=False)
         self.metrics = self._check_metrics()
 
     def _check_metrics(self) -> list[str]:
@@ -304,8 +310,8 @@ class DecisionTree:
                 out[m] = out[m] + p * values[m]
         return out
 
-    def _values(self, params: Any, caller: str) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-        pdict, n = params_dict(params, caller)
+    def _values(self, params: Any) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+        pdict, n = params_dict(params)
         per_strategy = [
             self._rollback(root, pdict, n, f"strategy {s!r}") for s, root in self.strategies.items()
         ]
@@ -313,6 +319,7 @@ class DecisionTree:
         inputs = pd.DataFrame({k: np.array(v) for k, v in pdict.items()})
         return arrays, inputs
 
+    @validate_params()
     def evaluate(self, params: Any) -> OutcomeDistribution:
         """Roll back every strategy for every draw.
 
@@ -327,7 +334,7 @@ class DecisionTree:
             One metric per payoff name, dims ``(draw, action)`` with the strategies as
             actions, and ``params`` attached as inputs.
         """
-        arrays, inputs = self._values(params, "DecisionTree.evaluate")
+        arrays, inputs = self._values(params)
         if len(next(iter(arrays.values()))) < 2:
             raise ValidationError(
                 "DecisionTree.evaluate needs at least 2 draws; for one deterministic set of "
@@ -337,13 +344,15 @@ class DecisionTree:
             arrays, actions=list(self.strategies), inputs=inputs if inputs.shape[1] else None
         )
 
+    @validate_params()
     def expected_values(self, params: Any) -> pd.DataFrame:
         """Mean over draws of every metric per strategy (works for a single parameter set)."""
-        arrays, _ = self._values(params, "DecisionTree.expected_values")
+        arrays, _ = self._values(params)
         frame = pd.DataFrame({m: a.mean(axis=0) for m, a in arrays.items()})
         frame.insert(0, "strategy", list(self.strategies))
         return frame
 
+    @validate_params()
     def expected(self, params: Any) -> dict[str, dict[str, float]]:
         """Mean of each metric per strategy as ``{strategy: {metric: value}}``.
 

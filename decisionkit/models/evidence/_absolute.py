@@ -68,39 +68,36 @@ def psa_inputs(
     heterogeneity: bool = False,
 ) -> pd.DataFrame:
     """See :meth:`NetworkMetaAnalysis.psa_inputs`."""
-    caller = f"{nma._name}.psa_inputs"
-    rng = check_random_state(random_seed, caller)
+    rng = check_random_state(random_seed)
     net = nma.network_
     if link is None:
         if net.kind == "contrast":
             raise fail(
                 "link",
-                caller,
                 "one of 'logit', 'log', 'identity'",
                 link,
-                "Contrast-level data do not say their scale; name the link of the "
+                hint="Contrast-level data do not say their scale; name the link of the "
                 "relative effects (log odds ratios: 'logit').",
             )
         link = net.link if net.kind == "binomial" else "identity"
-    check_in(link, tuple(LINKS), "link", caller)
+    check_in(link, tuple(LINKS), "link")
     if not isinstance(predictive, bool):
-        raise fail("predictive", caller, "True or False", predictive)
+        raise fail("predictive", "True or False", predictive)
     if not isinstance(heterogeneity, bool):
-        raise fail("heterogeneity", caller, "True or False", heterogeneity)
+        raise fail("heterogeneity", "True or False", heterogeneity)
     if heterogeneity and nma.effects != "random":
         raise fail(
             "heterogeneity",
-            caller,
             "False for a fixed-effect model",
             heterogeneity,
-            "Only a random-effects model has a between-study sd.",
+            hint="Only a random-effects model has a between-study sd.",
         )
     d = nma.relative_effect_draws().values  # (S, K), reference column 0
     total = d.shape[0]
     n = int(
         total
         if n_draws is None
-        else check_number(n_draws, "n_draws", caller, low=1, high=total, integer=True)
+        else check_number(n_draws, "n_draws", low=1, high=total, integer=True)
     )
     rows = np.sort(rng.choice(total, size=n, replace=False)) if n < total else np.arange(n)
     d = d[rows]
@@ -111,7 +108,7 @@ def psa_inputs(
         chol = np.linalg.cholesky(0.5 * (np.eye(k) + np.ones((k, k))))
         d = d.copy()
         d[:, 1:] += sd[:, None] * (rng.standard_normal((n, k)) @ chol.T)
-    base = _baseline_draws(baseline, n, link, caller, rng)
+    base = _baseline_draws(baseline, n, link, rng)
     absolute = _INVERSE[link](_FORWARD[link](base)[:, None] + d)
     names = list(net.treatments)
     prefix = LINKS[link]
@@ -126,16 +123,15 @@ def psa_inputs(
     return frame
 
 
-def _baseline_draws(baseline: Any, n: int, link: str, caller: str, rng) -> np.ndarray:
+def _baseline_draws(baseline: Any, n: int, link: str, rng) -> np.ndarray:
     post = getattr(baseline, "idata_", None)
     if post is not None:  # a fitted HierarchicalRates: predictive rate of a new study
         if link != "logit":
             raise fail(
                 "baseline",
-                caller,
                 "baseline draws on the outcome scale",
                 baseline,
-                "A HierarchicalRates baseline is on the logit scale (link='logit').",
+                hint="A HierarchicalRates baseline is on the logit scale (link='logit').",
             )
         mu = post["posterior"]["mu"].values.reshape(-1)
         tau = post["posterior"]["tau"].values.reshape(-1)
@@ -145,7 +141,6 @@ def _baseline_draws(baseline: Any, n: int, link: str, caller: str, rng) -> np.nd
     if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.size != n):
         raise fail(
             "baseline",
-            caller,
             f"a fitted HierarchicalRates, a number, or {n} draws (one per PSA draw)",
             baseline,
         )
@@ -158,7 +153,7 @@ def _baseline_draws(baseline: Any, n: int, link: str, caller: str, rng) -> np.nd
             "log": "positive rates",
             "identity": "finite numbers",
         }[link]
-        raise fail("baseline", caller, scale, baseline)
+        raise fail("baseline", scale, baseline)
     return arr
 
 

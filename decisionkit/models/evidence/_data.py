@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import caller_name, fail
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["Network", "read_arms", "read_contrasts", "read_mixed"]
@@ -93,7 +93,6 @@ class Network:
 # ---------------------------------------------------------------------------- readers
 def read_arms(
     data: Any,
-    caller: str,
     *,
     study: str,
     treatment: str,
@@ -111,11 +110,12 @@ def read_arms(
     ``universe``: the treatments of a network this table is one part of (then the table
     need not be connected by itself; see :func:`read_mixed`).
     """
-    frame = _frame(data, caller)
+    frame = _frame(data)
     if events is not None or total is not None:
         if events is None or total is None or mean is not None:
             raise ValidationError(
-                f"{caller}: give both 'events' and 'total' for binary outcomes (and no 'mean')."
+                f"{caller_name()}: give both 'events' and 'total' for binary outcomes (and "
+                "no 'mean')."
                 f" Got events={events!r}, total={total!r}, mean={mean!r}."
             )
         kind = "binomial"
@@ -123,37 +123,36 @@ def read_arms(
     elif mean is not None:
         if se is None and (sd is None or n is None):
             raise ValidationError(
-                f"{caller}: continuous outcomes need the standard error of each arm's mean: "
+                f"{caller_name()}: continuous outcomes need the standard error of each arm's mean: "
                 "pass se='column', or sd='column' and n='column'."
             )
         kind = "normal"
         cols = [mean, *([se] if se is not None else [sd, n])]
     else:
         raise ValidationError(
-            f"{caller}: say which columns hold the outcome: events='...' and total='...' "
+            f"{caller_name()}: say which columns hold the outcome: events='...' and total='...' "
             "for binary outcomes, or mean='...' with se='...' (or sd='...' and n='...') for "
             "continuous ones."
         )
-    _require_columns(frame, [study, treatment, *cols], caller)
-    labels_s, labels_t = _labels(frame, study, treatment, caller)
-    values: dict[Any, np.ndarray] = {c: _numeric(frame, c, labels_s, caller) for c in cols}
+    _require_columns(frame, [study, treatment, *cols])
+    labels_s, labels_t = _labels(frame, study, treatment)
+    values: dict[Any, np.ndarray] = {c: _numeric(frame, c, labels_s) for c in cols}
     if kind == "binomial":
         y, tot = values[events], values[total]
-        _counts(y, labels_s, labels_t, events, caller)
-        _counts(tot, labels_s, labels_t, total, caller)
+        _counts(y, labels_s, labels_t, events)
+        _counts(tot, labels_s, labels_t, total)
         _where(
             tot < 1,
             labels_s,
             labels_t,
             f"'{total}' is {{v}}; every arm needs at least one participant. Drop empty arms.",
             tot,
-            caller,
         )
         over = y > tot
         if over.any():
             i = int(np.argmax(over))
             raise ValidationError(
-                f"{caller}: study '{labels_s[i]}', treatment '{labels_t[i]}': {events} "
+                f"{caller_name()}: study '{labels_s[i]}', treatment '{labels_t[i]}': {events} "
                 f"({y[i]:g}) exceed {total} ({tot[i]:g}). Check that the columns are not "
                 "swapped and that the events belong to this arm."
             )
@@ -168,7 +167,6 @@ def read_arms(
                 labels_t,
                 f"'{se}' is {{v}}; standard errors must be positive.",
                 se_arr,
-                caller,
             )
         else:
             sd_arr, n_arr = values[sd], values[n]
@@ -178,25 +176,22 @@ def read_arms(
                 labels_t,
                 f"'{sd}' is {{v}}; standard deviations must be positive.",
                 sd_arr,
-                caller,
             )
-            _counts(n_arr, labels_s, labels_t, n, caller)
+            _counts(n_arr, labels_s, labels_t, n)
             _where(
                 n_arr < 1,
                 labels_s,
                 labels_t,
                 f"'{n}' is {{v}}; every arm needs at least one participant.",
                 n_arr,
-                caller,
             )
             se_arr = sd_arr / np.sqrt(n_arr)
         tot = None
-    return _assemble(kind, labels_s, labels_t, y, tot, se_arr, reference, None, caller, universe)
+    return _assemble(kind, labels_s, labels_t, y, tot, se_arr, reference, None, universe)
 
 
 def read_contrasts(
     data: Any,
-    caller: str,
     *,
     study: str,
     treatment: str,
@@ -206,16 +201,16 @@ def read_contrasts(
     universe: list[str] | None = None,
 ) -> Network:
     """Check a contrast-level table (one baseline row per study) and return a Network."""
-    frame = _frame(data, caller)
-    _require_columns(frame, [study, treatment, estimate, se], caller)
-    labels_s, labels_t = _labels(frame, study, treatment, caller)
+    frame = _frame(data)
+    _require_columns(frame, [study, treatment, estimate, se])
+    labels_s, labels_t = _labels(frame, study, treatment)
     est = pd.to_numeric(frame[estimate], errors="coerce").to_numpy(dtype=float)
     raw = frame[estimate].to_numpy()
     not_number = np.isnan(est) & pd.notna(raw)
     if not_number.any():
         i = int(np.argmax(not_number))
         raise ValidationError(
-            f"{caller}: study '{labels_s[i]}', treatment '{labels_t[i]}': '{estimate}' is "
+            f"{caller_name()}: study '{labels_s[i]}', treatment '{labels_t[i]}': '{estimate}' is "
             f"{raw[i]!r}, not a number."
         )
     se_all = pd.to_numeric(frame[se], errors="coerce").to_numpy(dtype=float)
@@ -225,7 +220,8 @@ def read_contrasts(
         if base[i]:
             if s in baseline:
                 raise ValidationError(
-                    f"{caller}: study '{s}' has more than one row with an empty '{estimate}'. "
+                    f"{caller_name()}: study '{s}' has more than one row with an empty "
+                    f"'{estimate}'. "
                     "Leave the estimate empty only on the study's baseline arm (the arm the "
                     "other arms are compared with)."
                 )
@@ -233,7 +229,7 @@ def read_contrasts(
     missing = [s for s in dict.fromkeys(labels_s) if s not in baseline]
     if missing:
         raise ValidationError(
-            f"{caller}: study '{missing[0]}' has no baseline row. Add a row for the arm its "
+            f"{caller_name()}: study '{missing[0]}' has no baseline row. Add a row for the arm its "
             f"contrasts are measured against, with an empty '{estimate}' (and, for studies "
             f"with three or more arms, the standard error of that arm's mean in '{se}')."
         )
@@ -250,18 +246,17 @@ def read_contrasts(
                 else "standard errors must be positive numbers"
             )
             raise ValidationError(
-                f"{caller}: study '{labels_s[i]}', treatment '{labels_t[i]}': '{se}' is "
+                f"{caller_name()}: study '{labels_s[i]}', treatment '{labels_t[i]}': '{se}' is "
                 f"{frame[se].to_numpy()[i]!r}; {what}."
             )
     return _assemble(
-        "contrast", labels_s, labels_t, est, None, se_all, reference, baseline, caller, universe
+        "contrast", labels_s, labels_t, est, None, se_all, reference, baseline, universe
     )
 
 
 def read_mixed(
     arms: Any,
     contrasts: Any,
-    caller: str,
     *,
     study: str,
     treatment: str,
@@ -276,22 +271,22 @@ def read_mixed(
     The returned arm-level :class:`Network` carries the contrast-level part in ``contrast``,
     both indexed by the same treatments (the union), and the union must be connected.
     """
-    arm_frame, con_frame = _frame(arms, caller), _frame(contrasts, caller)
-    _require_columns(arm_frame, [study, treatment], caller)
-    _require_columns(con_frame, [study, treatment], caller)
-    a_s, a_t = _labels(arm_frame, study, treatment, caller)
-    c_s, c_t = _labels(con_frame, study, treatment, caller)
+    arm_frame, con_frame = _frame(arms), _frame(contrasts)
+    _require_columns(arm_frame, [study, treatment])
+    _require_columns(con_frame, [study, treatment])
+    a_s, a_t = _labels(arm_frame, study, treatment)
+    c_s, c_t = _labels(con_frame, study, treatment)
     both = sorted(set(a_s) & set(c_s))
     if both:
         raise ValidationError(
-            f"{caller}: study '{both[0]}' is in both the arm-level and the contrast-level table. "
+            f"{caller_name()}: study '{both[0]}' is in both the arm-level and the "
+            "contrast-level table. "
             "Give each study once: its arms (events, totals) or its contrasts (estimates and "
             "standard errors), not both."
         )
     universe = list(dict.fromkeys(a_t + c_t))
     arm_net = read_arms(
         arm_frame,
-        caller,
         study=study,
         treatment=treatment,
         reference=reference,
@@ -300,7 +295,6 @@ def read_mixed(
     )
     con_net = read_contrasts(
         con_frame,
-        caller,
         study=study,
         treatment=treatment,
         estimate=estimate,
@@ -314,40 +308,46 @@ def read_mixed(
     labels_t = a_t + c_t
     studies = list(dict.fromkeys(labels_s))
     arms_of = {s: [i for i, t in enumerate(labels_s) if t == s] for s in studies}
-    _check_connected(studies, arms_of, labels_t, list(arm_net.treatments), caller)
+    _check_connected(studies, arms_of, labels_t, list(arm_net.treatments))
     return dataclasses.replace(arm_net, contrast=con_net)
 
 
 # ---------------------------------------------------------------------------- helpers
-def _frame(data: Any, caller: str) -> pd.DataFrame:
+def _frame(data: Any) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
-        raise fail("data", caller, "a pandas DataFrame with one row per study arm", type(data))
+        raise fail("data", "a pandas DataFrame with one row per study arm", type(data))
     if data.empty:
-        raise ValidationError(f"{caller}: the trial table is empty; it needs one row per arm.")
+        raise ValidationError(
+            f"{caller_name()}: the trial table is empty; it needs one row per arm."
+        )
     return data
 
 
-def _require_columns(frame: pd.DataFrame, cols: list[str], caller: str) -> None:
+def _require_columns(frame: pd.DataFrame, cols: list[str]) -> None:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValidationError(
-            f"{caller}: the trial table has no column {missing[0]!r} (columns: "
+            f"{caller_name()}: the trial table has no column {missing[0]!r} (columns: "
             f"{[str(c) for c in frame.columns]}). Rename the column or pass its name."
         )
 
 
-def _labels(frame: pd.DataFrame, study: str, treatment: str, caller: str):
+def _labels(frame: pd.DataFrame, study: str, treatment: str):
     for col in (study, treatment):
         empty = frame[col].isna().to_numpy() | (frame[col].astype(str).str.strip() == "")
         if empty.any():
             raise ValidationError(
-                f"{caller}: row {int(np.argmax(empty))} has an empty '{col}'. Every arm needs "
+                f"{caller_name()}: row {int(np.argmax(empty))} has an empty '{col}'. Every "
+                "arm needs "
                 "a study and a treatment name."
             )
     return frame[study].astype(str).tolist(), frame[treatment].astype(str).tolist()
 
 
-def _numeric(frame: pd.DataFrame, col: str, labels_s: list[str], caller: str) -> np.ndarray:
+def _numeric(
+    frame: pd.DataFrame, col: str, labels_s: list[str], caller: str | None = None
+) -> np.ndarray:
+    caller = caller or caller_name()
     raw = frame[col].to_numpy()
     arr = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(arr)
@@ -360,7 +360,7 @@ def _numeric(frame: pd.DataFrame, col: str, labels_s: list[str], caller: str) ->
     return arr
 
 
-def _counts(values, labels_s, labels_t, col, caller) -> None:
+def _counts(values, labels_s, labels_t, col) -> None:
     bad = (values < 0) | (values != np.round(values))
     _where(
         bad,
@@ -368,28 +368,25 @@ def _counts(values, labels_s, labels_t, col, caller) -> None:
         labels_t,
         f"'{col}' is {{v}}; counts must be non-negative whole numbers.",
         values,
-        caller,
     )
 
 
-def _where(bad, labels_s, labels_t, message, values, caller) -> None:
+def _where(bad, labels_s, labels_t, message, values) -> None:
     if np.any(bad):
         i = int(np.argmax(bad))
         raise ValidationError(
-            f"{caller}: study '{labels_s[i]}', treatment '{labels_t[i]}': "
+            f"{caller_name()}: study '{labels_s[i]}', treatment '{labels_t[i]}': "
             + message.format(v=f"{values[i]:g}")
         )
 
 
-def _assemble(
-    kind, labels_s, labels_t, y, tot, se, reference, baseline, caller, universe=None
-) -> Network:
+def _assemble(kind, labels_s, labels_t, y, tot, se, reference, baseline, universe=None) -> Network:
     studies = list(dict.fromkeys(labels_s))
     seen: dict[tuple[str, str], int] = {}
     for i, key in enumerate(zip(labels_s, labels_t, strict=True)):
         if key in seen:
             raise ValidationError(
-                f"{caller}: study '{key[0]}' lists treatment '{key[1]}' twice (rows "
+                f"{caller_name()}: study '{key[0]}' lists treatment '{key[1]}' twice (rows "
                 f"{seen[key]} and {i}). Each treatment appears once per study; combine "
                 "arms of the same treatment (add events and totals) or rename them."
             )
@@ -398,18 +395,18 @@ def _assemble(
     for s, rows in arms_of.items():
         if len(rows) < 2:
             raise ValidationError(
-                f"{caller}: study '{s}' has only one arm ('{labels_t[rows[0]]}'). A study "
+                f"{caller_name()}: study '{s}' has only one arm ('{labels_t[rows[0]]}'). A study "
                 "informs a relative effect only when it compares two or more treatments; "
                 "drop it or add its other arms."
             )
     treatments = list(dict.fromkeys(labels_t)) if universe is None else list(universe)
     if reference is not None:
         if str(reference) not in treatments:
-            raise fail("reference", caller, f"one of the treatments {treatments}", reference)
+            raise fail("reference", f"one of the treatments {treatments}", reference)
         treatments.remove(str(reference))
         treatments.insert(0, str(reference))
     if universe is None:  # a part of a mixed network is checked with the other part
-        _check_connected(studies, arms_of, labels_t, treatments, caller)
+        _check_connected(studies, arms_of, labels_t, treatments)
     t_index = {t: k for k, t in enumerate(treatments)}
     order: list[int] = []
     for s in studies:
@@ -437,7 +434,7 @@ def _assemble(
     )
 
 
-def _check_connected(studies, arms_of, labels_t, treatments, caller) -> None:
+def _check_connected(studies, arms_of, labels_t, treatments) -> None:
     """Every treatment must be linked to the reference through a chain of studies."""
     parent = {t: t for t in treatments}
 
@@ -456,7 +453,7 @@ def _check_connected(studies, arms_of, labels_t, treatments, caller) -> None:
     if apart:
         where = [s for s in studies if any(labels_t[r] in apart for r in arms_of[s])]
         raise ValidationError(
-            f"{caller}: the network is not connected: treatment(s) {apart} (in stud"
+            f"{caller_name()}: the network is not connected: treatment(s) {apart} (in stud"
             f"{'y' if len(where) == 1 else 'ies'} {where}) have no chain of trials linking "
             f"them to '{treatments[0]}'. Add a study that links them, or analyse the "
             "disconnected part separately."

@@ -82,14 +82,13 @@ class Priors:
     heterogeneity: str = "uniform"
     heterogeneity_scale: float = 5.0
 
-    def check(self, caller: str) -> None:
-        check_number(self.d_sd, "prior_d_sd", caller, low=0.0, low_inclusive=False)
-        check_number(self.mu_sd, "prior_mu_sd", caller, low=0.0, low_inclusive=False)
-        check_in(self.heterogeneity, HETEROGENEITY, "prior_heterogeneity", caller)
+    def check(self) -> None:
+        check_number(self.d_sd, "prior_d_sd", low=0.0, low_inclusive=False)
+        check_number(self.mu_sd, "prior_mu_sd", low=0.0, low_inclusive=False)
+        check_in(self.heterogeneity, HETEROGENEITY, "prior_heterogeneity")
         check_number(
             self.heterogeneity_scale,
             "prior_heterogeneity_scale",
-            caller,
             low=0.0,
             low_inclusive=False,
         )

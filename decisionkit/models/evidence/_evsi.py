@@ -38,12 +38,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import caller_name, check_number, fail, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["NetworkTrial"]
-
-_DESIGN = "NetworkTrial"
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,38 +93,38 @@ class NetworkTrial:
     link: str | None = None
     participants_per_n: int = field(default=2, init=False)
 
+    @validate_params()
     def __post_init__(self) -> None:
         net = getattr(self.network, "network_", None)
         if net is None:
             raise fail(
                 "network",
-                _DESIGN,
                 "a fitted NetworkMetaAnalysis",
                 type(self.network).__name__,
-                "Fit the network (nma.fit(...)) before designing a trial for it.",
+                hint="Fit the network (nma.fit(...)) before designing a trial for it.",
             )
         names = list(net.treatments)
         for param, value in (("treatment_a", self.treatment_a), ("treatment_b", self.treatment_b)):
             if str(value) not in names:
                 raise fail(
                     param,
-                    _DESIGN,
                     f"a treatment of the network {names}",
                     value,
-                    "A new trial can only compare treatments already in the network.",
+                    hint="A new trial can only compare treatments already in the network.",
                 )
         if str(self.treatment_a) == str(self.treatment_b):
             raise ValidationError(
-                f"{_DESIGN}: the trial compares '{self.treatment_a}' with itself; "
+                f"{caller_name()}: the trial compares '{self.treatment_a}' with itself; "
                 "treatment_a and treatment_b must differ."
             )
         default = "log" if getattr(net, "link", "logit") == "log" else "logit"
         link = default if self.link is None else self.link
         if link not in ("logit", "log"):
-            raise fail("link", _DESIGN, "'logit' or 'log'", link)
+            raise fail("link", "'logit' or 'log'", link)
         if net.kind == "normal":
             raise ValidationError(
-                f"{_DESIGN}: the network was fitted on continuous outcomes; a new trial with a "
+                f"{caller_name()}: the network was fitted on continuous outcomes; a new "
+                "trial with a "
                 "binary outcome cannot inform its mean differences. Use dk.voi.NormalMean on "
                 "the mean difference instead."
             )
@@ -136,14 +134,13 @@ class NetworkTrial:
             check_number(
                 self.baseline,
                 "baseline",
-                _DESIGN,
                 low=0.0,
                 high=1.0,
                 low_inclusive=False,
                 high_inclusive=False,
             )
         if self.heterogeneity is not None and not isinstance(self.heterogeneity, str):
-            check_number(self.heterogeneity, "heterogeneity", _DESIGN, low=0.0)
+            check_number(self.heterogeneity, "heterogeneity", low=0.0)
         object.__setattr__(self, "treatment_a", str(self.treatment_a))
         object.__setattr__(self, "treatment_b", str(self.treatment_b))
         object.__setattr__(self, "link", link)
@@ -165,15 +162,17 @@ class NetworkTrial:
         cols += [c for c in (self.baseline, self.heterogeneity) if isinstance(c, str)]
         return tuple(cols)
 
+    @validate_params()
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Events on each arm of a trial with ``n`` participants per arm, one row per draw."""
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ValidationError(
-                f"{_DESIGN}: the sample size n must be a positive whole number of participants "
+                f"{caller_name()}: the sample size n must be a positive whole number of "
+                "participants "
                 f"per arm. Got {n!r} instead."
             )
         if not isinstance(params, pd.DataFrame):
-            raise fail("params", f"{_DESIGN}.simulate", "a DataFrame of PSA input draws", params)
+            raise fail("params", "a DataFrame of PSA input draws", params)
         size = len(params)
         effect_a, effect_b = (
             np.zeros(size) if c is None else self._column(params, c) for c in self._effect_columns()
@@ -182,12 +181,13 @@ class NetworkTrial:
         if self.heterogeneity is not None:
             tau = self._value(params, self.heterogeneity, size)
             if np.any(tau < 0):
-                raise ValidationError(f"{_DESIGN}: the between-study sd draws must be >= 0.")
+                raise ValidationError(f"{caller_name()}: the between-study sd draws must be >= 0.")
             delta = delta + tau * rng.standard_normal(size)
         base = self._value(params, self.baseline, size)
         if np.any((base <= 0) | (base >= 1)):
             raise ValidationError(
-                f"{_DESIGN}: the baseline probabilities in column '{self.baseline}' must lie in "
+                f"{caller_name()}: the baseline probabilities in column '{self.baseline}' "
+                "must lie in "
                 f"(0, 1); they range from {base.min():g} to {base.max():g}."
             )
         if self.link == "logit":
@@ -210,11 +210,13 @@ class NetworkTrial:
     def _column(params: pd.DataFrame, column: str) -> np.ndarray:
         if column not in params.columns:
             raise ValidationError(
-                f"{_DESIGN}: the PSA inputs have no column {column!r} (columns: "
+                f"{caller_name()}: the PSA inputs have no column {column!r} (columns: "
                 f"{[str(c) for c in params.columns]}). Build them with nma.psa_inputs(...), "
                 "whose relative effects are named d[<treatment>]."
             )
         values = pd.to_numeric(params[column], errors="coerce").to_numpy(dtype=float)
         if not np.all(np.isfinite(values)):
-            raise ValidationError(f"{_DESIGN}: column {column!r} has missing or infinite draws.")
+            raise ValidationError(
+                f"{caller_name()}: column {column!r} has missing or infinite draws."
+            )
         return values

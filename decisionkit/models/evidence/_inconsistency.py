@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_probability, fail
+from decisionkit._validation import caller_name, check_probability, fail
 from decisionkit.models.evidence import _engine
 from decisionkit.models.evidence._data import Network
 
@@ -80,8 +80,7 @@ class InconsistencyResult:
 
 def unrelated_mean_effects(nma: Any, *, ci_prob: float) -> InconsistencyResult:
     """Fit the UME model with the NMA's settings and compare it with the consistency fit."""
-    caller = f"{nma._name}.unrelated_mean_effects"
-    check_probability(ci_prob, "ci_prob", caller)
+    check_probability(ci_prob, "ci_prob")
     net = nma.network_
     rel = net.rel
     pairs = list(dict.fromkeys(zip(net.arm_trt[net.base_of[rel]], net.arm_trt[rel], strict=True)))
@@ -89,7 +88,7 @@ def unrelated_mean_effects(nma: Any, *, ci_prob: float) -> InconsistencyResult:
     for r, key in enumerate(zip(net.arm_trt[net.base_of[rel]], net.arm_trt[rel], strict=True)):
         design[r, pairs.index(key)] = 1.0
     names = [f"{net.treatments[b]} vs {net.treatments[a]}" for a, b in pairs]
-    idata = _fit(nma, design, names, caller)
+    idata = _fit(nma, design, names)
     ume = _summary(_engine.draws_of(idata, "d"), ci_prob)
     d = nma.relative_effect_draws().values
     cons = _summary(np.column_stack([d[:, b] - d[:, a] for a, b in pairs]), ci_prob)
@@ -115,8 +114,7 @@ def unrelated_mean_effects(nma: Any, *, ci_prob: float) -> InconsistencyResult:
 
 def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyResult:
     """Split each comparison into direct and indirect evidence (one fit per comparison)."""
-    caller = f"{nma._name}.node_split"
-    check_probability(ci_prob, "ci_prob", caller)
+    check_probability(ci_prob, "ci_prob")
     net = nma.network_
     splittable = _splittable(net)
     if comparisons is None:
@@ -130,31 +128,29 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
                 or len(pair) != 2
                 or any(str(p) not in names for p in pair)
             ):
-                raise fail("comparisons", caller, f"pairs of treatments from {names}", pair)
+                raise fail("comparisons", f"pairs of treatments from {names}", pair)
             a, b = sorted(names.index(str(p)) for p in pair)
             if (a, b) not in splittable:
                 raise fail(
                     "comparisons",
-                    caller,
                     "comparisons with both direct and indirect evidence",
                     pair,
-                    "Only comparisons in a loop of the network can be split.",
+                    hint="Only comparisons in a loop of the network can be split.",
                 )
             todo.append((a, b))
     if not todo:
         raise fail(
             "network",
-            caller,
             "a network with a loop",
             "no loops",
-            "Node splitting needs direct and indirect evidence on some comparison.",
+            hint="Node splitting needs direct and indirect evidence on some comparison.",
         )
     d_net = nma.relative_effect_draws().values
     rows, fits = [], {"consistency": nma.fit_statistics()}
     for a, b in todo:
         design, names = _engine.consistency_design(net)
         design = _split_design(net, design, a, b)
-        idata = _fit(nma, design, [*names, "direct"], caller)
+        idata = _fit(nma, design, [*names, "direct"])
         draws = _engine.draws_of(idata, "d")
         direct = draws[:, -1]
         full = np.column_stack([np.zeros(len(draws)), draws[:, :-1]])
@@ -179,7 +175,8 @@ def node_split(nma: Any, comparisons: Any, *, ci_prob: float) -> InconsistencyRe
 
 
 # ---------------------------------------------------------------------------- helpers
-def _fit(nma: Any, design: np.ndarray, names: list[str], caller: str) -> Any:
+def _fit(nma: Any, design: np.ndarray, names: list[str], caller: str | None = None) -> Any:
+    caller = caller or caller_name()
     model = _engine.build_model(
         nma.network_, design, names, effects=nma.effects, priors=nma._priors(), param_dim="contrast"
     )

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_in, check_probability, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_in,
+    check_probability,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _absolute, _engine, _inconsistency
 from decisionkit.models.evidence._data import Network, read_arms, read_contrasts, read_mixed
@@ -96,6 +103,7 @@ class NetworkMetaAnalysis(EvidenceModel):
 
     _name = "NetworkMetaAnalysis"
 
+    @validate_params()
     def __init__(
         self,
         *,
@@ -119,6 +127,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         super().__init__(sampler_config=sampler_config, random_seed=random_seed)
 
     # ------------------------------------------------------------------ fitting
+    @validate_params()
     def fit(
         self,
         data: pd.DataFrame,
@@ -164,7 +173,6 @@ class NetworkMetaAnalysis(EvidenceModel):
         -------
         self
         """
-        caller = f"{self._name}.fit"
         cols = {
             "study": study,
             "treatment": treatment,
@@ -177,8 +185,9 @@ class NetworkMetaAnalysis(EvidenceModel):
         }
         if contrasts is not None:
             cols |= {"contrasts": contrasts, "estimate": estimate, "contrast_se": contrast_se}
-        return self._fit_network(self._read("arms", data, caller, cols), caller)
+        return self._fit_network(self._read("arms", data, cols))
 
+    @validate_params()
     def fit_contrasts(
         self,
         data: pd.DataFrame,
@@ -195,10 +204,10 @@ class NetworkMetaAnalysis(EvidenceModel):
         more arms. Other rows hold the contrast (e.g. log odds ratio, mean difference) of
         that arm against the baseline and its standard error.
         """
-        caller = f"{self._name}.fit_contrasts"
         cols = {"study": study, "treatment": treatment, "estimate": estimate, "se": se}
-        return self._fit_network(self._read("contrasts", data, caller, cols), caller)
+        return self._fit_network(self._read("contrasts", data, cols))
 
+    @validate_params()
     def updated(self, new_data: pd.DataFrame) -> NetworkMetaAnalysis:
         """The same analysis refitted with new studies added (e.g. a proposed trial's data).
 
@@ -212,10 +221,9 @@ class NetworkMetaAnalysis(EvidenceModel):
         if clash:
             raise fail(
                 "new_data",
-                f"{self._name}.updated",
                 "new studies only",
                 sorted(clash),
-                "Give the new study a name not already in the network.",
+                hint="Give the new study a name not already in the network.",
             )
         combined = pd.concat([self._data, new_data], ignore_index=True)
         from sklearn.base import clone as sk_clone
@@ -225,39 +233,39 @@ class NetworkMetaAnalysis(EvidenceModel):
             return clone.fit(combined, **cols)
         return clone.fit_contrasts(combined, **cols)
 
-    def _read(self, kind: str, data: pd.DataFrame, caller: str, cols: dict) -> Network:
+    def _read(self, kind: str, data: pd.DataFrame, cols: dict) -> Network:
         """Check the table (arm- or contrast-level) and keep it for :meth:`updated`."""
         if "contrasts" in cols:
             extra = {k: v for k, v in cols.items() if k != "contrasts"}
-            net = read_mixed(data, cols["contrasts"], caller, reference=self.reference, **extra)
+            net = read_mixed(data, cols["contrasts"], reference=self.reference, **extra)
             cols = cols | {"contrasts": cols["contrasts"].copy()}
         else:
             reader = read_arms if kind == "arms" else read_contrasts
-            net = reader(data, caller, reference=self.reference, **cols)
+            net = reader(data, reference=self.reference, **cols)
         self._fit_args = (kind, cols)
         self._data = data.copy()
         return net
 
-    def _prepare(self, net: Network, caller: str) -> Network:
+    def _prepare(self, net: Network, caller: str | None = None) -> Network:
         """Hook for subclasses: check or transform the network before the model is built."""
+        caller = caller or caller_name()
         return net
 
-    def _fit_network(self, net: Network, caller: str) -> NetworkMetaAnalysis:
-        net = self._prepare(net, caller)
-        check_in(self.effects, _engine.EFFECTS, "effects", caller)
+    def _fit_network(self, net: Network) -> NetworkMetaAnalysis:
+        net = self._prepare(net)
+        check_in(self.effects, _engine.EFFECTS, "effects")
         link = getattr(self, "link", "logit")
-        check_in(link, _engine.LINKS, "link", caller)
+        check_in(link, _engine.LINKS, "link")
         if net.kind == "binomial":
             net = dataclasses.replace(net, link=link)
         priors = self._priors()
-        priors.check(caller)
+        priors.check()
         design, names = _engine.consistency_design(net)
         model = _engine.build_model(net, design, names, effects=self.effects, priors=priors)
         self.network_ = net
         self.idata_, self.diagnostics_ = self._sample_checked(
             model,
             var_names=_engine.free_variables(net, self.effects),
-            caller=caller,
             **_engine.sampler_arguments(net),
         )
         return self
@@ -271,6 +279,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         )
 
     # ------------------------------------------------------------------ relative effects
+    @validate_params()
     def relative_effect_draws(self, reference: str | None = None) -> xr.DataArray:
         """Posterior draws of every treatment's effect against ``reference``.
 
@@ -289,6 +298,7 @@ class NetworkMetaAnalysis(EvidenceModel):
             name="relative_effect",
         )
 
+    @validate_params()
     def relative_effects(
         self, reference: str | None = None, *, ci_prob: float = 0.95, exponentiate: bool = False
     ) -> pd.DataFrame:
@@ -303,11 +313,12 @@ class NetworkMetaAnalysis(EvidenceModel):
         draws = self.relative_effect_draws(reference)
         ref = reference if reference is not None else self.network_.treatments[0]
         values = np.exp(draws.values) if exponentiate else draws.values
-        frame = _summarise(values, ci_prob, "relative_effects")
+        frame = _summarise(values, ci_prob)
         frame.insert(0, "reference", ref)
         frame.insert(0, "treatment", list(self.network_.treatments))
         return frame[frame["treatment"] != ref].reset_index(drop=True)
 
+    @validate_params({"ci_prob": Interval(0.0, 1.0, closed="neither")})
     def league_table(self, *, ci_prob: float = 0.95, digits: int = 2) -> pd.DataFrame:
         """All pairwise effects (league table).
 
@@ -315,7 +326,6 @@ class NetworkMetaAnalysis(EvidenceModel):
         diagonal holds the treatment names.
         """
         self._require_fitted("league_table")
-        check_probability(ci_prob, "ci_prob", "league_table")
         d = self.relative_effect_draws().values
         names = list(self.network_.treatments)
         lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
@@ -330,22 +340,23 @@ class NetworkMetaAnalysis(EvidenceModel):
                 table.loc[a, b] = f"{diff.mean():.{digits}f} ({q[0]:.{digits}f}, {q[1]:.{digits}f})"
         return table
 
+    @validate_params()
     def heterogeneity(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
         """Posterior summary of the between-study sd (random effects only)."""
         self._require_fitted("heterogeneity")
         if self.effects != "random":
             raise fail(
                 "effects",
-                f"{self._name}.heterogeneity",
                 "'random'",
                 self.effects,
-                "A fixed-effect model has no between-study sd.",
+                hint="A fixed-effect model has no between-study sd.",
             )
-        frame = _summarise(_engine.draws_of(self.idata_, "sd")[:, None], ci_prob, "heterogeneity")
+        frame = _summarise(_engine.draws_of(self.idata_, "sd")[:, None], ci_prob)
         frame.insert(0, "parameter", ["sd"])
         return frame
 
     # ------------------------------------------------------------------ ranks
+    @validate_params()
     def rank_probabilities(self, *, lower_is_better: bool) -> pd.DataFrame:
         """Probability that each treatment takes each rank (1 = best).
 
@@ -362,6 +373,7 @@ class NetworkMetaAnalysis(EvidenceModel):
             columns=pd.Index(range(1, k + 1), name="rank"),
         )
 
+    @validate_params()
     def sucra(self, *, lower_is_better: bool) -> pd.Series:
         r"""Surface under the cumulative ranking curve (SUCRA) per treatment.
 
@@ -380,7 +392,6 @@ class NetworkMetaAnalysis(EvidenceModel):
         if not isinstance(lower_is_better, bool):
             raise fail(
                 "lower_is_better",
-                f"{self._name}.rank_probabilities",
                 "True or False",
                 lower_is_better,
             )
@@ -398,6 +409,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         self._require_fitted("reference_arms")
         return _absolute.reference_arms(self)
 
+    @validate_params({"random_seed": "random_state"})
     def psa_inputs(
         self,
         baseline: Any,
@@ -489,6 +501,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         return az.loo(self.idata_)
 
     # ------------------------------------------------------------------ inconsistency
+    @validate_params()
     def unrelated_mean_effects(self, *, ci_prob: float = 0.95) -> Any:
         """Fit the unrelated mean effects model (TSD 4) and compare it with this fit.
 
@@ -499,6 +512,7 @@ class NetworkMetaAnalysis(EvidenceModel):
         self._single_layout("unrelated_mean_effects", "fit the two layouts separately")
         return _inconsistency.unrelated_mean_effects(self, ci_prob=ci_prob)
 
+    @validate_params()
     def node_split(self, comparisons: Any = None, *, ci_prob: float = 0.95) -> Any:
         """Direct versus indirect evidence for each comparison in a loop (Dias et al. 2010).
 
@@ -561,7 +575,7 @@ class NetworkMetaAnalysis(EvidenceModel):
     def _treatment_index(self, name: Any, param: str, method: str) -> int:
         names = list(self.network_.treatments)
         if str(name) not in names:
-            raise fail(param, f"{self._name}.{method}", f"one of the treatments {names}", name)
+            raise fail(param, f"one of the treatments {names}", name)
         return names.index(str(name))
 
 
@@ -579,8 +593,8 @@ def _deviance_frame(net: Network, draws: np.ndarray, plug: np.ndarray) -> pd.Dat
     )
 
 
-def _summarise(values: np.ndarray, ci_prob: float, caller: str) -> pd.DataFrame:
-    check_probability(ci_prob, "ci_prob", caller)
+def _summarise(values: np.ndarray, ci_prob: float) -> pd.DataFrame:
+    check_probability(ci_prob, "ci_prob")
     lo, hi = (1 - ci_prob) / 2, 1 - (1 - ci_prob) / 2
     q = np.quantile(values, [lo, 0.5, hi], axis=0)
     return pd.DataFrame(

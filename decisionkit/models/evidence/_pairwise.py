@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_in, check_random_state, fail
+from decisionkit._validation import caller_name, check_in, check_random_state, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.evidence import _engine
 from decisionkit.models.evidence._data import Network, read_contrasts
@@ -59,6 +59,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
     _name = "PairwiseMetaAnalysis"
 
+    @validate_params()
     def __init__(
         self,
         *,
@@ -84,14 +85,15 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
             random_seed=random_seed,
         )
 
-    def _prepare(self, net: Network, caller: str) -> Network:
+    def _prepare(self, net: Network, caller: str | None = None) -> Network:
         """Two treatments only; measure and data must match; RR becomes per-study log RR."""
+        caller = caller or caller_name()
         if net.contrast is not None:
             raise ValidationError(
                 f"{caller}: a pairwise meta-analysis reads one layout; for arm-level and "
                 "contrast-level studies together use NetworkMetaAnalysis.fit(..., contrasts=)."
             )
-        _two_treatments(net, caller)
+        _two_treatments(net)
         if net.kind == "contrast":
             return net
         check_in(self.measure, MEASURES[:3], "measure", caller)
@@ -107,7 +109,6 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         if self.measure == "RR":
             return read_contrasts(
                 _log_rr_table(net),
-                caller,
                 study="study",
                 treatment="treatment",
                 estimate="estimate",
@@ -116,6 +117,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
             )
         return net
 
+    @validate_params()
     def fit_contrasts(
         self,
         data: pd.DataFrame,
@@ -130,14 +132,13 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         With ``treatment=None`` the table has one row per study; otherwise it is in the
         contrast layout of :meth:`NetworkMetaAnalysis.fit_contrasts`.
         """
-        caller = f"{self._name}.fit_contrasts"
         if treatment is None:
             if not isinstance(data, pd.DataFrame):
-                raise fail("data", caller, "a pandas DataFrame", type(data))
+                raise fail("data", "a pandas DataFrame", type(data))
             for col in (study, estimate, se):
                 if col not in data.columns:
                     raise ValidationError(
-                        f"{caller}: the table has no column {col!r} (columns: "
+                        f"{caller_name()}: the table has no column {col!r} (columns: "
                         f"{[str(c) for c in data.columns]}). Rename it or pass its name."
                     )
             base = pd.DataFrame(
@@ -163,9 +164,10 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
                 data,
                 {"study": study, "treatment": treatment, "estimate": estimate, "se": se},
             )
-        return self._fit_network(self._read("contrasts", table, caller, args), caller)
+        return self._fit_network(self._read("contrasts", table, args))
 
     # ------------------------------------------------------------------ results
+    @validate_params()
     def pooled(self, *, ci_prob: float = 0.95) -> pd.DataFrame:
         """Pooled effect, with the prediction interval for a new study (random effects).
 
@@ -177,10 +179,10 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
         rows = {"log " + self.measure if ratio_scale else "effect": d}
         if self.effects == "random":
             rows["new study (prediction)"] = self._predictive(d)
-        frame = _summarise(np.column_stack(list(rows.values())), ci_prob, "pooled")
+        frame = _summarise(np.column_stack(list(rows.values())), ci_prob)
         frame.insert(0, "parameter", list(rows))
         if ratio_scale:
-            ratio = _summarise(np.exp(np.column_stack(list(rows.values()))), ci_prob, "pooled")
+            ratio = _summarise(np.exp(np.column_stack(list(rows.values()))), ci_prob)
             ratio.insert(
                 0,
                 "parameter",
@@ -192,19 +194,19 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
             frame = pd.concat([frame, ratio], ignore_index=True)
         return frame
 
+    @validate_params()
     def prediction_interval(self, *, ci_prob: float = 0.95) -> tuple[float, float]:
         """Interval for the effect in a new study (random effects), on the model's scale."""
         self._require_fitted("prediction_interval")
         if self.effects != "random":
             raise fail(
                 "effects",
-                f"{self._name}.prediction_interval",
                 "'random'",
                 self.effects,
-                "Under fixed effects a new study has the pooled effect.",
+                hint="Under fixed effects a new study has the pooled effect.",
             )
         draws = self._predictive(_engine.draws_of(self.idata_, "d")[:, 0])
-        q = _summarise(draws[:, None], ci_prob, "prediction_interval")
+        q = _summarise(draws[:, None], ci_prob)
         return float(q["lower"][0]), float(q["upper"][0])
 
     def study_estimates(self) -> pd.DataFrame:
@@ -237,7 +239,7 @@ class PairwiseMetaAnalysis(NetworkMetaAnalysis):
 
     def _predictive(self, d: np.ndarray) -> np.ndarray:
         sd = _engine.draws_of(self.idata_, "sd")
-        rng = check_random_state(_seed_of(self.random_seed), "PairwiseMetaAnalysis")
+        rng = check_random_state(_seed_of(self.random_seed))
         return d + sd * rng.standard_normal(d.size)
 
 
@@ -247,10 +249,10 @@ def _seed_of(random_seed: Any) -> Any:
     return random_seed if not isinstance(random_seed, np.random.Generator) else 0
 
 
-def _two_treatments(net, caller: str) -> None:
+def _two_treatments(net) -> None:
     if net.n_treatments != 2:
         raise ValidationError(
-            f"{caller}: a pairwise meta-analysis compares two treatments; the table has "
+            f"{caller_name()}: a pairwise meta-analysis compares two treatments; the table has "
             f"{net.n_treatments}: {list(net.treatments)}. Use NetworkMetaAnalysis for more."
         )
 

@@ -21,14 +21,14 @@ class EvidenceModel(BayesianModel):
     _name = "model"
 
     def _sample_checked(
-        self, model: Any, *, var_names: list[str], caller: str, **fixed: Any
+        self, model: Any, *, var_names: list[str], **fixed: Any
     ) -> tuple[Any, dict]:
         import pymc as pm
 
         # the warning points at the user's fit(): check_convergence <- here <- _fit_network
         # <- fit <- caller
         previous = getattr(self, "diagnostics_", None)
-        idata = self._sample(model, caller=caller, check=False, **fixed)
+        idata = self._sample(model, check=False, **fixed)
         self.diagnostics_ = previous
         with model:
             pm.compute_log_likelihood(idata, progressbar=False)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from decisionkit._validation import caller_name, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["TRIAL_COLUMNS", "load_smoking_cessation", "read_trials_csv"]
@@ -45,6 +46,7 @@ def load_smoking_cessation() -> pd.DataFrame:
     return frame
 
 
+@validate_params()
 def read_trials_csv(source: Any, *, max_bytes: int | None = None) -> pd.DataFrame:
     """Read an uploaded trial table (CSV with columns study, treatment, events, total).
 
@@ -54,14 +56,14 @@ def read_trials_csv(source: Any, *, max_bytes: int | None = None) -> pd.DataFram
     """
     from decisionkit import io
 
-    caller = "read_trials_csv"
     limit = io.DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
-    frame = io.read_csv_frame(source, max_bytes=limit, caller=caller)
+    frame = io.read_csv_frame(source, max_bytes=limit)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in TRIAL_COLUMNS if c not in frame.columns]
     if missing:
         raise ValidationError(
-            f"{caller}: the file has no column {missing[0]!r}. A trial table needs the columns "
+            f"{caller_name()}: the file has no column {missing[0]!r}. A trial table needs "
+            "the columns "
             f"{', '.join(TRIAL_COLUMNS)} (one row per study arm); the file has "
             f"{list(frame.columns)}."
         )

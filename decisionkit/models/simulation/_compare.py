@@ -7,13 +7,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import fail, validate_params
 from decisionkit.models.simulation._model import Microsimulation
 from decisionkit.models.simulation._result import METRICS
 
 __all__ = ["compare_with_cohort"]
 
 
+@validate_params({"random_seed": "random_state"})
 def compare_with_cohort(
     model: Microsimulation,
     params: Any = None,
@@ -58,9 +59,8 @@ def compare_with_cohort(
     >>> list(table.columns[:3])
     ['comparison', 'metric', 'microsimulation']
     """
-    caller = "compare_with_cohort"
     if not isinstance(model, Microsimulation):
-        raise fail("model", caller, "a Microsimulation", type(model))
+        raise fail("model", "a Microsimulation", type(model))
     cohort = model.to_cohort() if cohort is None else cohort
     micro = model.run(params, population=population, random_seed=random_seed)
     coh = cohort.run({} if params is None else params).values.mean("draw")

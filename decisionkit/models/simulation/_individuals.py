@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from decisionkit._validation import validate_params
+
 __all__ = ["Individuals", "PerIndividual", "per_individual"]
 
 
@@ -39,6 +41,7 @@ class Individuals:
 
     __slots__ = ("_attrs", "draw", "state", "states", "time_in_state", "visits")
 
+    @validate_params()
     def __init__(self, state, time_in_state, visits, draw, attributes, states) -> None:
         self.state = _frozen(state)
         self.time_in_state = _frozen(time_in_state)
@@ -57,6 +60,7 @@ class Individuals:
         """Number of individuals in view."""
         return int(self.state.shape[0])
 
+    @validate_params()
     def in_state(self, name: str) -> np.ndarray:
         """Boolean mask of the individuals currently in state ``name``."""
         if name not in self.states:
@@ -107,6 +111,7 @@ class PerIndividual:
         return f"per_individual({getattr(self.fn, '__name__', self.fn)!r})"
 
 
+@validate_params()
 def per_individual(fn: Callable[..., Any]) -> PerIndividual:
     """Mark a function as evaluated per individual: ``fn(ind, params, cycle, strategy)``.
 

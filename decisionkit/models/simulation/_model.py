@@ -39,7 +39,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decisionkit._validation import check_random_state, fail, finite_or_raise
+from decisionkit._validation import (
+    caller_name,
+    check_random_state,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.simulation import _engine
 from decisionkit.models.simulation._individuals import Individuals, PerIndividual
@@ -110,6 +116,7 @@ class Microsimulation:
     True
     """
 
+    @validate_params()
     def __init__(
         self,
         states: Sequence[str],
@@ -122,20 +129,20 @@ class Microsimulation:
     ) -> None:
         # the cohort model validates the shared specification (one set of rules)
         self._spec = _markov().MarkovModel(states, **spec)
-        self._set_extras(absorbing, update, age_column, sex_column, "Microsimulation")
+        self._set_extras(absorbing, update, age_column, sex_column)
 
-    def _set_extras(self, absorbing, update, age_column, sex_column, caller: str) -> None:
+    def _set_extras(self, absorbing, update, age_column, sex_column) -> None:
         absorbing_list = [absorbing] if isinstance(absorbing, str) else list(absorbing or [])
         unknown = [a for a in absorbing_list if a not in self.states]
         if unknown:
-            raise fail("absorbing", caller, f"state names among {self.states}", unknown)
+            raise fail("absorbing", f"state names among {self.states}", unknown)
         self.absorbing = absorbing_list
         if update is not None and not callable(update):
-            raise fail("update", caller, "a callable update(ind, params, cycle, strategy)", update)
+            raise fail("update", "a callable update(ind, params, cycle, strategy)", update)
         self.update = update
         for name, col in (("age_column", age_column), ("sex_column", sex_column)):
             if col is not None and not isinstance(col, str):
-                raise fail(name, caller, "a column name or None", col)
+                raise fail(name, "a column name or None", col)
         self.age_column, self.sex_column = age_column, sex_column
 
     # ---------------------------------------------------------------- the shared spec
@@ -188,6 +195,7 @@ class Microsimulation:
         return self._spec
 
     @classmethod
+    @validate_params()
     def from_cohort(
         cls,
         model: Any,
@@ -202,15 +210,15 @@ class Microsimulation:
         The model object itself is shared (not copied); the other arguments are as in
         :class:`Microsimulation`.
         """
-        caller = "Microsimulation.from_cohort"
         if not isinstance(model, _markov().MarkovModel):
-            raise fail("model", caller, "a MarkovModel", type(model))
+            raise fail("model", "a MarkovModel", type(model))
         self = cls.__new__(cls)
         self._spec = model
-        self._set_extras(absorbing, update, age_column, sex_column, caller)
+        self._set_extras(absorbing, update, age_column, sex_column)
         return self
 
     # ---------------------------------------------------------------- running
+    @validate_params({"common_random_numbers": "boolean", "random_seed": "random_state"})
     def run(
         self,
         params: Any = None,
@@ -241,19 +249,17 @@ class Microsimulation:
         -------
         MicrosimulationResult
         """
-        caller = "Microsimulation.run"
-        pdict, n_draws = _markov().params_dict({} if params is None else params, caller)
+        pdict, n_draws = _markov().params_dict({} if params is None else params)
         if params is None or (isinstance(params, Mapping) and not pdict):
             n_draws = 1
-        attrs, n_ind = check_population(population, caller)
-        if not isinstance(common_random_numbers, bool):
-            raise fail("common_random_numbers", caller, "True or False", common_random_numbers)
+        attrs, n_ind = check_population(population)
         if return_histories and n_draws > 1:
             raise ValidationError(
-                f"{caller}: return_histories=True keeps every individual's path and needs one "
+                f"{caller_name()}: return_histories=True keeps every individual's path and "
+                "needs one "
                 f"parameter set; got {n_draws} draws. Run one row of params (or none)."
             )
-        rng = check_random_state(random_seed, caller)
+        rng = check_random_state(random_seed)
         gens = rng.spawn(n_draws)
         n_s, t_max, k = len(self.strategies), self.n_cycles, len(self.states)
         n_u = 1 if common_random_numbers else n_s

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import caller_name, fail
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["check_population", "check_rows", "check_updates", "initial_states"]
 
 
-def check_population(population: Any, caller: str) -> tuple[dict[str, np.ndarray], int]:
+def check_population(population: Any) -> tuple[dict[str, np.ndarray], int]:
     """Return the population's attribute arrays (copies) and its size.
 
     ``population`` is a positive integer (individuals without attributes) or a DataFrame with
@@ -23,17 +23,16 @@ def check_population(population: Any, caller: str) -> tuple[dict[str, np.ndarray
     """
     if isinstance(population, numbers.Integral) and not isinstance(population, bool):
         if population < 2:
-            raise fail("population", caller, "an integer >= 2 or a DataFrame", population)
+            raise fail("population", "an integer >= 2 or a DataFrame", population)
         return {}, int(population)
     if not isinstance(population, pd.DataFrame):
         raise fail(
             "population",
-            caller,
             "a number of individuals or a DataFrame with one row per individual",
             type(population),
         )
     if len(population) < 2:
-        raise fail("population", caller, "a DataFrame with at least 2 rows", len(population))
+        raise fail("population", "a DataFrame with at least 2 rows", len(population))
     attrs = {}
     for col in population.columns:
         values = population[col]
@@ -41,7 +40,8 @@ def check_population(population: Any, caller: str) -> tuple[dict[str, np.ndarray
         if missing.any():
             row = population.index[int(np.argmax(missing))]
             raise ValidationError(
-                f"{caller}: attribute column {col!r} of the population has {int(missing.sum())} "
+                f"{caller_name()}: attribute column {col!r} of the population has "
+                f"{int(missing.sum())} "
                 f"missing value(s) (first at row {row!r}). Drop or impute them before "
                 "simulating: every individual needs every attribute."
             )
@@ -50,7 +50,7 @@ def check_population(population: Any, caller: str) -> tuple[dict[str, np.ndarray
             arr = arr.astype(float)
             if not np.all(np.isfinite(arr)):
                 raise ValidationError(
-                    f"{caller}: attribute column {col!r} of the population holds infinite "
+                    f"{caller_name()}: attribute column {col!r} of the population holds infinite "
                     "values. Replace them with finite ones."
                 )
         attrs[str(col)] = arr.copy()

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._validation import validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.cohort._markov_result import StateTransitionResult
 from decisionkit.outcomes import OutcomeDistribution
@@ -125,6 +126,7 @@ class MicrosimulationResult(StateTransitionResult):
             rows[f"{name}_mcse"] = m[..., j].ravel()
         return pd.DataFrame(rows)
 
+    @validate_params()
     def incremental(self, reference: str | None = None) -> pd.DataFrame:
         """Mean incremental results against ``reference`` (default: the first strategy).
 

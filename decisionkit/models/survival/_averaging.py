@@ -34,14 +34,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_random_state, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.survival._compose import DerivedCurve, check_curve, monotone
 from decisionkit.models.survival._predict import check_times
 
 __all__ = ["ModelAverage", "average_models"]
 
-_CALLER = "average_models"
 _LOO = ("stacking", "pseudo-BMA", "BB-pseudo-BMA")
 
 
@@ -57,11 +63,11 @@ def _as_named(models: Any) -> dict[str, Any]:
                 name, k = f"{base} ({k})", k + 1
             named[name] = m
     else:
-        raise fail("models", _CALLER, "a mapping {name: fitted model} or a list of them", models)
+        raise fail("models", "a mapping {name: fitted model} or a list of them", models)
     if len(named) < 1:
-        raise fail("models", _CALLER, "at least one fitted model", models)
+        raise fail("models", "at least one fitted model", models)
     for name, m in named.items():
-        check_curve(m, f"models[{name!r}]", _CALLER)
+        check_curve(m, f"models[{name!r}]")
     return named
 
 
@@ -104,6 +110,7 @@ def _loo_weights(named: dict[str, Any], method: str) -> tuple[np.ndarray, pd.Ser
     return w / w.sum(), table["elpd"].reindex(list(named)).astype(float)
 
 
+@validate_params()
 def average_models(models: Any, *, weights: Any = "aic") -> ModelAverage:
     """Average fitted survival models; returns a :class:`ModelAverage`.
 
@@ -127,9 +134,7 @@ def average_models(models: Any, *, weights: Any = "aic") -> ModelAverage:
         elif weights in _LOO:
             w, criterion = _loo_weights(named, weights)
         else:
-            raise fail(
-                "weights", _CALLER, "'aic', 'bic', 'stacking', 'pseudo-BMA' or a mapping", weights
-            )
+            raise fail("weights", "'aic', 'bic', 'stacking', 'pseudo-BMA' or a mapping", weights)
         label = weights
     else:
         if isinstance(weights, Mapping):
@@ -137,7 +142,6 @@ def average_models(models: Any, *, weights: Any = "aic") -> ModelAverage:
             if unknown or set(named) - set(map(str, weights)):
                 raise fail(
                     "weights",
-                    _CALLER,
                     f"a mapping with one weight for each of {list(named)}",
                     dict(weights),
                 )
@@ -145,10 +149,10 @@ def average_models(models: Any, *, weights: Any = "aic") -> ModelAverage:
         else:
             raw = list(weights)
             if len(raw) != len(named):
-                raise fail("weights", _CALLER, f"{len(named)} weights, one per model", weights)
-        w = np.array([check_number(v, "weights", _CALLER, low=0) for v in raw], dtype=float)
+                raise fail("weights", f"{len(named)} weights, one per model", weights)
+        w = np.array([check_number(v, "weights", low=0) for v in raw], dtype=float)
         if w.sum() <= 0:
-            raise fail("weights", _CALLER, "weights with a positive sum", weights)
+            raise fail("weights", "weights with a positive sum", weights)
         w = w / w.sum()
         label = "given"
     return ModelAverage(named, w, label, criterion)
@@ -167,6 +171,7 @@ class ModelAverage(DerivedCurve):
         How the weights were obtained.
     """
 
+    @validate_params()
     def __init__(self, models: dict[str, Any], weights: np.ndarray, method: str, criterion: Any):
         self.models = dict(models)
         self.weights = pd.Series(weights, index=list(models), name="weight")
@@ -177,6 +182,7 @@ class ModelAverage(DerivedCurve):
         curves = [m.survival(times, covariates=covariates) for m in self.models.values()]
         return np.einsum("m,mt->t", self.weights.to_numpy(), np.stack(curves))
 
+    @validate_params({"n_draws": Interval(1, None, integer=True), "random_seed": "random_state"})
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         """Mixture draws of :math:`S(t)`.
 
@@ -187,10 +193,9 @@ class ModelAverage(DerivedCurve):
         """
         from decisionkit.models.survival._draws import SurvivalDraws
 
-        caller = "ModelAverage.draw_survival"
-        times = check_times(times, caller)
-        n = check_number(n_draws, "n_draws", caller, low=1, integer=True)
-        rng = check_random_state(random_seed, caller)
+        times = check_times(times, caller_name())
+        n = int(n_draws)
+        rng = check_random_state(random_seed)
         pick = rng.choice(len(self.models), size=n, p=self.weights.to_numpy())
         seeds = rng.integers(0, 2**63 - 1, size=len(self.models))
         surv = np.empty((n, len(times)))

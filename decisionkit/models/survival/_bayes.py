@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import caller_name, check_number, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.bayes import BayesianModel
 from decisionkit.models.survival._data import SurvivalData
@@ -76,6 +76,7 @@ class BayesianSurvival(ParametricPredictions, BayesianModel):
     ... ).fit(df, time="t", event="d")  # doctest: +SKIP
     """
 
+    @validate_params()
     def __init__(
         self,
         distribution: str = "weibull",
@@ -93,6 +94,7 @@ class BayesianSurvival(ParametricPredictions, BayesianModel):
         self.sampler_config = sampler_config
         self.random_seed = random_seed
 
+    @validate_params()
     def fit(
         self,
         data: SurvivalData | pd.DataFrame,
@@ -105,16 +107,15 @@ class BayesianSurvival(ParametricPredictions, BayesianModel):
         """Sample the posterior; returns the fitted model (see :meth:`ParametricSurvival.fit`)."""
         import pymc as pm
 
-        caller = "BayesianSurvival.fit"
-        data = as_survival_data(data, time, event, entry, covariates, caller)
+        data = as_survival_data(data, time, event, entry, covariates, caller_name())
         mle = ParametricSurvival(self.distribution, knots=self.knots, scale=self.scale).fit(data)
         family = mle.family_
         names = _variable_names(family, data)
-        sds = self._prior_sds(names, caller)
+        sds = self._prior_sds(names)
         with pm.Model() as model:
             theta = [pm.Normal(n, 0.0, sd) for n, sd in zip(names, sds, strict=True)]
             _likelihood(family, data, theta)
-        idata = self._sample(model, caller=caller)
+        idata = self._sample(model)
         post = idata.posterior
         samples = np.column_stack([post[n].to_numpy().reshape(-1) for n in names])
         _add_log_likelihood(idata, family, data, samples)
@@ -126,18 +127,16 @@ class BayesianSurvival(ParametricPredictions, BayesianModel):
         self._samples = samples
         return self
 
-    def _prior_sds(self, names: list[str], caller: str) -> list[float]:
+    def _prior_sds(self, names: list[str]) -> list[float]:
         if isinstance(self.prior_sd, Mapping):
             unknown = sorted(set(self.prior_sd) - set(names))
             if unknown:
-                raise fail("prior_sd", caller, f"a mapping with keys among {names}", unknown)
+                raise fail("prior_sd", f"a mapping with keys among {names}", unknown)
             return [
-                check_number(
-                    self.prior_sd.get(n, 10.0), "prior_sd", caller, low=0, low_inclusive=False
-                )
+                check_number(self.prior_sd.get(n, 10.0), "prior_sd", low=0, low_inclusive=False)
                 for n in names
             ]
-        sd = check_number(self.prior_sd, "prior_sd", caller, low=0, low_inclusive=False)
+        sd = check_number(self.prior_sd, "prior_sd", low=0, low_inclusive=False)
         return [sd] * len(names)
 
     # ---- prediction hooks ------------------------------------------------------------------
@@ -179,6 +178,7 @@ class BayesianSurvival(ParametricPredictions, BayesianModel):
         out.insert(0, "model", self.label)
         return out
 
+    @validate_params()
     def print_summary(self, decimals: int = 4) -> None:
         """Print the posterior summary."""
         print(repr(self))

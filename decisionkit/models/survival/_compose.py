@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, check_probability, check_random_state, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.models.survival._predict import check_times
 
 __all__ = ["BackgroundMortality", "DerivedCurve", "TreatmentWaning"]
@@ -39,19 +46,19 @@ _UNITS = {"years": 1.0, "months": 1 / 12, "weeks": 7 / 365.25, "days": 1 / 365.2
 _MIN_S = 1e-300
 
 
-def years_per_unit(time_unit: Any, caller: str) -> float:
+def years_per_unit(time_unit: Any) -> float:
     """Years in one unit of the model's time scale."""
     if isinstance(time_unit, str):
         if time_unit not in _UNITS:
-            raise fail("time_unit", caller, "one of " + ", ".join(map(repr, _UNITS)), time_unit)
+            raise fail("time_unit", "one of " + ", ".join(map(repr, _UNITS)), time_unit)
         return _UNITS[time_unit]
-    return check_number(time_unit, "time_unit", caller, low=0, low_inclusive=False)
+    return check_number(time_unit, "time_unit", low=0, low_inclusive=False)
 
 
-def check_curve(model: Any, param: str, caller: str) -> Any:
+def check_curve(model: Any, param: str) -> Any:
     """A fitted survival model or derived curve (anything with ``draw_survival``)."""
     if not callable(getattr(model, "draw_survival", None)):
-        raise fail(param, caller, "a fitted survival model (with draw_survival)", model)
+        raise fail(param, "a fitted survival model (with draw_survival)", model)
     return model
 
 
@@ -69,11 +76,13 @@ class DerivedCurve:
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         raise NotImplementedError
 
+    @validate_params()
     def survival(self, times: Any, *, covariates: Any = None) -> np.ndarray:
         """Point estimate of :math:`S(t)` (from the fitted models' point estimates)."""
         times = check_times(times, f"{type(self).__name__}.survival")
         return self._point(times, covariates)
 
+    @validate_params({"ci": Interval(0.0, 1.0, closed="neither"), "random_seed": "random_state"})
     def predict(
         self,
         times: Any,
@@ -84,9 +93,8 @@ class DerivedCurve:
         random_seed: Any = 0,
     ) -> pd.DataFrame:
         """Survival at ``times`` with a ``ci`` interval: ``time, estimate, lower, upper``."""
-        caller = f"{type(self).__name__}.predict"
-        level = check_probability(ci, "ci", caller)
-        times = check_times(times, caller)
+        level = float(ci)
+        times = check_times(times, caller_name())
         draws = self.draw_survival(
             times, n_draws=n_draws, random_seed=random_seed, covariates=covariates
         ).survival
@@ -94,6 +102,13 @@ class DerivedCurve:
         est = self._point(times, covariates)
         return pd.DataFrame({"time": times, "estimate": est, "lower": lo, "upper": hi})
 
+    @validate_params(
+        {
+            "tau": Interval(0, None, closed="right"),
+            "ci": Interval(0.0, 1.0, closed="neither"),
+            "random_seed": "random_state",
+        }
+    )
     def rmst(
         self,
         tau: float,
@@ -106,9 +121,8 @@ class DerivedCurve:
         r"""Restricted mean survival time :math:`\int_0^\tau S(t)\,dt` with an interval."""
         from scipy.integrate import simpson
 
-        caller = f"{type(self).__name__}.rmst"
-        tau = check_number(tau, "tau", caller, low=0, low_inclusive=False)
-        level = check_probability(ci, "ci", caller)
+        tau = float(tau)
+        level = float(ci)
         grid = np.linspace(0.0, tau, 1201)
         draws = self.draw_survival(
             grid, n_draws=n_draws, random_seed=random_seed, covariates=covariates
@@ -163,6 +177,7 @@ class BackgroundMortality(DerivedCurve):
     >>> # floor = BackgroundMortality(fitted_model, lt, age=60)
     """
 
+    @validate_params()
     def __init__(
         self,
         model: Any,
@@ -172,14 +187,13 @@ class BackgroundMortality(DerivedCurve):
         sex: str | None = None,
         time_unit: Any = "years",
     ) -> None:
-        caller = "BackgroundMortality"
-        self.model = check_curve(model, "model", caller)
+        self.model = check_curve(model, "model")
         if not callable(getattr(life_table, "cumulative_hazard", None)):
-            raise fail("life_table", caller, "a decisionkit.models.LifeTable", life_table)
+            raise fail("life_table", "a decisionkit.models.LifeTable", life_table)
         self.life_table = life_table
-        self.age = check_number(age, "age", caller, low=0)
+        self.age = check_number(age, "age", low=0)
         self.sex = sex
-        self.years = years_per_unit(time_unit, caller)
+        self.years = years_per_unit(time_unit)
         life_table.cumulative_hazard(self.age, 0.0, sex)  # validates age and sex now
 
     def _population_increments(self, grid: np.ndarray) -> np.ndarray:
@@ -195,6 +209,7 @@ class BackgroundMortality(DerivedCurve):
         grid, idx = _fine_grid(times, 1 / 12 / self.years)
         return self._floor(self.model.survival(grid, covariates=covariates), grid)[idx]
 
+    @validate_params({"random_seed": "random_state"})
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         """Draws of the floored :math:`S(t)`; parameters are the wrapped model's."""
         from decisionkit.models.survival._draws import SurvivalDraws
@@ -233,6 +248,7 @@ class TreatmentWaning(DerivedCurve):
     fixed here) and must be called with ``covariates=None``.
     """
 
+    @validate_params()
     def __init__(
         self,
         treated: Any,
@@ -243,11 +259,10 @@ class TreatmentWaning(DerivedCurve):
         treated_covariates: Any = None,
         reference_covariates: Any = None,
     ) -> None:
-        caller = "TreatmentWaning"
-        self.treated = check_curve(treated, "treated", caller)
-        self.reference = check_curve(reference, "reference", caller)
-        self.start = check_number(start, "start", caller, low=0)
-        self.end = check_number(end, "end", caller, low=self.start)
+        self.treated = check_curve(treated, "treated")
+        self.reference = check_curve(reference, "reference")
+        self.start = check_number(start, "start", low=0)
+        self.end = check_number(end, "end", low=self.start)
         self.treated_covariates = treated_covariates
         self.reference_covariates = reference_covariates
 
@@ -276,15 +291,15 @@ class TreatmentWaning(DerivedCurve):
         s_ref = self.reference.survival(grid, covariates=self.reference_covariates)
         return self._combine(s_trt, s_ref, grid)[idx]
 
+    @validate_params({"random_seed": "random_state"})
     def draw_survival(self, times, *, n_draws, random_seed=None, covariates=None):
         """Draws of the waned :math:`S(t)`; parameters of both curves (one set if shared)."""
         from decisionkit.models.survival._draws import SurvivalDraws
 
-        caller = "TreatmentWaning.draw_survival"
         self._no_covariates(covariates)
-        times = check_times(times, caller)
+        times = check_times(times, caller_name())
         grid, idx = _fine_grid(times, self._step(times))
-        rng = check_random_state(random_seed, caller)
+        rng = check_random_state(random_seed)
         seed_trt, seed_ref = rng.integers(0, 2**63 - 1, size=2)
         if self.reference is self.treated:
             seed_ref = seed_trt  # one model: both profiles from the same parameter draws
@@ -308,7 +323,6 @@ class TreatmentWaning(DerivedCurve):
         if covariates is not None:
             raise fail(
                 "covariates",
-                type(self).__name__,
                 "None (set treated_covariates / reference_covariates when building it)",
                 covariates,
             )

@@ -17,12 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail
+from decisionkit._validation import caller_name, fail, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["SurvivalData"]
-
-_CALLER = "SurvivalData.from_frame"
 
 
 @dataclass(frozen=True)
@@ -38,13 +36,13 @@ class _Covariate:
             return [self.name]
         return [f"{self.name}[{level}]" for level in self.levels[1:]]
 
-    def encode(self, values: pd.Series, caller: str) -> np.ndarray:
+    def encode(self, values: pd.Series) -> np.ndarray:
         if self.levels is None:
             try:
                 arr = pd.to_numeric(values).to_numpy(dtype=float)
             except (TypeError, ValueError):
                 raise fail(
-                    "covariates", caller, f"numeric in column '{self.name}'", values.iloc[0]
+                    "covariates", f"numeric in column '{self.name}'", values.iloc[0]
                 ) from None
             if not np.isfinite(arr).all():
                 raise ValidationError(
@@ -99,6 +97,7 @@ class SurvivalData:
     _terms: tuple[_Covariate, ...] = field(repr=False)
 
     @classmethod
+    @validate_params()
     def from_frame(
         cls,
         frame: pd.DataFrame,
@@ -138,9 +137,9 @@ class SurvivalData:
         ['arm[B]']
         """
         if not isinstance(frame, pd.DataFrame):
-            raise fail("frame", _CALLER, "a pandas DataFrame", type(frame).__name__)
+            raise fail("frame", "a pandas DataFrame", type(frame).__name__)
         if len(frame) == 0:
-            raise fail("frame", _CALLER, "a DataFrame with at least one row", "an empty frame")
+            raise fail("frame", "a DataFrame with at least one row", "an empty frame")
         if isinstance(covariates, str):
             covariates = [covariates]
         covariates = list(covariates or [])
@@ -150,10 +149,9 @@ class SurvivalData:
             if col is not None and col not in frame.columns:
                 raise fail(
                     param,
-                    _CALLER,
                     "a column of the frame",
                     col,
-                    f"The columns are {list(map(str, frame.columns))}.",
+                    hint=f"The columns are {list(map(str, frame.columns))}.",
                 )
         t = _numeric_column(frame[time], time)
         if (t < 0).any():
@@ -192,7 +190,7 @@ class SurvivalData:
             else:
                 terms.append(_Covariate(str(col), None))
         cov = frame[covariates].copy()
-        X = _design(terms, cov, _CALLER)
+        X = _design(terms, cov)
         for arr in (t, d, e, X):
             arr.setflags(write=False)
         return cls(t, d, e, cov, X, tuple(terms))
@@ -223,20 +221,25 @@ class SurvivalData:
         """Names of the covariate columns."""
         return [term.name for term in self._terms]
 
+    @validate_params()
     def levels(self, column: str) -> list[Any] | None:
         """Levels of a categorical covariate (reference first), ``None`` for a numeric one."""
         for term in self._terms:
             if term.name == column:
                 return None if term.levels is None else list(term.levels)
-        raise fail("column", "SurvivalData.levels", "a covariate name", column)
+        raise fail("column", "a covariate name", column)
 
-    def design_for(self, covariates: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    @validate_params()
+    def design_for(
+        self, covariates: Any, caller: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Design rows and weights for predictions.
 
         ``covariates`` is ``None`` (no covariates, or the average over the fitted patients),
         a mapping ``{column: value}`` (one profile) or a DataFrame (the average over its
         rows). Returns the unique design rows ``(m, k)`` and their weights (summing to 1).
         """
+        caller = caller or caller_name()
         if not self._terms:
             if covariates is not None and len(covariates) > 0:
                 raise fail("covariates", caller, "None for a model without covariates", covariates)
@@ -254,7 +257,7 @@ class SurvivalData:
                     f"Missing: {missing}.",
                 )
             row = pd.DataFrame({n: [covariates[n]] for n in self.covariate_names})
-            X = _design(self._terms, row, caller)
+            X = _design(self._terms, row)
         elif isinstance(covariates, pd.DataFrame):
             missing = [n for n in self.covariate_names if n not in covariates.columns]
             if missing or len(covariates) == 0:
@@ -264,7 +267,7 @@ class SurvivalData:
                     f"a non-empty DataFrame with columns {self.covariate_names}",
                     f"columns {list(covariates.columns)}",
                 )
-            X = _design(self._terms, covariates[self.covariate_names], caller)
+            X = _design(self._terms, covariates[self.covariate_names])
         else:
             raise fail(
                 "covariates",
@@ -275,14 +278,15 @@ class SurvivalData:
         rows, counts = np.unique(X, axis=0, return_counts=True)
         return rows, counts / counts.sum()
 
-    def design_rows(self, frame: pd.DataFrame, caller: str) -> np.ndarray:
+    def design_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """The design matrix ``(len(frame), k)`` of every row of ``frame``, in order.
 
         Coded as the fitted data are (same reference levels). Unlike :meth:`design_for`,
         rows are neither merged nor weighted: one design row per patient.
         """
-        return _design(self._terms, frame[self.covariate_names], caller)
+        return _design(self._terms, frame[self.covariate_names])
 
+    @validate_params()
     def subset(self, index: Any) -> SurvivalData:
         """The patients at ``index`` (integer positions, repeats allowed), same coding."""
         idx = np.asarray(index)
@@ -303,10 +307,10 @@ class SurvivalData:
         return f"SurvivalData(n={self.n}, events={self.n_events}{trunc}{cov})"
 
 
-def _design(terms: Sequence[_Covariate], frame: pd.DataFrame, caller: str) -> np.ndarray:
+def _design(terms: Sequence[_Covariate], frame: pd.DataFrame) -> np.ndarray:
     if not terms:
         return np.zeros((len(frame), 0))
-    return np.hstack([term.encode(frame[term.name], caller) for term in terms]).astype(float)
+    return np.hstack([term.encode(frame[term.name]) for term in terms]).astype(float)
 
 
 def _numeric_column(series: pd.Series, name: str) -> np.ndarray:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from decisionkit._validation import validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["SurvivalDraws"]
@@ -45,6 +46,7 @@ class SurvivalDraws:
     survival: np.ndarray
     parameters: pd.DataFrame | None = None
 
+    @validate_params()
     def __post_init__(self) -> None:
         times = np.array(self.times, dtype=float, copy=True)
         surv = np.array(self.survival, dtype=float, copy=True)

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import caller_name, check_number, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.models.survival._families import FAMILIES, Family, NumpyOps, get_family
 
@@ -82,23 +82,18 @@ class SurvivalArm:
     distribution: str
     parameters: Mapping[str, str]
 
+    @validate_params()
     def __post_init__(self) -> None:
-        caller = "SurvivalArm"
         names = [*sorted(FAMILIES), "exp", "llogis", "lnorm"]
         if self.distribution not in names:
-            raise fail(
-                "distribution", caller, "one of " + ", ".join(map(repr, names)), self.distribution
-            )
+            raise fail("distribution", "one of " + ", ".join(map(repr, names)), self.distribution)
         family = get_family(self.distribution)
         if not isinstance(self.parameters, Mapping):
-            raise fail(
-                "parameters", caller, "a mapping {family parameter: input column}", self.parameters
-            )
+            raise fail("parameters", "a mapping {family parameter: input column}", self.parameters)
         given = dict(self.parameters)
         if set(given) != set(family.params):
             raise fail(
                 "parameters",
-                caller,
                 f"a mapping with exactly the {family.label} parameters {list(family.params)}",
                 sorted(given),
             )
@@ -114,10 +109,11 @@ class SurvivalArm:
         """The PSA input columns, in the family's parameter order."""
         return tuple(self.parameters.values())
 
+    @validate_params()
     def natural(self, params: pd.DataFrame, design: str, arm: str) -> list[np.ndarray]:
         """Each natural parameter's draws, shape (S, 1), checked against its domain."""
         if not isinstance(params, pd.DataFrame):
-            raise fail("params", f"{design}.simulate", "a DataFrame of PSA input draws", params)
+            raise fail("params", "a DataFrame of PSA input draws", params)
         missing = [c for c in self.columns if c not in params.columns]
         if missing:
             raise ValidationError(
@@ -209,12 +205,12 @@ def _invert(family: Family, goal, nat, first, last) -> np.ndarray:
     return np.exp(0.5 * (lo + hi))
 
 
-def _check_arms(arms: Any, design: str) -> dict[str, SurvivalArm]:
+def _check_arms(arms: Any) -> dict[str, SurvivalArm]:
     if not isinstance(arms, Mapping) or not arms:
-        raise fail("arms", design, "a non-empty mapping {arm name: SurvivalArm}", arms)
+        raise fail("arms", "a non-empty mapping {arm name: SurvivalArm}", arms)
     bad = [k for k, v in arms.items() if not isinstance(v, SurvivalArm)]
     if bad:
-        raise fail("arms", design, "SurvivalArm values", type(arms[bad[0]]).__name__)
+        raise fail("arms", "SurvivalArm values", type(arms[bad[0]]).__name__)
     return {str(k): v for k, v in arms.items()}
 
 
@@ -222,10 +218,11 @@ def _columns(arms: Mapping[str, SurvivalArm]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for arm in arms.values() for c in arm.columns))
 
 
-def _check_n(n: Any, design: str, what: str) -> int:
+def _check_n(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValidationError(
-            f"{design}: the sample size n must be a positive whole number ({what}). Got {n!r} "
+            f"{caller_name()}: the sample size n must be a positive whole number ({what}). "
+            f"Got {n!r} "
             "instead."
         )
     return int(n)
@@ -283,22 +280,23 @@ class SurvivalFollowUp:
     time_per_n: float = 1.0
     participants_per_n: int = 1
 
+    @validate_params()
     def __post_init__(self) -> None:
-        design = "SurvivalFollowUp"
-        arms = _check_arms(self.arms, design)
-        check_number(self.time_per_n, "time_per_n", design, low=0.0, low_inclusive=False)
-        check_number(self.participants_per_n, "participants_per_n", design, low=1, integer=True)
+        arms = _check_arms(self.arms)
+        check_number(self.time_per_n, "time_per_n", low=0.0, low_inclusive=False)
+        check_number(self.participants_per_n, "participants_per_n", low=1, integer=True)
         if not isinstance(self.at_risk, Mapping):
-            raise fail("at_risk", design, "a mapping {arm name: follow-up times}", self.at_risk)
+            raise fail("at_risk", "a mapping {arm name: follow-up times}", self.at_risk)
         risk = {str(k): v for k, v in self.at_risk.items()}
         if set(risk) != set(arms):
-            raise fail("at_risk", design, f"one entry per arm {sorted(arms)}", sorted(risk))
+            raise fail("at_risk", f"one entry per arm {sorted(arms)}", sorted(risk))
         times: dict[str, np.ndarray] = {}
         for name in arms:
             t = np.array(risk[name], dtype=float, ndmin=1, copy=True)
             if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
                 raise ValidationError(
-                    f"{design}: arm '{name}' needs the follow-up times (finite, >= 0) of its "
+                    f"{caller_name()}: arm '{name}' needs the follow-up times (finite, >= "
+                    "0) of its "
                     f"patients still at risk at the data cut; got {risk[name]!r}. With no "
                     "patient at risk, more follow-up of that arm teaches nothing: drop the arm."
                 )
@@ -308,6 +306,7 @@ class SurvivalFollowUp:
         object.__setattr__(self, "at_risk", times)
 
     @classmethod
+    @validate_params()
     def from_data(
         cls,
         data: pd.DataFrame,
@@ -327,16 +326,15 @@ class SurvivalFollowUp:
         to be still at risk (administrative censoring at the cut); pass ``at_risk`` when some
         were lost to follow-up.
         """
-        design = "SurvivalFollowUp.from_data"
-        arms = _check_arms(arms, design)
+        arms = _check_arms(arms)
         if not isinstance(data, pd.DataFrame):
-            raise fail("data", design, "a DataFrame with one row per patient", type(data).__name__)
+            raise fail("data", "a DataFrame with one row per patient", type(data).__name__)
         cols = [time, event] + [c for c in (arm, at_risk) if c is not None]
         missing = [c for c in cols if c not in data.columns]
         if missing:
-            raise fail("data", design, f"a table with the column(s) {cols}", list(data.columns))
+            raise fail("data", f"a table with the column(s) {cols}", list(data.columns))
         if arm is None and len(arms) != 1:
-            raise fail("arm", design, "the arm column (the design has several arms)", arm)
+            raise fail("arm", "the arm column (the design has several arms)", arm)
         still = (
             data[at_risk].astype(bool).to_numpy()
             if at_risk is not None
@@ -356,15 +354,16 @@ class SurvivalFollowUp:
         """The PSA input columns the extra follow-up informs."""
         return _columns(self.arms)
 
+    @validate_params()
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Events and time at risk per arm in ``n * time_per_n`` more follow-up, per draw."""
-        design = "SurvivalFollowUp"
         extra = _check_n(
-            n, design, "units of extra follow-up; the new data cut must come after the current one"
+            n,
+            "units of extra follow-up; the new data cut must come after the current one",
         ) * float(self.time_per_n)
         stats: dict[str, np.ndarray] = {}
         for name, arm in self.arms.items():
-            natural = arm.natural(params, design, name)
+            natural = arm.natural(params, caller_name(), name)
             start = np.asarray(self.at_risk[name])[None, :]
             event, exposure = simulate_window(arm.family, natural, start, start + extra, rng)
             stats |= _statistics(name, event, exposure)
@@ -407,11 +406,11 @@ class SurvivalTrial:
     follow_up: float
     participants_per_n: int = field(init=False)
 
+    @validate_params()
     def __post_init__(self) -> None:
-        design = "SurvivalTrial"
-        arms = _check_arms(self.arms, design)
-        check_number(self.accrual, "accrual", design, low=0.0)
-        check_number(self.follow_up, "follow_up", design, low=0.0, low_inclusive=False)
+        arms = _check_arms(self.arms)
+        check_number(self.accrual, "accrual", low=0.0)
+        check_number(self.follow_up, "follow_up", low=0.0, low_inclusive=False)
         object.__setattr__(self, "arms", arms)
         object.__setattr__(self, "participants_per_n", len(arms))
 
@@ -420,15 +419,15 @@ class SurvivalTrial:
         """The PSA input columns the trial informs."""
         return _columns(self.arms)
 
+    @validate_params()
     def simulate(self, params: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Events and time at risk per arm of a trial with ``n`` patients per arm, per draw."""
-        design = "SurvivalTrial"
-        size = _check_n(n, design, "patients per arm")
+        size = _check_n(n, "patients per arm")
         entry = (np.arange(size) + 0.5) / size * float(self.accrual)
         censor = (float(self.accrual) + float(self.follow_up) - entry)[None, :]
         stats: dict[str, np.ndarray] = {}
         for name, arm in self.arms.items():
-            natural = arm.natural(params, design, name)
+            natural = arm.natural(params, caller_name(), name)
             event, exposure = simulate_window(arm.family, natural, np.zeros((1, size)), censor, rng)
             stats |= _statistics(name, event, exposure)
         return pd.DataFrame(stats)

@@ -27,12 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import check_number, fail, validate_params
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["reconstruct_ipd"]
 
-_CALLER = "reconstruct_ipd"
 _MAX_ITER = 10_000
 
 
@@ -40,9 +39,9 @@ def _vector(values: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise fail(name, _CALLER, "a 1-D array of numbers", values) from None
+        raise fail(name, "a 1-D array of numbers", values) from None
     if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
-        raise fail(name, _CALLER, "a non-empty 1-D array of finite numbers", values)
+        raise fail(name, "a non-empty 1-D array of finite numbers", values)
     return arr
 
 
@@ -55,10 +54,10 @@ def _prepare_curve(times: Any, survival: Any) -> tuple[np.ndarray, np.ndarray]:
             "give one survival value per digitised time."
         )
     if (t < 0).any():
-        raise fail("times", _CALLER, "non-negative", t[t < 0][0])
+        raise fail("times", "non-negative", t[t < 0][0])
     if (s < 0).any() or (s > 1).any():
         hint = " It looks like percentages: divide by 100." if s.max() <= 100 else ""
-        raise fail("survival", _CALLER, "proportions in [0, 1]", s.max(), hint.strip())
+        raise fail("survival", "proportions in [0, 1]", s.max(), hint=hint.strip())
     order = np.lexsort((-s, t))  # by time, then decreasing survival
     t, s = t[order], s[order]
     s = np.minimum.accumulate(s)  # digitising noise can make the curve rise: clamp it
@@ -84,6 +83,7 @@ def _spread(n: int, start: float, stop: float, breaks: np.ndarray) -> np.ndarray
     return _hist(cen_t, breaks)
 
 
+@validate_params()
 def reconstruct_ipd(
     times: Any,
     survival: Any,
@@ -125,13 +125,13 @@ def reconstruct_ipd(
             "give one count per time of the risk table."
         )
     if t_risk[0] != 0 or np.any(np.diff(t_risk) <= 0):
-        raise fail("risk_times", _CALLER, "strictly increasing and starting at 0", t_risk)
+        raise fail("risk_times", "strictly increasing and starting at 0", t_risk)
     if np.any(n_r < 0) or np.any(n_r != np.round(n_r)) or np.any(np.diff(n_r) > 0) or n_r[0] < 1:
-        raise fail("n_risk", _CALLER, "non-increasing whole numbers, the first >= 1", n_r)
+        raise fail("n_risk", "non-increasing whole numbers, the first >= 1", n_r)
     if total_events is not None:
-        total_events = int(check_number(total_events, "total_events", _CALLER, low=0, integer=True))
+        total_events = int(check_number(total_events, "total_events", low=0, integer=True))
         if total_events > n_r[0]:
-            raise fail("total_events", _CALLER, f"at most n_risk[0] = {int(n_r[0])}", total_events)
+            raise fail("total_events", f"at most n_risk[0] = {int(n_r[0])}", total_events)
     # risk times after the last digitised point carry no information about the curve
     keep = t_risk <= t_s[-1]
     t_risk, n_r = t_risk[keep], n_r[keep].astype(np.int64)

@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from decisionkit._validation import check_in, check_probability, fail
+from decisionkit._validation import (
+    Interval,
+    Options,
+    caller_name,
+    fail,
+    validate_params,
+)
 from decisionkit.models.survival._data import SurvivalData
 from decisionkit.models.survival._predict import check_times
 
@@ -60,13 +66,15 @@ class KaplanMeier:
     groups: list[str]
     _data: dict[str, tuple[np.ndarray, np.ndarray]]  # group -> (entry, time) for at-risk counts
 
+    @validate_params()
     def survival(self, times: Any, group: str | None = None) -> np.ndarray:
         r"""The step function :math:`\\hat S(t)` at ``times`` (right-continuous)."""
-        rows = self._rows(group, "KaplanMeier.survival")
+        rows = self._rows(group)
         times = check_times(times, "KaplanMeier.survival")
         idx = np.searchsorted(rows["time"].to_numpy(), times, side="right") - 1
         return rows["survival"].to_numpy()[idx]
 
+    @validate_params()
     def at_risk(self, times: Any) -> pd.DataFrame:
         """Numbers at risk at ``times`` per group (entered by ``t`` and still followed at ``t``)."""
         times = check_times(times, "KaplanMeier.at_risk")
@@ -84,7 +92,7 @@ class KaplanMeier:
         """
         out = []
         for g in self.groups:
-            rows = self._rows(g, "KaplanMeier.median")
+            rows = self._rows(g)
             t = rows["time"].to_numpy()
             first = [
                 t[np.argmax(v <= 0.5)] if (v <= 0.5).any() else np.inf
@@ -119,16 +127,19 @@ class KaplanMeier:
             + self.summary.to_string()
         )
 
-    def _rows(self, group: str | None, caller: str) -> pd.DataFrame:
+    def _rows(self, group: str | None) -> pd.DataFrame:
         if group is None:
             if len(self.groups) > 1:
-                raise fail("group", caller, f"one of {self.groups}", group)
+                raise fail("group", f"one of {self.groups}", group)
             group = self.groups[0]
         if group not in self.groups:
-            raise fail("group", caller, f"one of {self.groups}", group)
+            raise fail("group", f"one of {self.groups}", group)
         return self.table[self.table["group"] == group]
 
 
+@validate_params(
+    {"ci": Interval(0.0, 1.0, closed="neither"), "ci_kind": Options(("log-log", "log", "plain"))}
+)
 def kaplan_meier(
     data: SurvivalData | pd.DataFrame,
     *,
@@ -167,16 +178,14 @@ def kaplan_meier(
     """
     from decisionkit.models.survival._parametric import as_survival_data
 
-    caller = "kaplan_meier"
-    level = check_probability(ci, "ci", caller)
-    check_in(ci_kind, ("log-log", "log", "plain"), "ci_kind", caller)
+    level = float(ci)
     covs = [by] if by is not None and isinstance(data, pd.DataFrame) else None
-    sd = as_survival_data(data, time, event, entry, covs, caller)
+    sd = as_survival_data(data, time, event, entry, covs, caller_name())
     if by is None:
         labels = np.array(["all"] * sd.n, dtype=object)
     else:
         if by not in sd.covariates.columns:
-            raise fail("by", caller, f"a covariate of the data {list(sd.covariates.columns)}", by)
+            raise fail("by", f"a covariate of the data {list(sd.covariates.columns)}", by)
         labels = sd.covariates[by].astype(str).to_numpy()
     levels = sd.levels(by) if by is not None else None
     groups = [str(v) for v in levels] if levels is not None else list(dict.fromkeys(labels))

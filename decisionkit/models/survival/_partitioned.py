@@ -63,11 +63,14 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._validation import (
+    Interval,
+    caller_name,
     check_in,
     check_names,
     check_number,
     check_random_state,
     fail,
+    validate_params,
 )
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.models.cohort.markov import within_cycle_weights
@@ -133,6 +136,7 @@ class PartitionedSurvivalModel:
     0.666667
     """
 
+    @validate_params()
     def __init__(
         self,
         endpoints: Sequence[str] = ("PFS", "OS"),
@@ -149,61 +153,57 @@ class PartitionedSurvivalModel:
         discount_cost: float = 0.035,
         discount_effect: float = 0.035,
     ) -> None:
-        caller = "PartitionedSurvivalModel"
-        self.endpoints = check_names(endpoints, "endpoints", caller)
+        self.endpoints = check_names(endpoints, "endpoints")
         if not self.endpoints:
-            raise fail("endpoints", caller, "at least one endpoint name", endpoints)
+            raise fail("endpoints", "at least one endpoint name", endpoints)
         default = _DEFAULT_STATES.get(tuple(self.endpoints))
         if states is None:
             states = default or [f"before {e}" for e in self.endpoints] + ["Dead"]
-        self.states = check_names(states, "states", caller)
+        self.states = check_names(states, "states")
         if len(self.states) != len(self.endpoints) + 1:
             raise fail(
                 "states",
-                caller,
                 f"{len(self.endpoints) + 1} names (one more than the endpoints, the last dead)",
                 states,
             )
-        self.strategies = check_names(strategies, "strategies", caller)
+        self.strategies = check_names(strategies, "strategies")
         if not self.strategies:
-            raise fail("strategies", caller, "at least one strategy name", strategies)
-        self.cycle_length = check_number(
-            cycle_length, "cycle_length", caller, low=0.0, low_inclusive=False
-        )
-        self.horizon = check_number(horizon, "horizon", caller, low=0.0, low_inclusive=False)
+            raise fail("strategies", "at least one strategy name", strategies)
+        self.cycle_length = check_number(cycle_length, "cycle_length", low=0.0, low_inclusive=False)
+        self.horizon = check_number(horizon, "horizon", low=0.0, low_inclusive=False)
         n = round(self.horizon / self.cycle_length)
         if n < 1 or abs(n * self.cycle_length - self.horizon) > 1e-6 * self.cycle_length:
             raise fail(
                 "horizon",
-                caller,
                 f"a whole number of cycles of {self.cycle_length:g} years",
                 horizon,
-                "Round it to a multiple of cycle_length.",
+                hint="Round it to a multiple of cycle_length.",
             )
         self.n_cycles = int(n)
-        self.method = check_in(method, _METHODS, "method", caller)
-        self.discount_cost = check_number(discount_cost, "discount_cost", caller, low=0.0)
-        self.discount_effect = check_number(discount_effect, "discount_effect", caller, low=0.0)
-        self.state_costs = self._per_state(state_costs, "state_costs", caller)
-        self.state_utilities = self._per_state(state_utilities, "state_utilities", caller)
-        self.entry_costs = self._per_state(entry_costs, "entry_costs", caller)
-        self.time_costs = self._per_state(time_costs, "time_costs", caller)
+        self.method = check_in(method, _METHODS, "method")
+        self.discount_cost = check_number(discount_cost, "discount_cost", low=0.0)
+        self.discount_effect = check_number(discount_effect, "discount_effect", low=0.0)
+        self.state_costs = self._per_state(state_costs, "state_costs")
+        self.state_utilities = self._per_state(state_utilities, "state_utilities")
+        self.entry_costs = self._per_state(entry_costs, "entry_costs")
+        self.time_costs = self._per_state(time_costs, "time_costs")
         if self.states[-1] in self.time_costs:
             raise ValidationError(
-                f"{caller}: time_costs cannot be given for the dead state {self.states[-1]!r}; "
+                f"{caller_name()}: time_costs cannot be given for the dead state "
+                f"{self.states[-1]!r}; "
                 "use entry_costs for a one-off end-of-life cost."
             )
         self._build_times()
 
-    def _per_state(self, spec: Mapping[str, Any] | None, name: str, caller: str) -> dict:
+    def _per_state(self, spec: Mapping[str, Any] | None, name: str) -> dict:
         if spec is None:
             return {}
         if not isinstance(spec, Mapping):
-            raise fail(name, caller, "a dict {state: value}", type(spec).__name__)
+            raise fail(name, "a dict {state: value}", type(spec).__name__)
         unknown = [k for k in spec if k not in self.states]
         if unknown:
             raise ValidationError(
-                f"The '{name}' parameter of {caller} names unknown state(s) {unknown}; the "
+                f"The '{name}' parameter of {caller_name()} names unknown state(s) {unknown}; the "
                 f"states are {self.states}."
             )
         return dict(spec)
@@ -239,6 +239,9 @@ class PartitionedSurvivalModel:
         return self._times[self._grid_idx]
 
     # ------------------------------------------------------------------ running
+    @validate_params(
+        {"time_scale": Interval(0.0, None, closed="right"), "random_seed": "random_state"}
+    )
     def run(
         self,
         survival: Mapping[str, Mapping[str, Any]],
@@ -273,12 +276,11 @@ class PartitionedSurvivalModel:
         -------
         PartitionedSurvivalResult
         """
-        caller = "PartitionedSurvivalModel.run"
-        survival = self._check_survival_arg(survival, caller)
-        other = params_frame(params, caller)
-        n = self._n_draws(survival, other, n_draws, caller)
-        scale = check_number(time_scale, "time_scale", caller, low=0.0, low_inclusive=False)
-        rng = check_random_state(random_seed, caller)
+        survival = self._check_survival_arg(survival)
+        other = params_frame(params)
+        n = self._n_draws(survival, other, n_draws)
+        scale = float(time_scale)
+        rng = check_random_state(random_seed)
         seeds: dict[int, int] = {}
         for strategy in self.strategies:
             for source in survival[strategy].values():
@@ -304,7 +306,6 @@ class PartitionedSurvivalModel:
                 n_draws=n,
                 seeds=seeds,
                 where=where,
-                caller=caller,
             )
             frames.extend(
                 (strategy, e, c.parameters) for e, c in zip(self.endpoints, curves, strict=True)
@@ -332,7 +333,6 @@ class PartitionedSurvivalModel:
                         strategy,
                         n,
                         f"state_utilities[{state!r}]",
-                        caller,
                     )
                     qaly[:, j] += u * years_e[:, j, i]
         inputs, groups = name_parameters(frames, other, self.endpoints)
@@ -352,41 +352,37 @@ class PartitionedSurvivalModel:
             cycle_length=self.cycle_length,
         )
 
-    def _check_survival_arg(self, survival: Any, caller: str) -> dict:
+    def _check_survival_arg(self, survival: Any) -> dict:
         if not isinstance(survival, Mapping):
-            raise fail(
-                "survival", caller, "a dict {strategy: {endpoint: source}}", type(survival).__name__
-            )
+            raise fail("survival", "a dict {strategy: {endpoint: source}}", type(survival).__name__)
         missing = [s for s in self.strategies if s not in survival]
         extra = [s for s in survival if s not in self.strategies]
         if missing or extra:
             raise ValidationError(
-                f"The 'survival' parameter of {caller} must have one entry per strategy "
+                f"The 'survival' parameter of {caller_name()} must have one entry per strategy "
                 f"{self.strategies}; missing {missing}, unknown {extra}."
             )
         out = {}
         for s in self.strategies:
             per = survival[s]
             if not isinstance(per, Mapping):
-                raise fail(
-                    f"survival[{s!r}]", caller, "a dict {endpoint: source}", type(per).__name__
-                )
+                raise fail(f"survival[{s!r}]", "a dict {endpoint: source}", type(per).__name__)
             missing = [e for e in self.endpoints if e not in per]
             extra = [e for e in per if e not in self.endpoints]
             if missing or extra:
                 raise ValidationError(
-                    f"The 'survival[{s!r}]' parameter of {caller} must have one source per "
+                    f"The 'survival[{s!r}]' parameter of {caller_name()} must have one source per "
                     f"endpoint {self.endpoints}; missing {missing}, unknown {extra}."
                 )
             out[s] = {e: per[e] for e in self.endpoints}
         return out
 
-    def _n_draws(self, survival: dict, other: pd.DataFrame | None, n_draws: Any, caller: str):
+    def _n_draws(self, survival: dict, other: pd.DataFrame | None, n_draws: Any):
         sizes: dict[str, int] = {}
         if other is not None:
             sizes["params"] = len(other)
         if n_draws is not None:
-            sizes["n_draws"] = check_number(n_draws, "n_draws", caller, low=2, integer=True)
+            sizes["n_draws"] = check_number(n_draws, "n_draws", low=2, integer=True)
         for s, per in survival.items():
             for e, src in per.items():
                 if hasattr(src, "draw_survival") or isinstance(src, tuple):
@@ -397,18 +393,19 @@ class PartitionedSurvivalModel:
                     sizes[f"survival[{s!r}][{e!r}]"] = shape[0]
         if not sizes:
             raise ValidationError(
-                f"{caller} cannot tell how many draws to make: pass n_draws (or params, or "
+                f"{caller_name()} cannot tell how many draws to make: pass n_draws (or params, or "
                 "survival draws as arrays)."
             )
         if len(set(sizes.values())) > 1:
             raise ValidationError(
-                f"{caller}: the inputs disagree on the number of draws {sizes}. Give every "
+                f"{caller_name()}: the inputs disagree on the number of draws {sizes}. Give every "
                 "source, params and n_draws the same number."
             )
         n = next(iter(sizes.values()))
         if n < 2:
             raise ValidationError(
-                f"{caller} needs at least 2 draws (got {n}); for a deterministic run pass one "
+                f"{caller_name()} needs at least 2 draws (got {n}); for a deterministic run "
+                "pass one "
                 "curve per endpoint and n_draws=2."
             )
         return n
@@ -448,17 +445,24 @@ class PartitionedSurvivalModel:
 
     def _costs(self, surv, years_c, integ_c, d_c, pdict, strategy, n) -> np.ndarray:
         """State, entry and time-since-entry costs of one strategy, shape (n,)."""
-        caller = "PartitionedSurvivalModel.run"
         total = np.zeros(n)
         for i, state in enumerate(self.states):
             if state in self.state_costs:
                 c = evaluate_value(
-                    self.state_costs[state], pdict, strategy, n, f"state_costs[{state!r}]", caller
+                    self.state_costs[state],
+                    pdict,
+                    strategy,
+                    n,
+                    f"state_costs[{state!r}]",
                 )
                 total += c * years_c[:, i]
             if state in self.entry_costs:
                 c = evaluate_value(
-                    self.entry_costs[state], pdict, strategy, n, f"entry_costs[{state!r}]", caller
+                    self.entry_costs[state],
+                    pdict,
+                    strategy,
+                    n,
+                    f"entry_costs[{state!r}]",
                 )
                 total += c * self._entries(surv, i, integ_c, d_c)
             if state in self.time_costs:
@@ -488,20 +492,17 @@ class PartitionedSurvivalModel:
         return (1 + self.discount_cost) ** -mid
 
     def _time_cost(self, surv, i, d_c, pdict, strategy, n) -> np.ndarray:
-        caller = "PartitionedSurvivalModel.run"
         what = f"time_costs[{self.states[i]!r}]"
         spec = self.time_costs[self.states[i]]
         h, nc = self.cycle_length, self.n_cycles
         if i == 0 and self.method == "exact":
             idx = self._node_idx
-            factor, rate = evaluate_schedule(
-                spec, self._times[idx], pdict, strategy, n, what, caller
-            )
+            factor, rate = evaluate_schedule(spec, self._times[idx], pdict, strategy, n, what)
             w = self._quad[idx] * d_c[idx]
             s = surv[0][:, idx]
             return factor * (s @ (rate * w) if rate.ndim == 1 else (s * rate) @ w)
         mid = (np.arange(nc) + 0.5) * h
-        factor, rate = evaluate_schedule(spec, mid, pdict, strategy, n, what, caller)
+        factor, rate = evaluate_schedule(spec, mid, pdict, strategy, n, what)
         per_cycle = rate * h * self._d_mid()  # (nc,) or (n, nc)
         if i == 0:  # entered by everyone at t = 0: occupancy known, time since entry = t
             a, b = {"none": (1.0, 0.0), "end": (0.0, 1.0)}.get(self.method, (0.5, 0.5))

@@ -426,7 +426,7 @@ class ParametricPredictions:
         index = X.index.copy()
         if index.nlevels == 1 and index.name is None:
             index.name = "unit"
-        return self.data_.design_rows(X, caller), index
+        return self.data_.design_rows(X), index
 
     def rmst(
         self,

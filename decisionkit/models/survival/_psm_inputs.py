@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import fail, finite_or_raise
+from decisionkit._validation import caller_name, fail, finite_or_raise
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["Curve", "curves_for", "evaluate_value", "params_frame"]
@@ -32,18 +32,18 @@ class Curve:
         self.parameters = parameters
 
 
-def params_frame(params: Any, caller: str) -> pd.DataFrame | None:
+def params_frame(params: Any) -> pd.DataFrame | None:
     """The other PSA inputs as a numeric DataFrame (one row per draw), never altered."""
     if params is None:
         return None
     if isinstance(params, Mapping):
         params = pd.DataFrame({str(k): np.asarray(v) for k, v in params.items()})
     if not isinstance(params, pd.DataFrame):
-        raise fail("params", caller, "a DataFrame with one row per draw", type(params).__name__)
+        raise fail("params", "a DataFrame with one row per draw", type(params).__name__)
     bad = [c for c in params.columns if not pd.api.types.is_numeric_dtype(params[c])]
     if bad:
-        raise fail(f"params['{bad[0]}']", caller, "numeric", params[bad[0]].dtype)
-    finite_or_raise(params.to_numpy(dtype=float), f"The 'params' passed to {caller}")
+        raise fail(f"params['{bad[0]}']", "numeric", params[bad[0]].dtype)
+    finite_or_raise(params.to_numpy(dtype=float), f"The 'params' passed to {caller_name()}")
     return params.reset_index(drop=True)
 
 
@@ -65,7 +65,6 @@ def curves_for(
     n_draws: int,
     seeds: dict[int, int],
     where: str,
-    caller: str,
 ) -> list[Curve]:
     """Resolve the sources of one strategy's endpoints into curves of shape (n_draws, n_times).
 
@@ -83,36 +82,37 @@ def curves_for(
                 kwargs["covariates"] = covariates
             model = model.draw_survival(times, **kwargs)
         if hasattr(model, "survival") and hasattr(model, "times"):
-            surv = _on_times(model, times, label, caller)
+            surv = _on_times(model, times, label)
             parameters = getattr(model, "parameters", None)
             if parameters is not None and not isinstance(parameters, pd.DataFrame):
                 parameters = pd.DataFrame(parameters)
         else:
-            surv = _as_array(model, times, label, caller)
+            surv = _as_array(model, times, label)
         if surv.shape[0] == 1:
             surv = np.broadcast_to(surv, (n_draws, times.size))
         if surv.shape[0] != n_draws:
             raise ValidationError(
-                f"{caller}: the survival draws for {label} have {surv.shape[0]} rows but the "
+                f"{caller_name()}: the survival draws for {label} have {surv.shape[0]} rows "
+                "but the "
                 f"run has {n_draws} draws. Give every source (and params) the same number "
                 "of draws."
             )
         if parameters is not None and len(parameters) != n_draws:
             raise ValidationError(
-                f"{caller}: the parameters of the survival draws for {label} have "
+                f"{caller_name()}: the parameters of the survival draws for {label} have "
                 f"{len(parameters)} rows; expected one per draw ({n_draws})."
             )
-        _check_survival(surv, label, caller)
+        _check_survival(surv, label)
         out.append(Curve(surv, parameters))
     return out
 
 
-def _on_times(draws: Any, times: np.ndarray, label: str, caller: str) -> np.ndarray:
+def _on_times(draws: Any, times: np.ndarray, label: str) -> np.ndarray:
     own = np.asarray(draws.times, dtype=float)
     surv = np.asarray(draws.survival, dtype=float)
     if surv.ndim != 2 or surv.shape[1] != own.size:
         raise ValidationError(
-            f"{caller}: the survival draws for {label} have shape {surv.shape} for "
+            f"{caller_name()}: the survival draws for {label} have shape {surv.shape} for "
             f"{own.size} times; expected (n_draws, n_times)."
         )
     if own.size == times.size and np.allclose(own, times, rtol=0, atol=1e-9):
@@ -120,20 +120,19 @@ def _on_times(draws: Any, times: np.ndarray, label: str, caller: str) -> np.ndar
     idx = np.clip(np.searchsorted(own, times), 0, own.size - 1)
     if not np.allclose(own[idx], times, rtol=0, atol=1e-9):
         raise ValidationError(
-            f"{caller}: the survival draws for {label} are not given at the model's time "
+            f"{caller_name()}: the survival draws for {label} are not given at the model's time "
             f"points ({times.size} from 0 to {times[-1]:g} years). Draw them at those times, "
             "model.draw_survival(psm.times, ...), or pass the fitted model itself."
         )
     return surv[:, idx]
 
 
-def _as_array(value: Any, times: np.ndarray, label: str, caller: str) -> np.ndarray:
+def _as_array(value: Any, times: np.ndarray, label: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise fail(
             f"survival ({label})",
-            caller,
             "SurvivalDraws, a fitted model with draw_survival, (model, covariates) or an "
             "array of S(t) at psm.times",
             type(value).__name__,
@@ -143,7 +142,6 @@ def _as_array(value: Any, times: np.ndarray, label: str, caller: str) -> np.ndar
     if arr.ndim != 2 or arr.shape[1] != times.size:
         raise fail(
             f"survival ({label})",
-            caller,
             f"an array of S(t) with {times.size} columns, one per time in psm.times "
             "(shape (n_draws, n_times) or (n_times,))",
             f"shape {np.shape(value)}",
@@ -151,12 +149,12 @@ def _as_array(value: Any, times: np.ndarray, label: str, caller: str) -> np.ndar
     return arr
 
 
-def _check_survival(surv: np.ndarray, label: str, caller: str) -> None:
-    finite_or_raise(surv, f"{caller}: the survival draws for {label}")
+def _check_survival(surv: np.ndarray, label: str) -> None:
+    finite_or_raise(surv, f"{caller_name()}: the survival draws for {label}")
     lo, hi = float(surv.min()), float(surv.max())
     if lo < -_TOL or hi > 1 + _TOL:
         raise ValidationError(
-            f"{caller}: the survival draws for {label} must be probabilities in [0, 1]; "
+            f"{caller_name()}: the survival draws for {label} must be probabilities in [0, 1]; "
             f"they range from {lo:g} to {hi:g}. Pass S(t), not a hazard or a count at risk."
         )
     # fast path: a bool comparison without tolerance; the tolerance only on a hit
@@ -164,14 +162,14 @@ def _check_survival(surv: np.ndarray, label: str, caller: str) -> None:
         draw, col = np.argwhere(rising)[0]
         rise = surv[draw, col + 1] - surv[draw, col]
         raise ValidationError(
-            f"{caller}: the survival draws for {label} increase over time (draw {draw}, "
+            f"{caller_name()}: the survival draws for {label} increase over time (draw {draw}, "
             f"by {rise:.3g} at time point {col + 1}). S(t) must be non-increasing; check that "
             "the columns are in time order."
         )
 
 
 def evaluate_value(
-    spec: Any, params: dict[str, np.ndarray], strategy: str, n: int, what: str, caller: str
+    spec: Any, params: dict[str, np.ndarray], strategy: str, n: int, what: str
 ) -> np.ndarray:
     """A per-state value (cost, utility) as an array of shape (n,) for one strategy.
 
@@ -181,14 +179,14 @@ def evaluate_value(
     if isinstance(spec, Mapping):
         if strategy not in spec:
             raise ValidationError(
-                f"{caller}: {what} is a dict by strategy but has no entry for {strategy!r} "
+                f"{caller_name()}: {what} is a dict by strategy but has no entry for {strategy!r} "
                 f"(it has {list(spec)}). Give a value for every strategy."
             )
         spec = spec[strategy]
     if isinstance(spec, str):
         if spec not in params:
             raise ValidationError(
-                f"{caller}: {what} names the parameter {spec!r}, which is not a column of "
+                f"{caller_name()}: {what} names the parameter {spec!r}, which is not a column of "
                 f"params ({sorted(params)}). Pass params with that column."
             )
         value: Any = params[spec]
@@ -200,10 +198,10 @@ def evaluate_value(
         arr = np.asarray(value, dtype=float)
         arr = np.broadcast_to(arr, (n,)) if arr.ndim <= 1 else arr
     except (TypeError, ValueError):
-        raise fail(what, caller, "a number or one value per draw", value) from None
+        raise fail(what, "a number or one value per draw", value) from None
     if arr.shape != (n,):
-        raise fail(what, caller, f"a number or {n} values (one per draw)", f"shape {arr.shape}")
-    finite_or_raise(arr, f"{caller}: {what} for strategy {strategy!r}")
+        raise fail(what, f"a number or {n} values (one per draw)", f"shape {arr.shape}")
+    finite_or_raise(arr, f"{caller_name()}: {what} for strategy {strategy!r}")
     return arr
 
 
@@ -214,7 +212,6 @@ def evaluate_schedule(
     strategy: str,
     n: int,
     what: str,
-    caller: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """An annual cost rate by time since entry ``tau`` (years), as ``factor * profile``.
 
@@ -227,25 +224,24 @@ def evaluate_schedule(
     if isinstance(spec, Mapping):
         if strategy not in spec:
             raise ValidationError(
-                f"{caller}: {what} is a dict by strategy but has no entry for {strategy!r}."
+                f"{caller_name()}: {what} is a dict by strategy but has no entry for {strategy!r}."
             )
         spec = spec[strategy]
     if isinstance(spec, tuple) and len(spec) == 2:
-        rate = evaluate_value(spec[0], params, strategy, n, what + " rate", caller)
+        rate = evaluate_value(spec[0], params, strategy, n, what + " rate")
         duration = float(spec[1])
         if not np.isfinite(duration) or duration < 0:
-            raise fail(what + " duration", caller, "a non-negative number of years", spec[1])
+            raise fail(what + " duration", "a non-negative number of years", spec[1])
         return rate, (tau < duration - 1e-12).astype(float)
     if not callable(spec):
         raise fail(
             what,
-            caller,
             "(rate, duration_years) or a callable f(tau, params, strategy)",
             type(spec).__name__,
         )
     fn: Callable[..., Any] = spec
     arr = np.asarray(fn(tau, params, strategy), dtype=float)
     if arr.shape not in ((tau.size,), (n, tau.size), (1, tau.size)):
-        raise fail(what, caller, f"an array of shape ({tau.size},) or ({n}, {tau.size})", arr.shape)
-    finite_or_raise(arr, f"{caller}: {what} for strategy {strategy!r}")
+        raise fail(what, f"an array of shape ({tau.size},) or ({n}, {tau.size})", arr.shape)
+    finite_or_raise(arr, f"{caller_name()}: {what} for strategy {strategy!r}")
     return np.ones(n), arr.reshape(-1) if arr.shape[0] == 1 else arr

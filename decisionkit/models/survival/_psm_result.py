@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decisionkit._validation import validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
@@ -106,6 +107,7 @@ class PartitionedSurvivalResult:
     cycle_length: float
 
     @classmethod
+    @validate_params()
     def build(
         cls,
         *,

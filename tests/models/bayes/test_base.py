@@ -19,7 +19,7 @@ def test_clone_keeps_every_setting():
 
 
 def test_sampler_config_is_merged_over_the_defaults():
-    kw = _Toy(sampler_config={"draws": 50, "nuts_sampler": "pymc"})._sampler_kwargs("Toy.fit")
+    kw = _Toy(sampler_config={"draws": 50, "nuts_sampler": "pymc"})._sampler_kwargs()
     assert kw["draws"] == 50
     assert kw["nuts_sampler"] == "pymc"
     assert kw["tune"] == 1000
@@ -36,7 +36,7 @@ def test_sampler_config_is_merged_over_the_defaults():
 )
 def test_bad_sampler_config_is_refused(config, fragment):
     with pytest.raises(ValidationError, match=fragment):
-        _Toy(sampler_config=config)._sampler_kwargs("Toy.fit")
+        _Toy(sampler_config=config)._sampler_kwargs()
 
 
 @pytest.mark.parametrize("name", ["BayesianLogisticRisk", "HierarchicalRates", "CountDemand"])
@@ -77,4 +77,4 @@ def test_sampler_config_may_not_repeat_the_models_own_settings():
 
     m = dk.models.HierarchicalRates(draws=20, sampler_config={"draws": 30})
     with pytest.raises(ValidationError, match="set them with the model's own parameters"):
-        m._sampler_kwargs("HierarchicalRates.fit")
+        m._sampler_kwargs()

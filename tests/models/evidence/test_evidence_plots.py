@@ -77,5 +77,5 @@ def test_pairwise_forest_plot_lists_studies_pooled_and_prediction():
 
 
 def test_plots_reject_an_unfitted_model():
-    with pytest.raises(ValueError, match="'model' parameter of network_plot"):
+    with pytest.raises(ValueError, match=r"'model' parameter of plot\.network_plot"):
         dk.plot.network_plot(NetworkMetaAnalysis())

@@ -87,9 +87,11 @@ def test_unfitted_network_and_bad_simulation_input(nma):
     with pytest.raises(ValidationError, match="fitted NetworkMetaAnalysis"):
         NetworkTrial(NetworkMetaAnalysis(), "A", "B", baseline=0.1)
     design = NetworkTrial(nma, "B", "C", baseline=0.1)
-    with pytest.raises(ValidationError, match="NetworkTrial: the sample size n must be"):
+    with pytest.raises(ValidationError, match=r"NetworkTrial\.simulate: the sample size n must be"):
         design.simulate(pd.DataFrame({"d[B]": [0.0], "d[C]": [0.0]}), 0, np.random.default_rng())
-    with pytest.raises(ValidationError, match="NetworkTrial: the PSA inputs have no column 'd"):
+    with pytest.raises(
+        ValidationError, match=r"NetworkTrial\.simulate: the PSA inputs have no column 'd"
+    ):
         design.simulate(pd.DataFrame({"dB": [0.0]}), 10, np.random.default_rng())
 
 

@@ -233,9 +233,13 @@ def test_bad_designs_raise_clear_errors(make, fragment):
 @pytest.mark.parametrize(
     ("n", "params", "fragment"),
     [
-        (0, _fixed("rate", 0.5, 3), "SurvivalFollowUp: the sample size n must be a positive"),
+        (
+            0,
+            _fixed("rate", 0.5, 3),
+            "SurvivalFollowUp.simulate: the sample size n must be a positive",
+        ),
         (-2, _fixed("rate", 0.5, 3), "new data cut must come after the current one"),
-        (1, _fixed("hazard", 0.5, 3), "SurvivalFollowUp: arm 'a' takes its parameters"),
+        (1, _fixed("hazard", 0.5, 3), "SurvivalFollowUp.simulate: arm 'a' takes its parameters"),
         (1, _fixed("rate", -0.5, 3), "must be positive finite numbers"),
     ],
 )
