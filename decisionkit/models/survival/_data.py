@@ -278,6 +278,7 @@ class SurvivalData:
         rows, counts = np.unique(X, axis=0, return_counts=True)
         return rows, counts / counts.sum()
 
+    @validate_params()
     def design_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """The design matrix ``(len(frame), k)`` of every row of ``frame``, in order.
 
