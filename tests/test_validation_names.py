@@ -68,11 +68,6 @@ PENDING_FILES = {
     "decisionkit/cea/_reference.py",
     "decisionkit/decision/_kernel.py",
     "decisionkit/decision/_kernel_jit.py",
-    "decisionkit/models/bayes/_logistic.py",
-    "decisionkit/models/bayes/_tabular.py",
-    "decisionkit/models/consequences.py",
-    "decisionkit/models/survival/_parametric.py",
-    "decisionkit/models/survival/_predict.py",
     "decisionkit/outcomes.py",
     "decisionkit/threshold/_marker.py",
 }
