@@ -17,13 +17,11 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_in, check_names, fail
+from decisionkit._validation import Options, caller_name, check_names, fail, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
 __all__ = ["treatment_outcomes"]
-
-_CALLER = "treatment_outcomes"
 
 
 def _risk_array(risk: Any) -> tuple[Any, np.ndarray]:
@@ -31,7 +29,7 @@ def _risk_array(risk: Any) -> tuple[Any, np.ndarray]:
     if isinstance(risk, xr.DataArray):
         if set(risk.dims) != {"draw", "unit"} and risk.dims != ("draw",):
             raise ValidationError(
-                f"{_CALLER}: 'risk' must have dims ('draw', 'unit') (as returned by "
+                f"{caller_name()}: 'risk' must have dims ('draw', 'unit') (as returned by "
                 f"predict_risk); got {risk.dims}."
             )
         if risk.dims == ("draw",):
@@ -40,25 +38,25 @@ def _risk_array(risk: Any) -> tuple[Any, np.ndarray]:
         units = risk["unit"].values if "unit" in risk.coords else np.arange(risk.sizes["unit"])
         if _is_dask(risk.data):
             if risk.dtype.kind not in "iuf":
-                raise fail("risk", _CALLER, "numeric draws of probabilities", risk.dtype)
+                raise fail("risk", "numeric draws of probabilities", risk.dtype)
             values: Any = risk.data.astype(float)
         else:
             values = np.asarray(risk.values, dtype=float)
     else:
         values = np.asarray(risk)
         if values.dtype.kind not in "iuf":
-            raise fail("risk", _CALLER, "a numeric array of probabilities", values.dtype)
+            raise fail("risk", "a numeric array of probabilities", values.dtype)
         values = values.astype(float)
         if values.ndim == 1:
             values = values[:, None]
         if values.ndim != 2:
             raise ValidationError(
-                f"{_CALLER}: 'risk' must be 2-D (draw, unit); got shape {values.shape}."
+                f"{caller_name()}: 'risk' must be 2-D (draw, unit); got shape {values.shape}."
             )
         units = np.arange(values.shape[1])
     if values.shape[0] < 2:
         raise ValidationError(
-            f"{_CALLER}: 'risk' has {values.shape[0]} draw(s); at least 2 are needed."
+            f"{caller_name()}: 'risk' has {values.shape[0]} draw(s); at least 2 are needed."
         )
     return values, units
 
@@ -67,21 +65,21 @@ def _per_draw(value: Any, name: str, n_draws: int, *, positive: bool = False) ->
     """A scalar or a (draw,) vector as a float (draw,) array."""
     if isinstance(value, xr.DataArray):
         if value.ndim and value.dims != ("draw",):
-            raise fail(name, _CALLER, "a number or draws with dim 'draw'", value.dims)
+            raise fail(name, "a number or draws with dim 'draw'", value.dims)
         value = value.values
     arr = np.asarray(value)
     if arr.dtype.kind not in "biuf" or arr.dtype.kind == "b" or arr.ndim > 1:
-        raise fail(name, _CALLER, "a number or a 1-D array of draws", value)
+        raise fail(name, "a number or a 1-D array of draws", value)
     arr = arr.astype(float)
     if arr.ndim == 1 and arr.size != n_draws:
         raise ValidationError(
-            f"{_CALLER}: '{name}' has {arr.size} draws but 'risk' has {n_draws}. Pass one "
+            f"{caller_name()}: '{name}' has {arr.size} draws but 'risk' has {n_draws}. Pass one "
             "value per risk draw (resample one of them to the other's length), or a number."
         )
     if not np.isfinite(arr).all():
-        raise fail(name, _CALLER, "finite (no NaN or infinity)", value)
+        raise fail(name, "finite (no NaN or infinity)", value)
     if positive and (arr <= 0).any():
-        raise fail(name, _CALLER, "> 0 (a ratio)", value)
+        raise fail(name, "> 0 (a ratio)", value)
     return np.broadcast_to(arr, (n_draws,))
 
 
@@ -90,13 +88,14 @@ def _by_action(value: Any, name: str, treated: list[str]) -> dict[str, Any]:
         keys = [str(k) for k in value]
         if sorted(keys) != sorted(treated):
             raise ValidationError(
-                f"{_CALLER}: '{name}' has entries for {keys} but the treated actions are "
+                f"{caller_name()}: '{name}' has entries for {keys} but the treated actions are "
                 f"{treated}. Give one entry per treated action."
             )
         return {str(k): v for k, v in value.items()}
     return dict.fromkeys(treated, value)
 
 
+@validate_params({"effect_scale": Options(("relative_risk", "odds_ratio"))})
 def treatment_outcomes(
     risk: xr.DataArray | np.ndarray,
     *,
@@ -178,25 +177,24 @@ def treatment_outcomes(
     """
     p0, units = _risk_array(risk)
     n_draws = p0.shape[0]
-    check_in(effect_scale, ("relative_risk", "odds_ratio"), "effect_scale", _CALLER)
 
     if isinstance(effect, Mapping):
-        treated = check_names(effect.keys(), "effect", _CALLER)
+        treated = check_names(effect.keys(), "effect")
         default = ["No treatment", *treated]
     else:
         treated = None
         default = ["No treatment", "Treat"]
-    names = check_names(default if actions is None else actions, "actions", _CALLER)
+    names = check_names(default if actions is None else actions, "actions")
     if treated is None:
         if len(names) != 2:
             raise ValidationError(
-                f"{_CALLER}: with one effect, 'actions' must name 2 actions (untreated, "
+                f"{caller_name()}: with one effect, 'actions' must name 2 actions (untreated, "
                 f"treated); got {names}. Pass a mapping as 'effect' for several treatments."
             )
         treated = names[1:]
     elif names[1:] != treated:
         raise ValidationError(
-            f"{_CALLER}: 'actions' {names} must be the untreated action followed by the "
+            f"{caller_name()}: 'actions' {names} must be the untreated action followed by the "
             f"keys of 'effect' {treated}, in that order."
         )
 
@@ -265,13 +263,13 @@ def _metrics_block(
     )  # fmt: skip
     if bad:
         raise ValidationError(
-            f"{_CALLER}: 'risk' holds {bad} value(s) that are not probabilities in [0, 1] "
+            f"{caller_name()}: 'risk' holds {bad} value(s) that are not probabilities in [0, 1] "
             "(or are NaN). Pass risk draws, e.g. from model.predict_risk(X)."
         )
     if over:
         worst = names[1 + int(np.argmax((events[:, 1:] > 1).sum(axis=(0, 2))))]
         raise ValidationError(
-            f"{_CALLER}: relative risk draws of {worst!r} push {over} treated risk(s) "
+            f"{caller_name()}: relative risk draws of {worst!r} push {over} treated risk(s) "
             "above 1. Give the effect as an odds ratio (effect_scale='odds_ratio'), which "
             "keeps risks in [0, 1]."
         )
@@ -290,8 +288,12 @@ def _lazy_metrics(p0: Any, n_act: int, params: tuple[Any, ...], names: list[str]
     width = min(max(p0.chunksize[1], 1), chunk_values(3 * n_draws * n_act))
     p0 = p0.rechunk({0: -1, 1: width})
 
+    # the blocks run at compute time (in a worker, after treatment_outcomes returned): their
+    # errors name the public function the user called, captured now as a plain string
+    name = caller_name()
+
     def block(p: np.ndarray) -> np.ndarray:
-        return np.stack(_metrics_block(p, n_act, params, names))
+        return np.stack(validate_params(name=name)(_metrics_block)(p, n_act, params, names))
 
     stacked = da.map_blocks(
         block,

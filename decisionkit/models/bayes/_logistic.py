@@ -24,7 +24,15 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_number, check_probability, check_random_state, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_number,
+    check_probability,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import NotFittedError, ValidationError
 from decisionkit.models.bayes._base import BayesianModel
 from decisionkit.models.bayes._diagnostics import check_convergence
@@ -117,6 +125,8 @@ class BayesianLogisticRisk(BayesianModel):
 
     _convergence_vars = ("intercept_std", "coef_std")
 
+    # scikit-learn style, no declared constraints: the body checks and converts each setting
+    @validate_params()
     def __init__(
         self,
         *,
@@ -131,28 +141,26 @@ class BayesianLogisticRisk(BayesianModel):
         target_accept: float = 0.9,
         sampler_config: dict[str, Any] | None = None,
     ) -> None:
-        caller = "BayesianLogisticRisk"
         self.sampler_config = sampler_config
         self.prior_intercept_sd = check_number(
-            prior_intercept_sd, "prior_intercept_sd", caller, low=0, low_inclusive=False
+            prior_intercept_sd, "prior_intercept_sd", low=0, low_inclusive=False
         )
         self.prior_coef_sd = check_number(
-            prior_coef_sd, "prior_coef_sd", caller, low=0, low_inclusive=False
+            prior_coef_sd, "prior_coef_sd", low=0, low_inclusive=False
         )
-        self.draws = check_number(draws, "draws", caller, low=1, integer=True)
-        self.tune = check_number(tune, "tune", caller, low=0, integer=True)
-        self.chains = check_number(chains, "chains", caller, low=1, integer=True)
-        self.cores = (
-            None if cores is None else check_number(cores, "cores", caller, low=1, integer=True)
-        )
-        check_random_state(random_seed, caller)  # validate now, use at fit
+        self.draws = check_number(draws, "draws", low=1, integer=True)
+        self.tune = check_number(tune, "tune", low=0, integer=True)
+        self.chains = check_number(chains, "chains", low=1, integer=True)
+        self.cores = None if cores is None else check_number(cores, "cores", low=1, integer=True)
+        check_random_state(random_seed)  # validate now, use at fit
         self.random_seed = random_seed
         if progressbar is not None and not isinstance(progressbar, bool):
-            raise fail("progressbar", caller, "None, True or False", progressbar)
+            raise fail("progressbar", "None, True or False", progressbar)
         self.progressbar = progressbar
-        self.target_accept = check_probability(target_accept, "target_accept", caller)
+        self.target_accept = check_probability(target_accept, "target_accept")
 
     # ------------------------------------------------------------------ fitting
+    @validate_params()
     def fit(self, X: pd.DataFrame, y: Any) -> BayesianLogisticRisk:
         """Sample the posterior given predictors ``X`` and binary outcomes ``y``.
 
@@ -171,10 +179,9 @@ class BayesianLogisticRisk(BayesianModel):
         """
         import pymc as pm
 
-        caller = "BayesianLogisticRisk.fit"
-        values, names = check_train_X(X, caller)
-        yy = check_binary_y(y, values.shape[0], caller)
-        check_enough_rows(values.shape[0], values.shape[1], caller)
+        values, names = check_train_X(X)
+        yy = check_binary_y(y, values.shape[0])
+        check_enough_rows(values.shape[0], values.shape[1])
         means = values.mean(axis=0)
         scales = values.std(axis=0)
         z = (values - means) / scales
@@ -245,6 +252,7 @@ class BayesianLogisticRisk(BayesianModel):
             )
 
     # ------------------------------------------------------------------ prediction
+    @validate_params()
     def posterior_draws(self, *, scale: str = "original") -> tuple[np.ndarray, np.ndarray]:
         r"""Plain numpy posterior draws ``(intercept (draw,), coef (draw, feature))``.
 
@@ -265,19 +273,16 @@ class BayesianLogisticRisk(BayesianModel):
                 st["intercept_std"].values.copy(),
                 st["coef_std"].transpose("sample", "feature").values.copy(),
             )
-        raise fail(
-            "scale", "BayesianLogisticRisk.posterior_draws", "'original' or 'standardised'", scale
-        )
+        raise fail("scale", "'original' or 'standardised'", scale)
 
-    def _prepare(self, X: Any, chunk_size: int | None, caller: str):
-        values, index = check_predict_X(X, self.feature_names_in_, caller)
+    def _prepare(self, X: Any, chunk_size: int | None):
+        """The checked predictors, their index, the draws and the block size (declared >= 1)."""
+        values, index = check_predict_X(X, self.feature_names_in_)
         n_draws = self.intercept_draws_.shape[0]
-        if chunk_size is None:
-            chunk_size = chunk_values(n_draws)
-        else:
-            chunk_size = int(check_number(chunk_size, "chunk_size", caller, low=1, integer=True))
-        return values, index, n_draws, chunk_size
+        chunk = chunk_values(n_draws) if chunk_size is None else int(chunk_size)
+        return values, index, n_draws, chunk
 
+    @validate_params({"chunk_size": [Interval(1, None, integer=True), None]})
     def predict_risk(self, X: Any, *, chunk_size: int | None = None) -> xr.DataArray:
         r"""Posterior draws of each patient's risk.
 
@@ -301,11 +306,10 @@ class BayesianLogisticRisk(BayesianModel):
         xarray.DataArray
             Risks with dims ``(draw, unit)``; ``unit`` labels are ``X.index``.
         """
-        caller = "BayesianLogisticRisk.predict_risk"
         self._check_fitted("predict_risk")
         if type(X).__module__.startswith("dask"):
-            return self._predict_risk_dask(X, chunk_size, caller)
-        values, index, n_draws, chunk = self._prepare(X, chunk_size, caller)
+            return self._predict_risk_dask(X, chunk_size)
+        values, index, n_draws, chunk = self._prepare(X, chunk_size)
         return xr.DataArray(
             self._risk_values(values, chunk),
             dims=["draw", "unit"],
@@ -335,19 +339,22 @@ class BayesianLogisticRisk(BayesianModel):
         )
         return out
 
-    def _predict_risk_dask(self, X: Any, chunk_size: int | None, caller: str) -> xr.DataArray:
+    def _predict_risk_dask(self, X: Any, chunk_size: int | None) -> xr.DataArray:
         """predict_risk on a Dask DataFrame: one lazy (draw, unit) chunk per partition."""
         import dask
         import dask.array as da
 
         n_draws = self.intercept_draws_.shape[0]
-        chunk = chunk_values(n_draws) if chunk_size is None else chunk_size
-        chunk = int(check_number(chunk, "chunk_size", caller, low=1, integer=True))
+        chunk = chunk_values(n_draws) if chunk_size is None else int(chunk_size)
         parts = X.to_delayed()
         indexes = dask.compute(*[dask.delayed(lambda p: p.index)(p) for p in parts])
+        # the blocks run at compute time (in a worker, after predict_risk returned): their
+        # checks name the public method the user called, captured now as a plain string
+        name = caller_name()
 
         def block(frame: pd.DataFrame) -> np.ndarray:
-            values, _ = check_predict_X(frame, self.feature_names_in_, caller)
+            check = validate_params(name=name)(check_predict_X)
+            values, _ = check(frame, self.feature_names_in_)
             return self._risk_values(values, chunk)
 
         blocks = [
@@ -362,11 +369,11 @@ class BayesianLogisticRisk(BayesianModel):
             name="risk",
         )
 
+    @validate_params()
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Posterior mean risk as an ``(n, 2)`` array ``[P(y=0), P(y=1)]`` (scikit-learn style)."""
-        caller = "BayesianLogisticRisk.predict_proba"
         self._check_fitted("predict_proba")
-        values, _, _, chunk = self._prepare(X, None, caller)
+        values, _, _, chunk = self._prepare(X, None)
         p = np.empty(values.shape[0])
         for start in range(0, values.shape[0], chunk):
             rows = values[start : start + chunk]
@@ -375,6 +382,7 @@ class BayesianLogisticRisk(BayesianModel):
         return np.column_stack([1.0 - p, p])
 
     # ------------------------------------------------------------------ reporting
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def summary(self, *, prob: float = 0.94, kind: str = "eti") -> pd.DataFrame:
         """ArviZ summary of the intercept and coefficients on the original predictor scale.
 
@@ -387,12 +395,12 @@ class BayesianLogisticRisk(BayesianModel):
         """
         import arviz as az
 
-        caller = "BayesianLogisticRisk.summary"
         self._check_fitted("summary")
-        prob = check_probability(prob, "prob", caller)
         if kind not in ("eti", "hdi"):
-            raise fail("kind", caller, "'eti' or 'hdi'", kind)
-        return az.summary(self.idata_, var_names=["intercept", "coef"], ci_prob=prob, ci_kind=kind)
+            raise fail("kind", "'eti' or 'hdi'", kind)
+        return az.summary(
+            self.idata_, var_names=["intercept", "coef"], ci_prob=float(prob), ci_kind=kind
+        )
 
     def __repr__(self) -> str:
         args = ", ".join(f"{p}={getattr(self, p)!r}" for p in _PARAMS)
@@ -404,6 +412,7 @@ class BayesianLogisticRisk(BayesianModel):
         return f"BayesianLogisticRisk({args}) [{state}]"
 
     # ------------------------------------------------------------------ persistence
+    @validate_params()
     def save(self, path: str | Path) -> Path:
         """Write the posterior and the preprocessing to a netCDF file (no pickle).
 
@@ -423,6 +432,7 @@ class BayesianLogisticRisk(BayesianModel):
         return path
 
     @classmethod
+    @validate_params()
     def load(cls, path: str | Path) -> BayesianLogisticRisk:
         """Read a model written by :meth:`save`; it predicts exactly as the saved one."""
         path = Path(path)

@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from decisionkit._validation import check_in, check_number, check_random_state, fail
+from decisionkit._validation import (
+    caller_name,
+    check_in,
+    check_number,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.models.survival._data import SurvivalData
 from decisionkit.models.survival._families import (
@@ -49,8 +56,14 @@ DISTRIBUTIONS = (*FAMILIES, "spline")
 _NAMES = (*DISTRIBUTIONS, "exp", "llogis", "lnorm")
 
 
-def as_survival_data(data: Any, time, event, entry, covariates, caller: str) -> SurvivalData:
-    """A SurvivalData as given, or built from a DataFrame and column names."""
+def as_survival_data(
+    data: Any, time, event, entry, covariates, caller: str | None = None
+) -> SurvivalData:
+    """A SurvivalData as given, or built from a DataFrame and column names.
+
+    Errors name ``caller`` if given, else the public function running (the default).
+    """
+    caller = caller if caller is not None else caller_name()
     if isinstance(data, SurvivalData):
         if any(v is not None for v in (time, event, entry, covariates)):
             raise ValidationError(
@@ -188,6 +201,8 @@ class ParametricSurvival(ParametricPredictions):
     1.5
     """
 
+    # scikit-learn style: the constructor stores its arguments and fit checks them
+    @validate_params()
     def __init__(
         self,
         distribution: str = "weibull",
@@ -206,6 +221,7 @@ class ParametricSurvival(ParametricPredictions):
         self.random_seed = random_seed
 
     # ------------------------------------------------------------------ fitting
+    @validate_params()
     def fit(
         self,
         data: SurvivalData | pd.DataFrame,
@@ -221,9 +237,8 @@ class ParametricSurvival(ParametricPredictions):
         ``time``, ``event``, ``entry``, ``covariates`` (see
         :meth:`SurvivalData.from_frame`). Returns the fitted model.
         """
-        caller = "ParametricSurvival.fit"
-        self._check_settings(caller)
-        data = as_survival_data(data, time, event, entry, covariates, caller)
+        self._check_settings()
+        data = as_survival_data(data, time, event, entry, covariates)
         if data.n_events == 0:
             raise ValidationError(
                 "The data have no events, so no parametric model can be fitted. Check the "
@@ -251,20 +266,20 @@ class ParametricSurvival(ParametricPredictions):
         self.bic_ = -2 * self.loglik_ + self.n_params_ * np.log(data.n)
         self.loglik_terms_ = nll.loglik_terms(theta).copy()
         self.bootstrap_ = (
-            _bootstrap(family, data, theta, self.n_bootstrap, self.random_seed, caller)
+            _bootstrap(family, data, theta, self.n_bootstrap, self.random_seed)
             if self.uncertainty == "bootstrap"
             else None
         )
         return self
 
-    def _check_settings(self, caller: str) -> None:
-        check_in(self.distribution, _NAMES, "distribution", caller)
-        check_in(self.uncertainty, ("normal", "bootstrap"), "uncertainty", caller)
+    def _check_settings(self) -> None:
+        check_in(self.distribution, _NAMES, "distribution")
+        check_in(self.uncertainty, ("normal", "bootstrap"), "uncertainty")
         if self.uncertainty == "bootstrap":
-            check_number(self.n_bootstrap, "n_bootstrap", caller, low=2, integer=True)
+            check_number(self.n_bootstrap, "n_bootstrap", low=2, integer=True)
         if self.distribution == "spline":
-            check_number(self.knots, "knots", caller, low=1, high=3, integer=True)
-            check_in(self.scale, ("hazard", "odds"), "scale", caller)
+            check_number(self.knots, "knots", low=1, high=3, integer=True)
+            check_in(self.scale, ("hazard", "odds"), "scale")
 
     def _start(self, family: Family, data: SurvivalData) -> np.ndarray:
         """Starting values: crude moments, or a Weibull / log-logistic fit for richer families."""
@@ -338,6 +353,7 @@ class ParametricSurvival(ParametricPredictions):
             return self.family_.label
         return get_family(self.distribution).label if self.distribution != "spline" else "Spline"
 
+    @validate_params()
     def print_summary(self, decimals: int = 4) -> None:
         """Print the estimates and fit statistics."""
         print(self._text(decimals))
@@ -386,9 +402,9 @@ def _maximise(nll: _LogLik, start: np.ndarray) -> np.ndarray:
     return theta
 
 
-def _bootstrap(family, data, theta, n_boot, random_seed, caller) -> np.ndarray:
+def _bootstrap(family, data, theta, n_boot, random_seed) -> np.ndarray:
     """Refit to ``n_boot`` resamples of the patients (non-parametric bootstrap)."""
-    rng = check_random_state(random_seed, caller)
+    rng = check_random_state(random_seed)
     out = np.empty((int(n_boot), len(theta)))
     for b in range(int(n_boot)):
         idx = rng.integers(0, data.n, size=data.n)
@@ -415,6 +431,7 @@ def _invert(H: np.ndarray, label: str) -> np.ndarray:
     return np.linalg.inv(H)
 
 
+@validate_params()
 def fit_distributions(
     data: SurvivalData | pd.DataFrame,
     distributions: Any = (
@@ -433,17 +450,15 @@ def fit_distributions(
     :class:`ParametricSurvival` objects (for splines with chosen knots / scale).
     ``columns`` are passed to :meth:`SurvivalData.from_frame` when ``data`` is a DataFrame.
     """
-    caller = "fit_distributions"
     data = as_survival_data(
         data,
         columns.pop("time", None),
         columns.pop("event", None),
         columns.pop("entry", None),
         columns.pop("covariates", None),
-        caller,
     )
     if columns:
-        raise fail("columns", caller, "time=, event=, entry= or covariates=", sorted(columns))
+        raise fail("columns", "time=, event=, entry= or covariates=", sorted(columns))
     out: dict[str, ParametricSurvival] = {}
     for item in distributions:
         model = item if isinstance(item, ParametricSurvival) else ParametricSurvival(item)

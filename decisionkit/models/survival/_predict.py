@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_number, check_probability, check_random_state, fail
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_random_state,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import NotFittedError, ValidationError
 from decisionkit.models.survival._families import Family, NumpyOps
 
@@ -26,9 +32,16 @@ __all__ = ["ParametricPredictions", "check_times", "evaluate"]
 
 _TINY_T = 1e-12  # h(0) is reported as the hazard at this time (the limit for most families)
 
+# the per-patient predictions' declared parameters
+_PER_PATIENT = {"n_draws": [Interval(1, None, integer=True), None], "random_seed": "random_state"}
 
-def check_times(times: Any, caller: str, *, positive: bool = False) -> np.ndarray:
-    """A 1-D array of finite, non-negative (or positive) times."""
+
+def check_times(times: Any, caller: str | None = None, *, positive: bool = False) -> np.ndarray:
+    """A 1-D array of finite, non-negative (or positive) times.
+
+    Errors name ``caller`` if given, else the public function running (the default).
+    """
+    caller = caller if caller is not None else caller_name()
     arr = np.atleast_1d(np.asarray(times, dtype=float)) if _numeric(times) else None
     if arr is None or arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
         raise fail("times", caller, "a non-empty 1-D array of finite times", times)
@@ -79,7 +92,6 @@ class ParametricPredictions:
 
     family_: Family
     data_: Any  # the fitted model's SurvivalData (set by fit)
-    _caller = "ParametricSurvival"
 
     # ---- hooks the fitted model provides -------------------------------------
     def _theta_draws(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -110,29 +122,28 @@ class ParametricPredictions:
         return pd.DataFrame(nat, columns=self.parameter_names)
 
     # ---- core ------------------------------------------------------------------
-    def _curves(self, times, covariates, theta, caller):
-        X, w = self.data_.design_for(covariates, caller)
+    def _curves(self, times, covariates, theta):
+        X, w = self.data_.design_for(covariates)
         log_s, log_h = evaluate(self.family_, theta, X, times)
         if len(w) == 1:
             return np.exp(log_s[:, 0]), np.exp(log_h[:, 0])
         return _marginal(log_s, log_h, w)
 
-    def _point_and_draws(self, times, covariates, ci, n_draws, random_seed, caller, which):
-        self._check_fitted(caller.split(".")[-1])
-        times = check_times(times, caller)
-        level = check_probability(ci, "ci", caller)
-        n = check_number(n_draws, "n_draws", caller, low=2, integer=True)
-        rng = check_random_state(random_seed, caller)
-        draws = self._curves(times, covariates, self._theta_draws(n, rng), caller)[which]
+    def _point_and_draws(self, times, covariates, level, n_draws, random_seed, which):
+        """Point estimate and draws' interval; ``level`` and ``n_draws`` are declared checks."""
+        times = check_times(times)
+        rng = check_random_state(random_seed)
+        draws = self._curves(times, covariates, self._theta_draws(int(n_draws), rng))[which]
         point = self._theta_point()
         if point is None:
             est = draws.mean(axis=0)
         else:
-            est = self._curves(times, covariates, point[None, :], caller)[which][0]
+            est = self._curves(times, covariates, point[None, :])[which][0]
         lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
         return pd.DataFrame({"time": times, "estimate": est, "lower": lo, "upper": hi})
 
     # ---- public predictions ----------------------------------------------------
+    @validate_params()
     def survival(self, times: Any, *, covariates: Any = None) -> np.ndarray:
         r"""Point estimate of :math:`S(t)` at ``times``.
 
@@ -140,17 +151,19 @@ class ParametricPredictions:
         mean of :math:`S(t)`. ``covariates``: ``None`` (the average over the fitted
         patients), a mapping ``{column: value}`` or a DataFrame whose rows are averaged.
         """
-        return self._point_curve(times, covariates, 0, f"{type(self).__name__}.survival")
+        self._check_fitted("survival")
+        return self._point_curve(times, covariates, 0)
 
+    @validate_params()
     def hazard(self, times: Any, *, covariates: Any = None) -> np.ndarray:
         """Point estimate of the hazard :math:`h(t)` at ``times`` (see :meth:`survival`)."""
-        return self._point_curve(times, covariates, 1, f"{type(self).__name__}.hazard")
+        self._check_fitted("hazard")
+        return self._point_curve(times, covariates, 1)
 
-    def _point_curve(self, times, covariates, which, caller):
-        self._check_fitted(caller.split(".")[-1])
-        times = check_times(times, caller)
+    def _point_curve(self, times, covariates, which):
+        times = check_times(times)
         theta = self._point_thetas()
-        return self._curves(times, covariates, theta, caller)[which].mean(axis=0)
+        return self._curves(times, covariates, theta)[which].mean(axis=0)
 
     def _point_thetas(self) -> np.ndarray:
         """Parameter rows whose mean prediction is the point estimate, (rows, n_params + k).
@@ -163,6 +176,13 @@ class ParametricPredictions:
             return self._theta_draws(1000, np.random.default_rng(0))
         return point[None, :]
 
+    @validate_params(
+        {
+            "ci": Interval(0.0, 1.0, closed="neither"),
+            "n_draws": Interval(2, None, integer=True),
+            "random_seed": "random_state",
+        }
+    )
     def predict(
         self,
         times: Any,
@@ -179,12 +199,13 @@ class ParametricPredictions:
         are quantiles over ``n_draws`` parameter draws (asymptotic normal for MLE,
         posterior for Bayes).
         """
-        caller = f"{type(self).__name__}.predict"
         which = {"survival": 0, "hazard": 1}.get(what)
         if which is None:
-            raise fail("what", caller, "'survival' or 'hazard'", what)
-        return self._point_and_draws(times, covariates, ci, n_draws, random_seed, caller, which)
+            raise fail("what", "'survival' or 'hazard'", what)
+        self._check_fitted("predict")
+        return self._point_and_draws(times, covariates, ci, n_draws, random_seed, which)
 
+    @validate_params({"n_draws": Interval(1, None, integer=True), "random_seed": "random_state"})
     def draw_survival(
         self,
         times: Any,
@@ -215,14 +236,12 @@ class ParametricPredictions:
         """
         from decisionkit.models.survival._draws import SurvivalDraws
 
-        caller = f"{type(self).__name__}.draw_survival"
         self._check_fitted("draw_survival")
-        times = check_times(times, caller)
-        n = check_number(n_draws, "n_draws", caller, low=1, integer=True)
-        theta = self._theta_draws(n, check_random_state(random_seed, caller))
+        times = check_times(times)
+        theta = self._theta_draws(int(n_draws), check_random_state(random_seed))
         # a spline's cumulative hazard can turn down far outside the data for some draws: the
         # hazard is clamped at 0 there (S held flat), as a survival curve cannot rise
-        surv = np.minimum.accumulate(self._curves(times, covariates, theta, caller)[0], axis=1)
+        surv = np.minimum.accumulate(self._curves(times, covariates, theta)[0], axis=1)
         return SurvivalDraws(times=times, survival=surv, parameters=self._natural_frame(theta))
 
     # ---- per-patient predictions -------------------------------------------------
@@ -236,6 +255,7 @@ class ParametricPredictions:
         self, X: Any, times: Any, *, n_draws: int, random_seed: Any = None
     ) -> xr.DataArray: ...
 
+    @validate_params(_PER_PATIENT)
     def predict_survival(
         self, X: Any, times: Any, *, n_draws: int | None = None, random_seed: Any = None
     ) -> pd.DataFrame | xr.DataArray:
@@ -298,8 +318,8 @@ class ParametricPredictions:
         >>> fit.predict_survival(df.head(2), [0.5, 1.0]).shape
         (2, 2)
         """
-        caller = f"{type(self).__name__}.predict_survival"
-        return self._per_patient(X, times, "survival", n_draws, random_seed, caller)
+        self._check_fitted("predict_survival")
+        return self._per_patient(X, times, "survival", n_draws, random_seed)
 
     @overload
     def predict_cumulative_hazard(
@@ -311,6 +331,7 @@ class ParametricPredictions:
         self, X: Any, times: Any, *, n_draws: int, random_seed: Any = None
     ) -> xr.DataArray: ...
 
+    @validate_params(_PER_PATIENT)
     def predict_cumulative_hazard(
         self, X: Any, times: Any, *, n_draws: int | None = None, random_seed: Any = None
     ) -> pd.DataFrame | xr.DataArray:
@@ -322,8 +343,8 @@ class ParametricPredictions:
         ``predict_cumulative_hazard``, flexsurv's ``type = "cumhaz"``); the draws are named
         ``cumulative_hazard``.
         """
-        caller = f"{type(self).__name__}.predict_cumulative_hazard"
-        return self._per_patient(X, times, "cumulative_hazard", n_draws, random_seed, caller)
+        self._check_fitted("predict_cumulative_hazard")
+        return self._per_patient(X, times, "cumulative_hazard", n_draws, random_seed)
 
     @overload
     def predict_risk(
@@ -335,6 +356,7 @@ class ParametricPredictions:
         self, X: Any, *, horizon: float, n_draws: int, random_seed: Any = None
     ) -> xr.DataArray: ...
 
+    @validate_params({"horizon": Interval(0, None, closed="neither"), **_PER_PATIENT})
     def predict_risk(
         self, X: Any, *, horizon: float, n_draws: int | None = None, random_seed: Any = None
     ) -> pd.Series | xr.DataArray:
@@ -363,23 +385,21 @@ class ParametricPredictions:
             ``n_draws``: a DataArray named ``risk`` with dims ``(draw, unit)``, as the
             risk models' ``predict_risk``.
         """
-        caller = f"{type(self).__name__}.predict_risk"
-        h = check_number(horizon, "horizon", caller, low=0, low_inclusive=False)
-        out = self._per_patient(X, [h], "risk", n_draws, random_seed, caller)
+        h = float(horizon)
+        self._check_fitted("predict_risk")
+        out = self._per_patient(X, [h], "risk", n_draws, random_seed)
         if isinstance(out, pd.DataFrame):
             return out.iloc[:, 0].rename("risk")
         return out.isel(time=0, drop=True).assign_attrs(horizon=h)
 
-    def _per_patient(self, X, times, kind, n_draws, random_seed, caller):
+    def _per_patient(self, X, times, kind, n_draws, random_seed):
         """Point estimates (unit, time) or draws (draw, unit, time) of ``kind`` for X's rows."""
-        self._check_fitted(caller.split(".")[-1])
-        design, index = self._patient_design(X, caller)
-        times = check_times(times, caller)
+        design, index = self._patient_design(X)
+        times = check_times(times)
         if n_draws is None:
             theta = self._point_thetas()
         else:
-            n = check_number(n_draws, "n_draws", caller, low=1, integer=True)
-            theta = self._theta_draws(n, check_random_state(random_seed, caller))
+            theta = self._theta_draws(int(n_draws), check_random_state(random_seed))
         n_units = len(design)
         shape = (n_units, len(times)) if n_draws is None else (len(theta), n_units, len(times))
         out = np.empty(shape)
@@ -405,29 +425,36 @@ class ParametricPredictions:
         coords = {"draw": np.arange(len(theta)), "unit": index.to_numpy(), "time": times}
         return xr.DataArray(out, dims=("draw", "unit", "time"), coords=coords, name=kind)
 
-    def _patient_design(self, X: Any, caller: str) -> tuple[np.ndarray, pd.Index]:
+    def _patient_design(self, X: Any) -> tuple[np.ndarray, pd.Index]:
         """The design row of each patient of ``X``, checked, and the index to label them."""
         if not isinstance(X, pd.DataFrame):
-            raise fail("X", caller, "a pandas DataFrame with one row per patient", type(X).__name__)
+            raise fail("X", "a pandas DataFrame with one row per patient", type(X).__name__)
         names = self.data_.covariate_names
         if len(X) == 0:
-            raise fail("X", caller, "a DataFrame with at least one row", "an empty frame")
+            raise fail("X", "a DataFrame with at least one row", "an empty frame")
         missing = [n for n in names if n not in X.columns]
         if missing:
             raise fail(
                 "X",
-                caller,
                 f"a DataFrame with the covariate columns the model was fitted on {names}",
                 f"columns {[str(c) for c in X.columns]}",
-                f"Missing: {missing}. Add them before predicting.",
+                hint=f"Missing: {missing}. Add them before predicting.",
             )
         for name in names:
-            _check_covariate(X[name], name, self.data_.levels(name), caller)
+            _check_covariate(X[name], name, self.data_.levels(name))
         index = X.index.copy()
         if index.nlevels == 1 and index.name is None:
             index.name = "unit"
         return self.data_.design_rows(X), index
 
+    @validate_params(
+        {
+            "tau": Interval(0, None, closed="neither"),
+            "ci": Interval(0.0, 1.0, closed="neither"),
+            "n_draws": Interval(2, None, integer=True),
+            "random_seed": "random_state",
+        }
+    )
     def rmst(
         self,
         tau: float,
@@ -442,30 +469,34 @@ class ParametricPredictions:
         Integrated by Simpson's rule on 2,001 points. Returns a Series ``estimate, lower,
         upper``.
         """
-        caller = f"{type(self).__name__}.rmst"
-        tau = check_number(tau, "tau", caller, low=0, low_inclusive=False)
-        grid = np.linspace(0.0, tau, 2001)
-        frame = self._area(grid, covariates, ci, n_draws, random_seed, caller)
+        grid = np.linspace(0.0, float(tau), 2001)
+        self._check_fitted("rmst")
+        frame = self._area(grid, covariates, ci, n_draws, random_seed)
         return frame
 
-    def _area(self, grid, covariates, ci, n_draws, random_seed, caller):
+    def _area(self, grid, covariates, level, n_draws, random_seed):
+        """RMST over ``grid``; ``level`` and ``n_draws`` are rmst's declared checks."""
         from scipy.integrate import simpson
 
-        self._check_fitted("rmst")
-        level = check_probability(ci, "ci", caller)
-        n = check_number(n_draws, "n_draws", caller, low=2, integer=True)
-        draws = self._curves(
-            grid, covariates, self._theta_draws(n, check_random_state(random_seed, caller)), caller
-        )[0]
+        theta = self._theta_draws(int(n_draws), check_random_state(random_seed))
+        draws = self._curves(grid, covariates, theta)[0]
         area = simpson(draws, x=grid, axis=1)
         point = self._theta_point()
         if point is None:
             est = float(area.mean())
         else:
-            est = float(simpson(self._curves(grid, covariates, point[None], caller)[0][0], x=grid))
+            est = float(simpson(self._curves(grid, covariates, point[None])[0][0], x=grid))
         lo, hi = np.quantile(area, [(1 - level) / 2, (1 + level) / 2])
         return pd.Series({"estimate": est, "lower": lo, "upper": hi}, name=f"rmst({grid[-1]:g})")
 
+    @validate_params(
+        {
+            "prob": Interval(0.0, 1.0, closed="neither"),
+            "ci": Interval(0.0, 1.0, closed="neither"),
+            "n_draws": Interval(2, None, integer=True),
+            "random_seed": "random_state",
+        }
+    )
     def quantile(
         self,
         prob: float = 0.5,
@@ -481,43 +512,41 @@ class ParametricPredictions:
         :math:`\\log t` for every draw at once; ``inf`` when :math:`S` never falls to
         ``1 - prob`` (e.g. a Gompertz with negative shape, a cure plateau).
         """
-        caller = f"{type(self).__name__}.quantile"
         self._check_fitted("quantile")
-        prob = check_probability(prob, "prob", caller)
-        level = check_probability(ci, "ci", caller)
-        n = check_number(n_draws, "n_draws", caller, low=2, integer=True)
-        theta = self._theta_draws(n, check_random_state(random_seed, caller))
-        draws = self._solve(theta, 1 - prob, covariates, caller)
+        prob, level = float(prob), float(ci)
+        theta = self._theta_draws(int(n_draws), check_random_state(random_seed))
+        draws = self._solve(theta, 1 - prob, covariates)
         point = self._theta_point()
         # inverted-CDF quantiles: draws may be inf (S never falls that low), and
         # interpolating between two infinities would give NaN
         est = (
             np.quantile(draws, 0.5, method="inverted_cdf")
             if point is None
-            else self._solve(point[None], 1 - prob, covariates, caller)[0]
+            else self._solve(point[None], 1 - prob, covariates)[0]
         )
         lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
         return pd.Series({"estimate": est, "lower": lo, "upper": hi}, name=f"quantile({prob:g})")
 
+    @validate_params()
     def median(self, **kwargs: Any) -> pd.Series:
         """Median survival time with interval (see :meth:`quantile`)."""
         return self.quantile(0.5, **kwargs)
 
-    def _solve(self, theta, target, covariates, caller):
+    def _solve(self, theta, target, covariates):
         scale = float(self.data_.time.max())
         lo = np.full(len(theta), np.log(scale) - 30.0)
         hi = np.full(len(theta), np.log(scale) + 12.0)
-        s_hi = self._curves_each(np.exp(hi), covariates, theta, caller)
+        s_hi = self._curves_each(np.exp(hi), covariates, theta)
         for _ in range(70):
             mid = 0.5 * (lo + hi)
-            above = self._curves_each(np.exp(mid), covariates, theta, caller) > target
+            above = self._curves_each(np.exp(mid), covariates, theta) > target
             lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
         out = np.exp(0.5 * (lo + hi))
         return np.where(s_hi > target, np.inf, out)
 
-    def _curves_each(self, t_per_draw, covariates, theta, caller):
+    def _curves_each(self, t_per_draw, covariates, theta):
         """S at one time per draw: evaluate draw d at t_per_draw[d]."""
-        X, w = self.data_.design_for(covariates, caller)
+        X, w = self.data_.design_for(covariates)
         p = self.family_.n_params
         lp = theta[:, p:] @ X.T
         base = [theta[:, j][:, None] for j in range(p)]
@@ -528,9 +557,9 @@ class ParametricPredictions:
         return np.exp(np.broadcast_to(log_s, lp.shape)) @ w
 
 
-def _check_covariate(column: pd.Series, name: str, levels: list[Any] | None, caller: str) -> None:
+def _check_covariate(column: pd.Series, name: str, levels: list[Any] | None) -> None:
     """A covariate column given for prediction: numbers (or known levels), no missing value."""
-    where = f"The 'X' parameter of {caller}"
+    where = f"The 'X' parameter of {caller_name()}"
     if levels is None:
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             raise ValidationError(
