@@ -468,6 +468,7 @@ _CALLER_SLOT = {
     "check_in": 3,
     "check_wtp": 1,
     "check_random_state": 1,
+    "check_times": 1,  # models.survival's times check
 }
 
 

@@ -36,7 +36,6 @@ import pandas as pd
 
 from decisionkit._validation import (
     Interval,
-    caller_name,
     check_number,
     check_random_state,
     fail,
@@ -193,7 +192,7 @@ class ModelAverage(DerivedCurve):
         """
         from decisionkit.models.survival._draws import SurvivalDraws
 
-        times = check_times(times, caller_name())
+        times = check_times(times)
         n = int(n_draws)
         rng = check_random_state(random_seed)
         pick = rng.choice(len(self.models), size=n, p=self.weights.to_numpy())

@@ -32,7 +32,6 @@ import pandas as pd
 
 from decisionkit._validation import (
     Interval,
-    caller_name,
     check_number,
     check_random_state,
     fail,
@@ -79,7 +78,7 @@ class DerivedCurve:
     @validate_params()
     def survival(self, times: Any, *, covariates: Any = None) -> np.ndarray:
         """Point estimate of :math:`S(t)` (from the fitted models' point estimates)."""
-        times = check_times(times, f"{type(self).__name__}.survival")
+        times = check_times(times)
         return self._point(times, covariates)
 
     @validate_params({"ci": Interval(0.0, 1.0, closed="neither"), "random_seed": "random_state"})
@@ -94,7 +93,7 @@ class DerivedCurve:
     ) -> pd.DataFrame:
         """Survival at ``times`` with a ``ci`` interval: ``time, estimate, lower, upper``."""
         level = float(ci)
-        times = check_times(times, caller_name())
+        times = check_times(times)
         draws = self.draw_survival(
             times, n_draws=n_draws, random_seed=random_seed, covariates=covariates
         ).survival
@@ -214,7 +213,7 @@ class BackgroundMortality(DerivedCurve):
         """Draws of the floored :math:`S(t)`; parameters are the wrapped model's."""
         from decisionkit.models.survival._draws import SurvivalDraws
 
-        times = check_times(times, "BackgroundMortality.draw_survival")
+        times = check_times(times)
         grid, idx = _fine_grid(times, 1 / 12 / self.years)
         inner = self.model.draw_survival(
             grid, n_draws=n_draws, random_seed=random_seed, covariates=covariates
@@ -297,7 +296,7 @@ class TreatmentWaning(DerivedCurve):
         from decisionkit.models.survival._draws import SurvivalDraws
 
         self._no_covariates(covariates)
-        times = check_times(times, caller_name())
+        times = check_times(times)
         grid, idx = _fine_grid(times, self._step(times))
         rng = check_random_state(random_seed)
         seed_trt, seed_ref = rng.integers(0, 2**63 - 1, size=2)

@@ -70,14 +70,14 @@ class KaplanMeier:
     def survival(self, times: Any, group: str | None = None) -> np.ndarray:
         r"""The step function :math:`\\hat S(t)` at ``times`` (right-continuous)."""
         rows = self._rows(group)
-        times = check_times(times, "KaplanMeier.survival")
+        times = check_times(times)
         idx = np.searchsorted(rows["time"].to_numpy(), times, side="right") - 1
         return rows["survival"].to_numpy()[idx]
 
     @validate_params()
     def at_risk(self, times: Any) -> pd.DataFrame:
         """Numbers at risk at ``times`` per group (entered by ``t`` and still followed at ``t``)."""
-        times = check_times(times, "KaplanMeier.at_risk")
+        times = check_times(times)
         out = {}
         for g in self.groups:
             entry, time = self._data[g]
