@@ -97,25 +97,6 @@ SHARED_PRIVATE = {"decisionkit.decision._kernel"}
 # Known uses of another package's private module, each with why it is left (for now).
 # An entry that is no longer needed fails the test below, so the list can only shrink.
 ALLOWED = {
-    ("decisionkit.models", "decisionkit.models.bayes._base"): (
-        "models/__init__ lazily re-exports its subpackage's classes by their defining module; "
-        "pointing the table at 'decisionkit.models.bayes' would do"
-    ),
-    ("decisionkit.models", "decisionkit.models.bayes._diagnostics"): "as above",
-    ("decisionkit.models", "decisionkit.models.bayes._logistic"): "as above",
-    ("decisionkit.voi", "decisionkit.models.survival._evsi"): (
-        "voi/__init__ lazily re-exports the survival trial designs (public in "
-        "decisionkit.models.survival) by their defining module"
-    ),
-    ("decisionkit.voi", "decisionkit.models.evidence._evsi"): (
-        "voi/__init__ lazily re-exports NetworkTrial by its defining module"
-    ),
-    ("decisionkit.models.evidence._sampling", "decisionkit.models.bayes._base"): (
-        "BayesianModel is public as decisionkit.models.bayes.BayesianModel"
-    ),
-    ("decisionkit.models.evidence._sampling", "decisionkit.models.bayes._diagnostics"): (
-        "check_convergence is public as decisionkit.models.bayes.check_convergence"
-    ),
     ("decisionkit.models.ml", "decisionkit.models.bayes._tabular"): (
         "check_binary_y: a shared check of the risk models' outcome, not exported"
     ),

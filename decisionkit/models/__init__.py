@@ -8,8 +8,8 @@ from decisionkit._lazy import lazy_exports
 
 # public name -> private module defining it (loaded on first attribute access)
 _LAZY = {
-    "BayesianModel": "decisionkit.models.bayes._base",
-    "BayesianLogisticRisk": "decisionkit.models.bayes._logistic",
+    "BayesianModel": "decisionkit.models.bayes",
+    "BayesianLogisticRisk": "decisionkit.models.bayes",
     "BetaBinomial": "decisionkit.models.bayes.conjugate",
     "BootstrapRisk": "decisionkit.models.ml",
     "GammaPoisson": "decisionkit.models.bayes.conjugate",
@@ -18,15 +18,15 @@ _LAZY = {
     "Chance": "decisionkit.models.cohort.tree",
     "CountDemand": "decisionkit.models.bayes.demand",
     "DecisionTree": "decisionkit.models.cohort.tree",
-    "ESS_MIN": "decisionkit.models.bayes._diagnostics",
+    "ESS_MIN": "decisionkit.models.bayes",
     "HierarchicalRates": "decisionkit.models.bayes.hierarchical",
     "LifeTable": "decisionkit.models.life_table",
     "MarkovModel": "decisionkit.models.cohort.markov",
     "MarkovResult": "decisionkit.models.cohort.markov",
     "PSA": "decisionkit.models.cohort.psa",
-    "RHAT_MAX": "decisionkit.models.bayes._diagnostics",
+    "RHAT_MAX": "decisionkit.models.bayes",
     "Terminal": "decisionkit.models.cohort.tree",
-    "check_convergence": "decisionkit.models.bayes._diagnostics",
+    "check_convergence": "decisionkit.models.bayes",
     "trial_example_outcomes": "decisionkit.models.trial_example",
     "treatment_outcomes": "decisionkit.models.consequences",
 }

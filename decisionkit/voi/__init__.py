@@ -76,10 +76,10 @@ __all__ = [
 from decisionkit._lazy import lazy_exports as _lazy_exports
 
 _MODEL_STUDIES = {
-    "NetworkTrial": "decisionkit.models.evidence._evsi",
-    "SurvivalArm": "decisionkit.models.survival._evsi",
-    "SurvivalFollowUp": "decisionkit.models.survival._evsi",
-    "SurvivalTrial": "decisionkit.models.survival._evsi",
+    "NetworkTrial": "decisionkit.models.evidence",
+    "SurvivalArm": "decisionkit.models.survival",
+    "SurvivalFollowUp": "decisionkit.models.survival",
+    "SurvivalTrial": "decisionkit.models.survival",
 }
 __all__ += sorted(_MODEL_STUDIES)
 __getattr__, __dir__ = _lazy_exports(__name__, globals(), attributes=_MODEL_STUDIES)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # type checkers see the real class; at run time it loads on f
     from decisionkit.models.bayes._base import BayesianModel as BayesianModel
 
 _LAZY = {
+    "BayesianLogisticRisk": "decisionkit.models.bayes._logistic",
     "BayesianModel": "decisionkit.models.bayes._base",
     "ESS_MIN": "decisionkit.models.bayes._diagnostics",
     "RHAT_MAX": "decisionkit.models.bayes._diagnostics",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisionkit.models.bayes._base import BayesianModel
-from decisionkit.models.bayes._diagnostics import check_convergence
+from decisionkit.models.bayes import BayesianModel, check_convergence
 
 __all__ = ["EvidenceModel"]
 
