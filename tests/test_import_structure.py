@@ -103,12 +103,6 @@ ALLOWED = {
     ("decisionkit.models.simulation._result", "decisionkit.models.cohort._markov_result"): (
         "StateTransitionResult: the cohort result class microsimulation results extend"
     ),
-    ("decisionkit.plot._report", "decisionkit.report._budget"): (
-        "BudgetImpactResult is public as decisionkit.report.BudgetImpactResult"
-    ),
-    ("decisionkit.plot._report", "decisionkit.report._scenarios"): (
-        "ScenarioResult is public as decisionkit.report.ScenarioResult"
-    ),
     ("decisionkit.plot._threshold", "decisionkit.threshold._consequences"): (
         "check_statistics: the plot validates statistics as test_consequences does"
     ),

@@ -8,8 +8,7 @@ import numpy as np
 
 from decisionkit._validation import fail, validate_params
 from decisionkit.plot._cea import _money
-from decisionkit.report._budget import BudgetImpactResult
-from decisionkit.report._scenarios import ScenarioResult
+from decisionkit.report import BudgetImpactResult, ScenarioResult
 
 __all__ = ["budget_impact", "scenario_comparison"]
 
