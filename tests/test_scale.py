@@ -260,7 +260,9 @@ def test_json_round_trip_is_exact():
 
 
 def test_from_json_rejects_other_text():
-    with pytest.raises(ValidationError, match=r"written by Policy\.to_json"):
+    with pytest.raises(
+        ValidationError, match=r"^Policy\.from_json needs text written by Policy\.to_json"
+    ):
         Policy.from_json('{"a": 1}')
 
 

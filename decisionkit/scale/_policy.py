@@ -458,16 +458,16 @@ class Policy:
         try:
             obj = json.loads(text)
         except (TypeError, ValueError) as exc:
-            raise ValidationError(f"Policy.from_json could not parse the text: {exc}.") from None
+            raise ValidationError(f"{caller_name()} could not parse the text: {exc}.") from None
         if not isinstance(obj, dict) or obj.get("format") != _FORMAT:
             raise ValidationError(
-                "Policy.from_json needs text written by Policy.to_json() "
+                f"{caller_name()} needs text written by Policy.to_json() "
                 "(a JSON object with format 'decisionkit.Policy')."
             )
         missing = [k for k in _KEYS if k not in obj]
         if missing:
             raise ValidationError(
-                f"Policy.from_json: the text lacks the key(s) {missing}; it was not written by "
+                f"{caller_name()}: the text lacks the key(s) {missing}; it was not written by "
                 "Policy.to_json() or was edited. Write it again with Policy.to_json()."
             )
         try:
@@ -476,7 +476,7 @@ class Policy:
             if isinstance(exc, ValidationError):
                 raise
             raise ValidationError(
-                f"Policy.from_json: the stored arrays do not fit together ({exc}). Write the "
+                f"{caller_name()}: the stored arrays do not fit together ({exc}). Write the "
                 "policy again with Policy.to_json()."
             ) from None
 
