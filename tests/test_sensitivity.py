@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,3 +160,57 @@ def test_bad_model_output_raises_clear_error(bad_model, fragment):
 def test_two_way_same_parameter_twice_rejected():
     with pytest.raises(ValidationError, match="other than param_x"):
         dk.sensitivity.two_way(model, BASE, "gain", [0.1], "gain", [0.2], wtp=WTP)
+
+
+# Issue 12: every error names the public function the user called (declared constraints, the
+# checks in the body and the free-form messages alike), by its public path.
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda: dk.sensitivity.one_way(5, BASE, RANGES, wtp=WTP),
+            "The 'model' parameter of sensitivity.one_way must be a callable. Got 5 instead.",
+        ),
+        (
+            lambda: dk.sensitivity.one_way(model, BASE, RANGES, wtp=WTP, n_points=1),
+            "The 'n_points' parameter of sensitivity.one_way must be an integer >= 2.",
+        ),
+        (
+            lambda: dk.sensitivity.one_way(model, BASE, {"price": (1, 2)}, wtp=WTP),
+            "sensitivity.one_way: parameter 'price' is not in 'base'",
+        ),
+        (
+            lambda: dk.sensitivity.one_way(model, BASE, {"gain": (0.2, 0.1)}, wtp=WTP),
+            "The 'ranges['gain']' parameter of sensitivity.one_way must be a pair",
+        ),
+        (
+            lambda: dk.sensitivity.one_way(lambda p: [1], BASE, RANGES, wtp=WTP),
+            "sensitivity.one_way: the model returned list",
+        ),
+        (
+            lambda: dk.sensitivity.one_way(model, BASE, RANGES, wtp=WTP).tornado("Z"),
+            "The 'strategy' parameter of OneWayResult.tornado must be one of",
+        ),
+        (
+            lambda: dk.sensitivity.two_way(model, BASE, "gain", [], "drug_cost", [1.0], wtp=WTP),
+            "The 'values_x' parameter of sensitivity.two_way must be",
+        ),
+        (
+            lambda: dk.sensitivity.two_way(
+                model, BASE, "gain", [0.1], "drug_cost", [1.0], wtp=0.0, outcome="nhb"
+            ),
+            "The 'wtp' parameter of sensitivity.two_way must be a number > 0. Got 0.0 instead.",
+        ),
+        (
+            lambda: dk.sensitivity.break_even(model, BASE, "gain", (0.0, 1.0), wtp=WTP, xtol=0),
+            "The 'xtol' parameter of sensitivity.break_even must be a number > 0.",
+        ),
+        (
+            lambda: dk.sensitivity.break_even(model, BASE, "drug_cost", (0.0, 1000.0), wtp=WTP),
+            "sensitivity.break_even: 'New' is optimal at both ends of drug_cost",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(call, fragment):
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        call()

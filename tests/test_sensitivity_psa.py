@@ -6,6 +6,7 @@ prediction equals the true function. The comparison with dampack itself on its e
 in benchmarks/validate_dampack_owsa.py (agreement to 4e-15 relative).
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -224,3 +225,54 @@ def test_default_parameters_skip_constant_inputs(small):
     assert res.parameters == ["x"]
     with pytest.raises(ValidationError, match="none of the inputs"):
         dk.sensitivity.one_way_psa(out, 1.0, inputs=p[["flat"]])
+
+
+# Issue 12: every error names the public function the user called, by its public path.
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda o: dk.sensitivity.one_way_psa(o, 1.0, ["x"], degree=0),
+            "The 'degree' parameter of sensitivity.one_way_psa must be an integer >= 1 and <= 5",
+        ),
+        (
+            lambda o: dk.sensitivity.two_way_psa(o, 1.0, "x", "x", n_points=1.5),
+            "The 'n_points' parameter of sensitivity.two_way_psa must be an integer >= 2",
+        ),
+        (
+            lambda o: dk.sensitivity.one_way_psa(o, 1.0, ["nope"]),
+            "sensitivity.one_way_psa: parameter(s) ['nope'] are not among the inputs",
+        ),
+        (
+            lambda o: dk.sensitivity.two_way_psa(o, 1.0, "x", "flat"),
+            "sensitivity.two_way_psa: parameter 'flat' has no variation",
+        ),
+        (
+            lambda o: dk.sensitivity.two_way_psa(o, 1.0, "x", "coin", degree=3),
+            "sensitivity.two_way_psa: the degree-3 metamodel of ['x', 'coin'] cannot be fitted",
+        ),
+        (
+            lambda o: dk.sensitivity.one_way_psa(o, 1.0, ["x"], strategies=["A", "Z"]),
+            "The 'strategies' parameter of sensitivity.one_way_psa must be at least two",
+        ),
+        (
+            lambda o: dk.sensitivity.one_way_psa(o, 1.0, ["x"]).predict("y", [0.0]),
+            "The 'parameter' parameter of OneWayPSAResult.predict must be one of ['x']",
+        ),
+        (
+            lambda o: dk.sensitivity.one_way_psa(o, 1.0, ["x"]).tornado("A", "A"),
+            "The 'reference' parameter of OneWayPSAResult.tornado must be a strategy other",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(small, call, fragment):
+    out, _ = small
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        call(out)
+
+
+def test_extrapolation_warning_names_the_function_and_points_at_the_call(small):
+    out, _ = small
+    with pytest.warns(DecisionKitWarning, match="^sensitivity.one_way_psa: the range") as rec:
+        dk.sensitivity.one_way_psa(out, 1.0, ["x"], ranges={"x": (-50, 50)})
+    assert rec[0].filename == __file__  # stacklevel reaches past @validate_params

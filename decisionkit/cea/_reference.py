@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_in, check_probability
+from decisionkit._validation import Interval, Options, validate_params
 from decisionkit.cea._inputs import draws, reference_index, wtp_grid
 from decisionkit.decision._kernel import reduce_draws
 
@@ -97,6 +97,7 @@ class IncrementalResult:
             }
         )
 
+    @validate_params()
     def eib(self, wtp: Any = None) -> pd.DataFrame:
         r"""Expected incremental benefit with its credible interval, per wtp and comparator.
 
@@ -116,7 +117,7 @@ class IncrementalResult:
         wtp : float or 1-D array, optional
             Evaluate at these values instead of the result's grid.
         """
-        grid = self.wtp if wtp is None else wtp_grid(wtp, self.wtp, "IncrementalResult.eib")
+        grid = self.wtp if wtp is None else wtp_grid(wtp, self.wtp)
         k, n = len(self.comparators), self.n_draws
         columns = ["wtp", "strategy", "eib", "lower", "upper", "prob_positive"]
         if k == 0:
@@ -187,6 +188,7 @@ class IncrementalResult:
         )
 
 
+@validate_params({"prob": Interval(0.0, 1.0, closed="neither"), "interval": Options(INTERVALS)})
 def incremental(
     outcomes: Any,
     *,
@@ -256,12 +258,10 @@ def incremental(
     0        B  2000.0
     1        C  4000.0
     """
-    caller = "incremental"
-    d = draws(outcomes, cost, effect, caller)
-    ref = reference_index(d, reference, caller)
-    grid = wtp_grid(wtp, d.wtp, caller)
-    prob = check_probability(prob, "prob", caller)
-    interval = check_in(interval, INTERVALS, "interval", caller)
+    d = draws(outcomes, cost, effect)
+    ref = reference_index(d, reference)
+    grid = wtp_grid(wtp, d.wtp)
+    prob = float(prob)
     keep = [i for i in range(len(d.strategies)) if i != ref]
     dc = d.cost[:, keep] - d.cost[:, [ref]]
     de = d.effect[:, keep] - d.effect[:, [ref]]

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_names, check_number, fail
+from decisionkit._validation import (
+    Interval,
+    Options,
+    caller_name,
+    check_names,
+    check_number,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
@@ -75,6 +83,7 @@ class OneWayResult:
         idx = (sign * f[self.outcome]).groupby([f["parameter"], f["value"]], sort=False).idxmax()
         return f.loc[idx.to_numpy(), ["parameter", "value", "strategy"]].reset_index(drop=True)
 
+    @validate_params()
     def tornado(self, strategy: str | None = None) -> pd.DataFrame:
         """Tornado table: the outcome of ``strategy`` at each parameter's low and high value.
 
@@ -85,7 +94,7 @@ class OneWayResult:
         strategy = self.base_optimal if strategy is None else strategy
         names = list(self.base["strategy"])
         if strategy not in names:
-            raise fail("strategy", "OneWayResult.tornado", f"one of {names}", strategy)
+            raise fail("strategy", f"one of {names}", strategy)
         f = self.frame[self.frame["strategy"] == strategy]
         g = f.groupby("parameter", sort=False)
         lo = f.loc[g["value"].idxmin().to_numpy()].set_index("parameter")
@@ -211,6 +220,9 @@ class BreakEvenResult:
 
 
 # ---------------------------------------------------------------------- functions
+@validate_params(
+    {"model": callable, "outcome": Options(_OUTCOMES), "n_points": Interval(2, None, integer=True)}
+)
 def one_way(
     model: Callable[[dict[str, Any]], Any],
     base: Mapping[str, Any],
@@ -264,23 +276,20 @@ def one_way(
     >>> res.base_optimal
     'New'
     """
-    caller = "one_way"
-    base = _check_base(base, caller)
-    wtp, outcome = _check_outcome(wtp, outcome, caller)
-    n_points = int(check_number(n_points, "n_points", caller, low=2, integer=True))
+    base = _check_base(base)
+    wtp = _check_wtp(wtp, outcome)
+    n_points = int(n_points)
     if not isinstance(ranges, Mapping) or not ranges:
-        raise fail("ranges", caller, "a non-empty dict of parameter name to (low, high)", ranges)
+        raise fail("ranges", "a non-empty dict of parameter name to (low, high)", ranges)
     grids = {}
-    for name in check_names(ranges.keys(), "ranges", caller):
-        _check_known(name, base, caller)
-        grids[name] = np.linspace(
-            *_check_bounds(ranges[name], f"ranges['{name}']", caller), n_points
-        )
-    names, c0, e0 = _evaluate(model, base, cost, effect, caller, None)
+    for name in check_names(ranges.keys(), "ranges"):
+        _check_known(name, base)
+        grids[name] = np.linspace(*_check_bounds(ranges[name], f"ranges['{name}']"), n_points)
+    names, c0, e0 = _evaluate(model, base, cost, effect, None)
     rows = []
     for name, values in grids.items():
         for v in values:
-            _, c, e = _evaluate(model, {**base, name: float(v)}, cost, effect, caller, names)
+            _, c, e = _evaluate(model, {**base, name: float(v)}, cost, effect, names)
             rows.append((name, float(v), c, e))
     k = len(names)
     c_all = np.concatenate([r[2] for r in rows])
@@ -301,6 +310,7 @@ def one_way(
     return OneWayResult(frame, base_frame, dict(base), outcome, wtp)
 
 
+@validate_params({"model": callable, "outcome": Options(_OUTCOMES)})
 def two_way(
     model: Callable[[dict[str, Any]], Any],
     base: Mapping[str, Any],
@@ -333,21 +343,19 @@ def two_way(
     -------
     TwoWayResult
     """
-    caller = "two_way"
-    base = _check_base(base, caller)
-    wtp, outcome = _check_outcome(wtp, outcome, caller)
+    base = _check_base(base)
+    wtp = _check_wtp(wtp, outcome)
     for p in (param_x, param_y):
-        _check_known(p, base, caller)
+        _check_known(p, base)
     if param_x == param_y:
-        raise fail("param_y", caller, f"a parameter other than param_x ({param_x!r})", param_y)
-    xs = _check_values(values_x, "values_x", caller)
-    ys = _check_values(values_y, "values_y", caller)
-    names, _, _ = _evaluate(model, base, cost, effect, caller, None)
+        raise fail("param_y", f"a parameter other than param_x ({param_x!r})", param_y)
+    xs = _check_values(values_x, "values_x")
+    ys = _check_values(values_y, "values_y")
+    names, _, _ = _evaluate(model, base, cost, effect, None)
     k = len(names)
     cells = [(x, y) for y in ys for x in xs]
     runs = [
-        _evaluate(model, {**base, param_x: x, param_y: y}, cost, effect, caller, names)
-        for x, y in cells
+        _evaluate(model, {**base, param_x: x, param_y: y}, cost, effect, names) for x, y in cells
     ]
     c = np.concatenate([r[1] for r in runs])
     e = np.concatenate([r[2] for r in runs])
@@ -368,6 +376,13 @@ def two_way(
     return TwoWayResult(frame, param_x, param_y, outcome, wtp)
 
 
+@validate_params(
+    {
+        "model": callable,
+        "outcome": Options(_OUTCOMES),
+        "xtol": Interval(0.0, None, closed="neither"),
+    }
+)
 def break_even(
     model: Callable[[dict[str, Any]], Any],
     base: Mapping[str, Any],
@@ -411,17 +426,16 @@ def break_even(
     """
     from scipy.optimize import brentq
 
-    caller = "break_even"
-    base = _check_base(base, caller)
-    wtp, outcome = _check_outcome(wtp, outcome, caller)
-    _check_known(parameter, base, caller)
-    lo, hi = _check_bounds(bounds, "bounds", caller)
-    xtol = check_number(xtol, "xtol", caller, low=0.0, low_inclusive=False)
-    names, _, _ = _evaluate(model, base, cost, effect, caller, None)
+    base = _check_base(base)
+    wtp = _check_wtp(wtp, outcome)
+    _check_known(parameter, base)
+    lo, hi = _check_bounds(bounds, "bounds")
+    xtol = float(xtol)
+    names, _, _ = _evaluate(model, base, cost, effect, None)
     sign = -1.0 if outcome == "cost" else 1.0
 
     def values(x: float) -> np.ndarray:
-        _, c, e = _evaluate(model, {**base, parameter: float(x)}, cost, effect, caller, names)
+        _, c, e = _evaluate(model, {**base, parameter: float(x)}, cost, effect, names)
         return sign * _outcome(c, e, wtp, outcome)
 
     v_lo, v_hi = values(lo), values(hi)
@@ -429,22 +443,22 @@ def break_even(
         a, b = int(np.argmax(v_lo)), int(np.argmax(v_hi))
         if a == b:
             raise ValidationError(
-                f"break_even: {names[a]!r} is optimal at both ends of {parameter} in "
+                f"{caller_name()}: {names[a]!r} is optimal at both ends of {parameter} in "
                 f"[{lo:g}, {hi:g}], so the optimal strategy does not change there. Widen "
                 "'bounds' or pass strategies=(a, b) to compare two strategies."
             )
     else:
-        pair = check_names(strategies, "strategies", caller)
+        pair = check_names(strategies, "strategies")
         unknown = [s for s in pair if s not in names]
         if len(pair) != 2 or unknown:
-            raise fail("strategies", caller, f"two of the strategies {names}", strategies)
+            raise fail("strategies", f"two of the strategies {names}", strategies)
         a, b = names.index(pair[0]), names.index(pair[1])
     g_lo, g_hi = v_lo[a] - v_lo[b], v_hi[a] - v_hi[b]
     if g_lo == 0.0 or g_hi == 0.0:
         root = lo if g_lo == 0.0 else hi
     elif np.sign(g_lo) == np.sign(g_hi):
         raise ValidationError(
-            f"break_even: the {outcome} difference {names[a]} - {names[b]} has the same sign "
+            f"{caller_name()}: the {outcome} difference {names[a]} - {names[b]} has the same sign "
             f"at both ends of {parameter} in [{lo:g}, {hi:g}] ({g_lo:.6g} and {g_hi:.6g}), so "
             "there is no break-even value there. Widen 'bounds' or check the strategies."
         )
@@ -462,45 +476,42 @@ def _optimal_grid(frame: pd.DataFrame, param_x: str, param_y: str) -> pd.DataFra
     return grid.rename_axis(index=param_y, columns=param_x)
 
 
-def _check_base(base: Any, caller: str) -> dict[str, Any]:
+def _check_base(base: Any) -> dict[str, Any]:
     if not isinstance(base, Mapping) or not base:
-        raise fail("base", caller, "a non-empty dict of base-case parameter values", base)
+        raise fail("base", "a non-empty dict of base-case parameter values", base)
     return dict(base)
 
 
-def _check_known(name: str, base: Mapping[str, Any], caller: str) -> None:
+def _check_known(name: str, base: Mapping[str, Any]) -> None:
     if name not in base:
         raise ValidationError(
-            f"{caller}: parameter {name!r} is not in 'base' (its parameters are "
+            f"{caller_name()}: parameter {name!r} is not in 'base' (its parameters are "
             f"{list(base)}). Add its base-case value to 'base' or fix the name."
         )
 
 
-def _check_outcome(wtp: Any, outcome: Any, caller: str) -> tuple[float, str]:
-    if outcome not in _OUTCOMES:
-        raise fail("outcome", caller, "one of " + ", ".join(map(repr, _OUTCOMES)), outcome)
-    positive = outcome == "nhb"
-    w = check_number(wtp, "wtp", caller, low=0.0, low_inclusive=not positive)
-    return w, outcome
+def _check_wtp(wtp: Any, outcome: str) -> float:
+    """The willingness to pay: >= 0, and > 0 for the net health benefit (it divides by it)."""
+    return check_number(wtp, "wtp", low=0.0, low_inclusive=outcome != "nhb")
 
 
-def _check_bounds(bounds: Any, param: str, caller: str) -> tuple[float, float]:
+def _check_bounds(bounds: Any, param: str) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in bounds)
     except (TypeError, ValueError):
-        raise fail(param, caller, "a pair (low, high) of numbers", bounds) from None
+        raise fail(param, "a pair (low, high) of numbers", bounds) from None
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise fail(param, caller, "a pair (low, high) of finite numbers with low < high", bounds)
+        raise fail(param, "a pair (low, high) of finite numbers with low < high", bounds)
     return lo, hi
 
 
-def _check_values(values: Any, param: str, caller: str) -> list[float]:
+def _check_values(values: Any, param: str) -> list[float]:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise fail(param, caller, "a 1-D sequence of numbers", values) from None
+        raise fail(param, "a 1-D sequence of numbers", values) from None
     if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
-        raise fail(param, caller, "a non-empty 1-D sequence of finite numbers", values)
+        raise fail(param, "a non-empty 1-D sequence of finite numbers", values)
     return [float(v) for v in arr]
 
 
@@ -522,46 +533,43 @@ def _evaluate(
     params: dict[str, Any],
     cost: str,
     effect: str,
-    caller: str,
     expected_names: list[str] | None,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Run the model once; return strategy names and expected cost and effect per strategy."""
-    if not callable(model):
-        raise fail("model", caller, "a callable params-dict -> outcomes", model)
     out = model(dict(params))
     if isinstance(out, OutcomeDistribution):
         names = out.actions
         c = np.asarray(out.metric(cost).mean("draw").values, dtype=float)
         e = np.asarray(out.metric(effect).mean("draw").values, dtype=float)
     elif isinstance(out, Mapping) and out:
-        names = check_names(out.keys(), "model output", caller)
+        names = check_names(out.keys(), "model output")
         c, e = np.empty(len(names)), np.empty(len(names))
         for i, value in enumerate(out.values()):
-            c[i], e[i] = _cost_effect(value, names[i], cost, effect, caller)
+            c[i], e[i] = _cost_effect(value, names[i], cost, effect)
     else:
         raise ValidationError(
-            f"{caller}: the model returned {type(out).__name__}; it must return an "
+            f"{caller_name()}: the model returned {type(out).__name__}; it must return an "
             "OutcomeDistribution or a dict {strategy: {'cost': c, 'qaly': e}}."
         )
     if c.ndim != 1 or not (np.isfinite(c).all() and np.isfinite(e).all()):
         raise ValidationError(
-            f"{caller}: the model returned non-finite or non-scalar cost/effect for "
+            f"{caller_name()}: the model returned non-finite or non-scalar cost/effect for "
             f"parameters {params}. Check the model at these values."
         )
     if expected_names is not None and names != expected_names:
         raise ValidationError(
-            f"{caller}: the model returned strategies {names} for parameters {params}, but "
+            f"{caller_name()}: the model returned strategies {names} for parameters {params}, but "
             f"{expected_names} at the base case. It must return the same strategies each time."
         )
     return names, c, e
 
 
-def _cost_effect(value: Any, name: str, cost: str, effect: str, caller: str) -> tuple[Any, Any]:
+def _cost_effect(value: Any, name: str, cost: str, effect: str) -> tuple[Any, Any]:
     if isinstance(value, Mapping):
         missing = [m for m in (cost, effect) if m not in value]
         if missing:
             raise ValidationError(
-                f"{caller}: the model output for {name!r} has no {missing} entry (it has "
+                f"{caller_name()}: the model output for {name!r} has no {missing} entry (it has "
                 f"{list(value)}). Pass cost=/effect= with the names the model uses."
             )
         return float(value[cost]), float(value[effect])
@@ -570,6 +578,6 @@ def _cost_effect(value: Any, name: str, cost: str, effect: str, caller: str) -> 
         return float(c), float(e)
     except (TypeError, ValueError):
         raise ValidationError(
-            f"{caller}: the model output for {name!r} must be {{'{cost}': c, '{effect}': e}} "
-            f"or a pair (cost, effect); got {value!r}."
+            f"{caller_name()}: the model output for {name!r} must be "
+            f"{{'{cost}': c, '{effect}': e}} or a pair (cost, effect); got {value!r}."
         ) from None

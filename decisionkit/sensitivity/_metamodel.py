@@ -31,13 +31,16 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._format import number
-from decisionkit._validation import check_names, check_number, fail
+from decisionkit._validation import Interval, caller_name, check_names, fail, validate_params
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
 from decisionkit.sensitivity._deterministic import _check_bounds, _optimal_grid
 
 __all__ = ["OneWayPSAResult", "TwoWayPSAResult", "one_way_psa", "two_way_psa"]
 
 _QUANTILES = (0.025, 0.975)  # dampack's default range: the middle 95% of the PSA draws
+
+# the metamodel's settings, shared with one_way_psa_metrics
+SETTINGS = {"degree": Interval(1, 5, integer=True), "n_points": Interval(2, None, integer=True)}
 
 
 # ---------------------------------------------------------------------- results
@@ -86,11 +89,11 @@ class OneWayPSAResult:
         """Strategy with the highest PSA mean utility."""
         return str(self.base.idxmax())
 
+    @validate_params()
     def predict(self, parameter: str, values: Any) -> pd.DataFrame:
         """Metamodel prediction at any ``values`` of ``parameter`` (one column per strategy)."""
-        caller = "OneWayPSAResult.predict"
         if parameter not in self._fits:
-            raise fail("parameter", caller, f"one of {self.parameters}", parameter)
+            raise fail("parameter", f"one of {self.parameters}", parameter)
         v = np.asarray(values, dtype=float).ravel()
         mean, scale, coef = self._fits[parameter]
         pred = _powers((v - mean) / scale, self.degree) @ coef
@@ -100,6 +103,7 @@ class OneWayPSAResult:
         """The tidy per (parameter, value, strategy) predictions (a copy)."""
         return self.frame.copy()
 
+    @validate_params()
     def tornado(self, strategy: str | None = None, reference: str | None = None) -> pd.DataFrame:
         """Tornado table: the predicted utility at each parameter's low and high value.
 
@@ -116,14 +120,13 @@ class OneWayPSAResult:
             ``parameter, low, high, outcome_low, outcome_high, base, swing`` (``swing`` =
             ``|outcome_high - outcome_low|``), by decreasing swing; ``base`` is the PSA mean.
         """
-        caller = "OneWayPSAResult.tornado"
         strategy = self.base_optimal if strategy is None else strategy
-        pick = self._strategy_check(strategy, "strategy", caller)
+        pick = self._strategy_check(strategy, "strategy")
         sign = {pick: 1.0}
         if reference is not None:
-            ref = self._strategy_check(reference, "reference", caller)
+            ref = self._strategy_check(reference, "reference")
             if ref == pick:
-                raise fail("reference", caller, f"a strategy other than {pick!r}", reference)
+                raise fail("reference", f"a strategy other than {pick!r}", reference)
             sign[ref] = -1.0
         f = self.frame[self.frame["strategy"].isin(sign)]
         value = f["expected_utility"] * f["strategy"].map(sign)
@@ -201,9 +204,9 @@ class OneWayPSAResult:
             )
         return "\n".join(lines)
 
-    def _strategy_check(self, name: Any, param: str, caller: str) -> str:
+    def _strategy_check(self, name: Any, param: str) -> str:
         if name not in self.strategies:
-            raise fail(param, caller, f"one of the strategies {self.strategies}", name)
+            raise fail(param, f"one of the strategies {self.strategies}", name)
         return str(name)
 
 
@@ -275,6 +278,7 @@ class TwoWayPSAResult:
 
 
 # ---------------------------------------------------------------------- functions
+@validate_params(SETTINGS)
 def one_way_psa(
     outcomes: Any,
     utility: Any,
@@ -346,11 +350,9 @@ def one_way_psa(
     >>> res.optimal()[["strategy", "low", "high"]].round(3).values.tolist()  # switch at 0.2
     [['Old', 0.125, 0.199], ['New', 0.201, 0.282]]
     """
-    caller = "one_way_psa"
-    name, names, u, params, x = _prepare(outcomes, utility, parameters, inputs, strategies, caller)
-    degree = int(check_number(degree, "degree", caller, low=1, high=5, integer=True))
-    n_points = int(check_number(n_points, "n_points", caller, low=2, integer=True))
-    bounds = _ranges(ranges, params, x, caller)
+    name, names, u, params, x = _prepare(outcomes, utility, parameters, inputs, strategies)
+    degree, n_points = int(degree), int(n_points)
+    bounds = _ranges(ranges, params, x)
     k = len(names)
     fits: dict[str, tuple[float, float, np.ndarray]] = {}
     r2 = np.empty((len(params), k))
@@ -358,7 +360,7 @@ def one_way_psa(
     for j, p in enumerate(params):
         mean, scale = float(x[:, j].mean()), float(x[:, j].std())
         design = _powers((x[:, j] - mean) / scale, degree)
-        coef, r2[j] = _fit(design, u, [p], degree, caller)
+        coef, r2[j] = _fit(design, u, [p], degree)
         fits[p] = (mean, scale, coef)
         grid = np.linspace(*bounds[p], n_points)
         grids.append(grid)
@@ -393,6 +395,7 @@ def _one_way_result(
     return OneWayPSAResult(frame, base_s, bounds, r_squared, name, degree, fits)
 
 
+@validate_params(SETTINGS)
 def two_way_psa(
     outcomes: Any,
     utility: Any,
@@ -428,17 +431,15 @@ def two_way_psa(
     ----------
     Jalal H, Dowd B, Sainfort F, Kuntz KM. Med Decis Making 2013;33(7):880-890.
     """
-    caller = "two_way_psa"
     if param_x == param_y:
-        raise fail("param_y", caller, f"a parameter other than param_x ({param_x!r})", param_y)
+        raise fail("param_y", f"a parameter other than param_x ({param_x!r})", param_y)
     pair = [param_x, param_y]
-    name, names, u, params, x = _prepare(outcomes, utility, pair, inputs, strategies, caller)
-    degree = int(check_number(degree, "degree", caller, low=1, high=5, integer=True))
-    n_points = int(check_number(n_points, "n_points", caller, low=2, integer=True))
-    bounds = _ranges(ranges, params, x, caller)
+    name, names, u, params, x = _prepare(outcomes, utility, pair, inputs, strategies)
+    degree, n_points = int(degree), int(n_points)
+    bounds = _ranges(ranges, params, x)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     z = (x - mean) / scale
-    coef, r2 = _fit(_tensor(z[:, 0], z[:, 1], degree), u, pair, degree, caller)
+    coef, r2 = _fit(_tensor(z[:, 0], z[:, 1], degree), u, pair, degree)
     gx, gy = (np.linspace(*bounds[p], n_points) for p in pair)
     cx, cy = np.meshgrid(gx, gy)  # y-major: cell (i, j) is (gx[j], gy[i])
     zx, zy = (cx.ravel() - mean[0]) / scale[0], (cy.ravel() - mean[1]) / scale[1]
@@ -475,13 +476,13 @@ def _tensor(zx: np.ndarray, zy: np.ndarray, degree: int) -> np.ndarray:
 
 
 def _fit(
-    design: np.ndarray, u: np.ndarray, params: list[str], degree: int, caller: str
+    design: np.ndarray, u: np.ndarray, params: list[str], degree: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares coefficients (columns per strategy) and R-squared per strategy."""
     coef, _, rank, _ = np.linalg.lstsq(design, u, rcond=None)
     if rank < design.shape[1]:
         raise ValidationError(
-            f"{caller}: the degree-{degree} metamodel of {params} cannot be fitted: the "
+            f"{caller_name()}: the degree-{degree} metamodel of {params} cannot be fitted: the "
             f"parameter draws take too few distinct values ({design.shape[1]} coefficients, "
             f"rank {rank}). Lower 'degree' or use a parameter that varies across the PSA."
         )
@@ -498,13 +499,12 @@ def _prepare(
     parameters: Sequence[str] | None,
     inputs: Any,
     strategies: Sequence[str] | None,
-    caller: str,
 ) -> tuple[str, list[str], np.ndarray, list[str], np.ndarray]:
     """Checked utility name, strategy names, utility draws (n, k), parameter names, draws."""
     from decisionkit.voi._evppi import resolve_inputs
 
-    name, names, u = _utility_matrix(outcomes, utility, strategies, caller)
-    frame = resolve_inputs(outcomes, inputs, caller)
+    name, names, u = _utility_matrix(outcomes, utility, strategies)
+    frame = resolve_inputs(outcomes, inputs)
     available = [str(c) for c in frame.columns]
     if parameters is None:  # every numeric input that varies; constants are not parameters
         params = [
@@ -514,15 +514,15 @@ def _prepare(
         ]
         if not params:
             raise ValidationError(
-                f"{caller}: none of the inputs {available} varies across the draws, so there "
-                "is nothing to analyse. Attach the PSA parameter draws with inputs=."
+                f"{caller_name()}: none of the inputs {available} varies across the draws, so "
+                "there is nothing to analyse. Attach the PSA parameter draws with inputs=."
             )
     else:
-        params = check_names(parameters, "parameters", caller)
+        params = check_names(parameters, "parameters")
     missing = [p for p in params if p not in available]
     if missing:
         raise ValidationError(
-            f"{caller}: parameter(s) {missing} are not among the inputs; the available "
+            f"{caller_name()}: parameter(s) {missing} are not among the inputs; the available "
             f"parameters are {available}. Fix the name or attach the draws with inputs=."
         )
     x = np.empty((u.shape[0], len(params)))
@@ -530,13 +530,13 @@ def _prepare(
         col = frame[p]
         if not pd.api.types.is_numeric_dtype(col) or not np.isfinite(col.to_numpy(float)).all():
             raise ValidationError(
-                f"{caller}: parameter {p!r} must hold finite numbers (dtype {col.dtype}); "
+                f"{caller_name()}: parameter {p!r} must hold finite numbers (dtype {col.dtype}); "
                 "encode categories as 0/1 indicators and drop missing draws."
             )
         x[:, j] = col.to_numpy(float)
         if np.ptp(x[:, j]) == 0:
             raise ValidationError(
-                f"{caller}: parameter {p!r} has no variation (every draw equals "
+                f"{caller_name()}: parameter {p!r} has no variation (every draw equals "
                 f"{x[0, j]:g}), so the metamodel cannot tell how the utility changes with "
                 "it. Drop it from 'parameters' or vary it in the PSA."
             )
@@ -544,7 +544,7 @@ def _prepare(
 
 
 def _utility_matrix(
-    outcomes: Any, utility: Any, strategies: Sequence[str] | None, caller: str
+    outcomes: Any, utility: Any, strategies: Sequence[str] | None
 ) -> tuple[str, list[str], np.ndarray]:
     """Checked utility name, strategy names and utility draws ``(n, k)`` at one value."""
     from decisionkit.decision.utility import net_monetary_benefit
@@ -552,44 +552,43 @@ def _utility_matrix(
 
     if isinstance(utility, numbers.Real) and not isinstance(utility, bool):
         utility = net_monetary_benefit(wtp=utility)
-    nb = utility_draws(outcomes, utility, caller)
+    nb = utility_draws(outcomes, utility)
     if nb.grid_dim is not None and nb.values.shape[2] != 1:
-        raise fail(
-            "utility", caller, "a utility at one willingness to pay, not a grid", utility.name
-        )
+        raise fail("utility", "a utility at one willingness to pay, not a grid", utility.name)
     names, u = list(nb.actions), nb.values[:, :, 0]
     if strategies is not None:
-        wanted = check_names(strategies, "strategies", caller)
+        wanted = check_names(strategies, "strategies")
         unknown = [s for s in wanted if s not in names]
         if unknown or len(wanted) < 2:
-            raise fail("strategies", caller, f"at least two of the strategies {names}", strategies)
+            raise fail("strategies", f"at least two of the strategies {names}", strategies)
         u = u[:, [names.index(s) for s in wanted]]
         names = wanted
     return str(getattr(utility, "name", "utility")), names, u
 
 
 def _ranges(
-    ranges: Mapping[str, Sequence[float]] | None, params: list[str], x: np.ndarray, caller: str
+    ranges: Mapping[str, Sequence[float]] | None, params: list[str], x: np.ndarray
 ) -> dict[str, tuple[float, float]]:
     """Range per parameter: the user's, else the 2.5% and 97.5% PSA quantiles."""
     given: dict[str, tuple[float, float]] = {}
     if ranges is not None:
         if not isinstance(ranges, Mapping):
-            raise fail("ranges", caller, "a dict of parameter name to (low, high)", ranges)
+            raise fail("ranges", "a dict of parameter name to (low, high)", ranges)
         for name, pair in ranges.items():
             if name not in params:
-                raise fail("ranges", caller, f"keyed by the parameters analysed {params}", name)
-            given[name] = _check_bounds(pair, f"ranges['{name}']", caller)
+                raise fail("ranges", f"keyed by the parameters analysed {params}", name)
+            given[name] = _check_bounds(pair, f"ranges['{name}']")
     out = {}
     for j, p in enumerate(params):
         if p in given:
             lo, hi = given[p]
             if lo < x[:, j].min() or hi > x[:, j].max():
                 warnings.warn(
-                    f"{caller}: the range [{lo:g}, {hi:g}] of {p!r} goes beyond its PSA draws "
-                    f"[{x[:, j].min():g}, {x[:, j].max():g}]; the metamodel extrapolates there.",
+                    f"{caller_name()}: the range [{lo:g}, {hi:g}] of {p!r} goes beyond its "
+                    f"PSA draws [{x[:, j].min():g}, {x[:, j].max():g}]; the metamodel "
+                    "extrapolates there.",
                     DecisionKitWarning,
-                    stacklevel=3,
+                    stacklevel=4,  # past this helper, the function and @validate_params
                 )
             out[p] = (lo, hi)
         else:

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_names, check_number, fail
+from decisionkit._validation import check_names, check_number, fail, validate_params
 from decisionkit.sensitivity._metamodel import (
+    SETTINGS,
     OneWayPSAResult,
     _fit,
     _one_way_result,
@@ -81,6 +82,7 @@ class OneWayPSAMetrics:
         """Parameters analysed, in input order."""
         return list(self.ranges)
 
+    @validate_params()
     def combine(self, weights: Mapping[str, float], *, name: str | None = None) -> OneWayPSAResult:
         r"""The one-way result of the utility :math:`\sum_m w_m \cdot \text{metric}_m`.
 
@@ -100,17 +102,14 @@ class OneWayPSAMetrics:
         -------
         OneWayPSAResult
         """
-        caller = "OneWayPSAMetrics.combine"
         if not isinstance(weights, Mapping) or not weights:
-            raise fail("weights", caller, "a non-empty dict of metric name to weight", weights)
+            raise fail("weights", "a non-empty dict of metric name to weight", weights)
         unknown = [m for m in weights if m not in self.metrics]
         if unknown:
-            raise fail(
-                "weights", caller, f"keyed by the metrics fitted {list(self.metrics)}", unknown
-            )
+            raise fail("weights", f"keyed by the metrics fitted {list(self.metrics)}", unknown)
         w = np.zeros(len(self.metrics))
         for m, v in weights.items():
-            w[self.metrics.index(m)] = check_number(v, f"weights['{m}']", caller)
+            w[self.metrics.index(m)] = check_number(v, f"weights['{m}']")
         label = name or " + ".join(f"{float(v):g}*{m}" for m, v in weights.items())
         coef = np.einsum("m,pmdk->pdk", w, self._coef)
         preds = np.einsum("m,pmnk->pnk", w, self._preds)
@@ -170,6 +169,7 @@ class OneWayPSAMetrics:
         )
 
 
+@validate_params(SETTINGS)
 def one_way_psa_metrics(
     outcomes: Any,
     metrics: Sequence[str] | None = None,
@@ -226,18 +226,14 @@ def one_way_psa_metrics(
     """
     from decisionkit.decision.utility import linear
 
-    caller = "one_way_psa_metrics"
     if metrics is None:
         metrics = list(getattr(outcomes, "metrics", []))
-    names_m = check_names(metrics, "metrics", caller)
+    names_m = check_names(metrics, "metrics")
     first = linear({names_m[0]: 1.0})
-    _, names, y0, params, x = _prepare(outcomes, first, parameters, inputs, strategies, caller)
-    ys = [y0] + [
-        _utility_matrix(outcomes, linear({m: 1.0}), strategies, caller)[2] for m in names_m[1:]
-    ]
-    degree = int(check_number(degree, "degree", caller, low=1, high=5, integer=True))
-    n_points = int(check_number(n_points, "n_points", caller, low=2, integer=True))
-    bounds = _ranges(ranges, params, x, caller)
+    _, names, y0, params, x = _prepare(outcomes, first, parameters, inputs, strategies)
+    ys = [y0] + [_utility_matrix(outcomes, linear({m: 1.0}), strategies)[2] for m in names_m[1:]]
+    degree, n_points = int(degree), int(n_points)
+    bounds = _ranges(ranges, params, x)
     n, k, n_m = y0.shape[0], len(names), len(names_m)
     y = np.concatenate(ys, axis=1)  # (n, M * K): metric-major columns
     n_p = len(params)
@@ -249,7 +245,7 @@ def one_way_psa_metrics(
     for j, p in enumerate(params):
         mean, scale = float(x[:, j].mean()), float(x[:, j].std())
         design = _powers((x[:, j] - mean) / scale, degree)
-        c, _ = _fit(design, y, [p], degree, caller)
+        c, _ = _fit(design, y, [p], degree)
         resid = (y - design @ c).reshape(n, n_m, k)
         scales[j] = mean, scale
         coef[j] = c.reshape(degree + 1, n_m, k).transpose(1, 0, 2)

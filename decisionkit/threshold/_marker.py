@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionkit._validation import check_in, finite_or_raise
+from decisionkit._validation import caller_name, check_in, finite_or_raise, validate_params
 from decisionkit.exceptions import ValidationError
 from decisionkit.threshold._inputs import check_outcome, check_survival
 
@@ -65,6 +65,7 @@ class MarkerRisk:
         )
 
 
+@validate_params()
 def marker_to_risk(
     outcome: Any,
     marker: Any,
@@ -137,8 +138,8 @@ def marker_to_risk(
     >>> bool(np.all(np.diff(mr.risk[np.argsort(x)]) > 0))  # higher marker, higher risk
     True
     """
-    caller = "marker_to_risk"
-    y = check_outcome(outcome, caller)
+    caller = caller_name()
+    y = check_outcome(outcome)
     x = np.asarray(marker)
     if x.ndim != 1 or x.shape[0] != y.size or x.dtype.kind not in "biuf":
         raise ValidationError(
@@ -152,12 +153,12 @@ def marker_to_risk(
             f"The 'marker' of {caller} takes a single value ({x[0]:g}), so it cannot separate "
             "patients. Pass a marker that varies."
         )
-    t, h = check_survival(time_to_event, horizon, time, y.size, caller)
+    t, h = check_survival(time_to_event, horizon, time, y.size)
     if t is None:
-        chosen = check_in("logistic" if model is None else model, ("logistic",), "model", caller)
-        risk, summary = _logistic(y, x, caller)
+        chosen = check_in("logistic" if model is None else model, ("logistic",), "model")
+        risk, summary = _logistic(y, x)
     else:
-        chosen = check_in("weibull" if model is None else model, SURVIVAL_MODELS, "model", caller)
+        chosen = check_in("weibull" if model is None else model, SURVIVAL_MODELS, "model")
         assert h is not None
         risk, summary = _parametric(y, x, t, h, chosen)
     risk.flags.writeable = False
@@ -165,9 +166,10 @@ def marker_to_risk(
     return MarkerRisk(risk=risk, marker=x, model=chosen, summary=summary, horizon=h)
 
 
-def _logistic(y: np.ndarray, x: np.ndarray, caller: str) -> tuple[np.ndarray, pd.DataFrame]:
+def _logistic(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     from sklearn.linear_model import LogisticRegression
 
+    caller = caller_name()
     if y.min() == y.max():
         raise ValidationError(
             f"{caller} needs both events and non-events in 'outcome' to fit a logistic "

@@ -1,5 +1,7 @@
 """dk.cea.incremental: every comparator against a chosen reference (BCEA's ``ref=``)."""
 
+import re
+
 import numpy as np
 import pytest
 from scipy.stats import norm
@@ -114,3 +116,34 @@ def test_other_bad_inputs():
         dk.cea.incremental(
             dk.OutcomeDistribution.from_arrays({"cost": bad, "qaly": QALY}), wtp=[0.0]
         )
+
+
+# Issue 12: errors name the public function the user called, by its public path.
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda: dk.cea.incremental(_out(), prob=1.5),
+            "The 'prob' parameter of cea.incremental must be a number > 0 and < 1.",
+        ),
+        (
+            lambda: dk.cea.incremental(_out(), interval="hpd"),
+            "The 'interval' parameter of cea.incremental must be one of 'quantile', 'normal'.",
+        ),
+        (
+            lambda: dk.cea.incremental(_out(), reference="D"),
+            "The 'reference' parameter of cea.incremental must be one of the strategies",
+        ),
+        (
+            lambda: dk.cea.incremental(_out(), wtp=[3.0, 1.0]),
+            "The 'wtp' parameter of cea.incremental must be a strictly increasing grid",
+        ),
+        (
+            lambda: dk.cea.incremental(_out(), wtp=[0.0]).eib(wtp=-1.0),
+            "The 'wtp' parameter of IncrementalResult.eib must be",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(call, fragment):
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        call()

@@ -6,6 +6,8 @@ give the fit of the weighted sum (Jalal et al. 2013's metamodel; see the module 
 tolerance is 1e-12 relative to the utility's scale (the two paths differ only by rounding).
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,3 +136,36 @@ def test_bad_metrics_are_refused(psa):
         dk.sensitivity.one_way_psa_metrics(psa, ["qaly", "qalys"])
     with pytest.raises(ValidationError, match="unique"):
         dk.sensitivity.one_way_psa_metrics(psa, ["qaly", "qaly"])
+
+
+# Issue 12: errors name the public function the user called, by its public path.
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda p: dk.sensitivity.one_way_psa_metrics(p, ["qaly", "qaly"]),
+            "The 'metrics' parameter of sensitivity.one_way_psa_metrics must hold unique names",
+        ),
+        (
+            lambda p: dk.sensitivity.one_way_psa_metrics(p, ["qaly"], degree=6),
+            "The 'degree' parameter of sensitivity.one_way_psa_metrics must be an integer",
+        ),
+        (
+            lambda p: dk.sensitivity.one_way_psa_metrics(p, ["qaly"], ["nope"]),
+            "sensitivity.one_way_psa_metrics: parameter(s) ['nope'] are not among the inputs",
+        ),
+        (
+            lambda p: dk.sensitivity.one_way_psa_metrics(p, ["qaly"], ["u_S1"]).combine({}),
+            "The 'weights' parameter of OneWayPSAMetrics.combine must be a non-empty dict",
+        ),
+        (
+            lambda p: dk.sensitivity.one_way_psa_metrics(p, ["qaly"], ["u_S1"]).combine(
+                {"qaly": "a lot"}
+            ),
+            "The 'weights['qaly']' parameter of OneWayPSAMetrics.combine must be a number",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(psa, call, fragment):
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        call(psa)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -190,3 +192,23 @@ def test_survival_risks_agree_with_the_golden_outputs(model):
     np.testing.assert_allclose(mr.risk[[0, 7, 42, 99, 149]], picked, rtol=1e-12, atol=0)
     np.testing.assert_allclose([mr.risk.sum(), mr.risk @ x], [total, weighted], rtol=1e-12)
     np.testing.assert_allclose(mr.summary["estimate"], GOLDEN_ESTIMATES[model], rtol=1e-12)
+
+
+# Issue 12: errors name the public function the user called, by its public path.
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"marker": np.ones(400)}, "The 'marker' of threshold.marker_to_risk takes a single"),
+        ({"marker": np.arange(3.0)}, "The 'marker' of threshold.marker_to_risk must be a 1-D"),
+        ({"outcome": np.zeros(400)}, "threshold.marker_to_risk needs both events"),
+        (
+            {"model": "weibull"},
+            "The 'model' parameter of threshold.marker_to_risk must be one of 'logistic'.",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(kwargs, fragment):
+    y, x = binary()
+    call = {"outcome": y, "marker": x} | kwargs
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        dk.threshold.marker_to_risk(call.pop("outcome"), call.pop("marker"), **call)
