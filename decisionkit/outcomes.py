@@ -17,7 +17,15 @@ import pandas as pd
 import xarray as xr
 
 from decisionkit._atomic import atomic_file
-from decisionkit._validation import check_names, check_probability, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    Options,
+    caller_name,
+    check_names,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["OutcomeDistribution"]
@@ -61,29 +69,30 @@ class OutcomeDistribution:
 
     __slots__ = ("_data", "_inputs")
 
+    @validate_params()
     def __init__(self, data: xr.Dataset, *, inputs: pd.DataFrame | None = None) -> None:
-        caller = "OutcomeDistribution"
         if not isinstance(data, xr.Dataset):
             raise TypeError(
-                f"The 'data' parameter of {caller} must be an xarray.Dataset. "
+                f"The 'data' parameter of {caller_name()} must be an xarray.Dataset. "
                 f"Got {type(data).__name__} instead. Use OutcomeDistribution.from_arrays() "
                 "for dicts of arrays or from_dataframe() for pandas data."
             )
-        self._adopt(data, inputs, caller, copy=True)
+        self._adopt(data, inputs, copy=True)
 
-    def _adopt(self, data: xr.Dataset, inputs: Any, caller: str, *, copy: bool) -> None:
+    def _adopt(self, data: xr.Dataset, inputs: Any, *, copy: bool) -> None:
         """Check ``data`` and keep it read-only: a deep copy, or the arrays themselves."""
-        data = _check_dataset(data, caller)
+        data = _check_dataset(data)
         # dask arrays are immutable already; copying would not load them either
         data = data.copy(deep=copy and not _is_lazy(data))
         if not _is_lazy(data):
             for var in data.data_vars.values():
                 var.values.flags.writeable = False  # immutable: never aliases the user's arrays
         self._data = data
-        self._inputs = _check_inputs(inputs, data.sizes[DRAW], caller)
+        self._inputs = _check_inputs(inputs, data.sizes[DRAW])
 
     # ------------------------------------------------------------------ constructors
     @classmethod
+    @validate_params({"copy": "boolean"})
     def from_arrays(
         cls,
         metrics: Mapping[str, Any],
@@ -115,20 +124,17 @@ class OutcomeDistribution:
             arrays built only to be wrapped (per-patient outputs of millions of values).
             Arrays of other dtypes are still copied; dask arrays never are.
         """
-        caller = "OutcomeDistribution.from_arrays"
-        if not isinstance(copy, bool):
-            raise fail("copy", caller, "True or False", copy)
         if not isinstance(metrics, Mapping) or not metrics:
-            raise fail("metrics", caller, "a non-empty dict of metric name to array", metrics)
-        names = check_names(metrics.keys(), "metrics", caller)
+            raise fail("metrics", "a non-empty dict of metric name to array", metrics)
+        names = check_names(metrics.keys(), "metrics")
         for name in names:
-            _check_label(name, "metric", caller)
+            _check_label(name, "metric")
         arrays = {}
         for name, value in zip(names, metrics.values(), strict=True):
             if isinstance(value, np.ma.MaskedArray):
                 if np.ma.getmaskarray(value).any():
                     raise ValidationError(
-                        f"{caller}: metric '{name}' is a masked array with "
+                        f"{caller_name()}: metric '{name}' is a masked array with "
                         f"{int(np.ma.getmaskarray(value).sum())} masked value(s). decisionkit "
                         "never drops draws silently: fill them (value.filled(...)) or remove "
                         "those draws first."
@@ -138,30 +144,30 @@ class OutcomeDistribution:
             if not copy and not _is_dask_array(arr) and arr.dtype != np.float64:
                 arr = arr.copy()  # only float64 arrays are handed over
             if arr.dtype.kind not in "biuf":
-                raise fail(f"metrics['{name}']", caller, "a numeric array", arr.dtype)
+                raise fail(f"metrics['{name}']", "a numeric array", arr.dtype)
             arrays[name] = arr
         shapes = {n: a.shape for n, a in arrays.items()}
         if len(set(shapes.values())) > 1:
             raise ValidationError(
-                f"All metrics passed to {caller} must have the same shape "
+                f"All metrics passed to {caller_name()} must have the same shape "
                 f"(n_draws, n_actions, ...), but got {shapes}. Check that each metric has one "
                 "row per draw and one column per action."
             )
         shape = next(iter(shapes.values()))
         if len(shape) < 2:
             raise ValidationError(
-                f"Metrics passed to {caller} must be at least 2-D (n_draws, n_actions); "
+                f"Metrics passed to {caller_name()} must be at least 2-D (n_draws, n_actions); "
                 f"got shape {shape}. For a single action, reshape with arr[:, None]."
             )
         extra = list(dims) if dims is not None else [f"dim_{i}" for i in range(len(shape) - 2)]
         if len(extra) != len(shape) - 2:
-            raise fail("dims", caller, f"{len(shape) - 2} name(s) for the extra axes", dims)
+            raise fail("dims", f"{len(shape) - 2} name(s) for the extra axes", dims)
         if actions is None:
             actions = [f"action_{i}" for i in range(shape[1])]
-        actions = check_names(actions, "actions", caller)
+        actions = check_names(actions, "actions")
         if len(actions) != shape[1]:
             raise ValidationError(
-                f"{caller} got {len(actions)} action names for arrays with {shape[1]} "
+                f"{caller_name()} got {len(actions)} action names for arrays with {shape[1]} "
                 "columns. Pass one name per column."
             )
         all_coords: dict[str, Any] = {DRAW: np.arange(shape[0]), ACTION: actions}
@@ -173,13 +179,13 @@ class OutcomeDistribution:
             {n: (full_dims, a) for n, a in arrays.items()},
             coords=all_coords,
         )
-        if copy:
-            return cls(ds, inputs=_inputs_frame(inputs, caller))
+        # the checks of OutcomeDistribution(ds) without a second public call
         out = cls.__new__(cls)
-        out._adopt(ds, _inputs_frame(inputs, caller), caller, copy=False)
+        out._adopt(ds, _inputs_frame(inputs), copy=copy)
         return out
 
     @classmethod
+    @validate_params({"layout": Options(("auto", "long", "wide"))})
     def from_dataframe(
         cls,
         df: pd.DataFrame,
@@ -217,30 +223,28 @@ class OutcomeDistribution:
         inputs : DataFrame, optional
             Input parameter draws, one row per draw.
         """
-        caller = "OutcomeDistribution.from_dataframe"
         if not isinstance(df, pd.DataFrame):
-            raise fail("df", caller, "a pandas DataFrame", type(df).__name__)
+            raise fail("df", "a pandas DataFrame", type(df).__name__)
         if df.shape[0] == 0 or df.shape[1] == 0:
             raise ValidationError(
-                f"The DataFrame passed to {caller} is empty ({df.shape[0]} rows, "
+                f"The DataFrame passed to {caller_name()} is empty ({df.shape[0]} rows, "
                 f"{df.shape[1]} columns). It needs one row per draw (wide) or per draw and "
                 "action (long)."
             )
-        check_names(list(df.columns), "df columns", caller)  # `1` and "1" are the same name
+        check_names(list(df.columns), "df columns")  # `1` and "1" are the same name
         if layout == "auto":
             layout = "long" if action in df.columns else "wide"
         if layout == "long":
             return cls._from_long(df, action=action, draw=draw, metrics=metrics, inputs=inputs)
         if layout == "wide":
             return cls._from_wide(df, metric=metric, sep=sep, inputs=inputs)
-        raise fail("layout", caller, "one of 'auto', 'long', 'wide'", layout)
+        raise fail("layout", "one of 'auto', 'long', 'wide'", layout)
 
     @classmethod
     def _from_long(cls, df, *, action, draw, metrics, inputs) -> OutcomeDistribution:
-        caller = "OutcomeDistribution.from_dataframe"
         if action not in df.columns:
             raise ValidationError(
-                f"{caller}: the long layout needs an '{action}' column; the columns are "
+                f"{caller_name()}: the long layout needs an '{action}' column; the columns are "
                 f"{list(df.columns)}. Pass action='<column name>' or layout='wide'."
             )
         has_draw = draw is not None and draw in df.columns
@@ -251,12 +255,12 @@ class OutcomeDistribution:
         missing = [m for m in metrics if m not in df.columns]
         if missing:
             raise ValidationError(
-                f"{caller}: metric column(s) {missing} are not in the data; the columns are "
+                f"{caller_name()}: metric column(s) {missing} are not in the data; the columns are "
                 f"{list(df.columns)}."
             )
         if not metrics:
-            raise ValidationError(f"{caller}: no metric columns found besides '{action}'.")
-        _check_numeric_columns(df, metrics, caller)
+            raise ValidationError(f"{caller_name()}: no metric columns found besides '{action}'.")
+        _check_numeric_columns(df, metrics)
         actions = list(pd.unique(df[action].astype(str)))
         keyed = df.assign(**{action: df[action].astype(str)})
         draw_col = keyed[draw] if has_draw else keyed.groupby(action, sort=False).cumcount()
@@ -265,14 +269,14 @@ class OutcomeDistribution:
         if dup.any():
             first = keyed.loc[dup, ["_draw", action]].iloc[0].tolist()
             raise ValidationError(
-                f"{caller}: {int(dup.sum())} duplicated (draw, action) row(s), e.g. "
+                f"{caller_name()}: {int(dup.sum())} duplicated (draw, action) row(s), e.g. "
                 f"{first}. Each draw must appear once per action."
             )
         wide = keyed.set_index(["_draw", action])[metrics].unstack(action)
         if wide.isna().to_numpy().any():
             counts = keyed.groupby(action, sort=False).size().to_dict()
             raise ValidationError(
-                f"{caller}: the actions do not all have the same draws (rows per action: "
+                f"{caller_name()}: the actions do not all have the same draws (rows per action: "
                 f"{counts}). Every action needs a value for every draw."
             )
         arrays = {m: wide[m][actions].to_numpy() for m in metrics}
@@ -280,13 +284,13 @@ class OutcomeDistribution:
 
     @classmethod
     def _from_wide(cls, df, *, metric, sep, inputs) -> OutcomeDistribution:
-        caller = "OutcomeDistribution.from_dataframe"
         if DRAW in df.columns and not isinstance(df.columns, pd.MultiIndex):
             raise ValidationError(
-                f"{caller}: the wide layout has one row per draw, so a '{DRAW}' column would "
+                f"{caller_name()}: the wide layout has one row per draw, so a '{DRAW}' "
+                "column would "
                 "be read as an action. Drop it (or make it the index), or use layout='long'."
             )
-        _check_numeric_columns(df, list(df.columns), caller)
+        _check_numeric_columns(df, list(df.columns))
         if isinstance(df.columns, pd.MultiIndex):
             pairs = [(str(m), str(a)) for m, a in df.columns]
         else:
@@ -294,7 +298,8 @@ class OutcomeDistribution:
             if any(with_sep) and not all(with_sep):
                 lacking = [c for c, w in zip(df.columns, with_sep, strict=True) if not w]
                 raise ValidationError(
-                    f"{caller}: some columns are named '<metric>{sep}<action>' but {lacking[:5]} "
+                    f"{caller_name()}: some columns are named '<metric>{sep}<action>' but "
+                    f"{lacking[:5]} "
                     f"{'is' if len(lacking) == 1 else 'are'} not. Rename them the same way, "
                     "or pass the parameter columns separately as inputs=."
                 )
@@ -305,7 +310,8 @@ class OutcomeDistribution:
         if len(set(pairs)) != len(pairs):
             dupes = sorted({f"{m}{sep}{a}" for m, a in pairs if pairs.count((m, a)) > 1})
             raise ValidationError(
-                f"{caller}: the columns {dupes} appear more than once. Each (metric, action) "
+                f"{caller_name()}: the columns {dupes} appear more than once. Each (metric, "
+                "action) "
                 "pair needs exactly one column."
             )
         metric_names = list(dict.fromkeys(m for m, _ in pairs))
@@ -318,13 +324,14 @@ class OutcomeDistribution:
             if None in cols:
                 absent = [a for a, c in zip(actions, cols, strict=True) if c is None]
                 raise ValidationError(
-                    f"{caller}: metric '{m}' has no column for action(s) {absent}. Every "
+                    f"{caller_name()}: metric '{m}' has no column for action(s) {absent}. Every "
                     "metric needs one column per action."
                 )
             arrays[m] = values[:, cols]
         return cls.from_arrays(arrays, actions=actions, inputs=inputs)
 
     @classmethod
+    @validate_params()
     def from_posterior(
         cls,
         idata: Any,
@@ -356,24 +363,23 @@ class OutcomeDistribution:
             Variables to attach as input parameter draws (vector variables are flattened to
             columns ``name[i]``).
         """
-        caller = "OutcomeDistribution.from_posterior"
-        ds = _posterior_dataset(idata, group, caller)
+        ds = _posterior_dataset(idata, group)
         if not isinstance(metrics, Mapping) or not metrics:
-            raise fail("metrics", caller, "a non-empty dict of metric name to variable(s)", metrics)
+            raise fail("metrics", "a non-empty dict of metric name to variable(s)", metrics)
         stacked = {}
         for name, spec in metrics.items():
             if isinstance(spec, str):
-                da = _stack_var(ds, spec, caller)
+                da = _stack_var(ds, spec)
                 if action_dim not in da.dims:
                     raise ValidationError(
-                        f"{caller}: variable '{spec}' has dims {list(da.dims)} and no "
+                        f"{caller_name()}: variable '{spec}' has dims {list(da.dims)} and no "
                         f"'{action_dim}' dim. Pass action_dim='<dim name>' or map actions to "
                         "variables: {'metric': {'A': 'var_a', 'B': 'var_b'}}."
                     )
                 da = da.rename({action_dim: ACTION})
             elif isinstance(spec, Mapping):
-                parts = [_stack_var(ds, v, caller) for v in spec.values()]
-                labels = check_names(spec.keys(), f"metrics['{name}']", caller)
+                parts = [_stack_var(ds, v) for v in spec.values()]
+                labels = check_names(spec.keys(), f"metrics['{name}']")
                 da = xr.concat(
                     parts,
                     dim=pd.Index(labels, name=ACTION),
@@ -382,7 +388,7 @@ class OutcomeDistribution:
                     join="exact",
                 )
             else:
-                raise fail(f"metrics['{name}']", caller, "a variable name or a dict", spec)
+                raise fail(f"metrics['{name}']", "a variable name or a dict", spec)
             da = da.transpose(DRAW, ACTION, ...)
             da = da.assign_coords({ACTION: [str(a) for a in da[ACTION].values]})
             stacked[str(name)] = da.drop_vars([c for c in da.coords if c not in da.dims])
@@ -397,7 +403,7 @@ class OutcomeDistribution:
         if inputs:
             cols = {}
             for var in inputs:
-                da = _stack_var(ds, var, caller)
+                da = _stack_var(ds, var)
                 flat = da.values.reshape(da.sizes[DRAW], -1)
                 if flat.shape[1] == 1:
                     cols[var] = flat[:, 0]
@@ -408,6 +414,7 @@ class OutcomeDistribution:
         return cls(data, inputs=in_frame)
 
     @classmethod
+    @validate_params()
     def from_netcdf(
         cls, path: str | Path, *, chunks: Mapping[str, int] | None = None
     ) -> OutcomeDistribution:
@@ -504,6 +511,7 @@ class OutcomeDistribution:
         """Draws of one metric as a DataArray (draw, action, ...)."""
         return self.metric(metric)
 
+    @validate_params()
     def metric(self, name: str) -> xr.DataArray:
         """Draws of metric ``name`` as a DataArray; a clear error lists the available ones."""
         if name not in self._data.data_vars:
@@ -512,21 +520,19 @@ class OutcomeDistribution:
             )
         return self._data[name]
 
+    @validate_params()
     def sel_actions(self, actions: Sequence[str]) -> OutcomeDistribution:
         """A new OutcomeDistribution with only ``actions``, in the given order."""
         if isinstance(actions, str):
             raise fail(
                 "actions",
-                "OutcomeDistribution.sel_actions",
                 "a list of action names",
                 actions,
-                f"For one action pass [{actions!r}].",
+                hint=f"For one action pass [{actions!r}].",
             )
-        wanted = check_names(actions, "actions", "OutcomeDistribution.sel_actions")
+        wanted = check_names(actions, "actions")
         if not wanted:
-            raise fail(
-                "actions", "OutcomeDistribution.sel_actions", "at least one action name", actions
-            )
+            raise fail("actions", "at least one action name", actions)
         unknown = [a for a in wanted if a not in self.actions]
         if unknown:
             raise ValidationError(
@@ -543,14 +549,16 @@ class OutcomeDistribution:
         """Standard deviation over draws of each metric per action."""
         return self._summary_frame(self._data.std(DRAW, ddof=1), "sd")
 
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def interval(self, prob: float = 0.95) -> pd.DataFrame:
         """Central (equal-tailed) interval of each metric per action, with probability ``prob``."""
-        prob = check_probability(prob, "prob", "OutcomeDistribution.interval")
+        prob = float(prob)
         q = self._data.quantile([(1 - prob) / 2, (1 + prob) / 2], dim=DRAW)
         lo = self._summary_frame(q.isel(quantile=0, drop=True), "lower")
         hi = self._summary_frame(q.isel(quantile=1, drop=True), "upper")
         return lo.merge(hi)
 
+    @validate_params({"prob": Interval(0.0, 1.0, closed="neither")})
     def summary(self, prob: float = 0.95) -> pd.DataFrame:
         """Mean, sd and central interval of every metric per action, in one tidy frame."""
         return self.mean().merge(self.sd()).merge(self.interval(prob))
@@ -565,6 +573,7 @@ class OutcomeDistribution:
         """Long tidy frame: one row per (draw, action, extra dims), one column per metric."""
         return self._data.to_dataframe().reset_index()
 
+    @validate_params()
     def to_netcdf(self, path: str | Path) -> Path:
         """Write to a netCDF file (groups ``outcomes`` and ``inputs``); never pickles.
 
@@ -607,16 +616,18 @@ class OutcomeDistribution:
 
 
 # ---------------------------------------------------------------------- helpers
-def require_outcomes(obj: Any, caller: str, *, hint: str = "") -> OutcomeDistribution:
+def require_outcomes(obj: Any, caller: str | None = None, *, hint: str = "") -> OutcomeDistribution:
     """Return ``obj`` if it is an OutcomeDistribution, else raise the standard error.
 
     The one check every consumer of outcomes (decide, utilities, CEA, VOI) runs at its
-    public boundary; ``hint`` says how to build one for that caller.
+    public boundary; ``hint`` says how to build one for that caller. The error names
+    ``caller`` when given (a utility or a structure inside the call), else the public
+    function running (see :func:`decisionkit._validation.validate_params`).
     """
     if not isinstance(obj, OutcomeDistribution):
         raise fail(
             "outcomes",
-            caller,
+            caller if caller is not None else caller_name(),
             "an OutcomeDistribution",
             type(obj).__name__,
             hint or "Build one with dk.OutcomeDistribution.from_arrays().",
@@ -624,7 +635,7 @@ def require_outcomes(obj: Any, caller: str, *, hint: str = "") -> OutcomeDistrib
     return obj
 
 
-def _check_label(name: str, kind: str, caller: str) -> None:
+def _check_label(name: str, kind: str) -> None:
     """Refuse names that cannot be written to netCDF and read back as they were.
 
     Control characters are refused for every name by ``check_names``; a variable name (a
@@ -633,16 +644,16 @@ def _check_label(name: str, kind: str, caller: str) -> None:
     """
     if name == ".":  # HDF5 reads "." as the group itself: the variable cannot be written
         raise ValidationError(
-            f"{caller}: a {kind} cannot be called '.', which files cannot store. Rename it."
+            f"{caller_name()}: a {kind} cannot be called '.', which files cannot store. Rename it."
         )
     if "/" in name:
         raise ValidationError(
-            f"{caller}: the {kind} name {name!r} contains '/', which files cannot store. "
+            f"{caller_name()}: the {kind} name {name!r} contains '/', which files cannot store. "
             "Rename it (for example with '_' or ' per ')."
         )
     if name in _RESERVED:
         raise ValidationError(
-            f"{caller}: {kind} cannot be called {name!r}: the name is reserved for the "
+            f"{caller_name()}: {kind} cannot be called {name!r}: the name is reserved for the "
             f"{name} dimension. Rename it (for example '{name}_value')."
         )
 
@@ -664,7 +675,7 @@ def _check_finite_block(block: np.ndarray, what: str) -> np.ndarray:
     return block
 
 
-def _finite_in_graph(da: xr.DataArray, what: str, caller: str) -> xr.DataArray:
+def _finite_in_graph(da: xr.DataArray, what: str) -> xr.DataArray:
     """Validate a dask-backed metric chunk by chunk when it is computed, never loading it all.
 
     Every chunk must hold all draws (chunk along ``action`` or extra dims such as ``unit``),
@@ -673,7 +684,7 @@ def _finite_in_graph(da: xr.DataArray, what: str, caller: str) -> xr.DataArray:
     draw_chunks = da.chunksizes.get(DRAW, (da.sizes[DRAW],))
     if len(draw_chunks) > 1:
         raise ValidationError(
-            f"{caller}: {what} is split into {len(draw_chunks)} chunks along 'draw'. Each "
+            f"{caller_name()}: {what} is split into {len(draw_chunks)} chunks along 'draw'. Each "
             "chunk must hold every draw; chunk along another dim instead, e.g. "
             "ds.chunk({'draw': -1, 'unit': 100_000})."
         )
@@ -687,70 +698,72 @@ def _finite_in_graph(da: xr.DataArray, what: str, caller: str) -> xr.DataArray:
     )
 
 
-def _check_dataset(data: xr.Dataset, caller: str) -> xr.Dataset:
+def _check_dataset(data: xr.Dataset) -> xr.Dataset:
     if not data.data_vars:
-        raise ValidationError(f"{caller}: the dataset has no metric variables.")
+        raise ValidationError(f"{caller_name()}: the dataset has no metric variables.")
     for name in data.data_vars:
-        _check_label(str(name), "metric", caller)
+        _check_label(str(name), "metric")
     dims = None
     for name, da in data.data_vars.items():
         if da.dims[:2] != (DRAW, ACTION):
             raise ValidationError(
-                f"{caller}: metric '{name}' has dims {list(da.dims)}; every metric must start "
+                f"{caller_name()}: metric '{name}' has dims {list(da.dims)}; every metric "
+                "must start "
                 f"with ('{DRAW}', '{ACTION}'). Transpose it first."
             )
         if dims is not None and da.dims != dims:
             raise ValidationError(
-                f"{caller}: metrics have different dims ({list(dims)} vs {list(da.dims)} for "
+                f"{caller_name()}: metrics have different dims ({list(dims)} vs "
+                f"{list(da.dims)} for "
                 f"'{name}'). Every metric must have the same dims."
             )
         dims = da.dims
         if da.dtype.kind not in "biuf":
-            raise ValidationError(f"{caller}: metric '{name}' is not numeric ({da.dtype}).")
+            raise ValidationError(f"{caller_name()}: metric '{name}' is not numeric ({da.dtype}).")
         if _is_dask_array(da.data):
-            data[name] = _finite_in_graph(da, f"Metric '{name}'", caller)
+            data[name] = _finite_in_graph(da, f"Metric '{name}'")
         else:
             finite_or_raise(da.values, f"Metric '{name}'", _FINITE_HINT)
     if data.sizes[DRAW] < 2:
         raise ValidationError(
-            f"{caller}: got {data.sizes[DRAW]} draw(s); at least 2 draws are needed to describe "
+            f"{caller_name()}: got {data.sizes[DRAW]} draw(s); at least 2 draws are "
+            "needed to describe "
             "uncertainty. Sample more draws (typically 1,000 or more)."
         )
     if data.sizes[ACTION] == 0:
         raise ValidationError(
-            f"{caller}: there are no actions to decide between. Pass at least one column "
+            f"{caller_name()}: there are no actions to decide between. Pass at least one column "
             "(action) of draws; two or more to compare."
         )
     if ACTION not in data.coords:
         data = data.assign_coords({ACTION: [f"action_{i}" for i in range(data.sizes[ACTION])]})
-    check_names(list(data[ACTION].values), "actions", caller)
+    check_names(list(data[ACTION].values), "actions")
     if DRAW not in data.coords:
         data = data.assign_coords({DRAW: np.arange(data.sizes[DRAW])})
     return data
 
 
-def _check_inputs(inputs: Any, n_draws: int, caller: str) -> pd.DataFrame | None:
+def _check_inputs(inputs: Any, n_draws: int) -> pd.DataFrame | None:
     if inputs is None:
         return None
     if not isinstance(inputs, pd.DataFrame):
-        raise fail(
-            "inputs", caller, "a pandas DataFrame (one row per draw) or None", type(inputs).__name__
-        )
+        raise fail("inputs", "a pandas DataFrame (one row per draw) or None", type(inputs).__name__)
     if len(inputs) != n_draws:
         raise ValidationError(
-            f"{caller}: inputs has {len(inputs)} rows but the outcomes have {n_draws} draws. "
+            f"{caller_name()}: inputs has {len(inputs)} rows but the outcomes have "
+            f"{n_draws} draws. "
             "Pass one row of input parameters per draw, in the same order."
         )
-    names = check_names(inputs.columns, "inputs", caller)
+    names = check_names(inputs.columns, "inputs")
     frame = inputs.copy()
     frame.columns = names
     for name in names:
-        _check_label(name, "input parameter", caller)
-        frame[name] = _numeric_input(frame[name], name, caller)
+        _check_label(name, "input parameter")
+        frame[name] = _numeric_input(frame[name], name)
     return frame.reset_index(drop=True)
 
 
-def _numeric_input(col: pd.Series, name: str, caller: str) -> pd.Series:
+def _numeric_input(col: pd.Series, name: str) -> pd.Series:
     """Input parameters must be plain numbers: EVPPI regresses on them and files store them.
 
     pandas' nullable numbers (``Int64``, ``Float64``, ``boolean``) without missing values
@@ -760,13 +773,13 @@ def _numeric_input(col: pd.Series, name: str, caller: str) -> pd.Series:
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biuf":
         if col.isna().any():
             raise ValidationError(
-                f"{caller}: input parameter {name!r} has {int(col.isna().sum())} missing "
+                f"{caller_name()}: input parameter {name!r} has {int(col.isna().sum())} missing "
                 "value(s). Every draw needs a value of every input; fix or drop them."
             )
         return col.to_numpy(dtype=dtype.numpy_dtype)
     if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
         raise ValidationError(
-            f"{caller}: input parameter {name!r} is not numeric (dtype {dtype}). Inputs are "
+            f"{caller_name()}: input parameter {name!r} is not numeric (dtype {dtype}). Inputs are "
             "the model's parameter draws and must be numbers; encode categories as 0/1 "
             "indicators or drop the column."
         )
@@ -774,43 +787,43 @@ def _numeric_input(col: pd.Series, name: str, caller: str) -> pd.Series:
     return col
 
 
-def _inputs_frame(inputs: Any, caller: str) -> pd.DataFrame | None:
+def _inputs_frame(inputs: Any) -> pd.DataFrame | None:
     if inputs is None or isinstance(inputs, pd.DataFrame):
         return inputs
     if isinstance(inputs, Mapping):
         try:
             return pd.DataFrame({k: np.asarray(v) for k, v in inputs.items()})
         except ValueError as exc:
-            raise ValidationError(f"{caller}: inputs could not be aligned: {exc}") from exc
-    raise fail("inputs", caller, "a DataFrame or a dict of 1-D arrays", type(inputs).__name__)
+            raise ValidationError(f"{caller_name()}: inputs could not be aligned: {exc}") from exc
+    raise fail("inputs", "a DataFrame or a dict of 1-D arrays", type(inputs).__name__)
 
 
-def _check_numeric_columns(df: pd.DataFrame, columns: list[Any], caller: str) -> None:
+def _check_numeric_columns(df: pd.DataFrame, columns: list[Any]) -> None:
     for col in columns:
         if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
             raise ValidationError(
-                f"{caller}: column {col!r} is not numeric (dtype {df[col].dtype}). Metric "
+                f"{caller_name()}: column {col!r} is not numeric (dtype {df[col].dtype}). Metric "
                 "columns must hold numbers; convert or drop it."
             )
 
 
-def _posterior_dataset(idata: Any, group: str, caller: str) -> xr.Dataset:
+def _posterior_dataset(idata: Any, group: str) -> xr.Dataset:
     if isinstance(idata, xr.Dataset):
         return idata
     if isinstance(idata, xr.DataTree):
         if group not in idata.children:
             raise ValidationError(
-                f"{caller}: the DataTree has no '{group}' group; its groups are "
+                f"{caller_name()}: the DataTree has no '{group}' group; its groups are "
                 f"{list(idata.children)}."
             )
         return idata[group].to_dataset()
-    raise fail("idata", caller, "an xarray DataTree (ArviZ 1.x) or Dataset", type(idata).__name__)
+    raise fail("idata", "an xarray DataTree (ArviZ 1.x) or Dataset", type(idata).__name__)
 
 
-def _stack_var(ds: xr.Dataset, var: str, caller: str) -> xr.DataArray:
+def _stack_var(ds: xr.Dataset, var: str) -> xr.DataArray:
     if var not in ds.data_vars:
         raise ValidationError(
-            f"{caller}: variable {var!r} is not in the posterior; its variables are "
+            f"{caller_name()}: variable {var!r} is not in the posterior; its variables are "
             f"{list(ds.data_vars)}."
         )
     da = ds[var]
@@ -820,5 +833,5 @@ def _stack_var(ds: xr.Dataset, var: str, caller: str) -> xr.DataArray:
         )
         da = da.rename({"_sample": DRAW})
     if DRAW not in da.dims:
-        raise ValidationError(f"{caller}: variable {var!r} has no 'draw' dim.")
+        raise ValidationError(f"{caller_name()}: variable {var!r} has no 'draw' dim.")
     return da.transpose(DRAW, ...).drop_vars(DRAW, errors="ignore")

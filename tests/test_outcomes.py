@@ -177,3 +177,74 @@ def test_from_dataframe_rejects_bad_frames(df, fragment):
 def test_repr_is_readable(two_metric):
     text = repr(two_metric)
     assert "draws: 200" in text and "2 parameters" in text
+
+
+# -- every parameter error names the public function the user called (issue 12) -------------
+def _long_frame(n: int = 4) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"action": ["A", "B"] * n, "draw": np.repeat(np.arange(n), 2), "cost": np.arange(2.0 * n)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragment"),
+    [
+        (
+            lambda o: dk.OutcomeDistribution(5),
+            TypeError,
+            "'data' parameter of OutcomeDistribution ",
+        ),
+        (
+            lambda o: dk.OutcomeDistribution.from_arrays({"x": np.ones((3, 2, 2))}, dims=[]),
+            ValidationError,
+            "The 'dims' parameter of OutcomeDistribution.from_arrays must be 1 name(s)",
+        ),
+        (
+            lambda o: dk.OutcomeDistribution.from_arrays({"x": np.ones((3, 2))}, copy="no"),
+            ValidationError,
+            "The 'copy' parameter of OutcomeDistribution.from_arrays must be True or False.",
+        ),
+        (
+            lambda o: dk.OutcomeDistribution.from_dataframe(_long_frame(), layout="tall"),
+            ValidationError,
+            "The 'layout' parameter of OutcomeDistribution.from_dataframe must be one of 'auto'",
+        ),
+        (
+            lambda o: dk.OutcomeDistribution.from_dataframe(pd.concat([_long_frame()] * 2)),
+            ValidationError,
+            "OutcomeDistribution.from_dataframe: 8 duplicated (draw, action) row(s)",
+        ),
+        (
+            # from_dataframe hands the arrays to from_arrays: the user called from_dataframe
+            lambda o: dk.OutcomeDistribution.from_dataframe(
+                _long_frame(), inputs=pd.DataFrame({"p": [1.0]})
+            ),
+            ValidationError,
+            "OutcomeDistribution.from_dataframe: inputs has 1 rows but the outcomes have 4",
+        ),
+        (
+            lambda o: dk.OutcomeDistribution.from_posterior(5, {"cost": "c"}),
+            ValidationError,
+            "The 'idata' parameter of OutcomeDistribution.from_posterior must be",
+        ),
+        (
+            lambda o: o.sel_actions("A"),
+            ValidationError,
+            "The 'actions' parameter of OutcomeDistribution.sel_actions must be a list",
+        ),
+        (
+            lambda o: o.interval(prob=1.5),
+            ValidationError,
+            "The 'prob' parameter of OutcomeDistribution.interval must be a number > 0 and < 1",
+        ),
+        (
+            lambda o: o.summary(prob=0),
+            ValidationError,
+            "The 'prob' parameter of OutcomeDistribution.summary must be a number > 0 and < 1",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(two_metric, call, error, fragment):
+    with pytest.raises(error) as info:
+        call(two_metric)
+    assert fragment in str(info.value)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from decisionkit.exceptions import ValidationError
-from decisionkit.scale import Policy
+from decisionkit.scale import Policy, psa_summary
 
 FEATURES = ["age", "sbp", "chol"]
 
@@ -260,7 +260,9 @@ def test_json_round_trip_is_exact():
 
 
 def test_from_json_rejects_other_text():
-    with pytest.raises(ValidationError, match=r"written by Policy\.to_json"):
+    with pytest.raises(
+        ValidationError, match=r"^Policy\.from_json needs text written by Policy\.to_json"
+    ):
         Policy.from_json('{"a": 1}')
 
 
@@ -440,3 +442,89 @@ def test_from_fitted_bayesian_model_reproduces_its_risk_draws():
     pol = Policy.from_model(model, benefit=1.0, harm=0.2)
     risk = model.predict_risk(X.iloc[:20]).values.T  # (unit, draw)
     np.testing.assert_allclose(pol.risk_draws(X.iloc[:20].to_numpy()), risk, rtol=1e-10)
+
+
+# ---------------------------------------------------------------- errors name the public call
+def _psa_fn(params: pd.DataFrame):
+    return _cea_outcomes(len(params))
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda: Policy(np.zeros(4), np.zeros((3, 1)), feature_names=["x"], benefit=1, harm=1),
+            "The 'coef_draws' parameter of Policy must be an array with one row per intercept",
+        ),
+        (
+            lambda: Policy([np.nan, 0.0], np.zeros((2, 1)), feature_names=["x"], benefit=1, harm=1),
+            "The 'intercept_draws' parameter of Policy holds 1 non-finite",
+        ),
+        (lambda: make_policy(benefit=1.0, harm=-1.0), "The 'harm' parameter of Policy must be"),
+        (lambda: make_policy(benefit=1.0), "Policy needs both benefit and harm"),
+        (
+            lambda: Policy.from_model(object(), benefit=1, harm=1),
+            "The 'model' parameter of Policy.from_model must be a fitted risk model",
+        ),
+        (
+            lambda: make_policy().apply(np.zeros((2, 3))),
+            "The 'data' parameter of Policy.apply must be a pandas or dask DataFrame",
+        ),
+        (
+            lambda: make_policy().apply(make_patients(3), chunk_size=0),
+            "The 'chunk_size' parameter of Policy.apply must be an integer >= 1",
+        ),
+        (
+            lambda: make_policy().apply(make_patients(3), on_progress=3),
+            "The 'on_progress' parameter of Policy.apply must be a callable on_progress",
+        ),
+        (
+            lambda: psa_summary(_cea_outcomes(10), wtp=[2.0, 1.0]),
+            "The 'wtp' parameter of scale.psa_summary must be a strictly increasing grid",
+        ),
+    ],
+)
+def test_errors_name_the_public_function(call, fragment):
+    with pytest.raises(ValidationError) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"n_draws": 3}, "The 'n_draws' parameter of scale.run_psa_distributed must be None or"),
+        ({"n_partitions": 0}, "'n_partitions' parameter of scale.run_psa_distributed must be"),
+        ({"n_partitions": 50}, "'n_partitions' parameter of scale.run_psa_distributed must be at"),
+        ({"wtp": -1.0}, "The 'wtp' parameter of scale.run_psa_distributed must be"),
+    ],
+)
+def test_distributed_psa_errors_name_it(kwargs, fragment):
+    pytest.importorskip("dask")
+    from decisionkit.scale import run_psa_distributed
+
+    args = {"wtp": 1.0, "n_partitions": 2, **kwargs}
+    with pytest.raises(ValidationError) as info:
+        run_psa_distributed(_psa_fn, pd.DataFrame({"p": np.arange(10.0)}), **args)
+    assert fragment in str(info.value)
+
+
+def test_apply_to_parquet_errors_name_it(tmp_path):
+    pytest.importorskip("pyarrow")
+    from decisionkit.scale import apply_to_parquet
+
+    existing = tmp_path / "out.parquet"
+    existing.write_text("not a folder")
+    pol, df = make_policy(), make_patients(5)
+    for kwargs, fragment in [
+        ({}, "The 'path' parameter of scale.apply_to_parquet must be a path that does not"),
+        ({"overwrite": True}, "scale.apply_to_parquet will not replace"),
+        ({"overwrite": "yes"}, "'overwrite' parameter of scale.apply_to_parquet must be True"),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            apply_to_parquet(pol, df, existing, **kwargs)
+        assert fragment in str(info.value)
+    # the policy's own checks run inside the call: they name the function the user called
+    with pytest.raises(ValidationError, match=r"'chunk_size' parameter of scale\.apply_to_par"):
+        apply_to_parquet(pol, df, tmp_path / "new.parquet", chunk_size=0)
+    assert not (tmp_path / "new.parquet").exists()

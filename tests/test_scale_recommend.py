@@ -89,16 +89,36 @@ def test_dask_frame_gives_the_pandas_result():
     pd.testing.assert_frame_equal(got.loc[want.index], want, check_index_type=False)
 
 
+def test_errors_in_dask_partitions_name_recommend():
+    # a partition runs later in a worker thread, outside the call: it still names recommend
+    dd = pytest.importorskip("dask.dataframe")
+
+    def drop_one_unit(risk):  # fine for the one-row sample dask's meta needs, wrong after
+        return OUTCOMES(risk.isel(unit=slice(1, None)) if risk.sizes["unit"] > 1 else risk)
+
+    lazy = dk.scale.recommend(
+        LogisticDraws(),
+        dd.from_pandas(patients(20), npartitions=2),
+        outcomes=drop_one_unit,
+        utility=UTILITY,
+    )
+    with pytest.raises(ValidationError, match=r"^scale\.recommend: 'outcomes' returned 9 units"):
+        lazy.compute(scheduler="threads")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"model": object()}, "'model' parameter of recommend"),
-        ({"outcomes": "treatment_outcomes"}, "'outcomes' parameter of recommend"),
-        ({"utility": 3}, "'utility' parameter of recommend"),
-        ({"chunk_size": 0}, "'chunk_size' parameter of recommend"),
-        ({"patients": np.zeros((3, 2))}, "'patients' parameter of recommend"),
-        ({"patients": patients(0)}, "has no rows"),
-        ({"outcomes": lambda risk: risk}, "must return an OutcomeDistribution"),
+        ({"model": object()}, "'model' parameter of scale.recommend must"),
+        ({"outcomes": "treatment_outcomes"}, "'outcomes' parameter of scale.recommend must"),
+        ({"utility": 3}, "'utility' parameter of scale.recommend must"),
+        ({"chunk_size": 0}, "'chunk_size' parameter of scale.recommend must"),
+        ({"patients": np.zeros((3, 2))}, "'patients' parameter of scale.recommend must"),
+        ({"patients": patients(0)}, "scale.recommend: the patient table has no rows"),
+        (
+            {"outcomes": lambda risk: risk},
+            "scale.recommend: 'outcomes' must return an OutcomeDistribution",
+        ),
         (
             {"outcomes": lambda risk: OUTCOMES(risk.isel(unit=slice(1, None)))},
             "one unit per patient",

@@ -61,14 +61,6 @@ def _namespaces() -> list[tuple[str, Any]]:
     return out
 
 
-# Files other engineers are converting in the same session (issue 12): their functions keep
-# the explicit caller strings until their owners convert them. The lead empties this after
-# merging; the test below fails once a listed file is converted, as a reminder.
-PENDING_FILES = {
-    "decisionkit/outcomes.py",
-}
-PENDING_DIRS = ("decisionkit/scale/",)
-
 # Public callables that need no decorator, with the reason.
 EXEMPT = {
     # the command-line entry point: argparse reports bad arguments in its own words
@@ -79,17 +71,6 @@ EXEMPT = {
 def _file_of(obj: Any) -> str:
     path = Path(inspect.getfile(inspect.unwrap(obj)))
     return path.relative_to(PACKAGE.parent).as_posix()
-
-
-def _pending_path(rel: str) -> bool:
-    return rel in PENDING_FILES or any(rel.startswith(d) for d in PENDING_DIRS)
-
-
-def _is_pending(obj: Any) -> bool:
-    try:
-        return _pending_path(_file_of(obj))
-    except (TypeError, ValueError):
-        return False
 
 
 def _takes_parameters(func: Callable[..., Any], *, bound: bool) -> bool:
@@ -212,25 +193,11 @@ def test_the_walk_finds_the_public_api() -> None:
 
 def test_every_public_function_taking_parameters_is_decorated() -> None:
     missing = [
-        label
-        for label, func, _ in PUBLIC
-        if not _is_decorated(func) and label not in EXEMPT and not _is_pending(func)
+        label for label, func, _ in PUBLIC if not _is_decorated(func) and label not in EXEMPT
     ]
     assert missing == [], (
         f"{len(missing)} public callables take parameters but carry no @validate_params: {missing}"
     )
-
-
-def test_pending_files_are_still_pending() -> None:
-    """A pending file whose functions are all decorated should leave the pending list."""
-    by_file: dict[str, list[bool]] = {}
-    for _, func, _ in PUBLIC:
-        if _is_pending(func):
-            rel = _file_of(func)
-            key = next((d for d in PENDING_DIRS if rel.startswith(d)), rel)
-            by_file.setdefault(key, []).append(_is_decorated(func))
-    converted = sorted(f for f, flags in by_file.items() if all(flags))
-    assert converted == [], f"remove {converted} from PENDING_FILES: they are converted"
 
 
 class _Stand:
@@ -502,7 +469,7 @@ def test_no_module_types_a_caller_name_by_hand() -> None:
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).as_posix()
-        if _pending_path(rel) or rel == "decisionkit/_validation.py":
+        if rel == "decisionkit/_validation.py":
             continue
         hits = hand_typed_callers(path.read_text())
         if hits:

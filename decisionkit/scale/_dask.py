@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from decisionkit._atomic import atomic_folder, check_replaceable_folder
-from decisionkit._validation import fail, require
+from decisionkit._validation import Interval, caller_name, fail, require, validate_params
 from decisionkit.exceptions import ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,6 +63,7 @@ def _check_schema(policy: Policy, ddf: Any) -> None:
             )
 
 
+@validate_params()
 def apply_dask(policy: Policy, ddf: Any, *, client: Any = None) -> Any:
     """Lazily apply ``policy`` to every partition of a Dask DataFrame.
 
@@ -92,7 +93,7 @@ def apply_dask(policy: Policy, ddf: Any, *, client: Any = None) -> Any:
     dask.dataframe.DataFrame
         Lazy; columns as :attr:`Policy.output_columns`.
     """
-    _require_dask("Policy.apply on a Dask DataFrame")
+    _require_dask(f"{caller_name()} on a Dask DataFrame")
     _check_schema(policy, ddf)
     meta = policy._meta()
     meta.index = ddf._meta.index[:0]
@@ -125,6 +126,13 @@ def progress_context(enabled: bool, client: Any = None) -> Iterator[Any]:
         yield lambda futures: None
 
 
+@validate_params(
+    {
+        "chunk_size": [Interval(1, None, integer=True), None],
+        "overwrite": "boolean",
+        "progress": "boolean",
+    }
+)
 def apply_to_parquet(
     policy: Policy,
     data: Any,
@@ -157,16 +165,13 @@ def apply_to_parquet(
     -------
     Path
     """
-    caller = "apply_to_parquet"
     require("pyarrow", "Writing Parquet", "dask")
     path = Path(path)
     if path.exists() and not overwrite:
-        raise fail(
-            "path", caller, "a path that does not exist yet", str(path), "Pass overwrite=True."
-        )
+        raise fail("path", "a path that does not exist yet", str(path), hint="Pass overwrite=True.")
     # only a folder this function wrote earlier may be replaced (never '.', a parent, a
     # project folder or the folder the input is read from)
-    check_replaceable_folder(path, caller, sources=_source_paths(data))
+    check_replaceable_folder(path, sources=_source_paths(data))
 
     def write(tmp: Path) -> None:
         if _is_dask(data):

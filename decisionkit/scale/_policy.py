@@ -19,7 +19,15 @@ import xarray as xr
 
 from decisionkit._atomic import atomic_file
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_names, check_number, fail, finite_or_raise
+from decisionkit._validation import (
+    Interval,
+    caller_name,
+    check_names,
+    check_number,
+    fail,
+    finite_or_raise,
+    validate_params,
+)
 from decisionkit.decision._kernel import reduce_draws
 from decisionkit.exceptions import ValidationError
 
@@ -42,22 +50,22 @@ _KEYS = (
 )
 
 
-def _float_array(values: Any, param: str, ndim: int, caller: str) -> np.ndarray:
+def _float_array(values: Any, param: str, ndim: int) -> np.ndarray:
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise fail(param, caller, f"a {ndim}-D array of numbers", values) from None
+        raise fail(param, f"a {ndim}-D array of numbers", values) from None
     if arr.ndim != ndim or arr.size == 0:
-        raise fail(param, caller, f"a non-empty {ndim}-D array of numbers", f"shape {arr.shape}")
-    finite_or_raise(arr, f"The '{param}' parameter of {caller}")
+        raise fail(param, f"a non-empty {ndim}-D array of numbers", f"shape {arr.shape}")
+    finite_or_raise(arr, f"The '{param}' parameter of {caller_name()}")
     arr.setflags(write=False)
     return arr
 
 
-def _per_action(values: Any, param: str, n_actions: int, caller: str) -> np.ndarray:
-    arr = _float_array(values, param, 1, caller)
+def _per_action(values: Any, param: str, n_actions: int) -> np.ndarray:
+    arr = _float_array(values, param, 1)
     if arr.size != n_actions:
-        raise fail(param, caller, f"one number per action ({n_actions})", values)
+        raise fail(param, f"one number per action ({n_actions})", values)
     return arr
 
 
@@ -132,6 +140,7 @@ class Policy:
     cost: np.ndarray = field(repr=False)
     relative_risk: np.ndarray = field(repr=False)
 
+    @validate_params({"benefit": [Interval(0.0, None), None], "harm": [Interval(0.0, None), None]})
     def __init__(
         self,
         intercept_draws: Any,
@@ -148,31 +157,27 @@ class Policy:
         cost: Any = None,
         relative_risk: Any = None,
     ) -> None:
-        caller = "Policy"
-        alpha = _float_array(intercept_draws, "intercept_draws", 1, caller)
-        beta = _float_array(coef_draws, "coef_draws", 2, caller)
+        alpha = _float_array(intercept_draws, "intercept_draws", 1)
+        beta = _float_array(coef_draws, "coef_draws", 2)
         if beta.shape[0] != alpha.size:
             raise fail(
                 "coef_draws",
-                caller,
                 f"an array with one row per intercept draw ({alpha.size})",
                 f"shape {beta.shape}",
             )
-        names = tuple(check_names(feature_names, "feature_names", caller))
+        names = tuple(check_names(feature_names, "feature_names"))
         n_feat = beta.shape[1]
         if len(names) != n_feat:
-            raise fail("feature_names", caller, f"{n_feat} names (one per coef column)", names)
-        m = np.zeros(n_feat) if means is None else _float_array(means, "means", 1, caller)
-        s = np.ones(n_feat) if scales is None else _float_array(scales, "scales", 1, caller)
+            raise fail("feature_names", f"{n_feat} names (one per coef column)", names)
+        m = np.zeros(n_feat) if means is None else _float_array(means, "means", 1)
+        s = np.ones(n_feat) if scales is None else _float_array(scales, "scales", 1)
         for param, arr in (("means", m), ("scales", s)):
             if arr.size != n_feat:
-                raise fail(param, caller, f"one number per feature ({n_feat})", arr.tolist())
+                raise fail(param, f"one number per feature ({n_feat})", arr.tolist())
         if np.any(s <= 0):
-            raise fail("scales", caller, "positive numbers", s.tolist())
-        acts = tuple(check_names(actions, "actions", caller))
-        spec = _utility_spec(
-            len(acts), benefit, harm, u_event, u_noevent, cost, relative_risk, caller
-        )
+            raise fail("scales", "positive numbers", s.tolist())
+        acts = tuple(check_names(actions, "actions"))
+        spec = _utility_spec(len(acts), benefit, harm, u_event, u_noevent, cost, relative_risk)
         m.setflags(write=False)
         s.setflags(write=False)
         for name, value in (
@@ -188,6 +193,7 @@ class Policy:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
+    @validate_params()
     def from_model(cls, model: Any, **spec: Any) -> Policy:
         """Build a Policy from a fitted risk model (duck-typed).
 
@@ -206,10 +212,9 @@ class Policy:
         if missing:
             raise fail(
                 "model",
-                "Policy.from_model",
                 "a fitted risk model with posterior_draws(), means_, scales_ and feature_names_in_",
                 type(model).__name__,
-                f"It lacks {missing}; call fit() first or build Policy from arrays.",
+                hint=f"It lacks {missing}; call fit() first or build Policy from arrays.",
             )
         intercept, coef = model.posterior_draws(scale="standardised")
         return cls(
@@ -243,6 +248,7 @@ class Policy:
         return pd.DataFrame(cols)
 
     # ------------------------------------------------------------------ apply
+    @validate_params({"chunk_size": [Interval(1, None, integer=True), None]})
     def apply(
         self,
         data: Any,
@@ -284,17 +290,16 @@ class Policy:
         on_progress: Callable[[int, int], None] | None,
         partition: int | None = None,
     ) -> pd.DataFrame:
-        caller = "Policy.apply"
         if not isinstance(df, pd.DataFrame):
-            raise fail("data", caller, "a pandas or dask DataFrame", type(df).__name__)
+            raise fail("data", "a pandas or dask DataFrame", type(df).__name__)
         n = len(df)
         if chunk_size is None:
             chunk_size = chunk_values(2 * self.n_draws * max(2, len(self.actions)))
         else:
-            chunk_size = check_number(chunk_size, "chunk_size", caller, low=1, integer=True)
+            chunk_size = check_number(chunk_size, "chunk_size", low=1, integer=True)
         if on_progress is not None and not callable(on_progress):
-            raise fail("on_progress", caller, "a callable on_progress(done, total)", on_progress)
-        x = self.features(df, partition=partition)
+            raise fail("on_progress", "a callable on_progress(done, total)", on_progress)
+        x = self._features(df, partition)
         eu = np.empty((n, len(self.actions)))
         best = np.empty(n, dtype=np.intp)
         prob = np.empty(n)
@@ -311,12 +316,16 @@ class Policy:
         out["prob_best"] = prob
         return pd.DataFrame(out, index=df.index)
 
+    @validate_params()
     def features(self, df: pd.DataFrame, *, partition: int | None = None) -> np.ndarray:
         """The predictor matrix ``(n_patients, n_features)`` as float64, after checks.
 
         Raises a :class:`~decisionkit.exceptions.ValidationError` naming the column (and the
         Dask partition, if any) for missing columns, non-numeric dtypes and NaN/inf values.
         """
+        return self._features(df, partition)
+
+    def _features(self, df: pd.DataFrame, partition: int | None) -> np.ndarray:
         where = "" if partition is None else f" in partition {partition}"
         missing = [c for c in self.feature_names if c not in df.columns]
         if missing:
@@ -347,12 +356,16 @@ class Policy:
             return np.empty((len(df), 0))
         return np.stack(cols, axis=1)
 
+    @validate_params()
     def risk_draws(self, x: np.ndarray) -> np.ndarray:
         """Untreated risk draws ``(n_patients, n_draws)`` for a predictor matrix ``x``.
 
         Elementwise arithmetic only (no BLAS): the linear predictor is accumulated feature by
         feature in a fixed order, so each patient's numbers are independent of chunking.
         """
+        return self._risk_draws(x)
+
+    def _risk_draws(self, x: np.ndarray) -> np.ndarray:
         z = (x - self.means) / self.scales
         eta = np.broadcast_to(self.intercept_draws, (x.shape[0], self.n_draws)).copy()
         tmp = np.empty_like(eta)
@@ -366,7 +379,7 @@ class Policy:
 
     def _decide_block(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per patient: recommended action, expected utilities and its P(best), by the kernel."""
-        risk = self.risk_draws(x).T  # (draw, patient)
+        risk = self._risk_draws(x).T  # (draw, patient); undecorated: runs once per block
         base = self.u_noevent - self.cost
         slope = self.relative_risk * (self.u_event - self.u_noevent)
         # (draw, action, patient): the layout the kernel reads in place, patients innermost
@@ -401,6 +414,7 @@ class Policy:
             attrs={"format": _FORMAT, "format_version": _FORMAT_VERSION},
         )
 
+    @validate_params()
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the policy to a netCDF file (float64 arrays, exact; never pickles)."""
         path = Path(path)
@@ -409,6 +423,7 @@ class Policy:
         return path
 
     @classmethod
+    @validate_params()
     def from_netcdf(cls, path: str | Path) -> Policy:
         """Read a policy written by :meth:`to_netcdf`."""
         with xr.open_dataset(Path(path), engine="h5netcdf") as ds:
@@ -437,21 +452,22 @@ class Policy:
         )
 
     @classmethod
+    @validate_params()
     def from_json(cls, text: str) -> Policy:
         """Read a policy written by :meth:`to_json`."""
         try:
             obj = json.loads(text)
         except (TypeError, ValueError) as exc:
-            raise ValidationError(f"Policy.from_json could not parse the text: {exc}.") from None
+            raise ValidationError(f"{caller_name()} could not parse the text: {exc}.") from None
         if not isinstance(obj, dict) or obj.get("format") != _FORMAT:
             raise ValidationError(
-                "Policy.from_json needs text written by Policy.to_json() "
+                f"{caller_name()} needs text written by Policy.to_json() "
                 "(a JSON object with format 'decisionkit.Policy')."
             )
         missing = [k for k in _KEYS if k not in obj]
         if missing:
             raise ValidationError(
-                f"Policy.from_json: the text lacks the key(s) {missing}; it was not written by "
+                f"{caller_name()}: the text lacks the key(s) {missing}; it was not written by "
                 "Policy.to_json() or was edited. Write it again with Policy.to_json()."
             )
         try:
@@ -460,7 +476,7 @@ class Policy:
             if isinstance(exc, ValidationError):
                 raise
             raise ValidationError(
-                f"Policy.from_json: the stored arrays do not fit together ({exc}). Write the "
+                f"{caller_name()}: the stored arrays do not fit together ({exc}). Write the "
                 "policy again with Policy.to_json()."
             ) from None
 
@@ -504,44 +520,40 @@ def _utility_spec(
     u_noevent: Any,
     cost: Any,
     relative_risk: Any,
-    caller: str,
 ) -> dict[str, np.ndarray]:
     shortcut = benefit is not None or harm is not None
     general = u_event is not None or u_noevent is not None
     if shortcut and (general or cost is not None or relative_risk is not None):
         raise ValidationError(
-            f"{caller} takes either benefit/harm (two actions) or the general spec "
+            f"{caller_name()} takes either benefit/harm (two actions) or the general spec "
             "u_event/u_noevent/cost/relative_risk, not both."
         )
     if shortcut:
         if n_actions != 2:
-            raise fail("actions", caller, "two actions when benefit/harm are given", n_actions)
+            raise fail("actions", "two actions when benefit/harm are given", n_actions)
         if benefit is None or harm is None:
-            raise ValidationError(f"{caller} needs both benefit and harm (or neither).")
-        b = check_number(benefit, "benefit", caller, low=0.0)
-        h = check_number(harm, "harm", caller, low=0.0)
+            raise ValidationError(f"{caller_name()} needs both benefit and harm (or neither).")
+        b = check_number(benefit, "benefit", low=0.0)
+        h = check_number(harm, "harm", low=0.0)
         u_event, u_noevent, cost, relative_risk = (0.0, b), (0.0, -h), (0.0, 0.0), (1.0, 1.0)
     elif u_event is None or u_noevent is None:
         raise ValidationError(
-            f"{caller} needs a utility spec: benefit= and harm= (two actions), or u_event= "
+            f"{caller_name()} needs a utility spec: benefit= and harm= (two actions), or u_event= "
             "and u_noevent= (one number per action; cost= and relative_risk= optional)."
         )
     spec = {
-        "u_event": _per_action(u_event, "u_event", n_actions, caller),
-        "u_noevent": _per_action(u_noevent, "u_noevent", n_actions, caller),
-        "cost": _per_action(
-            np.zeros(n_actions) if cost is None else cost, "cost", n_actions, caller
-        ),
+        "u_event": _per_action(u_event, "u_event", n_actions),
+        "u_noevent": _per_action(u_noevent, "u_noevent", n_actions),
+        "cost": _per_action(np.zeros(n_actions) if cost is None else cost, "cost", n_actions),
         "relative_risk": _per_action(
             np.ones(n_actions) if relative_risk is None else relative_risk,
             "relative_risk",
             n_actions,
-            caller,
         ),
     }
     rr = spec["relative_risk"]
     if np.any((rr < 0) | (rr > 1)):
-        raise fail("relative_risk", caller, "numbers in [0, 1]", rr.tolist())
+        raise fail("relative_risk", "numbers in [0, 1]", rr.tolist())
     return spec
 
 

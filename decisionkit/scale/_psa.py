@@ -30,11 +30,14 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import (
+    Interval,
+    caller_name,
     check_number,
     check_random_state,
     check_wtp,
     fail,
     finite_or_raise,
+    validate_params,
 )
 from decisionkit.decision._kernel import _OVERFLOW_HINT, draw_terms
 from decisionkit.exceptions import ModelError, ValidationError
@@ -312,6 +315,7 @@ def _total(parts: Sequence[PSASums]) -> PSASums:
 
 
 # ---------------------------------------------------------------------- public
+@validate_params()
 def psa_summary(
     outcomes: OutcomeDistribution, *, wtp: Any, effect: str = "qaly", cost: str = "cost"
 ) -> PSAResult:
@@ -330,11 +334,18 @@ def psa_summary(
     -------
     PSAResult
     """
-    scalar, grid = check_wtp(wtp, "psa_summary", positive=False)
+    scalar, grid = check_wtp(wtp, positive=False)
     grid = np.array([scalar]) if grid is None else grid
     return _outcome_sums(outcomes, grid, effect, cost, None, "in the outcomes").result()
 
 
+@validate_params(
+    {
+        "n_partitions": Interval(1, None, integer=True),
+        "random_seed": "random_state",
+        "progress": "boolean",
+    }
+)
 def run_psa_distributed(
     model_fn: Callable[[pd.DataFrame], OutcomeDistribution],
     params: pd.DataFrame | Callable[[int, np.random.Generator], pd.DataFrame],
@@ -395,26 +406,21 @@ def run_psa_distributed(
     ...                           n_partitions=8)                      # doctest: +SKIP
     >>> res.to_frame()                                                 # doctest: +SKIP
     """
-    caller = "run_psa_distributed"
     from decisionkit.scale._dask import active_client, progress_context
 
-    dask = _require_dask_delayed(caller)
+    dask = _require_dask_delayed(caller_name())
     if not callable(model_fn):
-        raise fail(
-            "model_fn", caller, "a callable model_fn(params_df) -> OutcomeDistribution", model_fn
-        )
-    n_partitions = check_number(n_partitions, "n_partitions", caller, low=1, integer=True)
-    scalar, grid = check_wtp(wtp, caller, positive=False)
+        raise fail("model_fn", "a callable model_fn(params_df) -> OutcomeDistribution", model_fn)
+    n_partitions = check_number(n_partitions, "n_partitions", low=1, integer=True)
+    scalar, grid = check_wtp(wtp, positive=False)
     grid = np.array([scalar]) if grid is None else grid
     client = client if client is not None else active_client()
 
     if isinstance(params, pd.DataFrame):
         if n_draws is not None and n_draws != len(params):
-            raise fail("n_draws", caller, f"None or len(params) = {len(params)}", n_draws)
+            raise fail("n_draws", f"None or len(params) = {len(params)}", n_draws)
         if len(params) < n_partitions:
-            raise fail(
-                "n_partitions", caller, f"at most the number of draws ({len(params)})", n_partitions
-            )
+            raise fail("n_partitions", f"at most the number of draws ({len(params)})", n_partitions)
         bounds = np.linspace(0, len(params), n_partitions + 1).round().astype(int)
         # the slices travel inside the task graph rather than being scattered: scattered data
         # lives on one worker and is lost with it (FutureCancelledError), while the scheduler
@@ -426,11 +432,9 @@ def run_psa_distributed(
         ]
     elif callable(params):
         if n_draws is None:
-            raise fail(
-                "n_draws", caller, "the total number of draws when params is a sampler", None
-            )
-        n_draws = check_number(n_draws, "n_draws", caller, low=n_partitions, integer=True)
-        rngs = check_random_state(random_seed, caller).spawn(n_partitions)
+            raise fail("n_draws", "the total number of draws when params is a sampler", None)
+        n_draws = check_number(n_draws, "n_draws", low=n_partitions, integer=True)
+        rngs = check_random_state(random_seed).spawn(n_partitions)
         sizes = np.diff(np.linspace(0, n_draws, n_partitions + 1).round().astype(int))
         tasks = [
             dask.delayed(_run_partition)(
@@ -441,7 +445,6 @@ def run_psa_distributed(
     else:
         raise fail(
             "params",
-            caller,
             "a DataFrame of parameter draws or a sampler(n, rng)",
             type(params).__name__,
         )
@@ -456,7 +459,7 @@ def run_psa_distributed(
     return sums.result()
 
 
-def _require_dask_delayed(caller: str) -> Any:
+def _require_dask_delayed(feature: str) -> Any:
     from decisionkit._validation import require
 
-    return require("dask", caller, "dask")
+    return require("dask", feature, "dask")

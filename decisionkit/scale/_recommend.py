@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import check_number, fail
+from decisionkit._validation import Interval, caller_name, check_number, fail, validate_params
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import ValidationError
@@ -25,9 +25,8 @@ from decisionkit.scale._policy import _is_dask_frame
 
 __all__ = ["recommend"]
 
-_CALLER = "recommend"
 
-
+@validate_params({"chunk_size": [Interval(1, None, integer=True), None]})
 def recommend(
     model: Any,
     patients: Any,
@@ -101,52 +100,53 @@ def recommend(
     if not callable(getattr(model, "predict_risk", None)):
         raise fail(
             "model",
-            _CALLER,
             "a fitted risk model with a predict_risk(X) method",
             type(model).__name__,
-            "Fit a model such as decisionkit.models.BayesianLogisticRisk first.",
+            hint="Fit a model such as decisionkit.models.BayesianLogisticRisk first.",
         )
     if not callable(outcomes):
         raise fail(
             "outcomes",
-            _CALLER,
             "a function of the risk draws returning an OutcomeDistribution",
             outcomes,
-            "For example functools.partial(treatment_outcomes, effect=..., cost_treat=..., "
+            hint="For example functools.partial(treatment_outcomes, effect=..., cost_treat=..., "
             "cost_event=...).",
         )
     if not isinstance(utility, Utility):
         if not callable(utility):
-            raise fail(
-                "utility", _CALLER, "a Utility from decisionkit.utility or a callable", utility
-            )
+            raise fail("utility", "a Utility from decisionkit.utility or a callable", utility)
         utility = custom(utility)
     if chunk_size is not None:
-        chunk_size = check_number(chunk_size, "chunk_size", _CALLER, low=1, integer=True)
+        chunk_size = check_number(chunk_size, "chunk_size", low=1, integer=True)
     if on_progress is not None and not callable(on_progress):
-        raise fail("on_progress", _CALLER, "a callable on_progress(done, total)", on_progress)
+        raise fail("on_progress", "a callable on_progress(done, total)", on_progress)
     job = _Job(model, outcomes, utility, chunk_size)
     if _is_dask_frame(patients):
         return job.dask(patients, client)
     if not isinstance(patients, pd.DataFrame):
-        raise fail("patients", _CALLER, "a pandas or dask DataFrame", type(patients).__name__)
+        raise fail("patients", "a pandas or dask DataFrame", type(patients).__name__)
     return job.pandas(patients, on_progress)
 
 
 class _Job:
-    """What :func:`recommend` sends to every partition: the model, outcomes and utility."""
+    """What :func:`recommend` sends to every partition: the model, outcomes and utility.
+
+    ``caller`` is the public name of the call (taken while it runs), for the messages of
+    partitions that Dask computes later in other threads or processes.
+    """
 
     def __init__(
         self, model: Any, outcomes: Callable[[Any], Any], utility: Utility, chunk: int | None
     ) -> None:
         self.model, self.outcomes, self.utility, self.chunk = model, outcomes, utility, chunk
+        self.caller = caller_name()
 
     def pandas(
         self, df: pd.DataFrame, on_progress: Callable[[int, int], None] | None = None
     ) -> pd.DataFrame:
         n = len(df)
         if n == 0:
-            raise ValidationError(f"{_CALLER}: the patient table has no rows.")
+            raise ValidationError(f"{self.caller}: the patient table has no rows.")
         if self.chunk is None:
             # blocks whose (draw, action, patient) arrays take half the working memory each,
             # sized from one patient's outcome draws
@@ -164,14 +164,14 @@ class _Job:
         out = self.outcomes(self.model.predict_risk(rows))
         if not isinstance(out, OutcomeDistribution) or out.extra_dims != ["unit"]:
             raise ValidationError(
-                f"{_CALLER}: 'outcomes' must return an OutcomeDistribution with dims (draw, "
+                f"{self.caller}: 'outcomes' must return an OutcomeDistribution with dims (draw, "
                 f"action, unit), one unit per patient; got "
                 f"{getattr(out, 'extra_dims', type(out).__name__)!r} as extra dims. Use "
                 "treatment_outcomes, which keeps the 'unit' dim of the risk draws."
             )
         if out.data.sizes["unit"] != len(rows):
             raise ValidationError(
-                f"{_CALLER}: 'outcomes' returned {out.data.sizes['unit']} units for "
+                f"{self.caller}: 'outcomes' returned {out.data.sizes['unit']} units for "
                 f"{len(rows)} patients; it must keep one unit per patient, in order."
             )
         return out
