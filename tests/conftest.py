@@ -19,6 +19,7 @@ settings.load_profile("decisionkit")
 _LONGEST_FIRST = (
     "tests/test_wheel.py",
     "tests/apps/test_browser.py",
+    "tests/test_typing.py",
     "tests/test_scale_dask.py",
     "tests/test_docs.py",
     "tests/reliability/test_safe_writes.py",
@@ -28,7 +29,6 @@ _LONGEST_FIRST = (
     "tests/apps/test_cost_effective.py",
     "tests/models/test_ml.py",
     "tests/apps/test_survival_page.py",
-    "tests/test_typing.py",
     "tests/apps/test_make_app.py",
     "tests/examples/",
 )
