@@ -13,6 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from _charts import ceac_chart, strategy_color, wtp_rule
 from _data import digest, psa_upload, session_cached, thinned, uploader
 from _drivers import drivers_section
 from _layout import csv_download, currency, safe, show_error, show_spec, spec
@@ -300,40 +301,6 @@ def ce_plane_chart(res: dict, currency: str, effect: str) -> alt.LayerChart:
     return (points + wtp_line + centre).properties(title="Cost-effectiveness plane", height=340)
 
 
-def ceac_chart(res: dict, currency: str, effect: str) -> alt.LayerChart:
-    """CEAC per strategy, the CEAF as a grey band, a rule at the chosen wtp."""
-    ceac, ceaf = res["ceac"], res["ceaf"]
-    x = alt.X(
-        "wtp:Q", title=f"Willingness to pay ({currency} per {effect})", axis=alt.Axis(format=",~r")
-    )
-    y = alt.Y(
-        "prob_best:Q",
-        title="Probability most cost-effective",
-        scale=alt.Scale(domain=[0, 1]),
-        axis=alt.Axis(format="%"),
-    )
-    tips = [
-        alt.Tooltip("strategy:N", title="Strategy"),
-        alt.Tooltip("wtp:Q", title=f"WTP ({currency})", format=",.0f"),
-        alt.Tooltip("prob_best:Q", title="Probability", format=".0%"),
-    ]
-    curves = (
-        alt.Chart(ceac)
-        .mark_line(strokeWidth=2)
-        .encode(x, y, strategy_color(res["ce"]), tooltip=tips)
-    )
-    frontier = (
-        alt.Chart(ceaf)
-        .mark_line(color="black", strokeWidth=7, opacity=0.18)
-        .encode(
-            x, y, tooltip=[*tips, alt.Tooltip("expected_nb:Q", title="Expected NB", format=",.0f")]
-        )
-    )
-    return (frontier + curves + wtp_rule()).properties(
-        title="Acceptability curves and frontier", height=340
-    )
-
-
 def evpi_charts(res: dict, currency: str, effect: str, pop: dict) -> list:
     """EVPI per person and for the population (in thousands/millions), against wtp."""
     frame = res["evpi"].copy()
@@ -414,25 +381,6 @@ def evppi_chart(currency: str) -> alt.LayerChart:
     )
     return (bars + evpi).properties(
         title="Value of learning each parameter exactly (EVPPI)", height=alt.Step(22)
-    )
-
-
-def strategy_color(ce) -> alt.Color:
-    """The same colour for a strategy on every chart (domain: all strategies in input order)."""
-    return alt.Color(
-        "strategy:N",
-        title="Strategy",
-        scale=alt.Scale(domain=list(ce.strategies), scheme="tableau10"),
-        legend=alt.Legend(orient="right"),
-    )
-
-
-def wtp_rule() -> alt.Chart:
-    """A rule at the chosen wtp: the named dataset ``wtp_rule``, set per slider step."""
-    return (
-        alt.Chart(alt.NamedData("wtp_rule"))
-        .mark_rule(color="grey", strokeDash=[2, 2])
-        .encode(alt.X("wtp:Q"), tooltip=[alt.Tooltip("wtp:Q", title="Chosen WTP", format=",.0f")])
     )
 
 
@@ -558,7 +506,17 @@ def main() -> None:
             ("specs", key, cost, effect, int(wtp_max), money_symbol, unit, *pop.values()),
             lambda: {
                 "plane": spec(ce_plane_chart(res, money_symbol, unit)),
-                "ceac": spec(ceac_chart(res, money_symbol, unit)),
+                "ceac": spec(
+                    ceac_chart(
+                        res["ce"],
+                        res["ceac"],
+                        money_symbol,
+                        unit,
+                        ceaf=res["ceaf"],
+                        title="Acceptability curves and frontier",
+                        height=340,
+                    )
+                ),
                 "evpi": [spec(c) for c in evpi_charts(res, money_symbol, unit, pop)],
             },
         )

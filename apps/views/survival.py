@@ -15,11 +15,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from _charts import ceac_chart
 from _data import session_cached, uploader
 from _layout import currency, show_spec, spec
 
@@ -279,41 +279,11 @@ def consequence(result, wtp: int, comparator: str, notes: list[str]) -> None:
     # CEAC spec and the endpoint curves' image; a slider step only moves the wtp rule
     _, ceac_spec, curves = session_cached(
         ("survival_figures", id(result), sym),
-        lambda: (result, spec(ceac_chart(ce, sym)), curves_png(result)),
+        lambda: (result, spec(ceac_chart(ce, ce.ceac(), sym.strip(), "QALY")), curves_png(result)),
     )
     left, right = st.columns(2)
     show_spec(ceac_spec, left, datasets={"wtp_rule": [{"wtp": wtp}]})
     right.image(curves)
-
-
-def ceac_chart(ce, sym: str) -> alt.LayerChart:
-    """Acceptability curves (dk.cea.analyze's CEAC) with a rule at the chosen wtp.
-
-    The rule is the named dataset ``wtp_rule``, so the spec is built once per PSM run.
-    """
-    unit = sym.strip()
-    x = alt.X("wtp:Q", title=f"Willingness to pay ({unit} per QALY)", axis=alt.Axis(format=",~r"))
-    y = alt.Y(
-        "prob_best:Q",
-        title="Probability most cost-effective",
-        scale=alt.Scale(domain=[0, 1]),
-        axis=alt.Axis(format="%"),
-    )
-    tips = [
-        alt.Tooltip("strategy:N", title="Strategy"),
-        alt.Tooltip("wtp:Q", title=f"WTP ({unit})", format=",.0f"),
-        alt.Tooltip("prob_best:Q", title="Probability", format=".0%"),
-    ]
-    # strategies in input order on the tableau10 scheme: the colours of the endpoint curves
-    scale = alt.Scale(domain=list(ce.strategies), scheme="tableau10")
-    color = alt.Color("strategy:N", title="Strategy", scale=scale)
-    curves = alt.Chart(ce.ceac()).mark_line(strokeWidth=2).encode(x, y, color, tooltip=tips)
-    rule = (
-        alt.Chart(alt.NamedData("wtp_rule"))
-        .mark_rule(color="black", strokeDash=[6, 4])
-        .encode(alt.X("wtp:Q"), tooltip=[alt.Tooltip("wtp:Q", title="Chosen WTP", format=",.0f")])
-    )
-    return (curves + rule).properties(title="Cost-effectiveness acceptability curves", height=300)
 
 
 def curves_png(result) -> bytes:
