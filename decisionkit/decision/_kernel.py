@@ -36,7 +36,7 @@ and the EVPI on the whole grid cost one envelope per draw instead of actions x g
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import xarray as xr
@@ -104,14 +104,8 @@ def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.nd
 
         out = np.empty((values.shape[0], values.shape[2], len(STATS) + 1))
         if not reduce_units(units, out):
-            check_finite(units, what)
-            raise ValidationError(
-                f"{what} overflow when their differences are taken (regret beyond float64, "
-                "about 1.8e308). Rescale the utility, e.g. express costs in thousands."
-            )
-        chosen = np.argmax(out[:, :, 0], axis=1)
-        out[:, :, len(STATS)] = out[np.arange(out.shape[0]), chosen, 6][:, None]
-        return out
+            _refuse(units, what)
+        return _with_evpi(out)
     lead = values.shape[:-2]
     n, k = values.shape[-2:]
     w = values.reshape((-1, n, k))
@@ -124,16 +118,28 @@ def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.nd
     p = 0.0 if prob is None else float(prob)
     k_lo, k_hi = (n - 1) * (1 - p) / 2, (n - 1) * (1 + p) / 2
     if not reduce_block(w, k_lo, k_hi, prob is not None, out):
-        check_finite(w, what)
-        raise ValidationError(
-            f"{what} overflow when their differences are taken (regret beyond float64, about "
-            "1.8e308). Rescale the utility, e.g. express costs in thousands."
-        )
-    # EVPI: the expected loss of the action with the highest mean (first on ties), repeated
-    # along action so that it travels in the same block as the per-action statistics
+        _refuse(w, what)
+    return _with_evpi(out).reshape((*lead, k, len(STATS) + 1))
+
+
+def _with_evpi(out: np.ndarray) -> np.ndarray:
+    """Fill the last stat of ``out`` (cell, action, stat) with the EVPI and return it.
+
+    EVPI: the expected loss of the action with the highest mean (first on ties), repeated
+    along action so that it travels in the same block as the per-action statistics.
+    """
     chosen = np.argmax(out[:, :, 0], axis=1)
     out[:, :, len(STATS)] = out[np.arange(out.shape[0]), chosen, 6][:, None]
-    return out.reshape((*lead, k, len(STATS) + 1))
+    return out
+
+
+def _refuse(values: np.ndarray, what: str) -> NoReturn:
+    """Raise for draws the compiled pass could not reduce: non-finite values or overflow."""
+    check_finite(values, what)
+    raise ValidationError(
+        f"{what} overflow when their differences are taken (regret beyond float64, about "
+        "1.8e308). Rescale the utility, e.g. express costs in thousands."
+    )
 
 
 def reduce_draws(
