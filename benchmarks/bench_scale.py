@@ -58,6 +58,23 @@ def make_patients(n: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rng.normal(size=(n, N_FEATURES)), columns=FEATURES)
 
 
+def patient_partitions(n_patients: int, rows_per_partition: int):
+    """(number of partitions, partition(k, _repeat) -> its patients with global row labels).
+
+    Partitions are generated where they are computed (``dd.from_map``), so the client never
+    holds the patients; ``_repeat`` gives each repeat fresh task keys.
+    """
+    n_parts = max(1, n_patients // rows_per_partition)
+    sizes = np.diff(np.linspace(0, n_patients, n_parts + 1).round().astype(int))
+
+    def partition(k: int, _repeat: int = 0) -> pd.DataFrame:
+        df = make_patients(int(sizes[k]), seed=k)
+        df.index = pd.RangeIndex(int(sizes[:k].sum()), int(sizes[: k + 1].sum()))
+        return df
+
+    return n_parts, partition
+
+
 def exact_sum(values: pd.Series) -> int:
     """Exact (order-independent) sum, so the checksum compares bit for bit."""
     return exact_column_sums(values.to_numpy()[:, None])[0]
@@ -80,13 +97,7 @@ def bench_policy(client, n_patients: int, repeat: int, rows_per_partition: int) 
     import dask.dataframe as dd
 
     pol = make_policy()
-    n_parts = max(1, n_patients // rows_per_partition)
-    sizes = np.diff(np.linspace(0, n_patients, n_parts + 1).round().astype(int))
-
-    def partition(k: int, _repeat: int = 0) -> pd.DataFrame:
-        df = make_patients(int(sizes[k]), seed=k)
-        df.index = pd.RangeIndex(int(sizes[:k].sum()), int(sizes[: k + 1].sum()))
-        return df
+    n_parts, partition = patient_partitions(n_patients, rows_per_partition)
 
     print(f"\n== Policy: {n_patients:,} patients x {N_DRAWS} draws x 2 actions ==")
     # single process, chunked path (default chunk: 4,000 patients = 4M values / (500 x 2))
@@ -304,13 +315,7 @@ def bench_generic(client, n_patients: int, rows_per_partition: int) -> None:
         print(f"one process, {n_local:,} patients: {name:<13} {n_local / cpu:,.0f} per CPU-second")
     print(f"  ratio generic / Policy: {rates['generic path'] / rates['scale.Policy']:.2f}")
 
-    n_parts = max(1, n_patients // rows_per_partition)
-    sizes = np.diff(np.linspace(0, n_patients, n_parts + 1).round().astype(int))
-
-    def partition(k: int, _repeat: int = 0) -> pd.DataFrame:
-        df = make_patients(int(sizes[k]), seed=k)
-        df.index = pd.RangeIndex(int(sizes[:k].sum()), int(sizes[: k + 1].sum()))
-        return df
+    n_parts, partition = patient_partitions(n_patients, rows_per_partition)
 
     def run(apply, tag):
         ddf = dd.from_map(partition, range(n_parts), [tag] * n_parts, enforce_metadata=False)
