@@ -151,3 +151,143 @@ def test_compiled_linear_predictor_does_not_depend_on_the_block():
     linear_predictor(-b0, -beta, np.ascontiguousarray(x[100:103].T), part)
     np.testing.assert_array_equal(part, whole[:, 100:103])
     np.testing.assert_allclose(whole, -(b0[:, None] + beta @ x.T), rtol=1e-12, atol=1e-12)
+
+
+# ---- the fused path: treatment outcomes + a linear utility, reduced tile by tile -----------
+# recommend() then never builds the outcome arrays (scale/_fused.py); the definition it must
+# reproduce bit for bit is decide(treatment_outcomes(risk), utility) on the same risk draws.
+
+
+def _by_decide(model, X, outcomes, utility):
+    """recommend()'s columns computed from the public definition, decide() on the outcomes."""
+    out = outcomes(model.predict_risk(X))
+    dec = dk.decide(out, utility, prob=None)
+    table = dec.table.set_index(["unit", "action"])
+    actions = out.actions
+    cols = {"recommended": dec.best.loc[X.index].tolist()}
+    for a in actions:
+        want = table.xs(a, level="action").loc[X.index, "expected_utility"]
+        cols[f"expected_utility[{a}]"] = want.to_numpy()
+    best = pd.MultiIndex.from_arrays([X.index, cols["recommended"]])
+    cols["prob_best"] = table.loc[best, "prob_best"].to_numpy()
+    return cols
+
+
+FUSED_CASES = {
+    "relative risk, NMB": (OUTCOMES, UTILITY),
+    "odds ratio draws, three actions, NHB": (
+        partial(
+            treatment_outcomes,
+            effect={
+                "Drug A": np.random.default_rng(5).lognormal(np.log(0.7), 0.2, N_DRAWS),
+                "Drug B": 0.8,
+            },
+            effect_scale="odds_ratio",
+            cost_treat={"Drug A": 400.0, "Drug B": np.linspace(100, 300, N_DRAWS)},
+            cost_event=np.linspace(4_000, 6_000, N_DRAWS),
+            qaly_event=0.4,
+            harm_qaly={"Drug A": 0.001, "Drug B": 0.0},
+        ),
+        dk.utility.net_health_benefit(wtp=30_000),
+    ),
+    "linear in three metrics": (
+        OUTCOMES,
+        dk.utility.linear({"qaly": 20_000, "cost": -1, "events": -250.5}),
+    ),
+    "ties in every draw": (
+        # no effect and no cost: both actions equal in every draw, the draw is shared
+        partial(treatment_outcomes, effect=1.0, cost_treat=0.0, cost_event=5_000.0),
+        UTILITY,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FUSED_CASES))
+def test_fused_path_is_bit_identical_to_decide_on_the_outcomes(case):
+    from decisionkit.scale._fused import FusedPlan
+
+    outcomes, utility = FUSED_CASES[case]
+    assert FusedPlan.of(outcomes, utility) is not None  # the fused path is taken
+    # 400 patients: tiles of 327 (200 draws x 2 actions x 8 bytes in 1 MiB) and a short one
+    model, X = LogisticDraws(seed=2), patients(400, seed=3)
+    got = dk.scale.recommend(model, X, outcomes=outcomes, utility=utility)
+    want = _by_decide(model, X, outcomes, utility)
+    assert got.columns.tolist() == list(want)
+    assert got["recommended"].astype(str).tolist() == want["recommended"]
+    for col in list(want)[1:]:
+        np.testing.assert_array_equal(got[col].to_numpy(), want[col], err_msg=col)
+    if case == "ties in every draw":
+        assert (got["recommended"] == "No treatment").all()  # first action on ties
+        np.testing.assert_array_equal(got["prob_best"], 0.5)  # each tie shares the draw
+
+
+def test_fused_path_is_not_taken_for_other_outcome_functions_or_utilities():
+    from decisionkit.scale._fused import FusedPlan
+
+    assert FusedPlan.of(lambda r: OUTCOMES(r), UTILITY) is None
+    assert FusedPlan.of(OUTCOMES, dk.utility.exponential("cost", risk_aversion=1e-4)) is None
+    assert FusedPlan.of(OUTCOMES, dk.utility.net_monetary_benefit(wtp=[1e4, 2e4])) is None
+    assert FusedPlan.of(OUTCOMES, dk.utility.linear({"other": 1.0})) is None
+    # ... and the result is the same either way (lambda: the materialised path)
+    model, X = LogisticDraws(), patients(30)
+    pd.testing.assert_frame_equal(
+        dk.scale.recommend(model, X, outcomes=lambda r: OUTCOMES(r), utility=UTILITY),
+        dk.scale.recommend(model, X, outcomes=OUTCOMES, utility=UTILITY),
+    )
+
+
+class _Shifted(LogisticDraws):
+    """Risk draws pushed out of [0, 1] for one patient."""
+
+    def predict_risk(self, X):
+        risk = super().predict_risk(X)
+        return risk + xr.where(risk["unit"] == "p3", 2.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("model", "outcomes", "utility", "fragment"),
+    [
+        (_Shifted(), OUTCOMES, UTILITY, "not probabilities in [0, 1]"),
+        (
+            LogisticDraws(),
+            partial(treatment_outcomes, effect=3.0, cost_treat=1.0, cost_event=1.0),
+            UTILITY,
+            "above 1",
+        ),
+        (LogisticDraws(), OUTCOMES, dk.utility.linear({"cost": 1e308, "qaly": 1e308}), "finite"),
+        (
+            LogisticDraws(),
+            partial(treatment_outcomes, effect=-1.0, cost_treat=1.0, cost_event=1.0),
+            UTILITY,
+            "effect",
+        ),
+    ],
+)
+def test_fused_path_raises_the_errors_of_the_materialised_path(
+    model, outcomes, utility, fragment, monkeypatch
+):
+    from decisionkit.scale._fused import FusedPlan
+
+    X = patients(20)
+    with pytest.raises(ValidationError) as fused:
+        dk.scale.recommend(model, X, outcomes=outcomes, utility=utility, chunk_size=8)
+    monkeypatch.setattr(FusedPlan, "of", classmethod(lambda cls, o, u: None))
+    with pytest.raises(ValidationError) as materialised:
+        dk.scale.recommend(model, X, outcomes=outcomes, utility=utility, chunk_size=8)
+    assert str(fused.value) == str(materialised.value)
+    assert fragment in str(fused.value)
+
+
+def test_fused_plan_survives_pickling_for_dask_workers():
+    import pickle
+
+    from decisionkit.scale._fused import FusedPlan
+
+    outcomes, utility = FUSED_CASES["odds ratio draws, three actions, NHB"]
+    plan = pickle.loads(pickle.dumps(FusedPlan.of(outcomes, utility)))
+    risk = LogisticDraws().predict_risk(patients(10))
+    stats, actions = plan.statistics(risk, 10)
+    assert actions == ["No treatment", "Drug A", "Drug B"]
+    dec = dk.decide(outcomes(risk), utility, prob=None)
+    eu = dec.table.set_index(["unit", "action"])["expected_utility"]
+    np.testing.assert_array_equal(stats[0, :, 0], eu.loc["p0"].loc[actions].to_numpy())

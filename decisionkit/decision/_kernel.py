@@ -53,6 +53,8 @@ __all__ = [
     "quantile",
     "reduce_cells",
     "reduce_draws",
+    "reduce_unit_tiles",
+    "units_pass",
 ]
 
 DRAW, ACTION = "draw", "action"
@@ -120,6 +122,41 @@ def _reduce_numpy(values: np.ndarray, *, prob: float | None, what: str) -> np.nd
     if not reduce_block(w, k_lo, k_hi, prob is not None, out):
         _refuse(w, what)
     return _with_evpi(out).reshape((*lead, k, len(STATS) + 1))
+
+
+def units_pass() -> Any:
+    """The compiled per-unit pass, for compiled producers that reduce their own tiles.
+
+    ``units_pass()(w, out)`` reduces utilities ``w`` (draw, action, unit) into ``out``
+    (unit, action, stat) and returns False if a value or a regret is not finite. A numba
+    loop that produces utilities tile by tile calls it on each tile (see
+    :func:`reduce_unit_tiles`); it is the pass :func:`reduce_cells` runs on per-unit
+    utilities in memory, so the statistics are bit-identical.
+    """
+    from decisionkit.decision._kernel_jit import reduce_units
+
+    return reduce_units
+
+
+def reduce_unit_tiles(
+    run: Any, args: tuple[Any, ...], n_draws: int, n_actions: int, n_units: int
+) -> np.ndarray | None:
+    """Per-unit statistics of utilities that a compiled loop produces tile by tile.
+
+    For per-patient producers whose utilities are cheap to compute but costly to hold:
+    ``run(args, width, out)`` (numba) writes the (draw, action, unit) utilities of ``width``
+    units at a time into a cache-sized buffer and reduces each with :func:`units_pass` into
+    ``out`` (unit, action, stat); it returns 0, or non-zero to refuse its inputs or a
+    non-finite value. Returns ``out`` with the statistics of :data:`STATS` and the EVPI last,
+    or None when refused: the caller then builds the utilities in memory, where the usual
+    checks raise the usual errors.
+    """
+    # about 1 MiB of utilities per tile: a tile is read back from the core's cache
+    width = int(np.clip(2**20 // (8 * n_draws * n_actions), 1, n_units))
+    out = np.empty((n_units, n_actions, len(STATS) + 1))
+    if run(args, width, out) != 0:
+        return None
+    return _with_evpi(out)
 
 
 def _with_evpi(out: np.ndarray) -> np.ndarray:

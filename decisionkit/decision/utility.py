@@ -60,6 +60,15 @@ class Utility:
     grid_dim, grid : str, numpy.ndarray
         Optional grid dim the utility adds (e.g. ``"wtp"``) and its values. decide() evaluates
         the grid in chunks so that draws x actions x grid never sits in memory at once.
+    steps : tuple of (str, str, float), optional
+        For a utility computed value by value from the metrics (``linear``, and net benefit
+        at one wtp): the exact arithmetic of ``fn`` as steps ``(op, metric, weight)``
+        applied in order to a running value ``u``: ``"set"`` (u = metric), ``"scale"``
+        (u = weight * metric), ``"add_scaled"`` (u = u + weight * metric), ``"sub"``
+        (u = u - metric), ``"sub_div"`` (u = u - metric / weight). Compiled callers that
+        never build the metric arrays (the per-patient path of
+        :func:`decisionkit.scale.recommend`) evaluate these and get the same floats as
+        ``fn``. None for other utilities.
     """
 
     name: str
@@ -67,6 +76,7 @@ class Utility:
     metrics: tuple[str, ...] = ()
     grid_dim: str | None = None
     grid: np.ndarray | None = field(default=None, repr=False)
+    steps: tuple[tuple[str, str, float], ...] | None = field(default=None, repr=False)
 
     def __call__(self, outcomes: OutcomeDistribution) -> xr.DataArray:
         """Utility draws for ``outcomes`` (the full grid, if any)."""
@@ -108,7 +118,11 @@ def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
         return total.rename("utility")
 
     label = name or " + ".join(f"{v:g}*{m}" for m, v in w.items())
-    return Utility(label, fn, metrics)
+    # the same arithmetic as fn, value by value (see Utility.steps)
+    steps = tuple(
+        ("scale" if i == 0 else "add_scaled", m, float(w[m])) for i, m in enumerate(metrics)
+    )
+    return Utility(label, fn, metrics, steps=steps)
 
 
 def _wtp_utility(effect: str, cost: str, wtp: Any, health: bool) -> Utility:
@@ -149,7 +163,18 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, health: bool) -> Utility:
 
     kind = "net health benefit" if health else "net monetary benefit"
     label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"
-    return Utility(label, fn, (effect, cost), "wtp" if grid is not None else None, grid)
+    steps = None
+    if grid is None:
+        # the same arithmetic as fn, value by value (see Utility.steps)
+        assert scalar is not None
+        w = float(scalar)
+        if health:
+            steps = (("set", effect, 1.0), ("sub_div", cost, w))
+        else:
+            steps = (("scale", effect, w), ("sub", cost, 1.0))
+    return Utility(
+        label, fn, (effect, cost), "wtp" if grid is not None else None, grid, steps=steps
+    )
 
 
 def _lazy_grid(e: xr.DataArray, c: xr.DataArray, grid: np.ndarray, health: bool) -> xr.DataArray:

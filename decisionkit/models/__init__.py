@@ -29,6 +29,8 @@ _LAZY = {
     "check_convergence": "decisionkit.models.bayes",
     "trial_example_outcomes": "decisionkit.models.trial_example",
     "treatment_outcomes": "decisionkit.models.consequences",
+    "treatment_parameters": "decisionkit.models.consequences",
+    "TreatmentParameters": "decisionkit.models.consequences",
 }
 
 # sub-packages by kind of model, loaded on first access (dk.models.survival, ...)

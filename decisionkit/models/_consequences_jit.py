@@ -15,6 +15,25 @@ import numba
 jit = numba.njit(cache=True, nogil=True)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def treated_risk(p, t, treated, odds):
+    """Risk under an action: ``p`` untreated, else ``t p`` or ``t p / (1 - p + t p)``.
+
+    ``t`` is a relative risk, or an odds ratio when ``odds``.
+    """
+    if not treated:
+        return p
+    if odds:
+        return t * p / (1.0 - p + t * p)
+    return p * t
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def metrics(e, c_treat, c_event, q_event, h_treat):
+    """events, cost and QALYs of one draw, action and patient with (treated) risk ``e``."""
+    return e, c_treat + c_event * e, -q_event * e - h_treat
+
+
 @jit
 def outcomes(p0, theta, odds, c_treat, h_treat, c_event, q_event, events, cost, qaly):
     """Fill ``events``, ``cost``, ``qaly`` (draw, action, unit) from risk ``p0`` (draw, unit).
@@ -29,7 +48,7 @@ def outcomes(p0, theta, odds, c_treat, h_treat, c_event, q_event, events, cost, 
     over = 0
     for s in range(n_draws):
         ce = c_event[s]
-        nq = -q_event[s]
+        qe = q_event[s]
         for i in range(n_units):
             p = p0[s, i]
             if not (p >= 0.0 and p <= 1.0):
@@ -39,16 +58,8 @@ def outcomes(p0, theta, odds, c_treat, h_treat, c_event, q_event, events, cost, 
             ct = c_treat[s, a]
             ht = h_treat[s, a]
             for i in range(n_units):
-                p = p0[s, i]
-                if a == 0:
-                    e = p
-                elif odds:
-                    e = t * p / (1.0 - p + t * p)
-                else:
-                    e = p * t
+                e = treated_risk(p0[s, i], t, a > 0, odds)
                 if e > 1.0:
                     over += 1
-                events[s, a, i] = e
-                cost[s, a, i] = ct + ce * e
-                qaly[s, a, i] = nq * e - ht
+                events[s, a, i], cost[s, a, i], qaly[s, a, i] = metrics(e, ct, ce, qe, ht)
     return bad, over

@@ -10,18 +10,26 @@ decision layer consumes directly (e.g. ``dk.decide(out, utility).best`` per pati
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from decisionkit._options import chunk_values
-from decisionkit._validation import Options, caller_name, check_names, fail, validate_params
+from decisionkit._validation import (
+    Interval,
+    Options,
+    caller_name,
+    check_names,
+    fail,
+    validate_params,
+)
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
 
-__all__ = ["treatment_outcomes"]
+__all__ = ["TreatmentParameters", "treatment_outcomes", "treatment_parameters"]
 
 
 def _risk_array(risk: Any) -> tuple[Any, np.ndarray]:
@@ -176,8 +184,107 @@ def treatment_outcomes(
     ['No treatment', 'Treat', 'Treat']
     """
     p0, units = _risk_array(risk)
-    n_draws = p0.shape[0]
+    par = _parameters(
+        p0.shape[0], effect, effect_scale, cost_treat, cost_event, qaly_event, harm_qaly, actions
+    )
+    names, n_act, inputs = par.actions, len(par.actions), par.inputs
+    params = (
+        par.theta,
+        par.odds_ratio,
+        par.cost_treat,
+        par.harm_qaly,
+        par.cost_event,
+        par.qaly_event,
+    )
+    if _is_dask(p0):
+        metrics = _lazy_metrics(p0, n_act, params, names)
+    else:
+        metrics = dict(zip(_METRICS, _metrics_block(p0, n_act, params, names), strict=True))
+    return OutcomeDistribution.from_arrays(
+        metrics,
+        actions=names,
+        dims=["unit"],
+        coords={"unit": units},
+        inputs=pd.DataFrame(inputs) if inputs else None,
+        copy=False,  # the arrays were built here and are handed over, not shared
+    )
 
+
+@dataclass(frozen=True)
+class TreatmentParameters:
+    r"""The per-draw parameters :func:`treatment_outcomes` computes the outcomes from.
+
+    Attributes
+    ----------
+    actions : list of str
+        Action names, untreated first.
+    theta, cost_treat, harm_qaly : numpy.ndarray
+        (draw, action) effect (relative risk or odds ratio), cost of treating and QALYs lost
+        by treating; column 0 is the untreated action (effect 1, no cost, no harm).
+    cost_event, qaly_event : numpy.ndarray
+        (draw,) cost of an event and QALYs lost per event.
+    odds_ratio : bool
+        Whether ``theta`` is an odds ratio (else a relative risk).
+    inputs : dict of str to numpy.ndarray
+        The parameters given as draws, by name (attached to the outcomes for EVPPI).
+    """
+
+    actions: list[str]
+    theta: np.ndarray
+    cost_treat: np.ndarray
+    harm_qaly: np.ndarray
+    cost_event: np.ndarray
+    qaly_event: np.ndarray
+    odds_ratio: bool
+    inputs: dict[str, np.ndarray]
+    #: the metrics of the outcomes, in this order
+    metrics: ClassVar[tuple[str, ...]] = ("events", "cost", "qaly")
+
+
+@validate_params(
+    {
+        "n_draws": Interval(2, None, integer=True),
+        "effect_scale": Options(("relative_risk", "odds_ratio")),
+    }
+)
+def treatment_parameters(
+    n_draws: int,
+    *,
+    effect: Any,
+    effect_scale: str = "relative_risk",
+    cost_treat: Any,
+    cost_event: Any,
+    qaly_event: Any = 0.0,
+    harm_qaly: Any = 0.0,
+    actions: Sequence[str] | None = None,
+) -> TreatmentParameters:
+    """Check the parameters of :func:`treatment_outcomes` and lay them out per draw and action.
+
+    Takes the same keyword arguments as :func:`treatment_outcomes` (see there) and the number
+    of risk draws; numbers are repeated along ``draw``, draws are checked for length.
+
+    Examples
+    --------
+    >>> from decisionkit.models import treatment_parameters
+    >>> par = treatment_parameters(3, effect=0.7, cost_treat=300, cost_event=5000)
+    >>> par.actions, par.theta[0].tolist(), par.cost_treat[0].tolist()
+    (['No treatment', 'Treat'], [1.0, 0.7], [0.0, 300.0])
+    """
+    return _parameters(
+        n_draws, effect, effect_scale, cost_treat, cost_event, qaly_event, harm_qaly, actions
+    )
+
+
+def _parameters(
+    n_draws: int,
+    effect: Any,
+    effect_scale: str,
+    cost_treat: Any,
+    cost_event: Any,
+    qaly_event: Any,
+    harm_qaly: Any,
+    actions: Sequence[str] | None,
+) -> TreatmentParameters:
     if isinstance(effect, Mapping):
         treated = check_names(effect.keys(), "effect")
         default = ["No treatment", *treated]
@@ -223,29 +330,35 @@ def treatment_outcomes(
         if np.ndim(np.asarray(getattr(value, "values", value))) == 1:
             inputs[label] = per_draw
 
-    params = (
-        theta,
-        effect_scale == "odds_ratio",
-        treat_cost,
-        treat_harm,
-        np.ascontiguousarray(c_event),
-        np.ascontiguousarray(q_event),
-    )
-    if _is_dask(p0):
-        metrics = _lazy_metrics(p0, n_act, params, names)
-    else:
-        metrics = dict(zip(_METRICS, _metrics_block(p0, n_act, params, names), strict=True))
-    return OutcomeDistribution.from_arrays(
-        metrics,
+    return TreatmentParameters(
         actions=names,
-        dims=["unit"],
-        coords={"unit": units},
-        inputs=pd.DataFrame(inputs) if inputs else None,
-        copy=False,  # the arrays were built here and are handed over, not shared
+        theta=theta,
+        cost_treat=treat_cost,
+        harm_qaly=treat_harm,
+        cost_event=np.ascontiguousarray(c_event),
+        qaly_event=np.ascontiguousarray(q_event),
+        odds_ratio=effect_scale == "odds_ratio",
+        inputs=inputs,
     )
 
 
-_METRICS = ("events", "cost", "qaly")
+def compiled_formula() -> tuple[Any, Any]:
+    """The treatment formula's compiled element functions (numba), for compiled callers.
+
+    ``treated_risk(p, theta, treated, odds)`` and ``metrics(e, cost_treat, cost_event,
+    qaly_event, harm_qaly) -> (events, cost, qaly)``: the arithmetic of
+    :func:`treatment_outcomes` for one draw, action and patient, in its order of operations.
+    A numba loop that needs the outcomes value by value without their arrays (the
+    per-patient path of :func:`decisionkit.scale.recommend`) inlines these, so its values
+    are bit-identical to those of :func:`treatment_outcomes`. Importing numba happens here,
+    on first use.
+    """
+    from decisionkit.models._consequences_jit import metrics, treated_risk
+
+    return treated_risk, metrics
+
+
+_METRICS = TreatmentParameters.metrics
 
 
 def _metrics_block(

@@ -17,10 +17,12 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import Interval, caller_name, check_number, fail, validate_params
+from decisionkit.decision._kernel import STATS
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import ValidationError
 from decisionkit.outcomes import OutcomeDistribution
+from decisionkit.scale._fused import FusedPlan
 from decisionkit.scale._policy import _is_dask_frame
 
 __all__ = ["recommend"]
@@ -140,6 +142,8 @@ class _Job:
     ) -> None:
         self.model, self.outcomes, self.utility, self.chunk = model, outcomes, utility, chunk
         self.caller = caller_name()
+        # treatment outcomes with a linear utility: reduced without the outcome arrays
+        self.plan = FusedPlan.of(outcomes, utility)
 
     def pandas(
         self, df: pd.DataFrame, on_progress: Callable[[int, int], None] | None = None
@@ -160,8 +164,8 @@ class _Job:
         out.index = df.index
         return out
 
-    def _outcomes(self, rows: pd.DataFrame) -> OutcomeDistribution:
-        out = self.outcomes(self.model.predict_risk(rows))
+    def _outcomes(self, rows: pd.DataFrame, risk: Any = None) -> OutcomeDistribution:
+        out = self.outcomes(self.model.predict_risk(rows) if risk is None else risk)
         if not isinstance(out, OutcomeDistribution) or out.extra_dims != ["unit"]:
             raise ValidationError(
                 f"{self.caller}: 'outcomes' must return an OutcomeDistribution with dims (draw, "
@@ -181,7 +185,11 @@ class _Job:
         return out.n_draws * out.n_actions
 
     def _block(self, rows: pd.DataFrame) -> pd.DataFrame:
-        out = self._outcomes(rows)
+        risk = self.model.predict_risk(rows)
+        fused = None if self.plan is None else self.plan.statistics(risk, len(rows))
+        if fused is not None:
+            return _frame_of_statistics(*fused)
+        out = self._outcomes(rows, risk)
         return _frame(decide(out, self.utility, prob=None).table, out.actions, len(rows))
 
     def dask(self, ddf: Any, client: Any) -> Any:
@@ -200,6 +208,21 @@ def _partition(df: pd.DataFrame, job: _Job, meta: pd.DataFrame) -> pd.DataFrame:
         empty.index = df.index
         return empty
     return job.pandas(df)
+
+
+def _frame_of_statistics(stats: np.ndarray, actions: list[str]) -> pd.DataFrame:
+    """Per-patient columns from the kernel's (unit, action, stat) statistics.
+
+    The recommended action has the highest expected utility, the first on ties: decide's
+    rank 1 under the default (expected value) objective.
+    """
+    eu = stats[:, :, 0]
+    best = np.argmax(eu, axis=1)
+    cols: dict[str, Any] = {"recommended": pd.Categorical.from_codes(best, categories=actions)}
+    for j, a in enumerate(actions):
+        cols[f"expected_utility[{a}]"] = eu[:, j]
+    cols["prob_best"] = stats[np.arange(len(best)), best, STATS.index("prob_best")]
+    return pd.DataFrame(cols)
 
 
 def _frame(table: pd.DataFrame, actions: list[str], n: int) -> pd.DataFrame:
