@@ -81,6 +81,14 @@ def recommend(
         ``expected_utility[<action>]`` per action and ``prob_best`` (of the recommended
         action).
 
+    Notes
+    -----
+    With ``outcomes=functools.partial(treatment_outcomes, ...)`` (keywords only) and a
+    linear utility (``dk.utility.linear``, or net monetary or health benefit at one wtp), the
+    outcome and utility arrays of a block are never built: the decision kernel reduces the
+    utilities a cache-sized tile of patients at a time, about 3x faster, with bit-identical
+    results. Other outcome functions and utilities take the general path.
+
     Examples
     --------
     >>> from functools import partial
