@@ -10,6 +10,7 @@ reduces it per patient with the decision kernel. Nothing here computes a decisio
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -226,11 +227,19 @@ def _frame_of_statistics(stats: np.ndarray, actions: list[str]) -> pd.DataFrame:
     """
     eu = stats[:, :, 0]
     best = np.argmax(eu, axis=1)
-    cols: dict[str, Any] = {"recommended": pd.Categorical.from_codes(best, categories=actions)}
+    cols: dict[str, Any] = {
+        "recommended": pd.Categorical.from_codes(best, dtype=_categories(tuple(actions)))
+    }
     for j, a in enumerate(actions):
         cols[f"expected_utility[{a}]"] = eu[:, j]
     cols["prob_best"] = stats[np.arange(len(best)), best, STATS.index("prob_best")]
     return pd.DataFrame(cols)
+
+
+@cache
+def _categories(actions: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The dtype of ``recommended``, built once (checking the categories takes ~0.6 ms)."""
+    return pd.CategoricalDtype(list(actions))
 
 
 def _frame(table: pd.DataFrame, actions: list[str], n: int) -> pd.DataFrame:
