@@ -176,6 +176,48 @@ def test_cluster_apply_is_bit_identical_to_in_memory(client):
     assert_bit_identical(res, pol.apply(df, chunk_size=37))
 
 
+class _RiskDraws:
+    """A fitted-model stand-in (logistic risk draws), sent to the workers by value."""
+
+    def __init__(self, n_draws: int = 300, seed: int = 4) -> None:
+        rng = np.random.default_rng(seed)
+        self.b0 = rng.normal(-8.0, 0.3, n_draws)
+        self.b = rng.normal([0.05, 0.01, 0.2], 0.01, (n_draws, 3))
+
+    def predict_risk(self, X: pd.DataFrame):
+        import xarray as xr
+
+        eta = self.b0[:, None] + self.b @ X[FEATURES].to_numpy().T
+        return xr.DataArray(1 / (1 + np.exp(-eta)), dims=["draw", "unit"])
+
+
+def test_cluster_recommend_is_bit_identical_to_in_memory(client):
+    # the generic path on worker processes: the job (model, outcome function, utility and the
+    # compiled per-patient plan) is pickled to them; partitions of any size agree bit for bit
+    import sys
+    from functools import partial
+
+    import cloudpickle
+
+    from decisionkit.models import treatment_outcomes
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        model, df = _RiskDraws(), make_patients(3000)
+        kwargs = {
+            "outcomes": partial(
+                treatment_outcomes, effect=0.7, cost_treat=300.0, cost_event=5e3, qaly_event=0.5
+            ),
+            "utility": dk.utility.net_monetary_benefit(wtp=20_000),
+        }
+        got = dk.scale.recommend(model, dd.from_pandas(df, npartitions=5), **kwargs).compute()
+        want = dk.scale.recommend(model, df, **kwargs)
+        assert set(want["recommended"]) == {"No treatment", "Treat"}  # both occur
+        pd.testing.assert_frame_equal(got, want)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
 @contextlib.contextmanager
 def active_memory_manager_paused(client):
     """Stop the scheduler's Active Memory Manager for the block, then restart it.
