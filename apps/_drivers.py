@@ -15,7 +15,7 @@ from _data import session_cached, thinned
 from _layout import safe, show_error, show_spec, spec
 
 import decisionkit as dk
-from decisionkit import _format as fmt
+from decisionkit import formatting as fmt
 from decisionkit.exceptions import ValidationError
 
 DRIVER_DRAWS = 20_000  # metamodel fitted on at most this many evenly spaced draws

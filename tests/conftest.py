@@ -1,9 +1,21 @@
 """Shared test fixtures."""
 
+import os
+import sys
+
 import matplotlib
 from hypothesis import settings
 
 matplotlib.use("Agg")
+
+# Byte code is written for what the tests import, whatever the caller's environment says: the
+# suite starts many Python processes (the xdist workers, the examples, the dashboards' servers,
+# the cluster and joblib workers), and with PYTHONDONTWRITEBYTECODE set (as in many containers)
+# each recompiled pymc, pytensor, scipy... from source, about 6 s of CPU per process. The
+# workers and subprocesses inherit this environment. (The Makefile does the same for `make docs`
+# and `make app`.)
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 # property tests are seeded like everything else: the same examples on every run, so a run that
 # passed once passes again (explicit @settings on a test keep this as their base)

@@ -19,7 +19,7 @@ from _drivers import drivers_section
 from _layout import csv_download, currency, safe, show_error, show_spec, spec
 
 import decisionkit as dk
-from decisionkit import _format as fmt
+from decisionkit import formatting as fmt
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
 from decisionkit.models.cohort.sick_sicker import sick_sicker_psa
 

@@ -16,7 +16,7 @@ import streamlit as st
 from _layout import currency
 
 import decisionkit as dk
-from decisionkit import _format as fmt
+from decisionkit import formatting as fmt
 from decisionkit.exceptions import DecisionKitWarning, ValidationError
 from decisionkit.models.trial_example import TRIAL_EXAMPLE, trial_example_outcomes
 

@@ -24,7 +24,7 @@ from _data import session_cached, uploader
 from _layout import currency, show_spec, spec
 
 import decisionkit as dk
-from decisionkit import _format as fmt
+from decisionkit import formatting as fmt
 from decisionkit.exceptions import EstimationWarning, ValidationError
 from decisionkit.io import read_survival_csv
 from decisionkit.models.survival import (

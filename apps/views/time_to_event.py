@@ -19,7 +19,7 @@ from _layout import csv_download, safe, show_error
 from _risk import decision_curve_chart
 
 import decisionkit as dk
-from decisionkit import _format as fmt
+from decisionkit import formatting as fmt
 from decisionkit.exceptions import ValidationError
 from decisionkit.io import read_survival_csv
 
