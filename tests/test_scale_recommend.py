@@ -203,14 +203,15 @@ FUSED_CASES = {
 
 
 @pytest.mark.parametrize("case", list(FUSED_CASES))
-def test_fused_path_is_bit_identical_to_decide_on_the_outcomes(case):
-    from decisionkit.scale._fused import FusedPlan
+def test_fused_path_is_bit_identical_to_decide_on_the_outcomes(case, monkeypatch):
+    import decisionkit.scale._recommend as rec
 
     outcomes, utility = FUSED_CASES[case]
-    assert FusedPlan.of(outcomes, utility) is not None  # the fused path is taken
     # 400 patients: tiles of 327 (200 draws x 2 actions x 8 bytes in 1 MiB) and a short one
     model, X = LogisticDraws(seed=2), patients(400, seed=3)
-    got = dk.scale.recommend(model, X, outcomes=outcomes, utility=utility)
+    with monkeypatch.context() as m:  # the fused path never calls decide on arrays
+        m.setattr(rec, "decide", lambda *a, **k: pytest.fail("the arrays were built"))
+        got = dk.scale.recommend(model, X, outcomes=outcomes, utility=utility)
     want = _by_decide(model, X, outcomes, utility)
     assert got.columns.tolist() == list(want)
     assert got["recommended"].astype(str).tolist() == want["recommended"]

@@ -60,12 +60,14 @@ class FusedPlan:
         return cls(dict(outcomes.keywords), utility.steps)
 
     def _parameters(self, n_draws: int) -> TreatmentParameters | None:
-        if self._params is None or self._params.theta.shape[0] != n_draws:
+        par = self._params  # read once: a worker's threads may share the plan
+        if par is None or par.theta.shape[0] != n_draws:
             try:
-                self._params = treatment_parameters(n_draws, **self.keywords)
+                par = treatment_parameters(n_draws, **self.keywords)
             except (ValidationError, TypeError):
                 return None  # the materialised path raises the error, naming the call
-        return self._params
+            self._params = par
+        return par
 
     def statistics(self, risk: Any, n_units: int) -> tuple[np.ndarray, list[str]] | None:
         """(unit, action, stat) statistics and the action names, or None to materialise."""
