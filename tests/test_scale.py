@@ -117,6 +117,21 @@ def test_prob_best_shares_ties_equally():
     assert (res["recommended"] == "A").all()
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_overflowing_utilities_raise_the_kernels_error():
+    # u_event - u_noevent overflows float64, so every treated utility is -inf: the tiles are
+    # refused and the policy's utility arrays get the kernel's usual message
+    pol = make_policy(
+        actions=["No treatment", "Treat"],
+        u_event=[-1e308, -1e308],
+        u_noevent=[1e308, 1e308],
+        cost=[0.0, 0.0],
+        relative_risk=[1.0, 0.5],
+    )
+    with pytest.raises(ValidationError, match=r"policy's utility draws .*non-finite"):
+        pol.apply(make_patients(10))
+
+
 def test_apply_preserves_index_and_row_count():
     df = make_patients(123).iloc[::-1]
     res = make_policy().apply(df)

@@ -98,3 +98,31 @@ def reduce_tiles(args, width, out):
         if not reduce_units(tile, out[i0:i1]):
             return 2
     return 0
+
+
+@numba.njit(cache=True, nogil=True)
+def policy_tiles(args, width, out):
+    """:func:`reduce_tiles` for a :class:`~decisionkit.scale.Policy`'s utilities.
+
+    ``args``: risk (draw, patient) and per action ``base`` and ``slope``; the utility of an
+    action is ``base + slope * risk`` (the policy's formula, in its order of operations).
+    Returns 0, or 2 if a value or a regret is not finite.
+    """
+    risk, base, slope = args
+    n, m = risk.shape
+    k = base.size
+    buf = np.empty((n, k, width))
+    for i0 in range(0, m, width):
+        i1 = min(m, i0 + width)
+        tile = buf if i1 - i0 == width else np.empty((n, k, i1 - i0))
+        for s in range(n):
+            r = risk[s, i0:i1]
+            for a in range(k):
+                b = base[a]
+                g = slope[a]
+                row = tile[s, a]
+                for c in range(i1 - i0):
+                    row[c] = b + g * r[c]
+        if not reduce_units(tile, out[i0:i1]):
+            return 2
+    return 0

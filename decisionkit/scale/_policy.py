@@ -28,7 +28,7 @@ from decisionkit._validation import (
     finite_or_raise,
     validate_params,
 )
-from decisionkit.decision._kernel import reduce_draws
+from decisionkit.decision._kernel import STATS, reduce_draws, reduce_unit_tiles
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["Policy"]
@@ -379,19 +379,26 @@ class Policy:
 
     def _decide_block(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per patient: recommended action, expected utilities and its P(best), by the kernel."""
+        from decisionkit.scale._fused_jit import policy_tiles
+
         risk = self._risk_draws(x).T  # (draw, patient); undecorated: runs once per block
         base = self.u_noevent - self.cost
         slope = self.relative_risk * (self.u_event - self.u_noevent)
-        # (draw, action, patient): the layout the kernel reads in place, patients innermost
-        u = base[None, :, None] + slope[None, :, None] * risk[:, None, :]
-        stats = reduce_draws(
-            xr.DataArray(u, dims=("draw", "action", "unit")),
-            prob=None,
-            what="The policy's utility draws",
-        ).transpose("unit", "action")
-        eu = stats["expected_utility"].values  # (patient, action)
+        # the utilities base + slope * risk are written and reduced by the kernel a
+        # cache-sized tile of patients at a time, never as one (draw, action, patient) array
+        args = (np.ascontiguousarray(risk), base, slope)
+        tiled = reduce_unit_tiles(policy_tiles, args, risk.shape[0], base.size, risk.shape[1])
+        if tiled is None:  # a non-finite utility: the arrays' pass raises the usual error
+            u = base[None, :, None] + slope[None, :, None] * risk[:, None, :]
+            reduce_draws(
+                xr.DataArray(u, dims=("draw", "action", "unit")),
+                prob=None,
+                what="The policy's utility draws",
+            )
+            raise AssertionError("unreachable: the kernel refused the tiles")  # pragma: no cover
+        eu = tiled[:, :, STATS.index("expected_utility")]  # (patient, action)
         best = np.argmax(eu, axis=1)
-        share = np.take_along_axis(stats["prob_best"].values, best[:, None], axis=1)[:, 0]
+        share = tiled[np.arange(len(best)), best, STATS.index("prob_best")]
         return best, eu, share
 
     # ------------------------------------------------------------------ serialisation
