@@ -1,11 +1,12 @@
-"""Compiled utilities of treatment outcomes, a tile of patients at a time (numba).
+"""Per-patient utilities written and reduced a tile of patients at a time (numba).
 
-Imported on first use by :mod:`decisionkit.scale._fused`. The treatment formula is the one of
-:func:`decisionkit.models.treatment_outcomes` (its compiled element functions from
-``compiled_formula``, inlined) and the
-utility is evaluated by its :attr:`~decisionkit.utility.Utility.steps`, in the same order of
-operations as the utility's own function (no fused multiply-add), so every utility value is
-bit-identical to the one built through the arrays.
+Imported on first use by :mod:`decisionkit.scale._fused` and :class:`~decisionkit.scale.Policy`.
+For treatment outcomes the formula is the one of :func:`decisionkit.models.treatment_outcomes`
+(its compiled element functions from ``compiled_formula``, inlined) and the utility is
+evaluated by its :attr:`~decisionkit.utility.Utility.steps`, in the same order of operations as
+the utility's own function (no fused multiply-add), so every utility value is bit-identical to
+the one built through the arrays. :func:`policy_tiles` does the same for a
+:class:`~decisionkit.scale.Policy`'s utilities.
 """
 
 from __future__ import annotations
