@@ -287,7 +287,13 @@ def test_killing_a_worker_mid_run_keeps_exactly_one_row_per_patient():
         ) as cluster,
         distributed.Client(cluster) as c,
     ):
-        future = c.compute(pol.apply(dd.from_pandas(df, npartitions=40)))
+        # each partition also waits 0.1 s (4 s of work over 2 workers), so the kill below
+        # lands while partitions are running whatever the machine's speed; without it the
+        # run (~0.5 s) could be in its final step and Dask may cancel the result instead
+        slow = dd.from_pandas(df, npartitions=40).map_partitions(
+            lambda part: (time.sleep(0.1), part)[1]
+        )
+        future = c.compute(pol.apply(slow))
         victim = sorted(c.scheduler_info()["workers"])[0]
         deadline = time.monotonic() + 30
         while not any(c.processing().values()) and time.monotonic() < deadline:
