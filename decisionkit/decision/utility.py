@@ -62,10 +62,11 @@ class Utility:
         the grid in chunks so that draws x actions x grid never sits in memory at once.
     steps : tuple of (str, str, float), optional
         For a utility computed value by value from the metrics (``linear``, and net benefit
-        at one wtp): the exact arithmetic of ``fn`` as steps ``(op, metric, weight)``
-        applied in order to a running value ``u``: ``"set"`` (u = metric), ``"scale"``
-        (u = weight * metric), ``"add_scaled"`` (u = u + weight * metric), ``"sub"``
-        (u = u - metric), ``"sub_div"`` (u = u - metric / weight). Compiled callers that
+        at one wtp): the arithmetic of ``fn``, which evaluates them on the metric arrays,
+        as steps ``(op, metric, weight)`` applied in order to a running value ``u``:
+        ``"set"`` (u = metric), ``"scale"`` (u = weight * metric), ``"add_scaled"``
+        (u = u + weight * metric), ``"sub"`` (u = u - metric), ``"sub_div"``
+        (u = u - metric / weight). Compiled callers that
         never build the metric arrays (the per-patient path of
         :func:`decisionkit.scale.recommend`) evaluate these and get the same floats as
         ``fn``. None for other utilities.
@@ -111,35 +112,67 @@ def linear(weights: Mapping[str, float], *, name: str | None = None) -> Utility:
         for m, v in zip(metrics, weights.values(), strict=True)
     }
 
-    def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
-        total = w[metrics[0]] * out.metric(metrics[0])
-        for m in metrics[1:]:
-            total += w[m] * out.metric(m)  # accumulate in place: one utility-sized array
-        return total.rename("utility")
-
-    label = name or " + ".join(f"{v:g}*{m}" for m, v in w.items())
-    # the same arithmetic as fn, value by value (see Utility.steps)
     steps = tuple(
         ("scale" if i == 0 else "add_scaled", m, float(w[m])) for i, m in enumerate(metrics)
     )
+
+    def fn(out: OutcomeDistribution, _grid: np.ndarray | None) -> xr.DataArray:
+        return _evaluate_steps(out, steps)
+
+    label = name or " + ".join(f"{v:g}*{m}" for m, v in w.items())
     return Utility(label, fn, metrics, steps=steps)
+
+
+def _evaluate_steps(out: OutcomeDistribution, steps: tuple[tuple[str, str, float], ...]) -> Any:
+    """Utility draws from the metric arrays by ``steps`` (see :attr:`Utility.steps`).
+
+    The one definition of the linear utilities' arithmetic: compiled callers evaluate the
+    same steps value by value and get the same floats. A running value built here is
+    updated in place (one utility-sized array, per-patient blocks are large); a metric is
+    never modified.
+    """
+    u: Any = None
+    fresh = False  # u is an array made here (not a metric), so it may be updated in place
+    for op, metric, w in steps:
+        m = out.metric(metric)
+        if op == "set":
+            u, fresh = m, False
+        elif op == "scale":
+            u, fresh = w * m, True
+        elif op == "add_scaled" and fresh:
+            u += w * m
+        elif op == "add_scaled":
+            u, fresh = u + w * m, True
+        elif op == "sub" and fresh:
+            u -= m
+        elif op == "sub":
+            u, fresh = u - m, True
+        elif op == "sub_div":
+            u, fresh = u - m / w, True
+        else:
+            raise ValueError(f"unknown utility step {op!r}")
+    return u.rename("utility")
 
 
 def _wtp_utility(effect: str, cost: str, wtp: Any, health: bool) -> Utility:
     effect = check_names([effect], "effect")[0]
     cost = check_names([cost], "cost")[0]
     scalar, grid = check_wtp(wtp, positive=health)
+    steps = None
+    if grid is None:
+        assert scalar is not None  # check_wtp gives a scalar or a grid
+        w = float(scalar)
+        # NHB = effect - cost / wtp; NMB = wtp * effect - cost
+        if health:
+            steps = (("set", effect, 1.0), ("sub_div", cost, w))
+        else:
+            steps = (("scale", effect, w), ("sub", cost, 1.0))
 
     def fn(out: OutcomeDistribution, grid_values: np.ndarray | None) -> xr.DataArray:
-        e, c = out.metric(effect), out.metric(cost)
         if grid_values is None:
-            assert scalar is not None  # check_wtp gives a scalar or a grid
-            if health:
-                nb = e - c / scalar
-            else:
-                nb = scalar * e
-                nb -= c  # in place: one utility-sized array (per-patient blocks are large)
-            return nb.transpose(DRAW, ACTION, ...).rename("utility")
+            assert steps is not None
+            return _evaluate_steps(out, steps).transpose(DRAW, ACTION, ...)
+        e, c = out.metric(effect), out.metric(cost)
         # grid: build the values in the decision kernel's layout, (..., wtp, draw, action)
         # in memory, and expose them as (draw, action, ..., wtp) without copying
         rest = e.dims[2:]
@@ -163,15 +196,6 @@ def _wtp_utility(effect: str, cost: str, wtp: Any, health: bool) -> Utility:
 
     kind = "net health benefit" if health else "net monetary benefit"
     label = f"{kind} (wtp={scalar:g})" if grid is None else f"{kind} over {grid.size} wtp values"
-    steps = None
-    if grid is None:
-        # the same arithmetic as fn, value by value (see Utility.steps)
-        assert scalar is not None
-        w = float(scalar)
-        if health:
-            steps = (("set", effect, 1.0), ("sub_div", cost, w))
-        else:
-            steps = (("scale", effect, w), ("sub", cost, 1.0))
     return Utility(
         label, fn, (effect, cost), "wtp" if grid is not None else None, grid, steps=steps
     )
