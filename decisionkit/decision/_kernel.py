@@ -46,6 +46,7 @@ from decisionkit.exceptions import ValidationError
 
 __all__ = [
     "STATS",
+    "best_of_units",
     "check_finite",
     "lower_tail_mean",
     "net_benefit_grid",
@@ -157,6 +158,18 @@ def reduce_unit_tiles(
     if run(args, width, out) != 0:
         return None
     return _with_evpi(out)
+
+
+def best_of_units(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit of (unit, action, stat) statistics: the best action, all means, its P(best).
+
+    The best action has the highest expected utility, the first on ties: ``decide``'s rank 1
+    under the expected-value objective. Returns its index (unit,), the expected utilities
+    (unit, action) and its probability of being best (unit,).
+    """
+    eu = stats[:, :, STATS.index("expected_utility")]
+    best = np.argmax(eu, axis=1)
+    return best, eu, stats[np.arange(len(best)), best, STATS.index("prob_best")]
 
 
 def _with_evpi(out: np.ndarray) -> np.ndarray:

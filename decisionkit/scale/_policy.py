@@ -28,7 +28,7 @@ from decisionkit._validation import (
     finite_or_raise,
     validate_params,
 )
-from decisionkit.decision._kernel import STATS, reduce_draws, reduce_unit_tiles
+from decisionkit.decision._kernel import best_of_units, reduce_draws, reduce_unit_tiles
 from decisionkit.exceptions import ValidationError
 
 __all__ = ["Policy"]
@@ -396,10 +396,7 @@ class Policy:
                 what="The policy's utility draws",
             )
             raise AssertionError("unreachable: the kernel refused the tiles")  # pragma: no cover
-        eu = tiled[:, :, STATS.index("expected_utility")]  # (patient, action)
-        best = np.argmax(eu, axis=1)
-        share = tiled[np.arange(len(best)), best, STATS.index("prob_best")]
-        return best, eu, share
+        return best_of_units(tiled)
 
     # ------------------------------------------------------------------ serialisation
     def _dataset(self) -> xr.Dataset:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from decisionkit._options import chunk_values
 from decisionkit._validation import Interval, caller_name, check_number, fail, validate_params
-from decisionkit.decision._kernel import STATS
+from decisionkit.decision._kernel import best_of_units
 from decisionkit.decision.analysis import decide
 from decisionkit.decision.utility import Utility, custom
 from decisionkit.exceptions import ValidationError
@@ -220,19 +220,14 @@ def _partition(df: pd.DataFrame, job: _Job, meta: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frame_of_statistics(stats: np.ndarray, actions: list[str]) -> pd.DataFrame:
-    """Per-patient columns from the kernel's (unit, action, stat) statistics.
-
-    The recommended action has the highest expected utility, the first on ties: decide's
-    rank 1 under the default (expected value) objective.
-    """
-    eu = stats[:, :, 0]
-    best = np.argmax(eu, axis=1)
+    """Per-patient columns from the kernel's (unit, action, stat) statistics."""
+    best, eu, share = best_of_units(stats)
     cols: dict[str, Any] = {
         "recommended": pd.Categorical.from_codes(best, dtype=_categories(tuple(actions)))
     }
     for j, a in enumerate(actions):
         cols[f"expected_utility[{a}]"] = eu[:, j]
-    cols["prob_best"] = stats[np.arange(len(best)), best, STATS.index("prob_best")]
+    cols["prob_best"] = share
     return pd.DataFrame(cols)
 
 
